@@ -1,0 +1,117 @@
+"""Needs min-cost flow cannot express — teams sent together, all-or-nothing — solved with CP-SAT.
+
+The strict order of the objective is kept by solving in stages, each fixing the value the last one found:
+units served at priority 5, then 4, ... 1; then the least (travel + preference) × priority; then the most
+units kept from the previous plan.
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+import numpy as np
+from ortools.sat.python import cp_model
+
+from engine.matching.params import SolveParams
+from engine.matching.prepare import IntArray, Prepared
+
+
+@dataclass(frozen=True)
+class CpSatResult:
+    flow: IntArray
+    optimal: bool
+    stages: int
+
+
+class CpSatError(RuntimeError):
+    """CP-SAT found no feasible plan (it always should: sending nothing is feasible)."""
+
+
+def solve_cpsat(prepared: Prepared, needs: list[int], arcs: IntArray, params: SolveParams) -> CpSatResult:
+    problem = prepared.problem
+    model = cp_model.CpModel()
+
+    # Variables: units on each candidate arc, and whole units (teams) served per need.
+    x = [
+        model.new_int_var(0, int(prepared.free[prepared.arc_resource[a]]), f"x{a}") for a in arcs
+    ]
+    y: dict[int, cp_model.IntVar] = {}
+    for n in needs:
+        need = problem.needs[n]
+        if need.all_or_nothing:
+            y[n] = model.new_int_var_from_domain(cp_model.Domain.from_values([0, need.quantity]), f"y{n}")
+        else:
+            y[n] = model.new_int_var(0, need.quantity, f"y{n}")
+
+    by_resource: dict[int, list[cp_model.IntVar]] = defaultdict(list)
+    by_slot: dict[int, list[cp_model.IntVar]] = defaultdict(list)
+    for var, a in zip(x, arcs, strict=True):
+        by_resource[int(prepared.arc_resource[a])].append(var)
+        by_slot[int(prepared.arc_slot[a])].append(var)
+
+    # A resource sends no more than its free units.
+    for r, vars_ in by_resource.items():
+        model.add(sum(vars_) <= int(prepared.free[r]))
+
+    # Each part of a need gets exactly what its served units call for, less what pins already send.
+    pinned = defaultdict(int)
+    for (slot, _), quantity in prepared.pinned.items():
+        pinned[slot] += quantity
+    for n in needs:
+        for s in prepared.slots_of_need[n]:
+            slot = prepared.slots[s]
+            wanted = model.new_int_var(0, problem.needs[n].quantity * slot.per_unit, f"w{s}")
+            model.add_max_equality(wanted, [slot.per_unit * y[n] - pinned[s], 0])
+            model.add(sum(by_slot.get(s, [])) == wanted)
+
+    solver = cp_model.CpSolver()
+    solver.parameters.num_workers = params.cp_sat_workers
+    solver.parameters.random_seed = 0
+    stages = _stages(prepared, needs, arcs, x, y, model)
+    optimal = True
+    per_stage_time = params.cp_sat_deterministic_time / len(stages)
+    for sense, expr in stages:
+        if sense == "max":
+            model.maximize(expr)
+        else:
+            model.minimize(expr)
+        solver.parameters.max_deterministic_time = per_stage_time
+        solver.parameters.max_time_in_seconds = params.cp_sat_time_limit_s / len(stages)
+        status = solver.solve(model)
+        if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            raise CpSatError(f"CP-SAT ended with status {solver.status_name(status)}")
+        optimal = optimal and status == cp_model.OPTIMAL
+        value = round(solver.objective_value)
+        # Fix this stage's value before the next; warm-start from this solution.
+        model.add(expr >= value if sense == "max" else expr <= value)
+        model.clear_hints()
+        for var in [*x, *y.values()]:
+            model.add_hint(var, solver.value(var))
+    flow = np.array([solver.value(v) for v in x], dtype=np.int64)
+    return CpSatResult(flow, optimal, len(stages))
+
+
+def _stages(
+    prepared: Prepared,
+    needs: list[int],
+    arcs: IntArray,
+    x: list[cp_model.IntVar],
+    y: dict[int, cp_model.IntVar],
+    model: cp_model.CpModel,
+) -> list[tuple[str, cp_model.LinearExprT]]:
+    stages: list[tuple[str, cp_model.LinearExprT]] = []
+    priority = prepared.tables.priority
+    for p in range(5, 0, -1):
+        in_class = [y[n] for n in needs if priority[n] == p]
+        if in_class:
+            stages.append(("max", sum(in_class)))
+    stages.append(("min", sum(int(prepared.arc_cost[a]) * var for var, a in zip(x, arcs, strict=True))))
+    kept_terms = []
+    for var, a in zip(x, arcs, strict=True):
+        before = prepared.previous.get((int(prepared.arc_slot[a]), int(prepared.arc_resource[a])), 0)
+        if before:
+            kept = model.new_int_var(0, before, f"k{a}")
+            model.add(kept <= var)
+            kept_terms.append(kept)
+    if kept_terms:
+        stages.append(("max", sum(kept_terms)))
+    return stages

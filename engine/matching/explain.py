@@ -1,0 +1,141 @@
+"""Why a need is not (fully) served, and what a cadre can do about it."""
+
+from collections import Counter
+from collections.abc import Mapping
+
+import numpy as np
+
+from engine.matching.objective import served_units
+from engine.matching.params import SolveParams
+from engine.matching.prepare import Prepared, Screen
+from engine.model.ids import RuleName
+from engine.model.plan import Suggestion, Unmet, UnmetReason
+from engine.rules.builtin import NEED_TRAVEL_LIMIT
+from engine.travel import UNREACHABLE, travel_matrix
+
+ESCALATE = Suggestion(action="escalate_to_street", text="上报街道，请求街道资源库支援")
+MODE_ZH = {"incident": "应急", "normal": "常态"}
+
+
+def relax(rule: RuleName) -> Suggestion:
+    return Suggestion(action="relax_rule", rule=rule, text=f"考虑放宽规则「{rule}」")
+
+
+def explain_unmet(prepared: Prepared, units: Mapping[tuple[int, int], int], params: SolveParams) -> list[Unmet]:
+    per_need: dict[int, dict[tuple[int, int], int]] = {}
+    for key, quantity in units.items():
+        per_need.setdefault(prepared.slots[key[0]].need, {})[key] = quantity
+    unmet = []
+    for n, need in enumerate(prepared.problem.needs):
+        missing = need.quantity - served_units(prepared, n, per_need.get(n, {}))
+        if missing <= 0:
+            continue
+        reason, detail, suggestion = _diagnose(prepared, n, units, params)
+        unmet.append(
+            Unmet(
+                need=need.id,
+                quantity=missing,
+                priority=prepared.need_facts[n].priority,
+                reason=reason,
+                detail=detail,
+                suggestion=suggestion,
+            )
+        )
+    return unmet
+
+
+def _diagnose(
+    prepared: Prepared, n: int, units: Mapping[tuple[int, int], int], params: SolveParams
+) -> tuple[UnmetReason, str, Suggestion]:
+    # The first part of the need that fails a test names the reason; tests run from the most basic.
+    for s in prepared.slots_of_need[n]:
+        screen = prepared.screen(s)
+        verdict = _screened_out(prepared, s, screen, params)
+        if verdict is not None:
+            return verdict
+    eligible = sorted(
+        {r for s in prepared.slots_of_need[n] for r in _eligible(prepared.screen(s))},
+        key=lambda r: prepared.problem.resources[r].id,
+    )
+    takers = [
+        prepared.need_facts[prepared.slots[s].need].priority
+        for (s, r), q in units.items()
+        if r in eligible and q and prepared.slots[s].need != n
+    ]
+    ids = "、".join(prepared.problem.resources[r].id for r in eligible[:5]) + ("等" if len(eligible) > 5 else "")
+    lowest = f"（其中最低优先级为 {min(takers)}）" if takers else ""
+    detail = f"符合条件的资源（{ids}）已全部派往其他需求{lowest}"
+    if prepared.problem.needs[n].combinatorial:
+        detail += "，剩余数量凑不齐一整组"
+    return UnmetReason.ALL_COMMITTED, detail, ESCALATE
+
+
+def _eligible(screen: Screen) -> list[int]:
+    ok = screen.certified & screen.serving & screen.allowed & screen.in_range
+    return [int(r) for r in screen.resources[ok]]
+
+
+def _screened_out(
+    prepared: Prepared, s: int, screen: Screen, params: SolveParams
+) -> tuple[UnmetReason, str, Suggestion] | None:
+    slot = prepared.slots[s]
+    cap = slot.capability
+    if len(screen.resources) == 0:
+        return UnmetReason.NO_CAPABILITY, f"资源库中没有能提供「{cap}」的资源", ESCALATE
+    if not screen.certified.any():
+        missing = "、".join(sorted(slot.requires))
+        return (
+            UnmetReason.MISSING_CERTIFICATION,
+            f"有 {len(screen.resources)} 个「{cap}」资源，但都不具备所需资质：{missing}",
+            ESCALATE,
+        )
+    usable = screen.certified & screen.serving
+    if not usable.any():
+        mode = MODE_ZH[prepared.problem.mode.value]
+        return UnmetReason.NOT_AVAILABLE, f"「{cap}」资源都已离线、忙碌或不在{mode}模式下服务", ESCALATE
+    if not (usable & screen.allowed).any():
+        rule = _excluding_rule(prepared, screen, usable)
+        return UnmetReason.EXCLUDED_BY_RULE, f"可用的「{cap}」资源都被规则「{rule}」排除", relax(rule)
+    if not (usable & screen.allowed & screen.in_range).any():
+        return _out_of_range(prepared, s, screen.resources[usable & screen.allowed], params)
+    return None
+
+
+def _excluding_rule(prepared: Prepared, screen: Screen, usable: np.ndarray) -> RuleName:
+    rules = prepared.problem.rules
+    named: Counter[RuleName] = Counter()
+    for k in np.flatnonzero(usable):
+        if screen.excluded_by[k] >= 0:
+            named[rules.eligibility[int(screen.excluded_by[k])].name] += 1
+        else:
+            resting = prepared.resource_facts[int(screen.resources[k])].resting_by
+            if resting is not None:
+                named[resting] += 1
+    # The rule that keeps back the most resources; ties go to the name that sorts first.
+    return min(named, key=lambda name: (-named[name], name))
+
+
+def _out_of_range(
+    prepared: Prepared, s: int, candidates: np.ndarray, params: SolveParams
+) -> tuple[UnmetReason, str, Suggestion]:
+    problem = prepared.problem
+    slot = prepared.slots[s]
+    facts = prepared.need_facts[slot.need]
+    limit = min(facts.limit_s or params.max_travel_s, params.max_travel_s)
+    target = [problem.needs[slot.need].location]
+    sources = sorted({problem.resources[int(r)].location for r in candidates})
+    graph = problem.graph
+    if graph.closures:
+        open_times = travel_matrix(graph.open_graph(), sources, target, limit, params.travel_backend)
+        if (open_times <= limit).any():
+            return (
+                UnmetReason.ROAD_CLOSED,
+                f"道路封闭，「{slot.capability}」资源无法在 {limit} 秒内到达",
+                ESCALATE,
+            )
+    detail = f"没有「{slot.capability}」资源能在 {limit} 秒内到达"
+    if facts.limit_rule is not None and facts.limit_rule != NEED_TRAVEL_LIMIT:
+        farther = travel_matrix(graph, sources, target, params.max_travel_s, params.travel_backend)
+        if (farther < UNREACHABLE).any():
+            return UnmetReason.OUT_OF_RANGE, f"{detail}（规则「{facts.limit_rule}」）", relax(facts.limit_rule)
+    return UnmetReason.OUT_OF_RANGE, detail, ESCALATE

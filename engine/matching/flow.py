@@ -1,0 +1,193 @@
+"""The fast path: OR-Tools min-cost flow over needs without teams or all-or-nothing.
+
+Network: source → resource (its free units) → need (one arc per candidate pair) → sink (the need's open
+units), plus a source → sink bypass for units left idle.
+
+The strict order of the objective is kept with small numbers. Serving a unit of priority p earns p × S;
+the sets of need units that can be served together form a matroid (a gammoid), so a plan of greatest
+total priority also serves the most units of priority 5, then of 4, and so on (Gale's theorem). S exceeds
+what any augmenting path or cycle can change in travel cost, so no travel saving can buy a lost unit.
+Likewise travel cost is scaled by K, more than the units of the previous plan any cycle can keep.
+When S would not fit in 64 bits, two solves do the same: first the served units per priority, then the
+cheapest flow serving exactly those.
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+from ortools.graph.python import min_cost_flow
+
+from engine.matching.params import SolveParams
+from engine.matching.prepare import IntArray, Prepared
+
+# OR-Tools' cost scaling multiplies costs by the number of nodes; keep well inside 63 bits.
+_COST_CEILING = 2**62
+
+
+@dataclass(frozen=True)
+class FlowResult:
+    flow: IntArray  # units on each of the given arcs
+    solves: int
+
+
+class FlowError(RuntimeError):
+    """OR-Tools did not report an optimal flow."""
+
+
+def solve_flow(prepared: Prepared, arcs: IntArray, params: SolveParams) -> FlowResult:
+    """Optimal units on each arc in ``arcs`` (indices into the prepared candidate arcs)."""
+    if len(arcs) == 0:
+        return FlowResult(np.zeros(0, np.int64), 0)
+    net = _Network.build(prepared, arcs)
+    scale_s = (net.num_nodes + 3) * int(net.max_arc_cost) + 1
+    fits = 5 * scale_s * (net.num_nodes + 1) < _COST_CEILING
+    strategy = params.flow_strategy
+    if strategy == "single" or (strategy == "auto" and fits):
+        return FlowResult(net.solve_single(scale_s), 1)
+    return FlowResult(net.solve_two_phase(), 2)
+
+
+@dataclass(frozen=True)
+class _Network:
+    num_resources: int
+    num_needs: int
+    resource_nodes: IntArray  # node of each arc's resource
+    need_nodes: IntArray  # node of each arc's slot
+    need_priority: IntArray  # per need node (offset by first need node)
+    need_open: IntArray
+    resource_free: IntArray
+    arc_capacity: IntArray
+    kept_capacity: IntArray
+    arc_cost: IntArray  # scaled by K, plus 1 per unit not kept from the previous plan
+    kept_cost: IntArray
+    has_previous: bool
+
+    @property
+    def num_nodes(self) -> int:
+        return 2 + self.num_resources + self.num_needs
+
+    @property
+    def max_arc_cost(self) -> int:
+        return int(self.arc_cost.max(initial=0))
+
+    @staticmethod
+    def build(prepared: Prepared, arcs: IntArray) -> "_Network":
+        slots = prepared.arc_slot[arcs]
+        resources = prepared.arc_resource[arcs]
+        used_resources, resource_pos = np.unique(resources, return_inverse=True)
+        used_slots, slot_pos = np.unique(slots, return_inverse=True)
+        pinned_per_slot = np.zeros(len(prepared.slots), np.int64)
+        for (slot, _), quantity in prepared.pinned.items():
+            pinned_per_slot[slot] += quantity
+        quantity = np.array([prepared.problem.needs[prepared.slots[s].need].quantity for s in used_slots])
+        need_open = np.maximum(quantity - pinned_per_slot[used_slots], 0)
+        free = prepared.free[used_resources]
+        cap = np.minimum(free[resource_pos], need_open[slot_pos])
+        kept = np.array(
+            [prepared.previous.get((int(s), int(r)), 0) for s, r in zip(slots, resources, strict=True)],
+            dtype=np.int64,
+        )
+        kept = np.minimum(kept, cap)
+        has_previous = bool(kept.any())
+        k = len(used_resources) + len(used_slots) + 3 if has_previous else 1
+        cost = prepared.arc_cost[arcs] * k
+        return _Network(
+            num_resources=len(used_resources),
+            num_needs=len(used_slots),
+            resource_nodes=2 + resource_pos,
+            need_nodes=2 + len(used_resources) + slot_pos,
+            need_priority=prepared.tables.priority[[prepared.slots[s].need for s in used_slots]],
+            need_open=need_open,
+            resource_free=free,
+            arc_capacity=cap - kept,
+            kept_capacity=kept,
+            arc_cost=cost + (1 if has_previous else 0),
+            kept_cost=cost,
+            has_previous=has_previous,
+        )
+
+    def _pair_arcs(self, smcf: min_cost_flow.SimpleMinCostFlow) -> tuple[IntArray, IntArray]:
+        plain = smcf.add_arcs_with_capacity_and_unit_cost(
+            self.resource_nodes, self.need_nodes, self.arc_capacity, self.arc_cost
+        )
+        kept = smcf.add_arcs_with_capacity_and_unit_cost(
+            self.resource_nodes, self.need_nodes, self.kept_capacity, self.kept_cost
+        )
+        return np.asarray(plain), np.asarray(kept)
+
+    def _resource_arcs(self, smcf: min_cost_flow.SimpleMinCostFlow) -> None:
+        nodes = 2 + np.arange(self.num_resources, dtype=np.int64)
+        smcf.add_arcs_with_capacity_and_unit_cost(
+            np.zeros(self.num_resources, np.int64), nodes, self.resource_free, np.zeros(self.num_resources, np.int64)
+        )
+
+    def _need_nodes(self) -> IntArray:
+        return 2 + self.num_resources + np.arange(self.num_needs, dtype=np.int64)
+
+    def solve_single(self, scale_s: int) -> IntArray:
+        smcf = min_cost_flow.SimpleMinCostFlow()
+        # Variables: units on each pair arc (plain and kept), on each source and sink arc, and idle units.
+        plain, kept = self._pair_arcs(smcf)
+        self._resource_arcs(smcf)
+        # Objective, tier 1: each unit served at priority p earns p × S (a negative cost on the sink arc).
+        smcf.add_arcs_with_capacity_and_unit_cost(
+            self._need_nodes(), np.ones(self.num_needs, np.int64), self.need_open, -self.need_priority * scale_s
+        )
+        # Constraint: every free unit leaves the source; those not sent take the bypass at no cost.
+        supply = int(self.resource_free.sum())
+        smcf.add_arc_with_capacity_and_unit_cost(0, 1, supply, 0)
+        smcf.set_node_supply(0, supply)
+        smcf.set_node_supply(1, -supply)
+        return _solve(smcf, plain, kept)
+
+    def solve_two_phase(self) -> IntArray:
+        # Phase 1: the most units by priority, travel ignored (tiny costs, no overflow).
+        first = min_cost_flow.SimpleMinCostFlow()
+        first.add_arcs_with_capacity_and_unit_cost(
+            self.resource_nodes,
+            self.need_nodes,
+            self.arc_capacity + self.kept_capacity,
+            np.zeros(len(self.arc_cost), np.int64),
+        )
+        self._resource_arcs(first)
+        sink_arcs = first.add_arcs_with_capacity_and_unit_cost(
+            self._need_nodes(), np.ones(self.num_needs, np.int64), self.need_open, -self.need_priority
+        )
+        supply = int(self.resource_free.sum())
+        first.add_arc_with_capacity_and_unit_cost(0, 1, supply, 0)
+        first.set_node_supply(0, supply)
+        first.set_node_supply(1, -supply)
+        _check(first.solve(), first)
+        served = np.asarray(first.flows(sink_arcs))
+        per_class = np.bincount(self.need_priority, weights=served, minlength=6).astype(np.int64)
+
+        # Phase 2: exactly those units per priority class (through one node per class), at least cost.
+        second = min_cost_flow.SimpleMinCostFlow()
+        plain, kept = self._pair_arcs(second)
+        self._resource_arcs(second)
+        class_node = 2 + self.num_resources + self.num_needs + self.need_priority
+        second.add_arcs_with_capacity_and_unit_cost(
+            self._need_nodes(), class_node, self.need_open, np.zeros(self.num_needs, np.int64)
+        )
+        classes = np.arange(1, 6, dtype=np.int64)
+        second.add_arcs_with_capacity_and_unit_cost(
+            2 + self.num_resources + self.num_needs + classes,
+            np.ones(5, np.int64),
+            per_class[1:],
+            np.zeros(5, np.int64),
+        )
+        total = int(per_class.sum())
+        second.set_node_supply(0, total)
+        second.set_node_supply(1, -total)
+        return _solve(second, plain, kept)
+
+
+def _solve(smcf: min_cost_flow.SimpleMinCostFlow, plain: IntArray, kept: IntArray) -> IntArray:
+    _check(smcf.solve(), smcf)
+    flows: IntArray = np.asarray(smcf.flows(plain), dtype=np.int64) + np.asarray(smcf.flows(kept), dtype=np.int64)
+    return flows
+
+
+def _check(status: object, smcf: min_cost_flow.SimpleMinCostFlow) -> None:
+    if status != smcf.OPTIMAL:
+        raise FlowError(f"min-cost flow ended with status {status}, not OPTIMAL")

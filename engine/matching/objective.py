@@ -1,0 +1,36 @@
+"""The plan's value in the matcher's strict order, computed the same way for every solver."""
+
+from collections.abc import Mapping
+
+from engine.matching.prepare import Prepared
+from engine.model.plan import Objective
+
+
+def served_units(prepared: Prepared, need: int, units: Mapping[tuple[int, int], int]) -> int:
+    """Whole units of a need that its assignments make up (a team counts once all its parts are there)."""
+    by_slot = dict.fromkeys(prepared.slots_of_need[need], 0)
+    for (slot, _), quantity in units.items():
+        if slot in by_slot:
+            by_slot[slot] += quantity
+    quantity = prepared.problem.needs[need].quantity
+    served = min(quantity, *(by_slot[s] // prepared.slots[s].per_unit for s in by_slot))
+    if prepared.problem.needs[need].all_or_nothing and served < quantity:
+        return 0
+    return served
+
+
+def objective(prepared: Prepared, units: Mapping[tuple[int, int], int]) -> Objective:
+    """``units`` holds the units sent per (slot, resource), pins included."""
+    per_need: dict[int, dict[tuple[int, int], int]] = {}
+    for key, quantity in units.items():
+        per_need.setdefault(prepared.slots[key[0]].need, {})[key] = quantity
+    served = [0] * 5
+    for need, need_units in per_need.items():
+        served[5 - prepared.need_facts[need].priority] += served_units(prepared, need, need_units)
+    weighted = sum(quantity * prepared.unit_cost(s, r) for (s, r), quantity in units.items())
+    kept = sum(min(quantity, prepared.previous.get(key, 0)) for key, quantity in units.items())
+    return Objective(
+        served_by_priority=(served[0], served[1], served[2], served[3], served[4]),
+        weighted_travel=weighted,
+        kept=kept,
+    )

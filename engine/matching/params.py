@@ -1,0 +1,23 @@
+"""How to solve: limits and plug points, never the problem itself."""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Literal
+
+from engine.travel import TravelBackend
+
+
+@dataclass(frozen=True)
+class SolveParams:
+    # Travel beyond this is never considered, even for needs without a limit (four hours).
+    max_travel_s: int = 4 * 3600
+    # CP-SAT for teams and all-or-nothing needs: deterministic work units (about seconds on this kind of
+    # machine) keep plans reproducible; the wall-clock limit is the safety net.
+    cp_sat_deterministic_time: float = 5.0
+    cp_sat_time_limit_s: float = 10.0
+    cp_sat_workers: int = 1
+    # "auto": one min-cost-flow solve when its costs fit 64 bits, otherwise two (served first, then cost).
+    flow_strategy: Literal["auto", "single", "two_phase"] = "auto"
+    travel_backend: TravelBackend | None = None
+    # The engine never reads the clock; give it one (time.perf_counter) to get timings in the plan.
+    stopwatch: Callable[[], float] | None = None

@@ -1,0 +1,192 @@
+"""The matcher's input: a mutable builder that makes a frozen, validated :class:`MatchingProblem`."""
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import TypeVar
+
+from pydantic import Field
+
+from engine.model.entities import Mode, Need, Organisation, Resource
+from engine.model.frozen import Frozen
+from engine.model.ids import Capability, CommunityId, NeedId, OrganisationId, ResourceId
+from engine.rules.facts import CompiledProfile
+from engine.rules.profile import Profile
+from engine.travel import RoadGraph
+
+T = TypeVar("T", Need, Resource, Organisation)
+
+
+class Pin(Frozen):
+    """An assignment a person decided (a cadre's confirmation or override): the matcher always keeps it.
+
+    The same shape describes the previous plan, which the matcher keeps as much of as it can.
+    """
+
+    need: NeedId
+    resource: ResourceId
+    quantity: int = Field(ge=1)
+    part: Capability | None = None
+
+
+@dataclass(frozen=True)
+class MatchingProblem:
+    """Needs, the pool, the roads and the rules in force: everything one plan depends on."""
+
+    mode: Mode
+    community: CommunityId | None
+    rules: CompiledProfile
+    needs: tuple[Need, ...]
+    resources: tuple[Resource, ...]
+    organisations: Mapping[OrganisationId, Organisation]
+    graph: RoadGraph
+    pinned: tuple[Pin, ...]
+    previous: tuple[Pin, ...]
+    need_index: Mapping[NeedId, int] = field(repr=False)
+    resource_index: Mapping[ResourceId, int] = field(repr=False)
+
+    @property
+    def profile(self) -> Profile | None:
+        return self.rules.profile
+
+
+class ProblemBuilder:
+    """Collects the parts of a problem; :meth:`build` checks how they refer to each other."""
+
+    def __init__(self, graph: RoadGraph, *, mode: Mode = Mode.INCIDENT) -> None:
+        self.graph = graph
+        self.mode = mode
+        self.community: CommunityId | None = None
+        self.profile: Profile | None = None
+        self.rules: CompiledProfile | None = None
+        self.needs: list[Need] = []
+        self.resources: list[Resource] = []
+        self.organisations: list[Organisation] = []
+        self.pinned: list[Pin] = []
+        self.previous: list[Pin] = []
+
+    def add_needs(self, needs: Iterable[Need]) -> "ProblemBuilder":
+        self.needs.extend(needs)
+        return self
+
+    def add_resources(self, resources: Iterable[Resource]) -> "ProblemBuilder":
+        self.resources.extend(resources)
+        return self
+
+    def add_organisations(self, organisations: Iterable[Organisation]) -> "ProblemBuilder":
+        self.organisations.extend(organisations)
+        return self
+
+    def pin(self, pins: Iterable[Pin]) -> "ProblemBuilder":
+        self.pinned.extend(pins)
+        return self
+
+    def keep(self, previous: Iterable[Pin]) -> "ProblemBuilder":
+        self.previous.extend(previous)
+        return self
+
+    def use_profile(self, profile: Profile | None, community: CommunityId | None = None) -> "ProblemBuilder":
+        self.profile = profile
+        self.community = community
+        return self
+
+    def reuse_rules(self, rules: CompiledProfile) -> "ProblemBuilder":
+        """Share memoised per-entity facts across plans (the coordinator re-plans with the same rules)."""
+        self.rules = rules
+        return self
+
+    def build(self) -> MatchingProblem:
+        needs = _unique("needs", self.needs)
+        resources = _unique("resources", self.resources)
+        organisations = {o.id: o for o in _unique("organisations", self.organisations)}
+        for where, located in (("needs", needs), ("resources", resources)):
+            for item in located:
+                if not self.graph.has_node(item.location):
+                    raise ValueError(f"{where}[{item.id}].location: {item.location!r} is not on the map")
+        for resource in resources:
+            if resource.organisation not in organisations:
+                raise ValueError(
+                    f"resources[{resource.id}].organisation: unknown organisation {resource.organisation!r}"
+                )
+        need_index = {n.id: i for i, n in enumerate(needs)}
+        resource_index = {r.id: i for i, r in enumerate(resources)}
+        _check_pins(self.pinned, needs, resources, need_index, resource_index)
+        previous = tuple(
+            p
+            for p in self.previous
+            # The previous plan may name needs since cancelled or resources since withdrawn: they are history.
+            if p.need in need_index
+            and p.resource in resource_index
+            and _part_capability(needs[need_index[p.need]], p.part) == resources[resource_index[p.resource]].capability
+        )
+        rules = self.rules
+        if rules is None or rules.profile is not self.profile or rules.mode is not self.mode:
+            rules = CompiledProfile(self.profile, self.mode)
+        return MatchingProblem(
+            mode=self.mode,
+            community=self.community,
+            rules=rules,
+            needs=needs,
+            resources=resources,
+            organisations=organisations,
+            graph=self.graph,
+            pinned=tuple(self.pinned),
+            previous=previous,
+            need_index=need_index,
+            resource_index=resource_index,
+        )
+
+
+def _unique(where: str, items: list[T]) -> tuple[T, ...]:
+    seen: set[str] = set()
+    for item in items:
+        if item.id in seen:
+            raise ValueError(f"{where}[{item.id}].id: the id {item.id!r} is used twice")
+        seen.add(item.id)
+    # Sorted by id so that the order items were added in cannot change the plan.
+    return tuple(sorted(items, key=lambda item: item.id))
+
+
+def _part_capability(need: Need, part: Capability | None) -> Capability | None:
+    if part is None:
+        return need.capability
+    return part if any(p.capability == part for p in need.team) else None
+
+
+def _check_pins(
+    pins: list[Pin],
+    needs: tuple[Need, ...],
+    resources: tuple[Resource, ...],
+    need_index: Mapping[NeedId, int],
+    resource_index: Mapping[ResourceId, int],
+) -> None:
+    used: dict[ResourceId, int] = defaultdict(int)
+    given: dict[tuple[NeedId, Capability | None], int] = defaultdict(int)
+    for i, pin in enumerate(pins):
+        where = f"pinned[{i}]"
+        if pin.need not in need_index:
+            raise ValueError(f"{where}.need: unknown need {pin.need!r}")
+        if pin.resource not in resource_index:
+            raise ValueError(f"{where}.resource: unknown resource {pin.resource!r}")
+        need, resource = needs[need_index[pin.need]], resources[resource_index[pin.resource]]
+        capability = _part_capability(need, pin.part)
+        if capability is None:
+            raise ValueError(f"{where}.part: need {need.id!r} has no team part {pin.part!r}")
+        if capability != resource.capability:
+            raise ValueError(
+                f"{where}.resource: {resource.id!r} offers {resource.capability!r}, "
+                f"but the pin is for {capability!r}"
+            )
+        used[resource.id] += pin.quantity
+        if used[resource.id] > resource.quantity:
+            raise ValueError(
+                f"{where}.quantity: pins take {used[resource.id]} units of {resource.id!r}, "
+                f"which has {resource.quantity}"
+            )
+        per_unit = 1 if pin.part is None else next(p.per_unit for p in need.team if p.capability == pin.part)
+        given[(need.id, pin.part)] += pin.quantity
+        if given[(need.id, pin.part)] > need.quantity * per_unit:
+            raise ValueError(
+                f"{where}.quantity: pins give {given[(need.id, pin.part)]} units of {capability!r} "
+                f"to {need.id!r}, which needs {need.quantity * per_unit}"
+            )

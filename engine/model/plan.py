@@ -1,0 +1,82 @@
+"""A dispatch plan (调度方案): assignments, unmet needs with reasons, and how it was found."""
+
+from enum import StrEnum
+
+from pydantic import Field
+
+from engine.model.frozen import Frozen
+from engine.model.ids import Capability, NeedId, ResourceId, RuleName
+
+
+class Assignment(Frozen):
+    """``quantity`` units of ``resource`` go to ``need`` (to its team ``part`` when one is named)."""
+
+    need: NeedId
+    resource: ResourceId
+    quantity: int = Field(ge=1)
+    part: Capability | None = None
+    # None only for a pinned pair with no open road between them.
+    travel_s: int | None
+    rules: tuple[RuleName, ...]
+    pinned: bool = False
+
+
+class UnmetReason(StrEnum):
+    NO_CAPABILITY = "no_capability"
+    MISSING_CERTIFICATION = "missing_certification"
+    NOT_AVAILABLE = "not_available"
+    EXCLUDED_BY_RULE = "excluded_by_rule"
+    OUT_OF_RANGE = "out_of_range"
+    ROAD_CLOSED = "road_closed"
+    ALL_COMMITTED = "all_committed"
+
+
+class Suggestion(Frozen):
+    """What a cadre can do about an unmet need: escalate to the street's pool, or relax a named rule."""
+
+    action: str = Field(pattern=r"^(escalate_to_street|relax_rule)$")
+    rule: RuleName | None = None
+    text: str
+
+
+class Unmet(Frozen):
+    need: NeedId
+    quantity: int = Field(ge=1)
+    priority: int = Field(ge=1, le=5)
+    reason: UnmetReason
+    detail: str
+    suggestion: Suggestion
+
+
+class Objective(Frozen):
+    """The plan's value in the matcher's strict order.
+
+    ``served_by_priority[k]`` counts units served at priority ``5 - k`` (5 first); ``weighted_travel`` is the
+    sum over assigned units of (travel seconds + preference seconds) × priority; ``kept`` counts units that
+    the previous plan also had.
+    """
+
+    served_by_priority: tuple[int, int, int, int, int]
+    weighted_travel: int
+    kept: int
+
+
+class SolverStats(Frozen):
+    """How the plan was found. Timings live only here, so the rest of a plan is byte-identical run to run."""
+
+    name: str
+    methods: tuple[str, ...]
+    optimal: bool
+    timings_ms: dict[str, float]
+    counts: dict[str, int]
+
+
+class Plan(Frozen):
+    assignments: tuple[Assignment, ...]
+    unmet: tuple[Unmet, ...]
+    objective: Objective
+    solver: SolverStats
+
+    def decision_json(self) -> str:
+        """The plan without its solver statistics: the same problem always gives the same text."""
+        return self.model_dump_json(exclude={"solver"})
