@@ -1,0 +1,110 @@
+"""A community's governance profile: named rules as data, one model per kind of rule."""
+
+from typing import Annotated, Literal
+
+from pydantic import Field, model_validator
+
+from engine.model.entities import Mode
+from engine.model.frozen import Frozen
+from engine.model.ids import RuleName
+from engine.rules.conditions import NeedCondition, ResourceCondition
+
+RuleNameField = Annotated[RuleName, Field(pattern=r"^[a-z][a-z0-9_]*$")]
+BOTH_MODES = (Mode.NORMAL, Mode.INCIDENT)
+
+
+class _Rule(Frozen):
+    name: RuleNameField
+    description: str = ""
+    modes: tuple[Mode, ...] = Field(default=BOTH_MODES, min_length=1)
+
+    def applies_in(self, mode: Mode) -> bool:
+        return mode in self.modes
+
+
+class EligibilityRule(_Rule):
+    """Which resources may serve which needs.
+
+    ``deny``: a resource matching ``resource`` may not serve a need matching ``need``.
+    ``require``: a need matching ``need`` may be served only by resources matching ``resource``.
+    ``relation`` adds a condition between the two: the same community, or another one.
+    """
+
+    kind: Literal["eligibility"]
+    effect: Literal["deny", "require"]
+    need: NeedCondition = NeedCondition({})
+    resource: ResourceCondition = ResourceCondition({})
+    relation: Literal["same_community", "other_community"] | None = None
+
+
+class PriorityRule(_Rule):
+    """Raise or lower the priority of needs matching ``need`` (the result stays within 1..5)."""
+
+    kind: Literal["priority"]
+    need: NeedCondition
+    adjust: int = Field(ge=-4, le=4)
+
+    @model_validator(mode="after")
+    def _moves(self) -> "PriorityRule":
+        if self.adjust == 0:
+            raise ValueError("adjust: 0 changes nothing; give -4..-1 or 1..4")
+        return self
+
+
+class TravelLimitRule(_Rule):
+    """The longest travel, in seconds, allowed for a need of each priority (after adjustments)."""
+
+    kind: Literal["travel_limit"]
+    limits_s: dict[Annotated[int, Field(ge=1, le=5)], Annotated[int, Field(gt=0)]] = Field(min_length=1)
+
+
+class PreferenceRule(_Rule):
+    """Soft wishes, counted as extra seconds of travel so that they never outrank serving a need.
+
+    ``own_community``: a resource whose organisation belongs to another community counts ``penalty_s`` more.
+    ``rotation``: each recent dispatch of the organisation counts ``penalty_s`` more, so the same
+    volunteers are not always asked.
+    """
+
+    kind: Literal["preference"]
+    prefer: Literal["own_community", "rotation"]
+    penalty_s: int = Field(gt=0)
+
+
+class RestRule(_Rule):
+    """A resource on duty longer than ``max_on_duty_s`` rests, except for needs of ``except_priority`` or more."""
+
+    kind: Literal["rest"]
+    max_on_duty_s: int = Field(gt=0)
+    except_priority: int | None = Field(default=None, ge=1, le=5)
+
+
+Rule = Annotated[
+    EligibilityRule | PriorityRule | TravelLimitRule | PreferenceRule | RestRule,
+    Field(discriminator="kind"),
+]
+
+
+class Profile(Frozen):
+    """A governance profile: who may serve whom, what comes first, how far is too far."""
+
+    name: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")]
+    title_zh: str = Field(min_length=1)
+    title_en: str = Field(min_length=1)
+    description: str = ""
+    rules: tuple[Rule, ...] = ()
+
+    @model_validator(mode="after")
+    def _unique_names(self) -> "Profile":
+        seen: set[str] = set()
+        for rule in self.rules:
+            if rule.name in seen:
+                raise ValueError(f"rules: the name {rule.name!r} is used twice")
+            seen.add(rule.name)
+        return self
+
+    def rule(self, name: str) -> Rule:
+        for rule in self.rules:
+            if rule.name == name:
+                return rule
+        raise ValueError(f"profile {self.name!r} has no rule {name!r}")
