@@ -1,0 +1,36 @@
+"""The matcher is exact: on small random instances it reaches the optimum of an independent MILP."""
+
+from hypothesis import HealthCheck, given, settings
+
+from engine.matching import MatchingProblem, SolveParams, solve
+from tests.matching.reference import solve_reference
+from tests.matching.strategies import problems
+
+SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+def _assert_matches_reference(problem: MatchingProblem, params: SolveParams) -> None:
+    plan = solve(problem, params)
+    ref = solve_reference(problem)
+    got = plan.objective
+    assert got.served_by_priority == ref.served_by_priority
+    assert got.weighted_travel == ref.weighted_travel
+    assert got.kept == ref.kept
+
+
+@SETTINGS
+@given(problems())
+def test_min_cost_flow_is_exact(problem: MatchingProblem) -> None:
+    _assert_matches_reference(problem, SolveParams())
+
+
+@SETTINGS
+@given(problems())
+def test_two_phase_flow_is_exact(problem: MatchingProblem) -> None:
+    _assert_matches_reference(problem, SolveParams(flow_strategy="two_phase"))
+
+
+@SETTINGS
+@given(problems(teams=True))
+def test_cp_sat_is_exact_for_teams_and_all_or_nothing(problem: MatchingProblem) -> None:
+    _assert_matches_reference(problem, SolveParams())
