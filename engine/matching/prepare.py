@@ -76,6 +76,8 @@ class Prepared:
     previous: dict[tuple[int, int], int]
     # Capacity left for the matcher once pins are taken, per resource.
     free: IntArray
+    # Travel of pinned pairs, which may lie beyond every limit (a person chose them).
+    pinned_travel: dict[tuple[int, int], int | None]
     # Candidate arcs, sorted by (slot, resource): the pairs the matcher may use beyond the pins.
     arc_slot: IntArray
     arc_resource: IntArray
@@ -83,6 +85,8 @@ class Prepared:
     arc_cost: IntArray
 
     def travel_s(self, slot: int, resource: int) -> int | None:
+        if (slot, resource) in self.pinned_travel:
+            return self.pinned_travel[(slot, resource)]
         t = self.tables
         seconds = int(t.travel[t.resource_col[resource], t.need_row[self.slots[slot].need]])
         return None if seconds == UNREACHABLE else seconds
@@ -114,6 +118,7 @@ def prepare(problem: MatchingProblem, params: SolveParams) -> Prepared:
         key = (slot_index[(problem.need_index[pin.need], pin.part)], problem.resource_index[pin.resource])
         pinned[key] += pin.quantity
         free[key[1]] -= pin.quantity
+    pinned_travel = _pinned_travel(problem, slots, pinned, params)
     previous: dict[tuple[int, int], int] = defaultdict(int)
     for prev in problem.previous:
         key = (slot_index[(problem.need_index[prev.need], prev.part)], problem.resource_index[prev.resource])
@@ -130,12 +135,28 @@ def prepare(problem: MatchingProblem, params: SolveParams) -> Prepared:
         pinned=dict(pinned),
         previous=dict(previous),
         free=free,
+        pinned_travel=pinned_travel,
         arc_slot=np.zeros(0, np.int64),
         arc_resource=np.zeros(0, np.int64),
         arc_travel=np.zeros(0, np.int64),
         arc_cost=np.zeros(0, np.int64),
     )
     return _with_arcs(prepared)
+
+
+def _pinned_travel(
+    problem: MatchingProblem, slots: tuple[Slot, ...], pinned: dict[tuple[int, int], int], params: SolveParams
+) -> dict[tuple[int, int], int | None]:
+    if not pinned:
+        return {}
+    sources = sorted({problem.resources[r].location for _, r in pinned})
+    targets = sorted({problem.needs[slots[s].need].location for s, _ in pinned})
+    seconds = travel_matrix(problem.graph, sources, targets, params.max_travel_s, params.travel_backend)
+    result: dict[tuple[int, int], int | None] = {}
+    for s, r in pinned:
+        value = int(seconds[sources.index(problem.resources[r].location), targets.index(problem.needs[slots[s].need].location)])
+        result[(s, r)] = None if value == UNREACHABLE else value
+    return result
 
 
 def _slots(needs: Sequence[Need]) -> tuple[tuple[Slot, ...], tuple[tuple[int, ...], ...]]:

@@ -66,5 +66,10 @@ def _rules(prepared: Prepared, s: int, r: int) -> tuple[RuleName, ...]:
     resting = prepared.resource_facts[r].resting_by
     if resting is not None:
         names.append(resting)
+    # Preferences that shaped this pair's cost: own-community ones favour it, rotation counted against it.
+    if facts.community is not None and prepared.resource_facts[r].community == facts.community:
+        names.extend(rule.name for rule in compiled.own_community)
+    if prepared.resource_facts[r].rotation_s:
+        names.extend(rule.name for rule in compiled.rotation)
     names.extend(facts.priority_rules)
     return tuple(names)
