@@ -23,5 +23,7 @@ def find_profile(name_or_path: str) -> Profile:
         return load_profile(text, str(path))
     bundled = _BUNDLED / f"{name_or_path}.yaml"
     if not bundled.is_file():
-        raise ProfileError(f"profile {name_or_path!r}: no such profile; shipped: {', '.join(bundled_names())}")
+        raise ProfileError(
+            f"profile {name_or_path!r}: no such profile; shipped: {', '.join(bundled_names())}"
+        )
     return load_profile(bundled.read_text(encoding="utf-8"), f"engine/rules/profiles/{name_or_path}.yaml")

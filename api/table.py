@@ -38,13 +38,20 @@ def plan_table(plan: Plan) -> str:
         ]
         for a in plan.assignments
     ]
-    out = ["调度方案 dispatch plan", _rows(["需求 need", "资源 resource", "数量 qty", "到达(分) min", "状态", "规则 rules"], assigned)]
+    out = [
+        "调度方案 dispatch plan",
+        _rows(["需求 need", "资源 resource", "数量 qty", "到达(分) min", "状态", "规则 rules"], assigned),
+    ]
     if plan.unmet:
         unmet = [
             [u.need, str(u.priority), str(u.quantity), REASON_ZH[u.reason.value], u.detail, u.suggestion.text]
             for u in plan.unmet
         ]
-        out += ["", "未满足 unmet", _rows(["需求 need", "优先级", "缺 short", "原因 reason", "说明", "建议 suggestion"], unmet)]
+        out += [
+            "",
+            "未满足 unmet",
+            _rows(["需求 need", "优先级", "缺 short", "原因 reason", "说明", "建议 suggestion"], unmet),
+        ]
     out += [
         "",
         "已满足单位（优先级5→1） served units by priority 5→1: " + " / ".join(str(s) for s in served),

@@ -18,7 +18,6 @@ from engine.matching.stopwatch import Stopwatch
 from engine.model.plan import Plan, SolverStats
 
 
-
 def _reported(at: datetime | None) -> float:
     # Needs without a report time go after those with one.
     return at.timestamp() if at is not None else float("inf")
@@ -64,9 +63,9 @@ def _nearest(prepared: Prepared, slot: int) -> list[int]:
     return [int(prepared.arc_resource[a]) for a in ranked]
 
 
-def _take(prepared: Prepared, slot: int, wanted: int, units: dict[tuple[int, int], int], free: np.ndarray) -> dict[
-    tuple[int, int], int
-]:
+def _take(
+    prepared: Prepared, slot: int, wanted: int, units: dict[tuple[int, int], int], free: np.ndarray
+) -> dict[tuple[int, int], int]:
     """Send up to ``wanted`` units to a slot from the nearest resources; returns what was sent."""
     sent: dict[tuple[int, int], int] = {}
     for r in _nearest(prepared, slot):

@@ -31,9 +31,7 @@ def solve_cpsat(prepared: Prepared, needs: list[int], arcs: IntArray, params: So
     model = cp_model.CpModel()
 
     # Variables: units on each candidate arc, and whole units (teams) served per need.
-    x = [
-        model.new_int_var(0, int(prepared.free[prepared.arc_resource[a]]), f"x{a}") for a in arcs
-    ]
+    x = [model.new_int_var(0, int(prepared.free[prepared.arc_resource[a]]), f"x{a}") for a in arcs]
     y: dict[int, cp_model.IntVar] = {}
     for n in needs:
         need = problem.needs[n]
@@ -53,14 +51,11 @@ def solve_cpsat(prepared: Prepared, needs: list[int], arcs: IntArray, params: So
         model.add(sum(vars_) <= int(prepared.free[r]))
 
     # Each part of a need gets exactly what its served units call for, less what pins already send.
-    pinned = defaultdict(int)
-    for (slot, _), quantity in prepared.pinned.items():
-        pinned[slot] += quantity
     for n in needs:
         for s in prepared.slots_of_need[n]:
-            slot = prepared.slots[s]
-            wanted = model.new_int_var(0, problem.needs[n].quantity * slot.per_unit, f"w{s}")
-            model.add_max_equality(wanted, [slot.per_unit * y[n] - pinned[s], 0])
+            per_unit = prepared.slots[s].per_unit
+            wanted = model.new_int_var(0, problem.needs[n].quantity * per_unit, f"w{s}")
+            model.add_max_equality(wanted, [per_unit * y[n] - int(prepared.pinned_per_slot[s]), 0])
             model.add(sum(by_slot.get(s, [])) == wanted)
 
     solver = cp_model.CpSolver()
@@ -83,7 +78,7 @@ def solve_cpsat(prepared: Prepared, needs: list[int], arcs: IntArray, params: So
         value = round(solver.objective_value)
         # Fix this stage's value before the next; warm-start from this solution.
         model.add(expr >= value if sense == "max" else expr <= value)
-        model.clear_hints()
+        model.clear_hints()  # type: ignore[no-untyped-call]
         for var in [*x, *y.values()]:
             model.add_hint(var, solver.value(var))
     flow = np.array([solver.value(v) for v in x], dtype=np.int64)

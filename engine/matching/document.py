@@ -43,11 +43,11 @@ class Osm(Frozen):
 class Travel(Frozen):
     """The road network: exactly one of ``edges``, ``grid`` or ``osm``; ``closed`` lists roads closed now."""
 
-    edges: list[Edge] | None = None
+    edges: tuple[Edge, ...] | None = None
     grid: Grid | None = None
     osm: Osm | None = None
     directed: bool = False
-    closed: list[Road] = []
+    closed: tuple[Road, ...] = ()
 
     @model_validator(mode="after")
     def _one_source(self) -> "Travel":
@@ -62,12 +62,12 @@ class ProblemDocument(Frozen):
 
     mode: Mode = Mode.INCIDENT
     community: Community | None = None
-    needs: list[Need]
-    resources: list[Resource]
-    organisations: list[Organisation] | None = None
+    needs: tuple[Need, ...]
+    resources: tuple[Resource, ...]
+    organisations: tuple[Organisation, ...] | None = None
     travel: Travel
-    pinned: list[Pin] = []
-    previous: list[Pin] = []
+    pinned: tuple[Pin, ...] = ()
+    previous: tuple[Pin, ...] = ()
 
     def road_graph(self, osm_data: bytes | None = None) -> RoadGraph:
         """The road graph with closures applied; OSM data is read by the caller (the engine does no I/O)."""
@@ -81,15 +81,18 @@ class ProblemDocument(Frozen):
             graph = RoadGraph.grid(g.rows, g.cols, edge_s=g.edge_s, jitter=g.jitter, seed=g.seed)
         else:
             assert travel.osm is not None and osm_data is not None, "the caller reads travel.osm.path"
-            fmt = "osm" if travel.osm.path.endswith(".osm") else "pbf"
-            graph = RoadGraph.from_osm(osm_data, fmt=fmt, speeds_kmh=travel.osm.speeds_kmh)
+            graph = RoadGraph.from_osm(
+                osm_data,
+                fmt="osm" if travel.osm.path.endswith(".osm") else "pbf",
+                speeds_kmh=travel.osm.speeds_kmh,
+            )
         return graph.with_closures((r.source, r.target) for r in travel.closed)
 
     def problem(self, graph: RoadGraph, profile: Profile | None) -> MatchingProblem:
         organisations = self.organisations
         if organisations is None:
             named = sorted({r.organisation for r in self.resources})
-            organisations = [Organisation(id=o, kind=OrganisationKind.VOLUNTEER_TEAM) for o in named]
+            organisations = tuple(Organisation(id=o, kind=OrganisationKind.VOLUNTEER_TEAM) for o in named)
         return (
             ProblemBuilder(graph, mode=self.mode)
             .use_profile(profile, self.community.id if self.community else None)

@@ -21,7 +21,9 @@ def relax(rule: RuleName) -> Suggestion:
     return Suggestion(action="relax_rule", rule=rule, text=f"考虑放宽规则「{rule}」")
 
 
-def explain_unmet(prepared: Prepared, units: Mapping[tuple[int, int], int], params: SolveParams) -> list[Unmet]:
+def explain_unmet(
+    prepared: Prepared, units: Mapping[tuple[int, int], int], params: SolveParams
+) -> list[Unmet]:
     per_need: dict[int, dict[tuple[int, int], int]] = {}
     for key, quantity in units.items():
         per_need.setdefault(prepared.slots[key[0]].need, {})[key] = quantity
@@ -62,7 +64,9 @@ def _diagnose(
         for (s, r), q in units.items()
         if r in eligible and q and prepared.slots[s].need != n
     ]
-    ids = "、".join(prepared.problem.resources[r].id for r in eligible[:5]) + ("等" if len(eligible) > 5 else "")
+    ids = "、".join(prepared.problem.resources[r].id for r in eligible[:5]) + (
+        "等" if len(eligible) > 5 else ""
+    )
     lowest = f"（其中最低优先级为 {min(takers)}）" if takers else ""
     detail = f"符合条件的资源（{ids}）已全部派往其他需求{lowest}"
     if prepared.problem.needs[n].combinatorial:
@@ -137,5 +141,9 @@ def _out_of_range(
     if facts.limit_rule is not None and facts.limit_rule != NEED_TRAVEL_LIMIT:
         farther = travel_matrix(graph, sources, target, params.max_travel_s, params.travel_backend)
         if (farther < UNREACHABLE).any():
-            return UnmetReason.OUT_OF_RANGE, f"{detail}（规则「{facts.limit_rule}」）", relax(facts.limit_rule)
+            return (
+                UnmetReason.OUT_OF_RANGE,
+                f"{detail}（规则「{facts.limit_rule}」）",
+                relax(facts.limit_rule),
+            )
     return UnmetReason.OUT_OF_RANGE, detail, ESCALATE

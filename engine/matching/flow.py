@@ -76,11 +76,8 @@ class _Network:
         resources = prepared.arc_resource[arcs]
         used_resources, resource_pos = np.unique(resources, return_inverse=True)
         used_slots, slot_pos = np.unique(slots, return_inverse=True)
-        pinned_per_slot = np.zeros(len(prepared.slots), np.int64)
-        for (slot, _), quantity in prepared.pinned.items():
-            pinned_per_slot[slot] += quantity
-        quantity = np.array([prepared.problem.needs[prepared.slots[s].need].quantity for s in used_slots])
-        need_open = np.maximum(quantity - pinned_per_slot[used_slots], 0)
+        wanted = np.array([prepared.problem.needs[prepared.slots[s].need].quantity for s in used_slots])
+        need_open = np.maximum(wanted - prepared.pinned_per_slot[used_slots], 0)
         free = prepared.free[used_resources]
         cap = np.minimum(free[resource_pos], need_open[slot_pos])
         kept = np.array(
@@ -118,7 +115,10 @@ class _Network:
     def _resource_arcs(self, smcf: min_cost_flow.SimpleMinCostFlow) -> None:
         nodes = 2 + np.arange(self.num_resources, dtype=np.int64)
         smcf.add_arcs_with_capacity_and_unit_cost(
-            np.zeros(self.num_resources, np.int64), nodes, self.resource_free, np.zeros(self.num_resources, np.int64)
+            np.zeros(self.num_resources, np.int64),
+            nodes,
+            self.resource_free,
+            np.zeros(self.num_resources, np.int64),
         )
 
     def _need_nodes(self) -> IntArray:
@@ -131,7 +131,10 @@ class _Network:
         self._resource_arcs(smcf)
         # Objective, tier 1: each unit served at priority p earns p × S (a negative cost on the sink arc).
         smcf.add_arcs_with_capacity_and_unit_cost(
-            self._need_nodes(), np.ones(self.num_needs, np.int64), self.need_open, -self.need_priority * scale_s
+            self._need_nodes(),
+            np.ones(self.num_needs, np.int64),
+            self.need_open,
+            -self.need_priority * scale_s,
         )
         # Constraint: every free unit leaves the source; those not sent take the bypass at no cost.
         supply = int(self.resource_free.sum())
@@ -184,7 +187,9 @@ class _Network:
 
 def _solve(smcf: min_cost_flow.SimpleMinCostFlow, plain: IntArray, kept: IntArray) -> IntArray:
     _check(smcf.solve(), smcf)
-    flows: IntArray = np.asarray(smcf.flows(plain), dtype=np.int64) + np.asarray(smcf.flows(kept), dtype=np.int64)
+    flows: IntArray = np.asarray(smcf.flows(plain), dtype=np.int64) + np.asarray(
+        smcf.flows(kept), dtype=np.int64
+    )
     return flows
 
 

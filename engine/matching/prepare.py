@@ -74,8 +74,9 @@ class Prepared:
     # Units pinned per (slot, resource), and units the previous plan had per (slot, resource).
     pinned: dict[tuple[int, int], int]
     previous: dict[tuple[int, int], int]
-    # Capacity left for the matcher once pins are taken, per resource.
+    # Capacity left for the matcher once pins are taken, per resource; units pinned per slot.
     free: IntArray
+    pinned_per_slot: IntArray
     # Travel of pinned pairs, which may lie beyond every limit (a person chose them).
     pinned_travel: dict[tuple[int, int], int | None]
     # Candidate arcs, sorted by (slot, resource): the pairs the matcher may use beyond the pins.
@@ -94,8 +95,15 @@ class Prepared:
     def unit_cost(self, slot: int, resource: int) -> int:
         """(travel + preference seconds) × priority for one unit; unreachable pinned pairs count no travel."""
         need = self.slots[slot].need
-        return int(_costs(self.tables, self.problem, np.array([need]), np.array([resource]),
-                          np.array([self.travel_s(slot, resource) or 0]))[0])
+        return int(
+            _costs(
+                self.tables,
+                self.problem,
+                np.array([need]),
+                np.array([resource]),
+                np.array([self.travel_s(slot, resource) or 0]),
+            )[0]
+        )
 
     def screen(self, slot: int) -> Screen:
         s = self.slots[slot]
@@ -106,18 +114,24 @@ class Prepared:
 def prepare(problem: MatchingProblem, params: SolveParams) -> Prepared:
     rules = problem.rules
     need_facts = tuple(rules.need_facts(n, problem.community) for n in problem.needs)
-    resource_facts = tuple(rules.resource_facts(r, problem.organisations[r.organisation]) for r in problem.resources)
+    resource_facts = tuple(
+        rules.resource_facts(r, problem.organisations[r.organisation]) for r in problem.resources
+    )
     slots, slots_of_need = _slots(problem.needs)
-    travel_limit_s = min(max((f.limit_s or params.max_travel_s for f in need_facts), default=0), params.max_travel_s)
+    travel_limit_s = min(
+        max((f.limit_s or params.max_travel_s for f in need_facts), default=0), params.max_travel_s
+    )
     tables = _tables(problem, need_facts, resource_facts, travel_limit_s, params)
 
     slot_index = {(s.need, s.part): i for i, s in enumerate(slots)}
     pinned: dict[tuple[int, int], int] = defaultdict(int)
     free = np.array([r.quantity for r in problem.resources], dtype=np.int64)
+    pinned_per_slot = np.zeros(len(slots), dtype=np.int64)
     for pin in problem.pinned:
         key = (slot_index[(problem.need_index[pin.need], pin.part)], problem.resource_index[pin.resource])
         pinned[key] += pin.quantity
         free[key[1]] -= pin.quantity
+        pinned_per_slot[key[0]] += pin.quantity
     pinned_travel = _pinned_travel(problem, slots, pinned, params)
     previous: dict[tuple[int, int], int] = defaultdict(int)
     for prev in problem.previous:
@@ -135,6 +149,7 @@ def prepare(problem: MatchingProblem, params: SolveParams) -> Prepared:
         pinned=dict(pinned),
         previous=dict(previous),
         free=free,
+        pinned_per_slot=pinned_per_slot,
         pinned_travel=pinned_travel,
         arc_slot=np.zeros(0, np.int64),
         arc_resource=np.zeros(0, np.int64),
@@ -154,7 +169,12 @@ def _pinned_travel(
     seconds = travel_matrix(problem.graph, sources, targets, params.max_travel_s, params.travel_backend)
     result: dict[tuple[int, int], int | None] = {}
     for s, r in pinned:
-        value = int(seconds[sources.index(problem.resources[r].location), targets.index(problem.needs[slots[s].need].location)])
+        value = int(
+            seconds[
+                sources.index(problem.resources[r].location),
+                targets.index(problem.needs[slots[s].need].location),
+            ]
+        )
         result[(s, r)] = None if value == UNREACHABLE else value
     return result
 
@@ -165,7 +185,9 @@ def _slots(needs: Sequence[Need]) -> tuple[tuple[Slot, ...], tuple[tuple[int, ..
     for i, need in enumerate(needs):
         first = len(slots)
         slots.append(Slot(i, None, need.capability, 1, frozenset(need.requires)))
-        slots.extend(Slot(i, p.capability, p.capability, p.per_unit, frozenset(p.requires)) for p in need.team)
+        slots.extend(
+            Slot(i, p.capability, p.capability, p.per_unit, frozenset(p.requires)) for p in need.team
+        )
         of_need.append(tuple(range(first, len(slots))))
     return tuple(slots), tuple(of_need)
 
@@ -185,7 +207,9 @@ def _tables(
         )
     else:
         travel = np.zeros((len(resource_locations), len(need_locations)), np.int64)
-    known = sorted({c for c in (*(f.community for f in need_facts), *(f.community for f in resource_facts)) if c})
+    known = sorted(
+        {c for c in (*(f.community for f in need_facts), *(f.community for f in resource_facts)) if c}
+    )
     code = {c: i for i, c in enumerate(known)}
     rule_match = np.zeros((len(problem.resources), len(problem.rules.eligibility)), dtype=np.bool_)
     for i, f in enumerate(resource_facts):
@@ -198,8 +222,12 @@ def _tables(
         need_row=_positions([n.location for n in problem.needs], need_locations),
         resource_col=_positions([r.location for r in problem.resources], resource_locations),
         rule_match=rule_match,
-        resource_community=np.array([code.get(f.community or "", -1) for f in resource_facts], dtype=np.int64),
-        need_community=np.array([code.get(f.community or "", -2) for f in need_facts], dtype=np.int64),
+        resource_community=np.array(
+            [code.get(f.community, -1) if f.community else -1 for f in resource_facts], dtype=np.int64
+        ),
+        need_community=np.array(
+            [code.get(f.community, -2) if f.community else -2 for f in need_facts], dtype=np.int64
+        ),
         rotation_s=np.array([f.rotation_s for f in resource_facts], dtype=np.int64),
         priority=np.array([f.priority for f in need_facts], dtype=np.int64),
         groups={c: np.array(ix, dtype=np.int64) for c, ix in groups.items()},
@@ -216,7 +244,9 @@ def _costs(
 ) -> IntArray:
     # Preferences count as extra seconds of travel, so they can never outrank serving a need.
     foreign = tables.resource_community[resource] != tables.need_community[need]
-    preference = problem.rules.own_community_penalty_s * foreign.astype(np.int64) + tables.rotation_s[resource]
+    preference = (
+        problem.rules.own_community_penalty_s * foreign.astype(np.int64) + tables.rotation_s[resource]
+    )
     result: IntArray = (travel + preference) * tables.priority[need]
     return result
 
@@ -252,7 +282,7 @@ def _screen(prepared: Prepared, slot: Slot, group: IntArray) -> Screen:
 def _with_arcs(prepared: Prepared) -> Prepared:
     slot_parts: list[IntArray] = []
     resource_parts: list[IntArray] = []
-    for s, slot in enumerate(prepared.slots):
+    for s in range(len(prepared.slots)):
         screen = prepared.screen(s)
         ok = screen.certified & screen.serving & screen.allowed & screen.in_range
         chosen = screen.resources[ok & (prepared.free[screen.resources] > 0)]
@@ -265,4 +295,6 @@ def _with_arcs(prepared: Prepared) -> Prepared:
     need_of = np.array([s.need for s in prepared.slots], dtype=np.int64)[arc_slot] if len(arc_slot) else empty
     arc_travel = t.travel[t.resource_col[arc_resource], t.need_row[need_of]]
     arc_cost = _costs(t, prepared.problem, need_of, arc_resource, arc_travel)
-    return replace(prepared, arc_slot=arc_slot, arc_resource=arc_resource, arc_travel=arc_travel, arc_cost=arc_cost)
+    return replace(
+        prepared, arc_slot=arc_slot, arc_resource=arc_resource, arc_travel=arc_travel, arc_cost=arc_cost
+    )

@@ -117,7 +117,8 @@ class ProblemBuilder:
             # The previous plan may name needs since cancelled or resources since withdrawn: they are history.
             if p.need in need_index
             and p.resource in resource_index
-            and _part_capability(needs[need_index[p.need]], p.part) == resources[resource_index[p.resource]].capability
+            and _part_capability(needs[need_index[p.need]], p.part)
+            == resources[resource_index[p.resource]].capability
         )
         rules = self.rules
         if rules is None or rules.profile is not self.profile or rules.mode is not self.mode:

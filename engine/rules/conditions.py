@@ -100,12 +100,14 @@ def _holds_on_scalar(op: str, arg: object, value: Scalar | None) -> bool:
     return value >= arg if op == "gte" else value <= arg
 
 
-def _check_ops(conditions: Mapping[str, Test]) -> None:
+def _check_ops(conditions: Mapping[NeedField, Test] | Mapping[ResourceField, Test]) -> None:
     for field, test in conditions.items():
         allowed = SET_OPS if field in SET_FIELDS else INT_OPS if field in INT_FIELDS else STR_OPS
         bad = set(test.operators()) - allowed
         if bad:
-            raise ValueError(f"{field}: operator {sorted(bad)[0]!r} does not apply; use one of {sorted(allowed)}")
+            raise ValueError(
+                f"{field}: operator {sorted(bad)[0]!r} does not apply; use one of {sorted(allowed)}"
+            )
         ((op, arg),) = test.operators().items()
         args = arg if isinstance(arg, tuple) else (arg,)
         want = int if field in INT_FIELDS else str

@@ -49,7 +49,9 @@ class CompiledProfile:
         self.eligibility = tuple(r for r in rules if isinstance(r, EligibilityRule))
         self.priority_rules = tuple(r for r in rules if isinstance(r, PriorityRule))
         self.travel_limits = tuple(r for r in rules if isinstance(r, TravelLimitRule))
-        self.own_community = tuple(r for r in rules if isinstance(r, PreferenceRule) and r.prefer == "own_community")
+        self.own_community = tuple(
+            r for r in rules if isinstance(r, PreferenceRule) and r.prefer == "own_community"
+        )
         self.rotation = tuple(r for r in rules if isinstance(r, PreferenceRule) and r.prefer == "rotation")
         self.rest = tuple(r for r in rules if isinstance(r, RestRule))
         self._needs: dict[tuple[Need, CommunityId | None], NeedFacts] = {}

@@ -43,7 +43,9 @@ def _describe(exc: ValidationError, data: dict[str, Any], root: yaml.Node | None
         name = rules[path[1]].get("name") if isinstance(rules[path[1]], dict) else None
         rule = f" rule {name!r}:" if name else f" rule #{path[1] + 1}:"
         path = path[2:]
-    field = ".".join(str(p) for p in path) or ("kind" if first["type"] == "union_tag_invalid" else "(profile)")
+    field = ".".join(str(p) for p in path) or (
+        "kind" if first["type"] == "union_tag_invalid" else "(profile)"
+    )
     message = first["msg"].removeprefix("Value error, ")
     value = f" (got {first['input']!r})" if first["type"] != "missing" and path else ""
     return f"{where}:{rule} {field}: {message}{value}"
@@ -53,10 +55,9 @@ def _document_path(loc: list[Any], data: Any) -> list[Any]:
     path: list[Any] = []
     node = data
     for part in loc:
-        if isinstance(node, dict) and part in node:
-            node = node[part]
-            path.append(part)
-        elif isinstance(node, list) and isinstance(part, int) and part < len(node):
+        if (isinstance(node, dict) and part in node) or (
+            isinstance(node, list) and isinstance(part, int) and part < len(node)
+        ):
             node = node[part]
             path.append(part)
     return path

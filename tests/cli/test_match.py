@@ -16,12 +16,25 @@ ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "api" / "examples" / "flood.json"
 MINIMAL = {
     "needs": [
-        {"id": "n1", "capability": "rescue.boat", "quantity": 2, "location": "a", "priority": 5,
-         "requires": ["water_rescue"], "max_travel_s": 1800}
+        {
+            "id": "n1",
+            "capability": "rescue.boat",
+            "quantity": 2,
+            "location": "a",
+            "priority": 5,
+            "requires": ["water_rescue"],
+            "max_travel_s": 1800,
+        }
     ],
     "resources": [
-        {"id": "r1", "organisation": "o1", "capability": "rescue.boat", "quantity": 3, "location": "b",
-         "certifications": ["water_rescue"]}
+        {
+            "id": "r1",
+            "organisation": "o1",
+            "capability": "rescue.boat",
+            "quantity": 3,
+            "location": "b",
+            "certifications": ["water_rescue"],
+        }
     ],
     "travel": {"edges": [{"from": "a", "to": "b", "seconds": 120}], "directed": False},
     "pinned": [{"need": "n1", "resource": "r1", "quantity": 1}],
@@ -88,7 +101,9 @@ def test_osm_extract_map(tmp_path: Path) -> None:
     a, b = sorted(biggest)[:2]
     doc = {
         "needs": [{"id": "n1", "capability": "supply.water", "quantity": 1, "location": a, "priority": 3}],
-        "resources": [{"id": "r1", "organisation": "o1", "capability": "supply.water", "quantity": 1, "location": b}],
+        "resources": [
+            {"id": "r1", "organisation": "o1", "capability": "supply.water", "quantity": 1, "location": b}
+        ],
         "travel": {"osm": {"path": "area.osm.pbf"}},
     }
     result = run("match", str(write(tmp_path, doc)))
@@ -102,15 +117,24 @@ def test_osm_extract_map(tmp_path: Path) -> None:
     [
         ('{"needs": [\n  {"id": }', "problem.json:2:"),
         ({**MINIMAL, "needs": [{**MINIMAL["needs"][0], "quantity": -2}]}, "needs[0].quantity"),
-        ({**MINIMAL, "pinned": [{"need": "n9", "resource": "r1", "quantity": 1}]}, "pinned[0].need: unknown need 'n9'"),
+        (
+            {**MINIMAL, "pinned": [{"need": "n9", "resource": "r1", "quantity": 1}]},
+            "pinned[0].need: unknown need 'n9'",
+        ),
         ({**MINIMAL, "needs": [{**MINIMAL["needs"][0], "location": "zz"}]}, "'zz' is not on the map"),
         ({**MINIMAL, "colour": "red"}, "colour"),
-        ({**MINIMAL, "travel": {"edges": [{"from": "a", "to": "b", "seconds": 0}]}}, "travel.edges[0].seconds"),
+        (
+            {**MINIMAL, "travel": {"edges": [{"from": "a", "to": "b", "seconds": 0}]}},
+            "travel.edges[0].seconds",
+        ),
         (
             {**MINIMAL, "travel": {**MINIMAL["travel"], "closed": [{"from": "a", "to": "q"}]}},
             "closed road a->q: no such road",
         ),
-        ({**MINIMAL, "community": {"id": "c", "street": "s", "profile": "nowhere"}}, "profile 'nowhere': no such profile"),
+        (
+            {**MINIMAL, "community": {"id": "c", "street": "s", "profile": "nowhere"}},
+            "profile 'nowhere': no such profile",
+        ),
     ],
 )
 def test_bad_input_is_one_line_and_exit_code_2(tmp_path: Path, doc: object, expected: str) -> None:

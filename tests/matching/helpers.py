@@ -9,7 +9,9 @@ from engine.travel import RoadGraph
 STREET = RoadGraph.from_edges([("a", "b", 60), ("b", "c", 60), ("c", "d", 600)])
 
 
-def org(id_: str, kind: str = "volunteer_team", community: str | None = "c1", recent: int = 0) -> Organisation:
+def org(
+    id_: str, kind: str = "volunteer_team", community: str | None = "c1", recent: int = 0
+) -> Organisation:
     return Organisation(id=id_, kind=OrganisationKind(kind), community=community, recent_dispatches=recent)
 
 

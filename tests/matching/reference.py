@@ -30,7 +30,9 @@ def travel_seconds(problem: MatchingProblem) -> dict[str, dict[str, int]]:
     return {k: dict(v) for k, v in nx.all_pairs_dijkstra_path_length(g, weight="weight")}
 
 
-def eligible(problem: MatchingProblem, times: dict[str, dict[str, int]], need_i: int, part: str | None, res_j: int) -> bool:
+def eligible(
+    problem: MatchingProblem, times: dict[str, dict[str, int]], need_i: int, part: str | None, res_j: int
+) -> bool:
     """The plain rules (no profile): capability, certifications, availability in this mode, travel limit."""
     need, res = problem.needs[need_i], problem.resources[res_j]
     if part is None:
@@ -66,7 +68,10 @@ def solve_reference(problem: MatchingProblem) -> Reference:
         prev[key] = prev.get(key, 0) + p.quantity
     # Arcs: every eligible pair, and every pinned pair (kept whatever the rules say).
     allowed = {
-        (i, part, j) for (i, part, _) in slots for j in range(len(problem.resources)) if eligible(problem, times, i, part, j)
+        (i, part, j)
+        for (i, part, _) in slots
+        for j in range(len(problem.resources))
+        if eligible(problem, times, i, part, j)
     }
     arcs = sorted(allowed | set(pinned), key=lambda k: (k[0], k[1] or "", k[2]))
     na, nn, ns = len(arcs), len(problem.needs), len(slots)
@@ -94,7 +99,11 @@ def solve_reference(problem: MatchingProblem) -> Reference:
     for i, need in enumerate(problem.needs):
         ub[Y + i] = need.quantity
     for j, res in enumerate(problem.resources):
-        row({X + a: 1 for a, key in enumerate(arcs) if key[2] == j}, -np.inf, max(res.quantity, sum(v for k, v in pinned.items() if k[2] == j)))
+        row(
+            {X + a: 1 for a, key in enumerate(arcs) if key[2] == j},
+            -np.inf,
+            max(res.quantity, sum(v for k, v in pinned.items() if k[2] == j)),
+        )
     for s, (i, part, per_unit) in enumerate(slots):
         pins = sum(v for k, v in pinned.items() if k[0] == i and k[1] == part)
         big = per_unit * problem.needs[i].quantity + pins
@@ -102,7 +111,9 @@ def solve_reference(problem: MatchingProblem) -> Reference:
         new = {X + a: 1 for a, key in enumerate(arcs) if key[0] == i and key[1] == part}
         row({**new, W + s: -1}, pins, pins)  # sum of x = pins + w
         row({W + s: 1, Y + i: -per_unit}, -pins, np.inf)  # w >= per_unit*y - pins
-        row({W + s: 1, Y + i: -per_unit, Z + s: big}, -np.inf, big - pins)  # w <= per_unit*y - pins + big(1-z)
+        row(
+            {W + s: 1, Y + i: -per_unit, Z + s: big}, -np.inf, big - pins
+        )  # w <= per_unit*y - pins + big(1-z)
         row({W + s: 1, Z + s: -big}, -np.inf, 0)  # w <= big*z
     aon = [i for i, n in enumerate(problem.needs) if n.all_or_nothing]
     B = ncol
@@ -129,7 +140,12 @@ def solve_reference(problem: MatchingProblem) -> Reference:
         c = np.zeros(ncol)
         for col, v in coeffs.items():
             c[col] = -v if sense == "max" else v
-        result = milp(c, integrality=integrality, bounds=Bounds(lb, ub), constraints=LinearConstraint(np.array(rows), lo, hi))
+        result = milp(
+            c,
+            integrality=integrality,
+            bounds=Bounds(lb, ub),
+            constraints=LinearConstraint(np.array(rows), lo, hi),
+        )
         assert result.success, result.message
         value = round(-result.fun if sense == "max" else result.fun)
         values.append(value)

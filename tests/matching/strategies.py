@@ -5,7 +5,15 @@ from datetime import UTC, datetime, timedelta
 from hypothesis import strategies as st
 
 from engine.matching import MatchingProblem, Pin, ProblemBuilder
-from engine.model import Need, Organisation, OrganisationKind, Resource, ResourceStatus, ServiceModes, TeamPart
+from engine.model import (
+    Need,
+    Organisation,
+    OrganisationKind,
+    Resource,
+    ResourceStatus,
+    ServiceModes,
+    TeamPart,
+)
 from engine.model.entities import Mode
 from engine.travel import RoadGraph
 
@@ -15,9 +23,13 @@ T0 = datetime(2026, 7, 21, 8, 0, tzinfo=UTC)
 
 
 @st.composite
-def problems(draw: st.DrawFn, *, teams: bool = False, pins: bool = True, previous: bool = True) -> MatchingProblem:
+def problems(
+    draw: st.DrawFn, *, teams: bool = False, pins: bool = True, previous: bool = True
+) -> MatchingProblem:
     rows, cols = draw(st.integers(2, 4)), draw(st.integers(2, 4))
-    graph = RoadGraph.grid(rows, cols, edge_s=draw(st.sampled_from([30, 60, 120])), jitter=0.4, seed=draw(st.integers(0, 9)))
+    graph = RoadGraph.grid(
+        rows, cols, edge_s=draw(st.sampled_from([30, 60, 120])), jitter=0.4, seed=draw(st.integers(0, 9))
+    )
     if draw(st.booleans()):
         graph = graph.with_closures([("g0_0", "g0_1")])
     node = st.sampled_from(graph.nodes)

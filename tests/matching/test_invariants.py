@@ -5,7 +5,14 @@ from collections import defaultdict
 
 from hypothesis import HealthCheck, given, settings
 
-from engine.matching import ClosestAvailable, MatchingProblem, OptimalMatcher, ProblemBuilder, SolveParams, Solver
+from engine.matching import (
+    ClosestAvailable,
+    MatchingProblem,
+    OptimalMatcher,
+    ProblemBuilder,
+    SolveParams,
+    Solver,
+)
 from engine.model import Plan
 from tests.matching.reference import eligible, travel_seconds
 from tests.matching.strategies import problems
@@ -59,7 +66,10 @@ def test_never_worse_than_closest_available(problem: MatchingProblem) -> None:
     best = OptimalMatcher().solve(problem, SolveParams()).objective
     greedy = ClosestAvailable().solve(problem, SolveParams()).objective
     # Lexicographic: units served by priority 5 down to 1, then priority-weighted travel.
-    assert (best.served_by_priority, -best.weighted_travel) >= (greedy.served_by_priority, -greedy.weighted_travel)
+    assert (best.served_by_priority, -best.weighted_travel) >= (
+        greedy.served_by_priority,
+        -greedy.weighted_travel,
+    )
 
 
 @SETTINGS
@@ -89,7 +99,9 @@ def test_previous_plan_is_kept_when_it_is_still_optimal(problem: MatchingProblem
     plan = OptimalMatcher().solve(problem, SolveParams())
     from engine.matching import Pin
 
-    previous = [Pin(need=a.need, resource=a.resource, quantity=a.quantity, part=a.part) for a in plan.assignments]
+    previous = [
+        Pin(need=a.need, resource=a.resource, quantity=a.quantity, part=a.part) for a in plan.assignments
+    ]
     again = (
         ProblemBuilder(problem.graph, mode=problem.mode)
         .add_needs(problem.needs)

@@ -20,7 +20,10 @@ def test_one_life_safety_unit_outranks_any_number_of_lower_units() -> None:
 def test_partial_fill_from_two_organisations() -> None:
     p = problem(
         [need("n1", quantity=10)],
-        [resource("r1", quantity=4, organisation="o1"), resource("r2", quantity=6, organisation="o2", location="c")],
+        [
+            resource("r1", quantity=4, organisation="o1"),
+            resource("r2", quantity=6, organisation="o2", location="c"),
+        ],
         [org("o1"), org("o2")],
     )
     plan = solve(p, SolveParams())
@@ -70,7 +73,10 @@ def test_a_boat_goes_with_two_water_rescue_crew() -> None:
 
 def test_no_boat_is_sent_without_its_crew() -> None:
     pool = [resource("boat", "rescue.boat"), resource("crew", "rescue.crew", certifications=["water_rescue"])]
-    for solver_plan in (solve(problem(_boat_team(), pool), SolveParams()), ClosestAvailable().solve(problem(_boat_team(), pool), SolveParams())):
+    for solver_plan in (
+        solve(problem(_boat_team(), pool), SolveParams()),
+        ClosestAvailable().solve(problem(_boat_team(), pool), SolveParams()),
+    ):
         assert solver_plan.assignments == ()
         (u,) = solver_plan.unmet
         assert u.need == "flooded" and "一整组" in u.detail
@@ -84,7 +90,9 @@ def test_all_or_nothing_needs_are_served_in_full_or_not_at_all(all_or_nothing: b
 
 
 def test_assignments_name_the_rules_that_made_them_eligible() -> None:
-    p = problem([need("n1", requires=["driver"], max_travel_s=300)], [resource("r1", certifications=["driver"])])
+    p = problem(
+        [need("n1", requires=["driver"], max_travel_s=300)], [resource("r1", certifications=["driver"])]
+    )
     (a,) = solve(p, SolveParams()).assignments
     assert a.rules == ("capability_match", "service_mode", "certifications", "max_travel_s")
     assert a.travel_s == 60

@@ -16,7 +16,13 @@ from engine.travel import RoadGraph
 from tests.matching.helpers import need, org, problem, resource
 
 GRAPH = RoadGraph.from_edges(
-    [("home", "near", 300), ("home", "fire", 600), ("home", "vis", 800), ("home", "far", 3000), ("near", "near2", 60)]
+    [
+        ("home", "near", 300),
+        ("home", "fire", 600),
+        ("home", "vis", 800),
+        ("home", "far", 3000),
+        ("near", "near2", 60),
+    ]
 )
 NEEDS = [
     need("boat", "rescue.boat", priority=5, location="home"),
@@ -27,7 +33,13 @@ NEEDS = [
 ]
 POOL = [
     resource("boat_ngo", "rescue.boat", organisation="blue_sky", location="near"),
-    resource("boat_fire", "rescue.boat", organisation="fire_station", location="fire", certifications=["water_rescue"]),
+    resource(
+        "boat_fire",
+        "rescue.boat",
+        organisation="fire_station",
+        location="fire",
+        certifications=["water_rescue"],
+    ),
     resource("captain", "care.visit", organisation="building_7", location="near"),
     resource("visitor", "care.visit", organisation="volunteers", location="vis"),
     resource("water_far", "supply.water", organisation="market", location="far", quantity=5),
@@ -61,29 +73,60 @@ def relaxes(plan: Plan, need_id: str) -> str | None:
 
 # (profile, rule, what the rule does to the plan, the same check without the rule)
 TRACES: list[tuple[str, str, Callable[[Plan], bool], Callable[[Plan], bool]]] = [
-    ("urban_admin_rich", "rescue_by_public_or_party",
-     lambda p: sent_to(p, "boat") == {"boat_fire"}, lambda p: sent_to(p, "boat") == {"boat_ngo"}),
-    ("urban_admin_rich", "tight_travel_limits",
-     lambda p: relaxes(p, "water") == "tight_travel_limits", lambda p: sent_to(p, "water") == {"water_far"}),
-    ("strong_social_orgs", "water_rescue_certified",
-     lambda p: sent_to(p, "boat") == {"boat_fire"}, lambda p: sent_to(p, "boat") == {"boat_ngo"}),
-    ("strong_social_orgs", "prefer_own_community",
-     lambda p: sent_to(p, "visit") == {"visitor"}, lambda p: sent_to(p, "visit") == {"captain"}),
-    ("grid_captains", "grid_travel_limits",
-     lambda p: relaxes(p, "water") == "grid_travel_limits", lambda p: sent_to(p, "water") == {"water_far"}),
-    ("remote_village", "mothers_and_infants_first",
-     lambda p: sent_to(p, "medicine_infant") == {"medicine"}, lambda p: sent_to(p, "medicine_other") == {"medicine"}),
+    (
+        "urban_admin_rich",
+        "rescue_by_public_or_party",
+        lambda p: sent_to(p, "boat") == {"boat_fire"},
+        lambda p: sent_to(p, "boat") == {"boat_ngo"},
+    ),
+    (
+        "urban_admin_rich",
+        "tight_travel_limits",
+        lambda p: relaxes(p, "water") == "tight_travel_limits",
+        lambda p: sent_to(p, "water") == {"water_far"},
+    ),
+    (
+        "strong_social_orgs",
+        "water_rescue_certified",
+        lambda p: sent_to(p, "boat") == {"boat_fire"},
+        lambda p: sent_to(p, "boat") == {"boat_ngo"},
+    ),
+    (
+        "strong_social_orgs",
+        "prefer_own_community",
+        lambda p: sent_to(p, "visit") == {"visitor"},
+        lambda p: sent_to(p, "visit") == {"captain"},
+    ),
+    (
+        "grid_captains",
+        "grid_travel_limits",
+        lambda p: relaxes(p, "water") == "grid_travel_limits",
+        lambda p: sent_to(p, "water") == {"water_far"},
+    ),
+    (
+        "remote_village",
+        "mothers_and_infants_first",
+        lambda p: sent_to(p, "medicine_infant") == {"medicine"},
+        lambda p: sent_to(p, "medicine_other") == {"medicine"},
+    ),
 ]
 
 
 def test_four_profiles_give_four_different_plans() -> None:
-    assert set(bundled_names()) >= {"urban_admin_rich", "remote_village", "strong_social_orgs", "grid_captains"}
+    assert set(bundled_names()) >= {
+        "urban_admin_rich",
+        "remote_village",
+        "strong_social_orgs",
+        "grid_captains",
+    }
     plans = {name: plan_under(find_profile(name)).decision_json() for name in bundled_names()}
     plans["(no profile)"] = plan_under(None).decision_json()
     assert len(set(plans.values())) == len(plans), "two profiles gave the same plan"
 
 
-@pytest.mark.parametrize("profile_name, rule, with_rule, without_rule", TRACES, ids=[f"{p}:{r}" for p, r, *_ in TRACES])
+@pytest.mark.parametrize(
+    "profile_name, rule, with_rule, without_rule", TRACES, ids=[f"{p}:{r}" for p, r, *_ in TRACES]
+)
 def test_each_difference_is_traced_to_a_named_rule(
     profile_name: str, rule: str, with_rule: Callable[[Plan], bool], without_rule: Callable[[Plan], bool]
 ) -> None:

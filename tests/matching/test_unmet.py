@@ -49,7 +49,12 @@ def test_not_available_offline_or_wrong_mode() -> None:
 
 
 def test_excluded_by_rule_suggests_relaxing_it() -> None:
-    p = problem([need("n1", "rescue.boat")], [resource("r1", "rescue.boat")], [org("o1", "enterprise")], profile=PROFILE)
+    p = problem(
+        [need("n1", "rescue.boat")],
+        [resource("r1", "rescue.boat")],
+        [org("o1", "enterprise")],
+        profile=PROFILE,
+    )
     u = _only_unmet(p)
     assert u.reason is UnmetReason.EXCLUDED_BY_RULE
     assert (u.suggestion.action, u.suggestion.rule) == ("relax_rule", "no_enterprise_rescue")
@@ -72,7 +77,17 @@ def test_cut_off_by_a_closed_road() -> None:
     u = _only_unmet(problem([need("n1", max_travel_s=300)], [resource("r1", location="c")], graph=closed))
     assert u.reason is UnmetReason.ROAD_CLOSED
     # Reopened, the same need is served: closures take effect on the next plan, both ways.
-    assert solve(problem([need("n1", max_travel_s=300)], [resource("r1", location="c")], graph=closed.reopened([("b", "c")])), SolveParams()).unmet == ()
+    assert (
+        solve(
+            problem(
+                [need("n1", max_travel_s=300)],
+                [resource("r1", location="c")],
+                graph=closed.reopened([("b", "c")]),
+            ),
+            SolveParams(),
+        ).unmet
+        == ()
+    )
 
 
 def test_all_committed_to_higher_priorities() -> None:
