@@ -38,17 +38,15 @@ def solve_flow(prepared: Prepared, arcs: IntArray, params: SolveParams) -> FlowR
     """Optimal units on each arc in ``arcs`` (indices into the prepared candidate arcs)."""
     if len(arcs) == 0:
         return FlowResult(np.zeros(0, np.int64), 0)
-    net = _Network.build(prepared, arcs)
-    scale_s = (net.num_nodes + 3) * int(net.max_arc_cost) + 1
-    fits = 5 * scale_s * (net.num_nodes + 1) < _COST_CEILING
+    net = FlowNetwork.build(prepared, arcs)
     strategy = params.flow_strategy
-    if strategy == "single" or (strategy == "auto" and fits):
-        return FlowResult(net.solve_single(scale_s), 1)
+    if strategy == "single" or (strategy == "auto" and net.fits_one_solve):
+        return FlowResult(net.solve_single(net.served_scale), 1)
     return FlowResult(net.solve_two_phase(), 2)
 
 
 @dataclass(frozen=True)
-class _Network:
+class FlowNetwork:
     num_resources: int
     num_needs: int
     resource_nodes: IntArray  # node of each arc's resource
@@ -67,11 +65,16 @@ class _Network:
         return 2 + self.num_resources + self.num_needs
 
     @property
-    def max_arc_cost(self) -> int:
-        return int(self.arc_cost.max(initial=0))
+    def served_scale(self) -> int:
+        """S: more than any augmenting path or cycle can change in travel cost."""
+        return (self.num_nodes + 3) * int(self.arc_cost.max(initial=0)) + 1
+
+    @property
+    def fits_one_solve(self) -> bool:
+        return 5 * self.served_scale * (self.num_nodes + 1) < _COST_CEILING
 
     @staticmethod
-    def build(prepared: Prepared, arcs: IntArray) -> "_Network":
+    def build(prepared: Prepared, arcs: IntArray) -> "FlowNetwork":
         slots = prepared.arc_slot[arcs]
         resources = prepared.arc_resource[arcs]
         used_resources, resource_pos = np.unique(resources, return_inverse=True)
@@ -88,7 +91,7 @@ class _Network:
         has_previous = bool(kept.any())
         k = len(used_resources) + len(used_slots) + 3 if has_previous else 1
         cost = prepared.arc_cost[arcs] * k
-        return _Network(
+        return FlowNetwork(
             num_resources=len(used_resources),
             num_needs=len(used_slots),
             resource_nodes=2 + resource_pos,
@@ -125,6 +128,10 @@ class _Network:
         return 2 + self.num_resources + np.arange(self.num_needs, dtype=np.int64)
 
     def solve_single(self, scale_s: int) -> IntArray:
+        return _solve(*self.single_model(scale_s))
+
+    def single_model(self, scale_s: int) -> tuple[min_cost_flow.SimpleMinCostFlow, IntArray, IntArray]:
+        """The one-solve network, built and not yet solved (benchmarks time the bare solve on it)."""
         smcf = min_cost_flow.SimpleMinCostFlow()
         # Variables: units on each pair arc (plain and kept), on each source and sink arc, and idle units.
         plain, kept = self._pair_arcs(smcf)
@@ -141,7 +148,7 @@ class _Network:
         smcf.add_arc_with_capacity_and_unit_cost(0, 1, supply, 0)
         smcf.set_node_supply(0, supply)
         smcf.set_node_supply(1, -supply)
-        return _solve(smcf, plain, kept)
+        return smcf, plain, kept
 
     def solve_two_phase(self) -> IntArray:
         # Phase 1: the most units by priority, travel ignored (tiny costs, no overflow).
