@@ -9,6 +9,7 @@ from typing import Any, Generic, Literal, TypeVar
 
 from pydantic import Field, RootModel, model_validator
 
+from engine.model.entities import OrganisationKind, ServiceModes
 from engine.model.frozen import Frozen
 
 Scalar = str | int
@@ -32,12 +33,19 @@ INT_FIELDS = frozenset({"priority", "quantity", "on_duty_s"})
 SET_OPS = frozenset({"has", "has_any", "has_none"})
 INT_OPS = frozenset({"eq", "ne", "in", "not_in", "gte", "lte"})
 STR_OPS = frozenset({"eq", "ne", "in", "not_in", "prefix", "not_prefix"})
+# Fields whose values are a closed vocabulary: a misspelt value would silently never match.
+ENUM_VALUES = {
+    "organisation_kind": frozenset(k.value for k in OrganisationKind),
+    "modes": frozenset(m.value for m in ServiceModes),
+}
 
 F = TypeVar("F", NeedField, ResourceField)
 
 
 class Test(Frozen):
     """One operator applied to one field."""
+
+    __test__ = False  # not a pytest test class, wherever it is imported
 
     eq: Scalar | None = None
     ne: Scalar | None = None
@@ -114,6 +122,11 @@ def _check_ops(conditions: Mapping[NeedField, Test] | Mapping[ResourceField, Tes
         wrong = [a for a in args if not isinstance(a, want) or isinstance(a, bool)]
         if wrong:
             raise ValueError(f"{field}: {op} needs {want.__name__} values, got {wrong[0]!r}")
+        known = ENUM_VALUES.get(field)
+        if known is not None and op not in ("prefix", "not_prefix"):
+            unknown = [a for a in args if a not in known]
+            if unknown:
+                raise ValueError(f"{field}: {unknown[0]!r} is not one of {sorted(known)}")
 
 
 class Condition(RootModel[dict[F, Test]], Generic[F]):

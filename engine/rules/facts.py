@@ -116,7 +116,12 @@ class CompiledProfile:
             "quantity": resource.quantity,
             "on_duty_s": resource.on_duty_s,
         }
-        resting = [r for r in self.rest if resource.on_duty_s > r.max_on_duty_s]
+        # The rule hardest to waive keeps the resource back: one without exception, else the highest one.
+        resting = sorted(
+            (r for r in self.rest if resource.on_duty_s > r.max_on_duty_s),
+            key=lambda r: 6 if r.except_priority is None else r.except_priority,
+            reverse=True,
+        )
         return ResourceFacts(
             serves=resource.status is ResourceStatus.AVAILABLE and resource.modes.serves(self.mode),
             community=organisation.community,

@@ -12,11 +12,26 @@ class ProfileError(ValueError):
     """A profile that does not parse or does not validate."""
 
 
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """A SafeLoader that refuses a key written twice in one mapping (PyYAML keeps the last one silently)."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: set[Any] = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            if key in seen:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"the key {key!r} is written twice", key_node.start_mark
+                )
+            seen.add(key)
+        return super().construct_mapping(node, deep=deep)
+
+
 def load_profile(text: str, source: str) -> Profile:
     """Parse ``text`` (read from ``source``, which only names it in errors) into a :class:`Profile`."""
     try:
         root = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
+        data = yaml.load(text, Loader=_UniqueKeyLoader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = f":{mark.line + 1}" if mark is not None else ""
@@ -24,6 +39,9 @@ def load_profile(text: str, source: str) -> Profile:
         raise ProfileError(f"{source}{line}: not valid YAML: {problem}") from None
     if not isinstance(data, dict):
         raise ProfileError(f"{source}:1: a profile is a mapping with name, title_zh, title_en and rules")
+    duplicate = _duplicate_rule_name(data, root, source)
+    if duplicate:
+        raise ProfileError(duplicate)
     try:
         return Profile.model_validate(data)
     except ValidationError as exc:
@@ -43,12 +61,30 @@ def _describe(exc: ValidationError, data: dict[str, Any], root: yaml.Node | None
         name = rules[path[1]].get("name") if isinstance(rules[path[1]], dict) else None
         rule = f" rule {name!r}:" if name else f" rule #{path[1] + 1}:"
         path = path[2:]
-    field = ".".join(str(p) for p in path) or (
-        "kind" if first["type"] == "union_tag_invalid" else "(profile)"
-    )
+    # A missing key is not in the document: name it from the error's location.
+    missing = [str(loc[-1])] if first["type"] == "missing" and loc and isinstance(loc[-1], str) else []
+    tag = ["kind"] if first["type"] in ("union_tag_invalid", "union_tag_not_found") else []
+    field = ".".join(str(p) for p in [*path, *missing, *tag])
     message = first["msg"].removeprefix("Value error, ")
     value = f" (got {first['input']!r})" if first["type"] != "missing" and path else ""
-    return f"{where}:{rule} {field}: {message}{value}"
+    return f"{where}:{rule} {field + ': ' if field else ''}{message}{value}"
+
+
+def _duplicate_rule_name(data: dict[str, Any], root: yaml.Node | None, source: str) -> str | None:
+    rules = data.get("rules")
+    if not isinstance(rules, list):
+        return None
+    first_use: dict[str, int] = {}
+    for i, rule in enumerate(rules):
+        name = rule.get("name") if isinstance(rule, dict) else None
+        if not isinstance(name, str):
+            continue
+        if name in first_use:
+            line = _line_of(root, ["rules", i, "name"])
+            earlier = _line_of(root, ["rules", first_use[name], "name"])
+            return f"{source}:{line}: rule {name!r}: name: already used by the rule at line {earlier}"
+        first_use[name] = i
+    return None
 
 
 def _document_path(loc: list[Any], data: Any) -> list[Any]:

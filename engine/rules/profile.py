@@ -2,7 +2,7 @@
 
 from typing import Annotated, Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from engine.model.entities import Mode
 from engine.model.frozen import Frozen
@@ -42,20 +42,23 @@ class PriorityRule(_Rule):
 
     kind: Literal["priority"]
     need: NeedCondition
-    adjust: int = Field(ge=-4, le=4)
+    adjust: int = Field(ge=-4, le=4, strict=True)
 
-    @model_validator(mode="after")
-    def _moves(self) -> "PriorityRule":
-        if self.adjust == 0:
-            raise ValueError("adjust: 0 changes nothing; give -4..-1 or 1..4")
-        return self
+    @field_validator("adjust")
+    @classmethod
+    def _moves(cls, adjust: int) -> int:
+        if adjust == 0:
+            raise ValueError("0 changes nothing; give -4..-1 or 1..4")
+        return adjust
 
 
 class TravelLimitRule(_Rule):
     """The longest travel, in seconds, allowed for a need of each priority (after adjustments)."""
 
     kind: Literal["travel_limit"]
-    limits_s: dict[Annotated[int, Field(ge=1, le=5)], Annotated[int, Field(gt=0)]] = Field(min_length=1)
+    limits_s: dict[Annotated[int, Field(ge=1, le=5)], Annotated[int, Field(gt=0, strict=True)]] = Field(
+        min_length=1
+    )
 
 
 class PreferenceRule(_Rule):
@@ -68,15 +71,15 @@ class PreferenceRule(_Rule):
 
     kind: Literal["preference"]
     prefer: Literal["own_community", "rotation"]
-    penalty_s: int = Field(gt=0)
+    penalty_s: int = Field(gt=0, strict=True)
 
 
 class RestRule(_Rule):
     """A resource on duty longer than ``max_on_duty_s`` rests, except for needs of ``except_priority`` or more."""
 
     kind: Literal["rest"]
-    max_on_duty_s: int = Field(gt=0)
-    except_priority: int | None = Field(default=None, ge=1, le=5)
+    max_on_duty_s: int = Field(gt=0, strict=True)
+    except_priority: int | None = Field(default=None, ge=1, le=5, strict=True)
 
 
 Rule = Annotated[

@@ -1,0 +1,1 @@
+"""Tests of governance profiles: the shipped YAML profiles, the loader's errors and the per-entity facts."""
