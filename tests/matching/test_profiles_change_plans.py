@@ -145,3 +145,24 @@ def test_rules_are_evaluated_once_per_entity_not_per_pair() -> None:
     assert p.rules.evaluations == len(NEEDS) + len(POOL)
     solve(p, SolveParams())  # a re-plan with unchanged entities evaluates nothing again
     assert p.rules.evaluations == len(NEEDS) + len(POOL)
+
+
+def test_a_replan_reusing_the_rules_evaluates_only_the_changed_entity() -> None:
+    from engine.matching import ProblemBuilder
+
+    profile = find_profile("strong_social_orgs")
+    first = problem(NEEDS, POOL, ORGS, graph=GRAPH, profile=profile)
+    solve(first, SolveParams())
+    changed = [NEEDS[0].model_copy(update={"quantity": 2}), *NEEDS[1:]]
+    second = (
+        ProblemBuilder(GRAPH)
+        .use_profile(profile, "c1")
+        .reuse_rules(first.rules)
+        .add_needs(changed)
+        .add_resources(POOL)
+        .add_organisations(ORGS)
+        .build()
+    )
+    solve(second, SolveParams())
+    assert second.rules is first.rules
+    assert second.rules.evaluations == len(NEEDS) + len(POOL) + 1
