@@ -89,7 +89,8 @@ def _undo(sent: dict[tuple[int, int], int], units: dict[tuple[int, int], int], f
 def _dispatch(prepared: Prepared, n: int, units: dict[tuple[int, int], int], free: np.ndarray) -> None:
     need = prepared.problem.needs[n]
     slots = prepared.slots_of_need[n]
-    have = {s: sum(q for (slot, _), q in units.items() if slot == s) for s in slots}
+    # Each need is dispatched once, so until now only its pins have been sent to it.
+    have = {s: int(prepared.pinned_per_slot[s]) for s in slots}
     if not need.combinatorial:
         (s,) = slots
         _take(prepared, s, need.quantity - have[s], units, free)

@@ -5,7 +5,7 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from engine.matching.objective import served_units
+from engine.matching.objective import served_units, units_by_need
 from engine.matching.params import SolveParams
 from engine.matching.prepare import Prepared, Screen
 from engine.model.ids import RuleName
@@ -24,9 +24,7 @@ def relax(rule: RuleName) -> Suggestion:
 def explain_unmet(
     prepared: Prepared, units: Mapping[tuple[int, int], int], params: SolveParams
 ) -> list[Unmet]:
-    per_need: dict[int, dict[tuple[int, int], int]] = {}
-    for key, quantity in units.items():
-        per_need.setdefault(prepared.slots[key[0]].need, {})[key] = quantity
+    per_need = units_by_need(prepared, units)
     unmet = []
     for n, need in enumerate(prepared.problem.needs):
         missing = need.quantity - served_units(prepared, n, per_need.get(n, {}))
@@ -50,13 +48,13 @@ def _diagnose(
     prepared: Prepared, n: int, units: Mapping[tuple[int, int], int], params: SolveParams
 ) -> tuple[UnmetReason, str, Suggestion]:
     # The first part of the need that fails a test names the reason; tests run from the most basic.
-    for s in prepared.slots_of_need[n]:
-        screen = prepared.screen(s)
+    screens = {s: prepared.screen(s) for s in prepared.slots_of_need[n]}
+    for s, screen in screens.items():
         verdict = _screened_out(prepared, s, screen, params)
         if verdict is not None:
             return verdict
     eligible = sorted(
-        {r for s in prepared.slots_of_need[n] for r in _eligible(prepared.screen(s))},
+        {r for screen in screens.values() for r in _eligible(screen)},
         key=lambda r: prepared.problem.resources[r].id,
     )
     takers = [

@@ -19,13 +19,20 @@ def served_units(prepared: Prepared, need: int, units: Mapping[tuple[int, int], 
     return served
 
 
-def objective(prepared: Prepared, units: Mapping[tuple[int, int], int]) -> Objective:
-    """``units`` holds the units sent per (slot, resource), pins included."""
+def units_by_need(
+    prepared: Prepared, units: Mapping[tuple[int, int], int]
+) -> dict[int, dict[tuple[int, int], int]]:
+    """Units per (slot, resource), grouped by the need each slot belongs to."""
     per_need: dict[int, dict[tuple[int, int], int]] = {}
     for key, quantity in units.items():
         per_need.setdefault(prepared.slots[key[0]].need, {})[key] = quantity
+    return per_need
+
+
+def objective(prepared: Prepared, units: Mapping[tuple[int, int], int]) -> Objective:
+    """``units`` holds the units sent per (slot, resource), pins included."""
     served = [0] * 5
-    for need, need_units in per_need.items():
+    for need, need_units in units_by_need(prepared, units).items():
         served[5 - prepared.need_facts[need].priority] += served_units(prepared, need, need_units)
     weighted = sum(quantity * prepared.unit_cost(s, r) for (s, r), quantity in units.items())
     kept = sum(min(quantity, prepared.previous.get(key, 0)) for key, quantity in units.items())
