@@ -3,6 +3,10 @@
 from pydantic import ValidationError
 
 
+class InputError(Exception):
+    """Bad input: reported as one line on stderr, exit code 2."""
+
+
 def describe_validation(source: str, exc: ValidationError) -> str:
     first = exc.errors()[0]
     path = ""

@@ -1,0 +1,1 @@
+"""The subcommands of ``pingzhan``: one module each, with ``register`` and ``run``."""
