@@ -10,7 +10,7 @@ from engine.matching.params import SolveParams
 from engine.matching.prepare import Prepared, Screen
 from engine.model.ids import RuleName
 from engine.model.plan import Suggestion, Unmet, UnmetReason
-from engine.rules.builtin import NEED_TRAVEL_LIMIT
+from engine.rules.builtin import DECLINED, NEED_TRAVEL_LIMIT
 from engine.travel import UNREACHABLE, travel_matrix
 
 ESCALATE = Suggestion(action="escalate_to_street", text="上报街道，请求街道资源库支援")
@@ -96,21 +96,27 @@ def _screened_out(
         mode = MODE_ZH[prepared.problem.mode.value]
         return UnmetReason.NOT_AVAILABLE, f"「{cap}」资源都已离线、忙碌或不在{mode}模式下服务", ESCALATE
     if not (usable & screen.allowed).any():
-        rule = _excluding_rule(prepared, screen, usable)
+        rule = _excluding_rule(prepared, s, screen, usable)
+        if rule == DECLINED:
+            return UnmetReason.EXCLUDED_BY_RULE, f"可用的「{cap}」资源都已拒绝或未及时响应", ESCALATE
         return UnmetReason.EXCLUDED_BY_RULE, f"可用的「{cap}」资源都被规则「{rule}」排除", relax(rule)
     if not (usable & screen.allowed & screen.in_range).any():
         return _out_of_range(prepared, s, screen.resources[usable & screen.allowed], params)
     return None
 
 
-def _excluding_rule(prepared: Prepared, screen: Screen, usable: np.ndarray) -> RuleName:
-    rules = prepared.problem.rules
+def _excluding_rule(prepared: Prepared, s: int, screen: Screen, usable: np.ndarray) -> RuleName:
+    problem = prepared.problem
+    need_id = problem.needs[prepared.slots[s].need].id
     named: Counter[RuleName] = Counter()
     for k in np.flatnonzero(usable):
+        resource = int(screen.resources[k])
         if screen.excluded_by[k] >= 0:
-            named[rules.eligibility[int(screen.excluded_by[k])].name] += 1
+            named[problem.rules.eligibility[int(screen.excluded_by[k])].name] += 1
+        elif (need_id, problem.resources[resource].id) in problem.excluded:
+            named[DECLINED] += 1
         else:
-            resting = prepared.resource_facts[int(screen.resources[k])].resting_by
+            resting = prepared.resource_facts[resource].resting_by
             if resting is not None:
                 named[resting] += 1
     # The rule that keeps back the most resources; ties go to the name that sorts first.

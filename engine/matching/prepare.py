@@ -270,9 +270,12 @@ def _screen(prepared: Prepared, slot: Slot, group: IntArray) -> Screen:
         forbidden = matches if rule.effect == "deny" else ~matches
         excluded_by[(excluded_by < 0) & forbidden] = r
     allowed = excluded_by < 0
+    need_id = problem.needs[slot.need].id
     for k, i in enumerate(group):
         resting = prepared.resource_facts[i].resting_by
         if resting is not None and not rules.rest_waived(resting, facts.priority):
+            allowed[k] = False
+        if problem.excluded and (need_id, problem.resources[i].id) in problem.excluded:
             allowed[k] = False
     travel = t.travel[t.resource_col[group], t.need_row[slot.need]]
     limit = min(facts.limit_s or prepared.travel_limit_s, prepared.travel_limit_s)

@@ -42,6 +42,8 @@ class MatchingProblem:
     graph: RoadGraph
     pinned: tuple[Pin, ...]
     previous: tuple[Pin, ...]
+    # Pairs a person ruled out: the organisation declined, or did not acknowledge in time.
+    excluded: frozenset[tuple[NeedId, ResourceId]]
     need_index: Mapping[NeedId, int] = field(repr=False)
     resource_index: Mapping[ResourceId, int] = field(repr=False)
 
@@ -64,6 +66,7 @@ class ProblemBuilder:
         self.organisations: list[Organisation] = []
         self.pinned: list[Pin] = []
         self.previous: list[Pin] = []
+        self.excluded: set[tuple[NeedId, ResourceId]] = set()
 
     def add_needs(self, needs: Iterable[Need]) -> "ProblemBuilder":
         self.needs.extend(needs)
@@ -83,6 +86,11 @@ class ProblemBuilder:
 
     def keep(self, previous: Iterable[Pin]) -> "ProblemBuilder":
         self.previous.extend(previous)
+        return self
+
+    def exclude(self, pairs: Iterable[tuple[NeedId, ResourceId]]) -> "ProblemBuilder":
+        """Never send these resources to these needs again (a decline or a missed acknowledgement)."""
+        self.excluded.update(pairs)
         return self
 
     def use_profile(self, profile: Profile | None, community: CommunityId | None = None) -> "ProblemBuilder":
@@ -133,6 +141,8 @@ class ProblemBuilder:
             graph=self.graph,
             pinned=tuple(self.pinned),
             previous=previous,
+            # Pairs naming needs or resources no longer in the problem are history, like the previous plan.
+            excluded=frozenset((n, r) for n, r in self.excluded if n in need_index and r in resource_index),
             need_index=need_index,
             resource_index=resource_index,
         )
