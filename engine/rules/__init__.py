@@ -3,6 +3,7 @@
 from engine.rules.facts import CompiledProfile, NeedFacts, ResourceFacts
 from engine.rules.loader import ProfileError, load_profile
 from engine.rules.profile import (
+    DispatchSettings,
     EligibilityRule,
     PreferenceRule,
     PriorityRule,
@@ -14,6 +15,7 @@ from engine.rules.profile import (
 
 __all__ = [
     "CompiledProfile",
+    "DispatchSettings",
     "EligibilityRule",
     "NeedFacts",
     "PreferenceRule",

@@ -88,6 +88,22 @@ Rule = Annotated[
 ]
 
 
+class DispatchSettings(Frozen):
+    """How the live service and drills run a dispatch under this profile.
+
+    ``auto_confirm_priority``: in incident mode, proposals for needs of this priority or above are confirmed
+    without waiting for a cadre (None: a cadre confirms every one). An organisation that has not
+    acknowledged a dispatch ``ack_timeout_s`` after it was sent is passed over for that need. A need still
+    not fully covered by confirmed dispatches ``escalate_after_s`` after it was reported goes to the street.
+    In normal times, open needs are matched every ``normal_match_every_s``.
+    """
+
+    auto_confirm_priority: int | None = Field(default=None, ge=1, le=5, strict=True)
+    ack_timeout_s: int = Field(default=600, gt=0, strict=True)
+    escalate_after_s: int = Field(default=1800, gt=0, strict=True)
+    normal_match_every_s: int = Field(default=300, gt=0, strict=True)
+
+
 class Profile(Frozen):
     """A governance profile: who may serve whom, what comes first, how far is too far."""
 
@@ -95,6 +111,7 @@ class Profile(Frozen):
     title_zh: str = Field(min_length=1)
     title_en: str = Field(min_length=1)
     description: str = ""
+    dispatch: DispatchSettings = DispatchSettings()
     rules: tuple[Rule, ...] = ()
 
     @model_validator(mode="after")

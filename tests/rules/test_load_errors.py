@@ -431,3 +431,18 @@ def test_boolean_adjust_is_refused() -> None:
 def test_unknown_organisation_kind_is_refused() -> None:
     rule = "  - name: bad_rule\n    kind: eligibility\n    effect: deny\n"
     load_error(HEAD + rule + "    resource: {organisation_kind: enterprize}\n")
+
+
+def test_bad_dispatch_setting_names_its_line_and_value() -> None:
+    text = "name: broken\ntitle_zh: 坏\ntitle_en: Broken\ndispatch:\n  ack_timeout_s: -5  # <-\nrules: []\n"
+    message = load_error(text)
+    assert (
+        message.startswith(f"{SOURCE}:{marked_line(text)}:")
+        and "ack_timeout_s" in message
+        and "-5" in message
+    )
+
+
+def test_dispatch_settings_default_when_left_out() -> None:
+    profile = load_profile("name: plain\ntitle_zh: 简\ntitle_en: Plain\nrules: []\n", SOURCE)
+    assert profile.dispatch.auto_confirm_priority is None and profile.dispatch.ack_timeout_s == 600
