@@ -56,6 +56,24 @@ class Travel(Frozen):
             raise ValueError(f"give exactly one of edges, grid or osm; got {given or 'none'}")
         return self
 
+    def road_graph(self, osm_data: bytes | None = None) -> RoadGraph:
+        """The road graph with closures applied; OSM data is read by the caller (the engine does no I/O)."""
+        if self.edges is not None:
+            graph = RoadGraph.from_edges(
+                ((e.source, e.target, e.seconds) for e in self.edges), directed=self.directed
+            )
+        elif self.grid is not None:
+            g = self.grid
+            graph = RoadGraph.grid(g.rows, g.cols, edge_s=g.edge_s, jitter=g.jitter, seed=g.seed)
+        else:
+            assert self.osm is not None and osm_data is not None, "the caller reads osm.path"
+            graph = RoadGraph.from_osm(
+                osm_data,
+                fmt="osm" if self.osm.path.endswith(".osm") else "pbf",
+                speeds_kmh=self.osm.speeds_kmh,
+            )
+        return graph.with_closures((r.source, r.target) for r in self.closed)
+
 
 class ProblemDocument(Frozen):
     """Needs, the resource pool and the road network. Organisations not listed count as volunteer teams."""
@@ -70,23 +88,7 @@ class ProblemDocument(Frozen):
     previous: tuple[Pin, ...] = ()
 
     def road_graph(self, osm_data: bytes | None = None) -> RoadGraph:
-        """The road graph with closures applied; OSM data is read by the caller (the engine does no I/O)."""
-        travel = self.travel
-        if travel.edges is not None:
-            graph = RoadGraph.from_edges(
-                ((e.source, e.target, e.seconds) for e in travel.edges), directed=travel.directed
-            )
-        elif travel.grid is not None:
-            g = travel.grid
-            graph = RoadGraph.grid(g.rows, g.cols, edge_s=g.edge_s, jitter=g.jitter, seed=g.seed)
-        else:
-            assert travel.osm is not None and osm_data is not None, "the caller reads travel.osm.path"
-            graph = RoadGraph.from_osm(
-                osm_data,
-                fmt="osm" if travel.osm.path.endswith(".osm") else "pbf",
-                speeds_kmh=travel.osm.speeds_kmh,
-            )
-        return graph.with_closures((r.source, r.target) for r in travel.closed)
+        return self.travel.road_graph(osm_data)
 
     def problem(self, graph: RoadGraph, profile: Profile | None) -> MatchingProblem:
         organisations = self.organisations

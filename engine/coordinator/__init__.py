@@ -1,0 +1,58 @@
+"""Live incident state: events in, re-plans and deadlines on an injected clock, dispatch changes out."""
+
+from engine.coordinator.board import Board, Dispatch, Incident, NeedRecord, NeedStatus
+from engine.coordinator.commands import (
+    Advance,
+    CancelNeed,
+    ChangeLevel,
+    ChangeProfile,
+    CloseIncident,
+    CloseRoad,
+    Command,
+    Override,
+    RegisterCommunity,
+    RegisterOrganisation,
+    ReopenRoad,
+    ReportNeed,
+    SaveResource,
+    TriggerIncident,
+    UpdateNeed,
+)
+from engine.coordinator.coordinator import Coordinator
+from engine.coordinator.events import DispatchId, DispatchStatus, Event, IncidentId
+from engine.coordinator.ports import MapLoader
+from engine.coordinator.rejected import Rejected
+from engine.coordinator.settings import CoordinatorSettings
+from engine.coordinator.step import Step
+
+__all__ = [
+    "Advance",
+    "Board",
+    "CancelNeed",
+    "ChangeLevel",
+    "ChangeProfile",
+    "CloseIncident",
+    "CloseRoad",
+    "Command",
+    "Coordinator",
+    "CoordinatorSettings",
+    "Dispatch",
+    "DispatchId",
+    "DispatchStatus",
+    "Event",
+    "Incident",
+    "IncidentId",
+    "MapLoader",
+    "NeedRecord",
+    "NeedStatus",
+    "Override",
+    "RegisterCommunity",
+    "RegisterOrganisation",
+    "Rejected",
+    "ReopenRoad",
+    "ReportNeed",
+    "SaveResource",
+    "Step",
+    "TriggerIncident",
+    "UpdateNeed",
+]

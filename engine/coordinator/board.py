@@ -1,0 +1,365 @@
+"""A community's live state, and how each event changes it: the board is the fold of its event log."""
+
+from collections import Counter
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from enum import StrEnum
+
+from engine.coordinator.events import (
+    COMMITTED,
+    CommunityRegistered,
+    DispatchCreated,
+    DispatchId,
+    DispatchStatus,
+    DispatchStatusChanged,
+    Event,
+    IncidentClosed,
+    IncidentId,
+    IncidentLevelChanged,
+    IncidentTriggered,
+    NeedCancelled,
+    NeedEscalated,
+    NeedReported,
+    NeedUpdated,
+    OrganisationRegistered,
+    PlanProposed,
+    ProfileChanged,
+    ResourceSaved,
+    RoadClosed,
+    RoadReopened,
+)
+from engine.coordinator.ports import MapLoader
+from engine.matching.document import Travel
+from engine.model.entities import Community, Mode, Need, Organisation, Resource
+from engine.model.ids import Capability, NeedId, NodeId, OrganisationId, ResourceId
+from engine.model.plan import Plan
+from engine.rules.facts import CompiledProfile
+from engine.rules.profile import Profile
+from engine.travel import RoadGraph
+
+# Dispatch history counted by the rotation preference: the last this many confirmed dispatches per
+# organisation are what "recently asked" means on a board that lives for weeks.
+ROTATION_WINDOW = 50
+
+
+class NeedStatus(StrEnum):
+    OPEN = "open"
+    SERVED = "served"
+    CANCELLED = "cancelled"
+
+
+@dataclass(frozen=True)
+class NeedRecord:
+    need: Need
+    status: NeedStatus
+    reported_at: datetime
+    contact_phone: str | None = None
+    escalated: bool = False
+
+
+@dataclass(frozen=True)
+class Dispatch:
+    id: DispatchId
+    need: NeedId
+    part: Capability | None
+    resource: ResourceId
+    quantity: int
+    status: DispatchStatus
+    since: datetime
+    confirmed_by: str | None = None
+    notified_at: datetime | None = None
+
+    @property
+    def committed(self) -> bool:
+        return self.status in COMMITTED
+
+
+@dataclass(frozen=True)
+class Incident:
+    id: IncidentId
+    kind: str
+    level: int
+    exercise: bool
+    started_at: datetime
+    closed_at: datetime | None = None
+
+
+@dataclass
+class Board:
+    """Everything the coordinator knows about one community. Change it only through :meth:`evolve`."""
+
+    maps: MapLoader
+    community: Community | None = None
+    profile: Profile | None = None
+    map: Travel | None = None
+    base_graph: RoadGraph | None = None
+    # Roads closed and reopened since the map was drawn (the map itself may list closed roads).
+    closed_roads: set[tuple[NodeId, NodeId]] = field(default_factory=set)
+    reopened_roads: set[tuple[NodeId, NodeId]] = field(default_factory=set)
+    organisations: dict[OrganisationId, Organisation] = field(default_factory=dict)
+    resources: dict[ResourceId, Resource] = field(default_factory=dict)
+    needs: dict[NeedId, NeedRecord] = field(default_factory=dict)
+    # Dispatches still in play: proposed, or committed to a need that is still open.
+    dispatches: dict[DispatchId, Dispatch] = field(default_factory=dict)
+    excluded: set[tuple[NeedId, ResourceId]] = field(default_factory=set)
+    incident: Incident | None = None
+    incidents: list[Incident] = field(default_factory=list)
+    plan: Plan | None = None
+    plan_version: int = 0
+    plan_at: datetime | None = None
+    # Since when something that changes the plan has happened without a re-plan (None: plan is current).
+    dirty_since: datetime | None = None
+    recent: list[OrganisationId] = field(default_factory=list)
+    dispatch_count: int = 0
+    events: int = 0
+    _graph: RoadGraph | None = None
+    _rules: CompiledProfile | None = None
+
+    # -- reading ---------------------------------------------------------------------------------
+
+    @property
+    def mode(self) -> Mode:
+        return Mode.INCIDENT if self.incident is not None else Mode.NORMAL
+
+    @property
+    def exercise(self) -> bool:
+        return self.incident is not None and self.incident.exercise
+
+    @property
+    def graph(self) -> RoadGraph:
+        if self._graph is None:
+            if self.base_graph is None:
+                raise ValueError("the community has no map yet")
+            self._graph = self.base_graph.reopened(sorted(self.reopened_roads)).with_closures(
+                sorted(self.closed_roads)
+            )
+        return self._graph
+
+    @property
+    def rules(self) -> CompiledProfile:
+        """Compiled once per profile and mode, so facts are memoised across re-plans."""
+        if (
+            self._rules is None
+            or self._rules.profile is not self.profile
+            or self._rules.mode is not self.mode
+        ):
+            self._rules = CompiledProfile(self.profile, self.mode)
+        return self._rules
+
+    def open_needs(self) -> list[NeedRecord]:
+        return [r for r in self.needs.values() if r.status is NeedStatus.OPEN]
+
+    def recent_dispatches(self) -> Counter[OrganisationId]:
+        return Counter(self.recent)
+
+    def committed_units(self, need: NeedId, part: Capability | None) -> int:
+        return sum(
+            d.quantity for d in self.dispatches.values() if d.need == need and d.part == part and d.committed
+        )
+
+    def resource_units_committed(self, resource: ResourceId) -> int:
+        return sum(d.quantity for d in self.dispatches.values() if d.resource == resource and d.committed)
+
+    def dispatches_of(self, need: NeedId) -> list[Dispatch]:
+        return [d for d in self.dispatches.values() if d.need == need]
+
+    def next_dispatch_id(self) -> DispatchId:
+        assert self.community is not None
+        return DispatchId(f"{self.community.id}-d{self.dispatch_count + 1}")
+
+    # -- changing ---------------------------------------------------------------------------------
+
+    def evolve(self, event: Event) -> None:
+        """Apply one event. Events are facts already checked by the coordinator: this never refuses."""
+        self.events += 1
+        match event:
+            case CommunityRegistered():
+                self.community, self.profile, self.map = event.community, event.profile, event.map
+                self.base_graph, self._graph = self.maps(event.map), None
+            case ProfileChanged():
+                self.profile = event.profile
+                self._touch(event.at)
+            case OrganisationRegistered():
+                self.organisations[event.organisation.id] = event.organisation
+            case ResourceSaved():
+                self.resources[event.resource.id] = event.resource
+                self._touch(event.at)
+            case NeedReported():
+                self.needs[event.need.id] = NeedRecord(
+                    event.need, NeedStatus.OPEN, event.at, contact_phone=event.contact_phone
+                )
+                self._touch(event.at)
+            case NeedUpdated():
+                self.needs[event.need.id] = replace(self.needs[event.need.id], need=event.need)
+                self._touch(event.at)
+            case NeedCancelled():
+                self._close_need(event.need, NeedStatus.CANCELLED, event.at)
+            case NeedEscalated():
+                self.needs[event.need] = replace(self.needs[event.need], escalated=True)
+            case RoadClosed():
+                self.closed_roads.add((event.source, event.target))
+                self.reopened_roads.discard((event.source, event.target))
+                self._graph = None
+                self._touch(event.at)
+            case RoadReopened():
+                self.closed_roads.discard((event.source, event.target))
+                self.reopened_roads.add((event.source, event.target))
+                self._graph = None
+                self._touch(event.at)
+            case IncidentTriggered():
+                self.incident = Incident(event.incident, event.kind, event.level, event.exercise, event.at)
+                self._touch(event.at)
+            case IncidentLevelChanged():
+                assert self.incident is not None
+                self.incident = replace(self.incident, level=event.level)
+            case IncidentClosed():
+                assert self.incident is not None
+                self.incidents.append(replace(self.incident, closed_at=event.at))
+                self.incident = None
+                self._touch(event.at)
+            case PlanProposed():
+                self._take_plan(event)
+            case DispatchCreated():
+                self.dispatch_count += 1
+                self.dispatches[event.dispatch] = Dispatch(
+                    event.dispatch,
+                    event.need,
+                    event.part,
+                    event.resource,
+                    event.quantity,
+                    DispatchStatus.PROPOSED,
+                    event.at,
+                )
+                if event.replaces is not None:
+                    self._set_status(event.replaces, DispatchStatus.CANCELLED, event.at, event.actor)
+                self._touch(event.at)
+            case DispatchStatusChanged():
+                self._set_status(event.dispatch, event.status, event.at, event.actor)
+
+    def _touch(self, at: datetime) -> None:
+        # A change matters to the plan only when there is something to plan, or a plan to take back.
+        if self.dirty_since is None and (
+            any(r.status is NeedStatus.OPEN for r in self.needs.values())
+            or self.dispatches
+            or (self.plan is not None and (self.plan.assignments or self.plan.unmet))
+        ):
+            self.dirty_since = at
+
+    def _take_plan(self, event: PlanProposed) -> None:
+        self.plan, self.plan_version, self.plan_at = event.plan, event.version, event.at
+        self.dirty_since = None
+        proposed = {(d.need, d.part, d.resource): d for d in self.dispatches.values() if not d.committed}
+        keep: set[DispatchId] = set()
+        for a in event.plan.assignments:
+            if a.pinned:
+                continue
+            old = proposed.get((a.need, a.part, a.resource))
+            if old is not None:
+                self.dispatches[old.id] = replace(old, quantity=a.quantity)
+                keep.add(old.id)
+                continue
+            new_id = self.next_dispatch_id()
+            self.dispatch_count += 1
+            self.dispatches[new_id] = Dispatch(
+                new_id, a.need, a.part, a.resource, a.quantity, DispatchStatus.PROPOSED, event.at
+            )
+            keep.add(new_id)
+        # Proposals the new plan no longer makes are withdrawn; nobody had acted on them.
+        for d in proposed.values():
+            if d.id not in keep:
+                del self.dispatches[d.id]
+
+    def _set_status(self, dispatch_id: DispatchId, status: DispatchStatus, at: datetime, actor: str) -> None:
+        d = self.dispatches[dispatch_id]
+        if status in (DispatchStatus.DECLINED, DispatchStatus.TIMED_OUT, DispatchStatus.CANCELLED):
+            del self.dispatches[dispatch_id]
+            if status is not DispatchStatus.CANCELLED:
+                self.excluded.add((d.need, d.resource))
+            self._touch(at)
+            return
+        updated = replace(d, status=status, since=at)
+        if status is DispatchStatus.CONFIRMED:
+            updated = replace(updated, confirmed_by=actor)
+            organisation = self.resources[d.resource].organisation
+            self.recent = [*self.recent, organisation][-ROTATION_WINDOW:]
+        if status is DispatchStatus.NOTIFIED:
+            updated = replace(updated, notified_at=at)
+        self.dispatches[dispatch_id] = updated
+        if status is DispatchStatus.DONE and self._fully_done(d.need):
+            self._close_need(d.need, NeedStatus.SERVED, at)
+
+    def _fully_done(self, need_id: NeedId) -> bool:
+        need = self.needs[need_id].need
+        wanted: dict[Capability | None, int] = {None: need.quantity}
+        wanted.update({p.capability: p.per_unit * need.quantity for p in need.team})
+        done: Counter[Capability | None] = Counter()
+        for d in self.dispatches_of(need_id):
+            if d.status is DispatchStatus.DONE:
+                done[d.part] += d.quantity
+        return all(done[part] >= units for part, units in wanted.items())
+
+    def _close_need(self, need_id: NeedId, status: NeedStatus, at: datetime) -> None:
+        self.needs[need_id] = replace(self.needs[need_id], status=status)
+        # Its dispatches are history now; the units they held are free again.
+        for d in self.dispatches_of(need_id):
+            del self.dispatches[d.id]
+        self._touch(at)
+
+
+def dispatch_json(d: Dispatch) -> dict[str, object]:
+    return {
+        "id": d.id,
+        "need": d.need,
+        "part": d.part,
+        "resource": d.resource,
+        "quantity": d.quantity,
+        "status": d.status.value,
+        "since": d.since.isoformat(),
+        "confirmed_by": d.confirmed_by,
+        "notified_at": d.notified_at.isoformat() if d.notified_at else None,
+    }
+
+
+def incident_json(i: Incident) -> dict[str, object]:
+    return {
+        "id": i.id,
+        "kind": i.kind,
+        "level": i.level,
+        "exercise": i.exercise,
+        "started_at": i.started_at.isoformat(),
+        "closed_at": i.closed_at.isoformat() if i.closed_at else None,
+    }
+
+
+def need_json(r: NeedRecord) -> dict[str, object]:
+    return {
+        **r.need.model_dump(mode="json"),
+        "status": r.status.value,
+        "reported_at": r.reported_at.isoformat(),
+        "contact_phone": r.contact_phone,
+        "escalated": r.escalated,
+    }
+
+
+def snapshot(board: Board) -> dict[str, object]:
+    """The whole board as plain JSON data: what a client gets when it has missed too much, and what a
+    rebuild from the log is compared against."""
+    return {
+        "community": board.community.model_dump(mode="json") if board.community else None,
+        "profile": board.profile.name if board.profile else None,
+        "mode": board.mode.value,
+        "incident": incident_json(board.incident) if board.incident else None,
+        "incidents": [incident_json(i) for i in board.incidents],
+        "organisations": [o.model_dump(mode="json") for _, o in sorted(board.organisations.items())],
+        "resources": [r.model_dump(mode="json") for _, r in sorted(board.resources.items())],
+        "needs": [need_json(r) for _, r in sorted(board.needs.items())],
+        "dispatches": [dispatch_json(d) for _, d in sorted(board.dispatches.items())],
+        "excluded": sorted([list(pair) for pair in board.excluded]),
+        "closed_roads": sorted([list(pair) for pair in board.closed_roads]),
+        "reopened_roads": sorted([list(pair) for pair in board.reopened_roads]),
+        "plan_version": board.plan_version,
+        "plan": board.plan.model_dump(mode="json", exclude={"solver"}) if board.plan else None,
+        "dirty_since": board.dirty_since.isoformat() if board.dirty_since else None,
+        "recent": list(board.recent),
+        "dispatch_count": board.dispatch_count,
+    }

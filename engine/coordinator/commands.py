@@ -1,0 +1,101 @@
+"""What people ask the coordinator to do. Each is checked against the board before it becomes an event."""
+
+from pydantic import Field
+
+from engine.coordinator.events import DispatchId, DispatchStatus, IncidentId
+from engine.matching.document import Travel
+from engine.model.entities import Community, Need, Organisation, Resource
+from engine.model.frozen import Frozen
+from engine.model.ids import NeedId, NodeId, ResourceId
+from engine.rules.profile import Profile
+
+
+class RegisterCommunity(Frozen):
+    community: Community
+    profile: Profile
+    map: Travel
+
+
+class ChangeProfile(Frozen):
+    profile: Profile
+
+
+class RegisterOrganisation(Frozen):
+    organisation: Organisation
+
+
+class SaveResource(Frozen):
+    resource: Resource
+
+
+class ReportNeed(Frozen):
+    need: Need
+    contact_phone: str | None = Field(default=None, pattern=r"^\+?[0-9 \-]{5,20}$")
+
+
+class UpdateNeed(Frozen):
+    need: Need
+
+
+class CancelNeed(Frozen):
+    need: NeedId
+    reason: str = ""
+
+
+class CloseRoad(Frozen):
+    source: NodeId
+    target: NodeId
+
+
+class ReopenRoad(Frozen):
+    source: NodeId
+    target: NodeId
+
+
+class TriggerIncident(Frozen):
+    incident: IncidentId
+    kind: str = Field(min_length=1, max_length=64)
+    level: int = Field(ge=1, le=4)
+    exercise: bool = False
+
+
+class ChangeLevel(Frozen):
+    level: int = Field(ge=1, le=4)
+
+
+class CloseIncident(Frozen):
+    pass
+
+
+class Override(Frozen):
+    """Send ``resource`` instead of the dispatch's resource (``quantity`` defaults to the dispatch's)."""
+
+    dispatch: DispatchId
+    resource: ResourceId
+    quantity: int | None = Field(default=None, ge=1)
+
+
+class Advance(Frozen):
+    """Move a dispatch on: confirm, acknowledge, decline, en route, on site, done."""
+
+    dispatch: DispatchId
+    to: DispatchStatus
+    note: str = ""
+
+
+Command = (
+    RegisterCommunity
+    | ChangeProfile
+    | RegisterOrganisation
+    | SaveResource
+    | ReportNeed
+    | UpdateNeed
+    | CancelNeed
+    | CloseRoad
+    | ReopenRoad
+    | TriggerIncident
+    | ChangeLevel
+    | CloseIncident
+    | Override
+    | Advance
+)

@@ -1,0 +1,57 @@
+"""The coordinator: commands in, events out, re-plans and deadlines on an injected clock.
+
+The live service and the drill runner drive the same code: the service with the wall clock and real
+timers, a drill with simulated time that jumps from deadline to deadline. Nothing here reads the clock.
+"""
+
+from collections.abc import Iterable
+from datetime import datetime
+
+from engine.coordinator.board import Board
+from engine.coordinator.commands import Command
+from engine.coordinator.decide import decide
+from engine.coordinator.events import Event
+from engine.coordinator.ports import MapLoader
+from engine.coordinator.replan import auto_confirmations, replan, replan_due
+from engine.coordinator.settings import CoordinatorSettings
+from engine.coordinator.step import Step, apply
+from engine.coordinator.timers import fire_escalations, fire_timeouts, next_deadline
+
+
+class Coordinator:
+    """One community's coordinator. Every change goes through :meth:`handle` or :meth:`tick`."""
+
+    def __init__(self, maps: MapLoader, settings: CoordinatorSettings | None = None) -> None:
+        self.board = Board(maps)
+        self.settings = settings or CoordinatorSettings()
+
+    @classmethod
+    def replay(
+        cls, events: Iterable[Event], maps: MapLoader, settings: CoordinatorSettings | None = None
+    ) -> "Coordinator":
+        """Rebuild from the event log: the fold of the same events is the same board, with no solving."""
+        coordinator = cls(maps, settings)
+        for event in events:
+            coordinator.board.evolve(event)
+        return coordinator
+
+    def handle(self, command: Command, at: datetime, actor: str) -> list[Step]:
+        """Check ``command`` (raising :class:`Rejected`) and apply the events it causes."""
+        return [apply(self.board, event) for event in decide(self.board, command, at, actor)]
+
+    def due(self) -> datetime | None:
+        """The next moment :meth:`tick` has something to do (None: nothing is pending)."""
+        times = [
+            t for t in (replan_due(self.board, self.settings), next_deadline(self.board)) if t is not None
+        ]
+        return min(times, default=None)
+
+    def tick(self, now: datetime) -> list[Step]:
+        """Do what is due by ``now``: time out silent organisations, re-plan, auto-confirm, escalate."""
+        steps = [apply(self.board, e) for e in fire_timeouts(self.board, now)]
+        due = replan_due(self.board, self.settings)
+        if due is not None and due <= now:
+            steps.append(apply(self.board, replan(self.board, now, self.settings)))
+            steps.extend(apply(self.board, e) for e in auto_confirmations(self.board, now))
+        steps.extend(apply(self.board, e) for e in fire_escalations(self.board, now))
+        return steps

@@ -1,0 +1,279 @@
+"""Commands become events here, after every check against the board; nothing here changes the board."""
+
+from datetime import datetime
+
+from engine.coordinator.board import Board, Dispatch, NeedStatus
+from engine.coordinator.commands import (
+    Advance,
+    CancelNeed,
+    ChangeLevel,
+    ChangeProfile,
+    CloseIncident,
+    CloseRoad,
+    Command,
+    Override,
+    RegisterCommunity,
+    RegisterOrganisation,
+    ReopenRoad,
+    ReportNeed,
+    SaveResource,
+    TriggerIncident,
+    UpdateNeed,
+)
+from engine.coordinator.events import (
+    CommunityRegistered,
+    DispatchCreated,
+    DispatchId,
+    DispatchStatus,
+    DispatchStatusChanged,
+    Event,
+    IncidentClosed,
+    IncidentLevelChanged,
+    IncidentTriggered,
+    NeedCancelled,
+    NeedReported,
+    NeedUpdated,
+    OrganisationRegistered,
+    ProfileChanged,
+    ResourceSaved,
+    RoadClosed,
+    RoadReopened,
+)
+from engine.coordinator.rejected import Rejected
+from engine.model.entities import Need
+from engine.model.ids import Capability, NodeId
+
+S = DispatchStatus
+# Where a dispatch may go from where it is. Declined, timed out and cancelled end it.
+TRANSITIONS: dict[DispatchStatus, frozenset[DispatchStatus]] = {
+    S.CONFIRMED: frozenset({S.PROPOSED}),
+    S.ACKNOWLEDGED: frozenset({S.NOTIFIED}),
+    S.DECLINED: frozenset({S.NOTIFIED, S.ACKNOWLEDGED}),
+    # Setting off counts as acknowledging: one tap fewer for a responder in a hurry.
+    S.EN_ROUTE: frozenset({S.NOTIFIED, S.ACKNOWLEDGED}),
+    S.ON_SITE: frozenset({S.EN_ROUTE}),
+    S.DONE: frozenset({S.EN_ROUTE, S.ON_SITE}),
+}
+STATUS_ZH = {
+    S.PROPOSED: "待确认",
+    S.CONFIRMED: "已确认",
+    S.NOTIFIED: "已通知",
+    S.ACKNOWLEDGED: "已接单",
+    S.EN_ROUTE: "在途",
+    S.ON_SITE: "到场",
+    S.DONE: "完成",
+    S.DECLINED: "已拒绝",
+    S.TIMED_OUT: "超时未响应",
+    S.CANCELLED: "已取消",
+}
+
+
+def decide(board: Board, command: Command, at: datetime, actor: str) -> list[Event]:
+    """The events that ``command`` causes now, or :class:`Rejected` naming the field at fault."""
+    if board.community is None and not isinstance(command, RegisterCommunity):
+        raise Rejected("not_found", "community", "the community is not registered")
+    match command:
+        case RegisterCommunity():
+            if board.community is not None:
+                raise Rejected("conflict", "community.id", f"{command.community.id!r} is already registered")
+            return [CommunityRegistered(at=at, actor=actor, **_fields(command))]
+        case ChangeProfile():
+            return [ProfileChanged(at=at, actor=actor, profile=command.profile)]
+        case RegisterOrganisation():
+            return [_organisation(board, command, at, actor)]
+        case SaveResource():
+            return [_resource(board, command, at, actor)]
+        case ReportNeed():
+            _check_need(board, command.need, new=True)
+            return [NeedReported(at=at, actor=actor, need=command.need, contact_phone=command.contact_phone)]
+        case UpdateNeed():
+            _check_need(board, command.need, new=False)
+            return [NeedUpdated(at=at, actor=actor, need=command.need)]
+        case CancelNeed():
+            _open_need(board, command.need, "need")
+            return [NeedCancelled(at=at, actor=actor, need=command.need, reason=command.reason)]
+        case CloseRoad() | ReopenRoad():
+            return [_road(board, command, at, actor)]
+        case TriggerIncident():
+            if board.incident is not None:
+                raise Rejected("conflict", "incident", f"incident {board.incident.id!r} is still open")
+            if any(i.id == command.incident for i in board.incidents):
+                raise Rejected("conflict", "incident", f"incident id {command.incident!r} was used before")
+            return [IncidentTriggered(at=at, actor=actor, **_fields(command))]
+        case ChangeLevel():
+            incident = _incident(board)
+            return [IncidentLevelChanged(at=at, actor=actor, incident=incident, level=command.level)]
+        case CloseIncident():
+            return [IncidentClosed(at=at, actor=actor, incident=_incident(board))]
+        case Override():
+            return _override(board, command, at, actor)
+        case Advance():
+            return _advance(board, command, at, actor)
+
+
+def _fields(command: RegisterCommunity | TriggerIncident) -> dict[str, object]:
+    return {name: getattr(command, name) for name in type(command).model_fields}
+
+
+def _incident(board: Board) -> str:
+    if board.incident is None:
+        raise Rejected("conflict", "incident", "no incident is open")
+    return board.incident.id
+
+
+def _organisation(board: Board, command: RegisterOrganisation, at: datetime, actor: str) -> Event:
+    organisation = command.organisation
+    assert board.community is not None
+    if organisation.id in board.organisations:
+        raise Rejected("conflict", "organisation.id", f"{organisation.id!r} is already registered")
+    if organisation.community not in (None, board.community.id):
+        raise Rejected(
+            "invalid", "organisation.community", f"{organisation.community!r} is not {board.community.id!r}"
+        )
+    return OrganisationRegistered(at=at, actor=actor, organisation=organisation)
+
+
+def _resource(board: Board, command: SaveResource, at: datetime, actor: str) -> Event:
+    resource = command.resource
+    if resource.organisation not in board.organisations:
+        raise Rejected(
+            "not_found", "resource.organisation", f"unknown organisation {resource.organisation!r}"
+        )
+    old = board.resources.get(resource.id)
+    if old is not None and old.organisation != resource.organisation:
+        raise Rejected("invalid", "resource.organisation", f"{resource.id!r} belongs to {old.organisation!r}")
+    _on_map(board, resource.location, "resource.location")
+    committed = board.resource_units_committed(resource.id)
+    if resource.quantity < committed:
+        raise Rejected(
+            "conflict",
+            "resource.quantity",
+            f"{committed} units of {resource.id!r} are already dispatched; got {resource.quantity}",
+        )
+    return ResourceSaved(at=at, actor=actor, resource=resource)
+
+
+def _check_need(board: Board, need: Need, *, new: bool) -> None:
+    assert board.community is not None
+    if new and need.id in board.needs:
+        raise Rejected("conflict", "need.id", f"{need.id!r} was reported before")
+    if not new:
+        _open_need(board, need.id, "need.id")
+        committed = board.committed_units(need.id, None)
+        if need.quantity < committed:
+            raise Rejected(
+                "conflict", "need.quantity", f"{committed} units are already dispatched; got {need.quantity}"
+            )
+    if need.community not in (None, board.community.id):
+        raise Rejected("invalid", "need.community", f"{need.community!r} is not {board.community.id!r}")
+    _on_map(board, need.location, "need.location")
+
+
+def _open_need(board: Board, need_id: str, field: str) -> None:
+    record = board.needs.get(need_id)  # type: ignore[call-overload]
+    if record is None:
+        raise Rejected("not_found", field, f"unknown need {need_id!r}")
+    if record.status is not NeedStatus.OPEN:
+        raise Rejected("conflict", field, f"need {need_id!r} is {record.status.value}")
+
+
+def _on_map(board: Board, node: NodeId, field: str) -> None:
+    if not board.graph.has_node(node):
+        raise Rejected("invalid", field, f"{node!r} is not on the community's map")
+
+
+def _road(board: Board, command: CloseRoad | ReopenRoad, at: datetime, actor: str) -> Event:
+    _on_map(board, command.source, "source")
+    _on_map(board, command.target, "target")
+    u, v = command.source, command.target
+    graph = board.graph
+    try:
+        graph.open_graph().edge_seconds(u, v)
+    except ValueError:
+        raise Rejected("invalid", "target", f"there is no road {u}–{v} on the map") from None
+    closed = (u, v) in graph.closures
+    if isinstance(command, CloseRoad):
+        if closed:
+            raise Rejected("conflict", "target", f"the road {u}–{v} is already closed")
+        return RoadClosed(at=at, actor=actor, source=u, target=v)
+    if not closed:
+        raise Rejected("conflict", "target", f"the road {u}–{v} is not closed")
+    # Reopen the road as it was closed: an undirected road may have been closed from the other end.
+    if (u, v) not in board.closed_roads and (v, u) in board.closed_roads:
+        u, v = v, u
+    return RoadReopened(at=at, actor=actor, source=u, target=v)
+
+
+def _dispatch(board: Board, dispatch_id: DispatchId) -> Dispatch:
+    dispatch = board.dispatches.get(dispatch_id)
+    if dispatch is None:
+        raise Rejected("not_found", "dispatch", f"no dispatch {dispatch_id!r} is in play")
+    return dispatch
+
+
+def _advance(board: Board, command: Advance, at: datetime, actor: str) -> list[Event]:
+    dispatch = _dispatch(board, command.dispatch)
+    allowed = TRANSITIONS.get(command.to)
+    if allowed is None:
+        raise Rejected("invalid", "to", f"a person cannot set a dispatch to {command.to.value!r}")
+    if dispatch.status not in allowed:
+        raise Rejected(
+            "conflict",
+            "dispatch",
+            f"dispatch {dispatch.id} is {STATUS_ZH[dispatch.status]} ({dispatch.status.value}); "
+            f"it cannot become {command.to.value}",
+        )
+    events: list[Event] = [
+        DispatchStatusChanged(at=at, actor=actor, dispatch=dispatch.id, status=command.to, note=command.note)
+    ]
+    if command.to is S.CONFIRMED:
+        # Confirming sends it: the organisation is notified at once and the acknowledgement clock starts.
+        events.append(DispatchStatusChanged(at=at, dispatch=dispatch.id, status=S.NOTIFIED))
+    return events
+
+
+def _override(board: Board, command: Override, at: datetime, actor: str) -> list[Event]:
+    old = _dispatch(board, command.dispatch)
+    if old.status not in (S.PROPOSED, S.CONFIRMED, S.NOTIFIED):
+        raise Rejected(
+            "conflict",
+            "dispatch",
+            f"dispatch {old.id} is already {old.status.value}; it can no longer be changed",
+        )
+    resource = board.resources.get(command.resource)
+    if resource is None:
+        raise Rejected("not_found", "resource", f"unknown resource {command.resource!r}")
+    need = board.needs[old.need].need
+    wanted: Capability = old.part if old.part is not None else need.capability
+    if resource.capability != wanted:
+        raise Rejected(
+            "invalid",
+            "resource",
+            f"{resource.id!r} offers {resource.capability!r}; this dispatch needs {wanted!r}",
+        )
+    quantity = command.quantity or old.quantity
+    # Units already committed elsewhere stay there; the replaced dispatch's own units are freed by it.
+    held = board.resource_units_committed(resource.id) - (
+        old.quantity if old.resource == resource.id and old.committed else 0
+    )
+    if resource.quantity - held < quantity:
+        raise Rejected(
+            "conflict",
+            "quantity",
+            f"{resource.id!r} has {resource.quantity - held} units free; got {quantity}",
+        )
+    new_id = board.next_dispatch_id()
+    return [
+        DispatchCreated(
+            at=at,
+            actor=actor,
+            dispatch=new_id,
+            need=old.need,
+            part=old.part,
+            resource=resource.id,
+            quantity=quantity,
+            replaces=old.id,
+        ),
+        DispatchStatusChanged(at=at, actor=actor, dispatch=new_id, status=S.CONFIRMED, note="override"),
+        DispatchStatusChanged(at=at, dispatch=new_id, status=S.NOTIFIED),
+    ]

@@ -1,0 +1,188 @@
+"""What happened in a community, as facts: the event log holds these, and the board is their fold.
+
+People's actions (a need reported, a dispatch acknowledged) and the coordinator's own decisions (a plan
+proposed, a dispatch timed out) are events alike, so replaying the log rebuilds the state exactly, without
+solving anything again.
+"""
+
+from enum import StrEnum
+from typing import Annotated, Literal, NewType
+
+from pydantic import AwareDatetime, Field
+
+from engine.matching.document import Travel
+from engine.model.entities import Community, Need, Organisation, Resource
+from engine.model.frozen import Frozen
+from engine.model.ids import Capability, NeedId, NodeId, ResourceId
+from engine.model.plan import Plan, Suggestion
+from engine.rules.profile import Profile
+
+DispatchId = NewType("DispatchId", str)
+IncidentId = NewType("IncidentId", str)
+
+
+class DispatchStatus(StrEnum):
+    """proposed → confirmed → notified → acknowledged → en_route → on_site → done; or it ends early."""
+
+    PROPOSED = "proposed"
+    CONFIRMED = "confirmed"
+    NOTIFIED = "notified"
+    ACKNOWLEDGED = "acknowledged"
+    EN_ROUTE = "en_route"
+    ON_SITE = "on_site"
+    DONE = "done"
+    DECLINED = "declined"
+    TIMED_OUT = "timed_out"
+    CANCELLED = "cancelled"
+
+
+# A person (or the profile's auto-confirmation) has committed these: the matcher keeps them as pins.
+COMMITTED = frozenset(
+    {
+        DispatchStatus.CONFIRMED,
+        DispatchStatus.NOTIFIED,
+        DispatchStatus.ACKNOWLEDGED,
+        DispatchStatus.EN_ROUTE,
+        DispatchStatus.ON_SITE,
+        DispatchStatus.DONE,
+    }
+)
+
+
+class _Event(Frozen):
+    at: AwareDatetime
+    # Who caused it: a token's subject, or "system" for the coordinator's own decisions.
+    actor: str = "system"
+
+
+class CommunityRegistered(_Event):
+    type: Literal["community_registered"] = "community_registered"
+    community: Community
+    profile: Profile
+    map: Travel
+
+
+class ProfileChanged(_Event):
+    type: Literal["profile_changed"] = "profile_changed"
+    profile: Profile
+
+
+class OrganisationRegistered(_Event):
+    type: Literal["organisation_registered"] = "organisation_registered"
+    organisation: Organisation
+
+
+class ResourceSaved(_Event):
+    """A resource registered, or changed (status, quantity, place, modes): the whole new record."""
+
+    type: Literal["resource_saved"] = "resource_saved"
+    resource: Resource
+
+
+class NeedReported(_Event):
+    type: Literal["need_reported"] = "need_reported"
+    need: Need
+    # Personal data stays out of the engine's Need; only the cadre and the responder see it unmasked.
+    contact_phone: str | None = None
+
+
+class NeedUpdated(_Event):
+    type: Literal["need_updated"] = "need_updated"
+    need: Need
+
+
+class NeedCancelled(_Event):
+    type: Literal["need_cancelled"] = "need_cancelled"
+    need: NeedId
+    reason: str = ""
+
+
+class NeedEscalated(_Event):
+    type: Literal["need_escalated"] = "need_escalated"
+    need: NeedId
+    missing: int
+    suggestion: Suggestion
+    detail: str
+
+
+class RoadClosed(_Event):
+    type: Literal["road_closed"] = "road_closed"
+    source: NodeId
+    target: NodeId
+
+
+class RoadReopened(_Event):
+    type: Literal["road_reopened"] = "road_reopened"
+    source: NodeId
+    target: NodeId
+
+
+class IncidentTriggered(_Event):
+    type: Literal["incident_triggered"] = "incident_triggered"
+    incident: IncidentId
+    kind: str = Field(min_length=1, max_length=64)
+    level: int = Field(ge=1, le=4)
+    # A drill: everything that follows is marked as an exercise, end to end.
+    exercise: bool = False
+
+
+class IncidentLevelChanged(_Event):
+    type: Literal["incident_level_changed"] = "incident_level_changed"
+    incident: IncidentId
+    level: int = Field(ge=1, le=4)
+
+
+class IncidentClosed(_Event):
+    type: Literal["incident_closed"] = "incident_closed"
+    incident: IncidentId
+
+
+class PlanProposed(_Event):
+    """The matcher's plan; its unpinned assignments become (or update) proposed dispatches."""
+
+    type: Literal["plan_proposed"] = "plan_proposed"
+    version: int = Field(ge=1)
+    incident: IncidentId | None
+    exercise: bool
+    plan: Plan
+
+
+class DispatchCreated(_Event):
+    """A cadre's override: the chosen resource goes, confirmed, whatever the plan said."""
+
+    type: Literal["dispatch_created"] = "dispatch_created"
+    dispatch: DispatchId
+    need: NeedId
+    part: Capability | None
+    resource: ResourceId
+    quantity: int = Field(ge=1)
+    replaces: DispatchId | None = None
+
+
+class DispatchStatusChanged(_Event):
+    type: Literal["dispatch_status_changed"] = "dispatch_status_changed"
+    dispatch: DispatchId
+    status: DispatchStatus
+    # "auto" when the profile confirmed it; a decline's reason; an override's note.
+    note: str = ""
+
+
+Event = Annotated[
+    CommunityRegistered
+    | ProfileChanged
+    | OrganisationRegistered
+    | ResourceSaved
+    | NeedReported
+    | NeedUpdated
+    | NeedCancelled
+    | NeedEscalated
+    | RoadClosed
+    | RoadReopened
+    | IncidentTriggered
+    | IncidentLevelChanged
+    | IncidentClosed
+    | PlanProposed
+    | DispatchCreated
+    | DispatchStatusChanged,
+    Field(discriminator="type"),
+]
