@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 from engine.coordinator.board import Board
 from engine.coordinator.events import DispatchStatus, DispatchStatusChanged, Event, PlanProposed
 from engine.coordinator.settings import CoordinatorSettings
-from engine.matching import Pin, ProblemBuilder, solve
+from engine.matching import Pin, ProblemBuilder
 from engine.matching.problem import MatchingProblem
 from engine.model.entities import Mode
 from engine.model.ids import Capability, NeedId, ResourceId
@@ -54,7 +54,7 @@ def problem_of(board: Board) -> MatchingProblem:
 
 
 def replan(board: Board, at: datetime, settings: CoordinatorSettings) -> PlanProposed:
-    plan = solve(problem_of(board), settings.solve)
+    plan = settings.solver.solve(problem_of(board), settings.solve)
     return PlanProposed(
         at=at,
         version=board.plan_version + 1,
