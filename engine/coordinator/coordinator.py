@@ -10,7 +10,7 @@ from datetime import datetime
 from engine.coordinator.board import Board
 from engine.coordinator.commands import Command
 from engine.coordinator.decide import decide
-from engine.coordinator.events import Event
+from engine.coordinator.events import Event, PlanProposed
 from engine.coordinator.ports import MapLoader
 from engine.coordinator.replan import auto_confirmations, replan, replan_due
 from engine.coordinator.settings import CoordinatorSettings
@@ -48,10 +48,30 @@ class Coordinator:
 
     def tick(self, now: datetime) -> list[Step]:
         """Do what is due by ``now``: time out silent organisations, re-plan, auto-confirm, escalate."""
-        steps = [apply(self.board, e) for e in fire_timeouts(self.board, now)]
-        due = replan_due(self.board, self.settings)
-        if due is not None and due <= now:
-            steps.append(apply(self.board, replan(self.board, now, self.settings)))
-            steps.extend(apply(self.board, e) for e in auto_confirmations(self.board, now))
-        steps.extend(apply(self.board, e) for e in fire_escalations(self.board, now))
+        steps = self.expire(now)
+        proposal = self.proposal(now)
+        if proposal is not None:
+            steps.extend(self.adopt(proposal))
+        steps.extend(self.escalate(now))
         return steps
+
+    # The parts of a tick, for a caller that solves off its main thread: ``proposal`` only reads the board.
+
+    def expire(self, now: datetime) -> list[Step]:
+        """Dispatches not acknowledged in time end, and their pairs are ruled out."""
+        return [apply(self.board, e) for e in fire_timeouts(self.board, now)]
+
+    def proposal(self, now: datetime) -> PlanProposed | None:
+        """The new plan, if one is due by ``now``; the board is not changed."""
+        due = replan_due(self.board, self.settings)
+        return replan(self.board, now, self.settings) if due is not None and due <= now else None
+
+    def adopt(self, proposal: PlanProposed) -> list[Step]:
+        """Take a plan from :meth:`proposal` (made on this same board) and confirm what the profile confirms."""
+        steps = [apply(self.board, proposal)]
+        steps.extend(apply(self.board, e) for e in auto_confirmations(self.board, proposal.at))
+        return steps
+
+    def escalate(self, now: datetime) -> list[Step]:
+        """Needs still not covered past their escalation time go to the street."""
+        return [apply(self.board, e) for e in fire_escalations(self.board, now)]

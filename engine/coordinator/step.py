@@ -3,15 +3,16 @@
 from dataclasses import dataclass
 
 from engine.coordinator.board import Board, Dispatch
-from engine.coordinator.events import DispatchId, Event
+from engine.coordinator.events import Event
 
 
 @dataclass(frozen=True)
 class Step:
     event: Event
-    # Dispatches created or changed by this event, and those it ended (withdrawn, declined, done with).
+    # Dispatches created or changed by this event, and those it ended (withdrawn, declined, done with),
+    # as they last were.
     changed: tuple[Dispatch, ...]
-    removed: tuple[DispatchId, ...]
+    removed: tuple[Dispatch, ...]
 
 
 def apply(board: Board, event: Event) -> Step:
@@ -19,5 +20,5 @@ def apply(board: Board, event: Event) -> Step:
     board.evolve(event)
     after = board.dispatches
     changed = tuple(d for i, d in sorted(after.items()) if before.get(i) != d)
-    removed = tuple(sorted(i for i in before if i not in after))
+    removed = tuple(d for i, d in sorted(before.items()) if i not in after)
     return Step(event, changed, removed)

@@ -106,7 +106,7 @@ def _check_steps(c: Coordinator, steps: list[Step]) -> None:
     latest: dict[str, object] = {}
     for step in steps:
         latest.update({d.id: d for d in step.changed})
-        latest.update(dict.fromkeys(step.removed))
+        latest.update(dict.fromkeys(d.id for d in step.removed))
     for dispatch_id, d in latest.items():
         assert c.board.dispatches.get(dispatch_id) == d  # type: ignore[call-overload]
 
