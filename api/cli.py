@@ -3,10 +3,10 @@
 import argparse
 import sys
 
-from api.commands import match
+from api.commands import match, serve, token
 from api.errors import InputError
 
-COMMANDS = (match,)
+COMMANDS = (match, serve, token)
 
 
 def main(argv: list[str] | None = None) -> int:

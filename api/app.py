@@ -1,0 +1,78 @@
+"""The FastAPI application: REST under /api/v1, live messages at /ws, OpenAPI docs at /docs."""
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from fastapi import APIRouter, FastAPI
+
+from api import problems
+from api.db.database import connect
+from api.demo import load_demo
+from api.pubsub import pubsub_for
+from api.routes import (
+    assignments,
+    communities,
+    events,
+    incidents,
+    needs,
+    organisations,
+    plans,
+    resources,
+    roads,
+    ws,
+)
+from api.service import FileMaps, Service
+from api.store import Store
+from engine.coordinator import CoordinatorSettings
+
+ROUTERS = (communities, organisations, resources, needs, incidents, plans, assignments, roads, events)
+
+
+@dataclass(frozen=True)
+class ServeSettings:
+    database_url: str
+    data_dir: Path
+    pubsub_url: str | None = None
+    debounce_s: float = 0.1
+    demo: Path | None = None
+
+
+def create_app(settings: ServeSettings) -> FastAPI:
+    engine = connect(settings.database_url)
+    service = Service(
+        Store(engine),
+        pubsub_for(settings.pubsub_url),
+        FileMaps(settings.data_dir),
+        CoordinatorSettings(debounce_s=settings.debounce_s),
+    )
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        await service.start()
+        if settings.demo is not None:
+            await load_demo(service, settings.demo)
+        yield
+        await service.stop()
+        engine.dispose()
+
+    app = FastAPI(
+        title="平战 Pingzhan",
+        description="社区应急资源调度 — emergency-response coordination for community governance",
+        version="0.1.0",
+        lifespan=lifespan,
+    )
+    app.state.service = service
+    problems.install(app)
+    api = APIRouter(prefix="/api/v1")
+    for module in ROUTERS:
+        api.include_router(module.router)
+    app.include_router(api)
+    app.include_router(ws.router)
+
+    @app.get("/healthz", tags=["health"])
+    def health() -> dict[str, object]:
+        return {"ok": True, "communities": len(service.coordinators), "listeners": service.hub.listeners}
+
+    return app

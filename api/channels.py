@@ -1,0 +1,120 @@
+"""Channels and what goes on them: each applied event becomes messages on the channels allowed to see it.
+
+``community:{id}`` carries everything in a community (residents' phones masked); ``incident:{id}`` the same
+while the incident is open; ``organisation:{id}`` only the dispatches sent to that organisation, with the
+needs they serve (phones shown: it is the assigned responder); ``street:{id}`` incidents and escalations.
+"""
+
+from typing import Any
+
+from api.access import mask_phone
+from engine.coordinator import Board, Dispatch, Step
+from engine.coordinator.board import dispatch_json, incident_json, need_json, snapshot
+from engine.coordinator.events import (
+    IncidentClosed,
+    IncidentTriggered,
+    NeedEscalated,
+    NeedReported,
+    PlanProposed,
+)
+from engine.model import OrganisationId
+
+Data = dict[str, Any]
+
+
+def event_json(step: Step) -> Data:
+    event = step.event
+    if isinstance(event, PlanProposed):
+        # The diff travels in changed/removed; the plan's own summary is enough here.
+        return {
+            "type": event.type,
+            "at": event.at.isoformat(),
+            "version": event.version,
+            "incident": event.incident,
+            "exercise": event.exercise,
+            "objective": event.plan.objective.model_dump(mode="json"),
+            "unmet": [u.model_dump(mode="json") for u in event.plan.unmet],
+            "assignments": len(event.plan.assignments),
+        }
+    data = event.model_dump(mode="json")
+    if isinstance(event, NeedReported):
+        data["contact_phone"] = mask_phone(event.contact_phone)
+    return data
+
+
+def messages(board: Board, step: Step) -> list[tuple[str, str, Data]]:
+    """(channel, type, data) for one step, on the board as it is after the step."""
+    assert board.community is not None
+    event = step.event
+    exercise = board.exercise or (
+        isinstance(event, IncidentClosed) and bool(board.incidents) and board.incidents[-1].exercise
+    )
+    body: Data = {
+        "exercise": exercise,
+        "event": event_json(step),
+        "changed": [dispatch_json(d) for d in step.changed],
+        "removed": [dispatch_json(d) for d in step.removed],
+    }
+    out: list[tuple[str, str, Data]] = [(f"community:{board.community.id}", event.type, body)]
+    incident = (
+        event.incident if isinstance(event, IncidentClosed) else board.incident.id if board.incident else None
+    )
+    if incident is not None:
+        out.append((f"incident:{incident}", event.type, body))
+    if isinstance(event, NeedEscalated | IncidentTriggered | IncidentClosed):
+        out.append(
+            (f"street:{board.community.street}", event.type, {**body, "community": board.community.id})
+        )
+    for organisation, mine in _by_organisation(board, step).items():
+        out.append((f"organisation:{organisation}", "dispatches", {"exercise": exercise, **mine}))
+    return out
+
+
+def _by_organisation(board: Board, step: Step) -> dict[str, Data]:
+    result: dict[str, Data] = {}
+    for key, dispatches in (("changed", step.changed), ("removed", step.removed)):
+        for d in dispatches:
+            # Organisations hear of a dispatch once it is sent, and of its end if they had heard of it.
+            if not d.committed:
+                continue
+            resource = board.resources.get(d.resource)
+            if resource is None:
+                continue
+            mine = result.setdefault(resource.organisation, {"changed": [], "removed": []})
+            mine[key].append(organisation_dispatch(board, d))
+    return result
+
+
+def organisation_dispatch(board: Board, d: Dispatch) -> Data:
+    record = board.needs.get(d.need)
+    return {**dispatch_json(d), "need_detail": need_json(record) if record is not None else None}
+
+
+def channel_snapshot(board: Board, channel: str) -> Data:
+    """The full state a channel's subscriber needs, when it has missed too much to catch up."""
+    kind, _, name = channel.partition(":")
+    if kind == "organisation":
+        mine = [
+            organisation_dispatch(board, d)
+            for _, d in sorted(board.dispatches.items())
+            if d.committed
+            and d.resource in board.resources
+            and board.resources[d.resource].organisation == name
+        ]
+        return {
+            "exercise": board.exercise,
+            "organisation": board.organisations[OrganisationId(name)].model_dump(mode="json")
+            if OrganisationId(name) in board.organisations
+            else None,
+            "resources": [
+                r.model_dump(mode="json") for r in board.resources.values() if r.organisation == name
+            ],
+            "dispatches": mine,
+        }
+    state = snapshot(board)
+    for need in state["needs"]:  # type: ignore[attr-defined]
+        need["contact_phone"] = mask_phone(need["contact_phone"])
+    if kind == "incident" and (board.incident is None or board.incident.id != name):
+        closed = [incident_json(i) for i in board.incidents if i.id == name]
+        return {"exercise": bool(closed and closed[0]["exercise"]), "incident": closed[0] if closed else None}
+    return {"exercise": board.exercise, **state}

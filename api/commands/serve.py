@@ -1,0 +1,65 @@
+"""``pingzhan serve``: the live service on uvicorn."""
+
+import argparse
+import logging
+import sys
+from pathlib import Path
+
+import uvicorn
+
+from api.app import ServeSettings, create_app
+from api.auth import ROLE_ZH, Role
+from api.db.database import connect, default_url
+from api.demo import demo_tokens, read_demo
+from api.service import wall_clock
+
+
+def register(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
+    serve = commands.add_parser("serve", help="run the live service: REST, websockets, OpenAPI docs at /docs")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument(
+        "--data-dir",
+        default="pingzhan-data",
+        help="folder for the SQLite file and demo tokens (default: ./pingzhan-data)",
+    )
+    serve.add_argument(
+        "--database", help="database URL, e.g. postgresql://127.0.0.1:5432/test (default: SQLite)"
+    )
+    serve.add_argument(
+        "--pubsub", help="redis://HOST:PORT to fan out across server processes (default: in-process)"
+    )
+    serve.add_argument(
+        "--debounce-ms", type=int, default=100, help="re-plan this long after a change (default 100)"
+    )
+    serve.add_argument(
+        "--demo", help="load a demo community from this problem file and print a token per role"
+    )
+    serve.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    data_dir = Path(args.data_dir)
+    url = args.database or default_url(data_dir)
+    demo = Path(args.demo) if args.demo else None
+    out = sys.stdout
+    if demo is not None:
+        read_demo(demo)  # a bad demo file stops here, before anything is written
+        tokens = demo_tokens(connect(url), demo, data_dir, wall_clock())
+        out.write("演示令牌 Demo tokens (send as 'Authorization: Bearer TOKEN'):\n")
+        for role, token in tokens.items():
+            out.write(f"  {ROLE_ZH[Role(role)]:<8} {role:<13} {token}\n")
+    out.write(
+        f"平战 Pingzhan: http://{args.host}:{args.port}/  (API docs: http://{args.host}:{args.port}/docs)\n"
+    )
+    out.flush()
+    settings = ServeSettings(
+        database_url=url,
+        data_dir=data_dir,
+        pubsub_url=args.pubsub,
+        debounce_s=args.debounce_ms / 1000,
+        demo=demo,
+    )
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level="info", ws="websockets-sansio")
+    return 0

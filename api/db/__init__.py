@@ -1,0 +1,1 @@
+"""Persistence: the event log, plan versions, channel messages, tokens and idempotency records."""

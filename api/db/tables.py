@@ -1,0 +1,74 @@
+"""The tables. The event log is the source of truth; everything else is written in the same transaction."""
+
+from datetime import datetime
+
+from sqlalchemy import UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+
+class EventRow(SQLModel, table=True):
+    __tablename__ = "event"
+
+    id: int | None = Field(default=None, primary_key=True)
+    community: str = Field(index=True, max_length=128)
+    type: str = Field(index=True, max_length=64)
+    at: datetime = Field(index=True)
+    actor: str = Field(max_length=200)
+    incident: str | None = Field(default=None, index=True, max_length=128)
+    # Drill traffic: marked on every row so it can never be mistaken for a real incident.
+    exercise: bool = False
+    data: str
+
+
+class PlanVersionRow(SQLModel, table=True):
+    __tablename__ = "plan_version"
+    __table_args__ = (UniqueConstraint("community", "version"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    community: str = Field(index=True, max_length=128)
+    version: int
+    incident: str | None = Field(default=None, index=True, max_length=128)
+    exercise: bool = False
+    at: datetime
+    plan: str
+
+
+class ChannelMessageRow(SQLModel, table=True):
+    __tablename__ = "channel_message"
+    __table_args__ = (UniqueConstraint("channel", "seq"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    channel: str = Field(index=True, max_length=200)
+    seq: int
+    type: str = Field(max_length=64)
+    at: datetime
+    data: str
+
+
+class TokenRow(SQLModel, table=True):
+    __tablename__ = "api_token"
+
+    id: int | None = Field(default=None, primary_key=True)
+    # Only a hash is kept: a stolen database gives no working tokens.
+    token_hash: str = Field(unique=True, max_length=64)
+    role: str = Field(max_length=32)
+    street: str | None = Field(default=None, max_length=128)
+    community: str | None = Field(default=None, max_length=128)
+    organisation: str | None = Field(default=None, max_length=128)
+    grid: str | None = Field(default=None, max_length=128)
+    name: str = Field(default="", max_length=200)
+    created_at: datetime
+    revoked: bool = False
+
+
+class IdempotencyRow(SQLModel, table=True):
+    __tablename__ = "idempotency"
+    __table_args__ = (UniqueConstraint("principal", "key"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    principal: str = Field(max_length=200)
+    key: str = Field(max_length=200)
+    request_hash: str = Field(max_length=64)
+    status: int
+    response: str
+    at: datetime

@@ -1,0 +1,57 @@
+"""Dependencies as ``Annotated`` aliases: the service, the caller, the community they ask about."""
+
+from typing import Annotated
+
+from fastapi import Depends, Header, HTTPException, Path, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from api.access import sees_community
+from api.auth import Principal, principal_for
+from api.problems import NotFound
+from api.service import Idempotency, Service
+from engine.coordinator import Board
+
+bearer = HTTPBearer(auto_error=False, description="pingzhan token create 生成的令牌")
+
+
+def get_service(request: Request) -> Service:
+    service: Service = request.app.state.service
+    return service
+
+
+ServiceDep = Annotated[Service, Depends(get_service)]
+
+
+def get_principal(
+    service: ServiceDep, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
+) -> Principal:
+    principal = principal_for(service.store.engine, credentials.credentials) if credentials else None
+    if principal is None:
+        raise HTTPException(
+            401, "缺少或无效的令牌 (missing or invalid token)", headers={"WWW-Authenticate": "Bearer"}
+        )
+    return principal
+
+
+PrincipalDep = Annotated[Principal, Depends(get_principal)]
+
+
+def get_board(service: ServiceDep, principal: PrincipalDep, community: Annotated[str, Path()]) -> Board:
+    board = service.board(community)
+    if board is None or not sees_community(principal, board):
+        raise NotFound(f"社区 {community!r}")
+    return board
+
+
+BoardDep = Annotated[Board, Depends(get_board)]
+
+
+async def get_idempotency(
+    request: Request, key: Annotated[str | None, Header(alias="Idempotency-Key", max_length=200)] = None
+) -> Idempotency | None:
+    if key is None:
+        return None
+    return Idempotency.of(key, request.method, request.url.path, await request.body())
+
+
+IdempotencyDep = Annotated[Idempotency | None, Depends(get_idempotency)]

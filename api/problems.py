@@ -1,0 +1,94 @@
+"""Errors as problem details (RFC 9457): a status, a plain title, the detail, and the field at fault."""
+
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from api.access import Forbidden
+from api.service import IdempotencyConflict
+from engine.coordinator import Rejected
+
+MEDIA = "application/problem+json"
+REJECTED_STATUS = {"not_found": 404, "conflict": 409, "invalid": 422}
+
+
+class NotFound(Exception):
+    def __init__(self, what: str) -> None:
+        super().__init__(what)
+        self.what = what
+
+
+def problem(status: int, title: str, detail: str, **extra: Any) -> JSONResponse:
+    return JSONResponse(
+        {"type": "about:blank", "title": title, "status": status, "detail": detail, **extra},
+        status_code=status,
+        media_type=MEDIA,
+    )
+
+
+def _field(loc: tuple[Any, ...]) -> str:
+    parts = [str(p) for p in loc if p not in ("body", "query", "path", "header")]
+    path = ""
+    for part in parts:
+        path += f"[{part}]" if part.isdigit() else f".{part}" if path else part
+    return path
+
+
+def install(app: FastAPI) -> None:
+    @app.exception_handler(RequestValidationError)
+    async def invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = [
+            {
+                "field": _field(tuple(e["loc"])),
+                "message": e["msg"],
+                **({"value": e["input"]} if e["type"] != "missing" else {}),
+            }
+            for e in exc.errors()
+        ]
+        first = errors[0]
+        detail = f"{first['field'] or '(body)'}: {first['message']}"
+        if "value" in first:
+            detail += f" (got {first['value']!r})"
+        return problem(422, "输入有误 Invalid input", detail, field=first["field"], errors=_jsonable(errors))
+
+    @app.exception_handler(Rejected)
+    async def rejected(_: Request, exc: Rejected) -> JSONResponse:
+        return problem(REJECTED_STATUS[exc.kind], "无法执行 Not possible", str(exc), field=exc.field)
+
+    @app.exception_handler(Forbidden)
+    async def forbidden(_: Request, exc: Forbidden) -> JSONResponse:
+        return problem(403, "没有权限 Forbidden", exc.detail)
+
+    @app.exception_handler(NotFound)
+    async def not_found(_: Request, exc: NotFound) -> JSONResponse:
+        return problem(404, "找不到 Not found", f"{exc.what} 不存在或你无权查看 (not found)")
+
+    @app.exception_handler(IdempotencyConflict)
+    async def reused(_: Request, exc: IdempotencyConflict) -> JSONResponse:
+        return problem(
+            422,
+            "重复的请求编号 Idempotency-Key reused",
+            f"Idempotency-Key {exc.args[0]!r} was used before with a different request",
+            field="Idempotency-Key",
+        )
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        titles = {401: "请先登录 Unauthorised", 404: "找不到 Not found", 405: "方法不允许 Method not allowed"}
+        response = problem(exc.status_code, titles.get(exc.status_code, "错误 Error"), str(exc.detail))
+        if exc.headers:
+            response.headers.update(exc.headers)
+        return response
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, str | int | float | bool) or value is None:
+        return value
+    return str(value)

@@ -1,0 +1,105 @@
+"""Assignments (dispatches): confirm, override, and the organisation's acknowledge … done."""
+
+from typing import Any
+
+from fastapi import APIRouter
+
+from api.access import check_dispatch_action, sees_dispatch
+from api.deps import BoardDep, IdempotencyDep, PrincipalDep, ServiceDep
+from api.problems import NotFound
+from api.schemas import DispatchAction, OverrideBody, dispatch_public
+from engine.coordinator import Advance, Board, Dispatch, DispatchId, DispatchStatus, Override
+
+router = APIRouter(prefix="/communities/{community}/assignments", tags=["assignments 派单"])
+
+S = DispatchStatus
+ACTIONS = {
+    "confirm": S.CONFIRMED,
+    "acknowledge": S.ACKNOWLEDGED,
+    "decline": S.DECLINED,
+    "en-route": S.EN_ROUTE,
+    "on-site": S.ON_SITE,
+    "done": S.DONE,
+}
+
+
+def _visible(board: Board, principal: PrincipalDep, assignment: str) -> Dispatch:
+    d = board.dispatches.get(DispatchId(assignment))
+    if d is None or not sees_dispatch(principal, board, d):
+        raise NotFound(f"派单 {assignment!r}")
+    return d
+
+
+@router.get("")
+def list_assignments(board: BoardDep, principal: PrincipalDep) -> list[dict[str, Any]]:
+    return [
+        dispatch_public(board, d)
+        for _, d in sorted(board.dispatches.items())
+        if sees_dispatch(principal, board, d)
+    ]
+
+
+@router.get("/{assignment}")
+def get_assignment(assignment: str, board: BoardDep, principal: PrincipalDep) -> dict[str, Any]:
+    return dispatch_public(board, _visible(board, principal, assignment))
+
+
+def _result(board: Board, dispatch_id: DispatchId) -> dict[str, Any]:
+    d = board.dispatches.get(dispatch_id)
+    if d is None:
+        # Declined or done with: the dispatch has left the board; say what became of it.
+        return {"id": dispatch_id, "status": "closed"}
+    return dispatch_public(board, d)
+
+
+@router.post("/{assignment}/override")
+async def override(
+    assignment: str,
+    body: OverrideBody,
+    board: BoardDep,
+    service: ServiceDep,
+    principal: PrincipalDep,
+    idempotency: IdempotencyDep,
+) -> dict[str, Any]:
+    """Send another resource instead: the engine keeps the cadre's choice as a pin."""
+    d = _visible(board, principal, assignment)
+    check_dispatch_action(principal, board, d, None)
+    assert board.community is not None
+    command = Override(dispatch=d.id, resource=body.resource, quantity=body.quantity)
+
+    def respond(b: Board, steps: list[Any]) -> tuple[int, Any]:
+        created = steps[0].event.dispatch
+        return 200, {"replaced": d.id, "dispatch": _result(b, created)}
+
+    _, result = await service.execute(board.community.id, command, principal, respond, idempotency)
+    return result  # type: ignore[no-any-return]
+
+
+def _action_route(name: str, to: DispatchStatus) -> None:
+    async def act(
+        assignment: str,
+        board: BoardDep,
+        service: ServiceDep,
+        principal: PrincipalDep,
+        idempotency: IdempotencyDep,
+        body: DispatchAction | None = None,
+    ) -> dict[str, Any]:
+        d = _visible(board, principal, assignment)
+        check_dispatch_action(principal, board, d, to)
+        assert board.community is not None
+        note = body.note if body else ""
+        _, result = await service.execute(
+            board.community.id,
+            Advance(dispatch=d.id, to=to, note=note),
+            principal,
+            lambda b, _: (200, _result(b, d.id)),
+            idempotency,
+        )
+        return result  # type: ignore[no-any-return]
+
+    act.__name__ = name.replace("-", "_")
+    router.add_api_route(f"/{{assignment}}/{name}", act, methods=["POST"], summary=f"{name} ({to.value})")
+
+
+for _name, _to in ACTIONS.items():
+    _action_route(_name, _to)

@@ -1,0 +1,82 @@
+"""Communities and their governance profiles."""
+
+from typing import Any
+
+from fastapi import APIRouter, Response
+
+from api.access import Forbidden, manages_community, sees_community
+from api.auth import Role
+from api.deps import BoardDep, IdempotencyDep, PrincipalDep, ServiceDep
+from api.profiles import find_profile
+from api.schemas import CommunityCreate, ProfileUpdate, community_public
+from engine.coordinator import ChangeProfile, RegisterCommunity, Rejected
+from engine.model import Community
+from engine.rules import ProfileError
+
+router = APIRouter(prefix="/communities", tags=["communities 社区"])
+
+
+def _profile(name: str, field: str):  # type: ignore[no-untyped-def]
+    try:
+        return find_profile(name)
+    except (ProfileError, ValueError) as exc:
+        raise Rejected("invalid", field, str(exc)) from None
+
+
+@router.get("")
+def list_communities(service: ServiceDep, principal: PrincipalDep) -> list[dict[str, Any]]:
+    return [community_public(b) for b in service.boards() if sees_community(principal, b)]
+
+
+@router.post("", status_code=201)
+async def create_community(
+    body: CommunityCreate,
+    service: ServiceDep,
+    principal: PrincipalDep,
+    idempotency: IdempotencyDep,
+    response: Response,
+) -> dict[str, Any]:
+    if principal.role is not Role.STREET or principal.street != body.street:
+        raise Forbidden("只有本街道工作人员可以建立社区 (only the street's staff)")
+    existing = service.board(body.id)
+    if existing is not None:
+        raise Rejected("conflict", "id", f"community {body.id!r} already exists")
+    command = RegisterCommunity(
+        community=Community(id=body.id, street=body.street, profile=body.profile, name=body.name),
+        profile=_profile(body.profile, "profile"),
+        map=body.map,
+    )
+    status, result = await service.execute(
+        body.id, command, principal, lambda board, _: (201, community_public(board)), idempotency
+    )
+    response.status_code = status
+    return result  # type: ignore[no-any-return]
+
+
+@router.get("/{community}")
+def get_community(board: BoardDep) -> dict[str, Any]:
+    return community_public(board)
+
+
+@router.get("/{community}/profile")
+def get_profile(board: BoardDep) -> dict[str, Any]:
+    assert board.profile is not None
+    return board.profile.model_dump(mode="json")
+
+
+@router.put("/{community}/profile")
+async def change_profile(
+    body: ProfileUpdate,
+    board: BoardDep,
+    service: ServiceDep,
+    principal: PrincipalDep,
+    idempotency: IdempotencyDep,
+) -> dict[str, Any]:
+    if not manages_community(principal, board):
+        raise Forbidden("只有本社区干部或街道可以更改规则 (only the community's cadres or the street)")
+    assert board.community is not None
+    command = ChangeProfile(profile=_profile(body.profile, "profile"))
+    _, result = await service.execute(
+        board.community.id, command, principal, lambda b, _: (200, community_public(b)), idempotency
+    )
+    return result  # type: ignore[no-any-return]

@@ -1,0 +1,52 @@
+"""The audit log: every change in a community, filterable by type, incident and position."""
+
+import json
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+
+from api.access import Forbidden, mask_phone, reads_everything
+from api.auth import Role
+from api.deps import BoardDep, PrincipalDep, ServiceDep
+
+router = APIRouter(prefix="/communities/{community}/events", tags=["events 事件日志"])
+
+
+@router.get("")
+def list_events(
+    board: BoardDep,
+    principal: PrincipalDep,
+    service: ServiceDep,
+    type: Annotated[list[str] | None, Query(description="only events of these types")] = None,
+    incident: str | None = None,
+    after: Annotated[int, Query(ge=0, description="only events after this log position")] = 0,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 200,
+) -> list[dict[str, Any]]:
+    if not reads_everything(principal, board):
+        raise Forbidden("组织不能查看社区事件日志 (an organisation cannot read the community's log)")
+    assert board.community is not None
+    rows = service.store.event_rows(
+        board.community.id, types=type or [], after=after, limit=limit, incident=incident
+    )
+    result = []
+    for row in rows:
+        data = json.loads(row.data)
+        if row.type == "need_reported" and principal.role is not Role.CADRE:
+            data["contact_phone"] = mask_phone(data.get("contact_phone"))
+        if row.type == "plan_proposed":
+            data["plan"] = {
+                "objective": data["plan"]["objective"],
+                "assignments": len(data["plan"]["assignments"]),
+            }
+        result.append(
+            {
+                "position": row.id,
+                "type": row.type,
+                "at": row.at.isoformat(),
+                "actor": row.actor,
+                "incident": row.incident,
+                "exercise": row.exercise,
+                "data": data,
+            }
+        )
+    return result

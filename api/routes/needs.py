@@ -1,0 +1,122 @@
+"""Residents' needs: reported by grid workers and cadres, updated, cancelled."""
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Response
+
+from api.access import Forbidden, reports_needs, sees_need
+from api.deps import BoardDep, IdempotencyDep, PrincipalDep, ServiceDep
+from api.problems import NotFound
+from api.schemas import NeedCancel, NeedCreate, NeedUpdate, need_public
+from engine.coordinator import Board, CancelNeed, NeedRecord, ReportNeed, UpdateNeed
+from engine.coordinator.board import NeedStatus
+from engine.model import Need
+
+router = APIRouter(prefix="/communities/{community}/needs", tags=["needs 需求"])
+
+
+def _visible(board: Board, principal: PrincipalDep, need: str) -> NeedRecord:
+    record = board.needs.get(need)  # type: ignore[call-overload]
+    if record is None or not sees_need(principal, board, need):
+        raise NotFound(f"需求 {need!r}")
+    return record  # type: ignore[no-any-return]
+
+
+@router.get("")
+def list_needs(
+    board: BoardDep, principal: PrincipalDep, status: Annotated[NeedStatus | None, Query()] = None
+) -> list[dict[str, Any]]:
+    records = sorted(board.needs.values(), key=lambda r: (-r.need.priority, r.reported_at, r.need.id))
+    return [
+        need_public(principal, board, r)
+        for r in records
+        if (status is None or r.status is status) and sees_need(principal, board, r.need.id)
+    ]
+
+
+@router.get("/{need}")
+def get_need(need: str, board: BoardDep, principal: PrincipalDep) -> dict[str, Any]:
+    return need_public(principal, board, _visible(board, principal, need))
+
+
+@router.post("", status_code=201)
+async def report_need(
+    body: NeedCreate,
+    board: BoardDep,
+    service: ServiceDep,
+    principal: PrincipalDep,
+    idempotency: IdempotencyDep,
+    response: Response,
+) -> dict[str, Any]:
+    if not reports_needs(principal, board):
+        raise Forbidden("只有网格员、社区干部或街道可以上报需求 (grid workers, cadres or the street)")
+    assert board.community is not None
+    when = body.occurred_at or service.clock()
+    need_id = body.id or f"{board.community.id}-n{len(board.needs) + 1}"
+    fields = body.model_dump(exclude={"id", "contact_phone", "occurred_at"})
+    need = Need.model_validate(
+        {
+            **fields,
+            "id": need_id,
+            "community": board.community.id,
+            "reported_by": principal.subject,
+            "reported_at": when,
+        }
+    )
+    code, result = await service.execute(
+        board.community.id,
+        ReportNeed(need=need, contact_phone=body.contact_phone),
+        principal,
+        lambda b, _: (201, need_public(principal, b, b.needs[need.id])),
+        idempotency,
+    )
+    response.status_code = code
+    return result  # type: ignore[no-any-return]
+
+
+@router.patch("/{need}")
+async def update_need(
+    need: str,
+    body: NeedUpdate,
+    board: BoardDep,
+    service: ServiceDep,
+    principal: PrincipalDep,
+    idempotency: IdempotencyDep,
+) -> dict[str, Any]:
+    record = _visible(board, principal, need)
+    if not reports_needs(principal, board):
+        raise Forbidden("只有网格员、社区干部或街道可以修改需求 (grid workers, cadres or the street)")
+    assert board.community is not None
+    changes = body.model_dump(exclude_unset=True)
+    updated = Need.model_validate({**record.need.model_dump(), **changes})
+    _, result = await service.execute(
+        board.community.id,
+        UpdateNeed(need=updated),
+        principal,
+        lambda b, _: (200, need_public(principal, b, b.needs[updated.id])),
+        idempotency,
+    )
+    return result  # type: ignore[no-any-return]
+
+
+@router.post("/{need}/cancel")
+async def cancel_need(
+    need: str,
+    body: NeedCancel,
+    board: BoardDep,
+    service: ServiceDep,
+    principal: PrincipalDep,
+    idempotency: IdempotencyDep,
+) -> dict[str, Any]:
+    record = _visible(board, principal, need)
+    if not reports_needs(principal, board):
+        raise Forbidden("只有网格员、社区干部或街道可以取消需求 (grid workers, cadres or the street)")
+    assert board.community is not None
+    _, result = await service.execute(
+        board.community.id,
+        CancelNeed(need=record.need.id, reason=body.reason),
+        principal,
+        lambda b, _: (200, need_public(principal, b, b.needs[record.need.id])),
+        idempotency,
+    )
+    return result  # type: ignore[no-any-return]

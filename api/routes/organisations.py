@@ -1,0 +1,54 @@
+"""The organisations of a community's resource pool."""
+
+from typing import Any
+
+from fastapi import APIRouter
+
+from api.access import Forbidden, manages_community
+from api.auth import Role
+from api.deps import BoardDep, IdempotencyDep, PrincipalDep, ServiceDep
+from api.problems import NotFound
+from api.schemas import OrganisationCreate
+from engine.coordinator import RegisterOrganisation
+from engine.model import Organisation
+
+router = APIRouter(prefix="/communities/{community}/organisations", tags=["organisations 组织"])
+
+
+@router.get("")
+def list_organisations(board: BoardDep, principal: PrincipalDep) -> list[dict[str, Any]]:
+    return [
+        o.model_dump(mode="json")
+        for _, o in sorted(board.organisations.items())
+        if principal.role is not Role.ORGANISATION or o.id == principal.organisation
+    ]
+
+
+@router.get("/{organisation}")
+def get_organisation(organisation: str, board: BoardDep, principal: PrincipalDep) -> dict[str, Any]:
+    found = board.organisations.get(organisation)  # type: ignore[call-overload]
+    if found is None or (principal.role is Role.ORGANISATION and principal.organisation != organisation):
+        raise NotFound(f"组织 {organisation!r}")
+    return found.model_dump(mode="json")  # type: ignore[no-any-return]
+
+
+@router.post("", status_code=201)
+async def register_organisation(
+    body: OrganisationCreate,
+    board: BoardDep,
+    service: ServiceDep,
+    principal: PrincipalDep,
+    idempotency: IdempotencyDep,
+) -> dict[str, Any]:
+    if not manages_community(principal, board):
+        raise Forbidden("只有本社区干部或街道可以登记组织 (only the community's cadres or the street)")
+    assert board.community is not None
+    organisation = Organisation(id=body.id, kind=body.kind, community=board.community.id, name=body.name)
+    _, result = await service.execute(
+        board.community.id,
+        RegisterOrganisation(organisation=organisation),
+        principal,
+        lambda b, _: (201, b.organisations[organisation.id].model_dump(mode="json")),
+        idempotency,
+    )
+    return result  # type: ignore[no-any-return]

@@ -1,0 +1,100 @@
+"""Resources: what organisations can send, with their availability, status and modes."""
+
+from typing import Any
+
+from fastapi import APIRouter, Response
+
+from api.access import Forbidden, manages_community, owns_resource, reads_everything
+from api.auth import Principal
+from api.deps import BoardDep, IdempotencyDep, PrincipalDep, ServiceDep
+from api.problems import NotFound
+from api.schemas import ResourceCreate, ResourceUpdate
+from api.service import Idempotency, Service
+from engine.coordinator import Board, Rejected, SaveResource
+from engine.model import Resource
+
+router = APIRouter(prefix="/communities/{community}/resources", tags=["resources 资源"])
+
+
+def _public(board: Board, resource: Resource) -> dict[str, Any]:
+    return {**resource.model_dump(mode="json"), "committed": board.resource_units_committed(resource.id)}
+
+
+@router.get("")
+def list_resources(board: BoardDep, principal: PrincipalDep) -> list[dict[str, Any]]:
+    return [
+        _public(board, r)
+        for _, r in sorted(board.resources.items())
+        if reads_everything(principal, board) or owns_resource(principal, board, r.id)
+    ]
+
+
+@router.get("/{resource}")
+def get_resource(resource: str, board: BoardDep, principal: PrincipalDep) -> dict[str, Any]:
+    found = board.resources.get(resource)  # type: ignore[call-overload]
+    if found is None or not (reads_everything(principal, board) or owns_resource(principal, board, resource)):
+        raise NotFound(f"资源 {resource!r}")
+    return _public(board, found)
+
+
+@router.post("", status_code=201)
+async def register_resource(
+    body: ResourceCreate,
+    board: BoardDep,
+    service: ServiceDep,
+    principal: PrincipalDep,
+    idempotency: IdempotencyDep,
+    response: Response,
+) -> dict[str, Any]:
+    own = principal.organisation == body.organisation and principal.role.value == "organisation"
+    if not (manages_community(principal, board) or own):
+        raise Forbidden(
+            "只有本社区干部、街道或该组织可以登记资源 (cadres, the street or the organisation itself)"
+        )
+    if body.id in board.resources:
+        raise Rejected("conflict", "id", f"resource {body.id!r} already exists; change it with PATCH")
+    resource = Resource.model_validate(body.model_dump())
+    return await _save(board, service, principal, idempotency, resource, 201, response)
+
+
+@router.patch("/{resource}")
+async def update_resource(
+    resource: str,
+    body: ResourceUpdate,
+    board: BoardDep,
+    service: ServiceDep,
+    principal: PrincipalDep,
+    idempotency: IdempotencyDep,
+    response: Response,
+) -> dict[str, Any]:
+    found = board.resources.get(resource)  # type: ignore[call-overload]
+    if found is None or not (reads_everything(principal, board) or owns_resource(principal, board, resource)):
+        raise NotFound(f"资源 {resource!r}")
+    if not (manages_community(principal, board) or owns_resource(principal, board, resource)):
+        raise Forbidden(
+            "只有本社区干部、街道或该组织可以修改资源 (cadres, the street or the organisation itself)"
+        )
+    changes = {k: v for k, v in body.model_dump(exclude_unset=True).items() if v is not None}
+    updated = Resource.model_validate({**found.model_dump(), **changes})
+    return await _save(board, service, principal, idempotency, updated, 200, response)
+
+
+async def _save(
+    board: Board,
+    service: Service,
+    principal: Principal,
+    idempotency: Idempotency | None,
+    resource: Resource,
+    status: int,
+    response: Response,
+) -> dict[str, Any]:
+    assert board.community is not None
+    code, result = await service.execute(
+        board.community.id,
+        SaveResource(resource=resource),
+        principal,
+        lambda b, _: (status, _public(b, b.resources[resource.id])),
+        idempotency,
+    )
+    response.status_code = code
+    return result  # type: ignore[no-any-return]

@@ -1,0 +1,207 @@
+"""``/ws``: live channel messages, with resume from the last ``seq`` or a snapshot.
+
+Authenticate on the handshake, never in the URL (URLs end up in logs): an ``Authorization: Bearer``
+header, or, from a browser, the subprotocol ``bearer.<token>`` next to ``pingzhan``. Then send
+``{"type": "subscribe", "channels": {"community:c1": 41}}`` for each channel, with the last ``seq`` seen
+(null: none). The server replies ``{"type": "subscribed", ...}`` per channel, then every
+message missed, in order, or one ``{"type": "snapshot", "snapshot": true}`` message when more than
+``RESUME_LIMIT`` were missed, then live messages ``{channel, seq, type, data, at}``.
+"""
+
+import asyncio
+import contextlib
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from fastapi import APIRouter, WebSocket, WebSocketDisconnect
+
+from api.access import manages_community, reads_everything, sees_community
+from api.auth import Principal, Role, principal_for
+from api.channels import channel_snapshot
+from api.hub import Listener
+from api.schemas import community_public
+from api.service import Service
+from engine.coordinator import Board
+
+router = APIRouter(tags=["websocket 实时推送"])
+
+RESUME_LIMIT = 500
+PROTOCOL = "pingzhan"
+
+
+def _token(websocket: WebSocket) -> tuple[str | None, str | None]:
+    header = websocket.headers.get("authorization", "")
+    if header.lower().startswith("bearer "):
+        return header[7:].strip(), None
+    offered = websocket.scope.get("subprotocols", [])
+    for item in offered:
+        if item.startswith("bearer."):
+            return item.removeprefix("bearer."), PROTOCOL if PROTOCOL in offered else None
+    return None, None
+
+
+def _board_of(service: Service, channel: str) -> Board | None:
+    kind, _, name = channel.partition(":")
+    for board in service.boards():
+        assert board.community is not None
+        if kind == "community" and board.community.id == name:
+            return board
+        if kind == "incident" and (
+            (board.incident is not None and board.incident.id == name)
+            or any(i.id == name for i in board.incidents)
+        ):
+            return board
+        if kind == "organisation" and name in board.organisations:
+            return board
+    return None
+
+
+def allowed(service: Service, p: Principal, channel: str) -> bool:
+    kind, _, name = channel.partition(":")
+    if kind == "street":
+        return p.street == name and p.role in (Role.STREET, Role.OBSERVER) and p.community is None
+    board = _board_of(service, channel)
+    if board is None:
+        return False
+    if kind in ("community", "incident"):
+        return reads_everything(p, board)
+    if kind == "organisation":
+        own = p.role is Role.ORGANISATION and p.organisation == name and sees_community(p, board)
+        return own or manages_community(p, board)
+    return False
+
+
+def _snapshot(service: Service, channel: str) -> dict[str, Any]:
+    kind, _, name = channel.partition(":")
+    if kind == "street":
+        boards = [b for b in service.boards() if b.community is not None and b.community.street == name]
+        return {
+            "communities": [community_public(b) for b in boards],
+            "escalated": [
+                {"community": b.community.id, "need": r.need.id, "priority": r.need.priority}  # type: ignore[union-attr]
+                for b in boards
+                for r in b.open_needs()
+                if r.escalated
+            ],
+        }
+    board = _board_of(service, channel)
+    assert board is not None
+    return channel_snapshot(board, channel)
+
+
+@dataclass(frozen=True)
+class _Reply:
+    """A control message for this client only (an error, a pong), sent in turn with channel messages."""
+
+    body: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class _CatchUp:
+    channel: str
+    last: int | None
+
+
+@router.websocket("/ws")
+async def websocket_endpoint(websocket: WebSocket) -> None:
+    service: Service = websocket.app.state.service
+    token, subprotocol = _token(websocket)
+    principal = principal_for(service.store.engine, token) if token else None
+    if principal is None:
+        # Refused before the handshake completes: the client sees HTTP 403 and nothing is sent.
+        await websocket.close(code=4401)
+        return
+    await websocket.accept(subprotocol=subprotocol)
+    listener = Listener()
+    # One task sends everything, so catch-up and live messages can never interleave out of order.
+    sender = asyncio.create_task(_send(websocket, service, listener))
+    try:
+        while True:
+            request = await websocket.receive_json()
+            listener.queue.put_nowait(_request(service, principal, listener, request))
+    except (WebSocketDisconnect, RuntimeError):
+        pass
+    except json.JSONDecodeError:
+        with contextlib.suppress(RuntimeError):
+            await websocket.close(code=1003)
+    finally:
+        service.hub.remove(listener)
+        sender.cancel()
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            await sender
+
+
+def _request(service: Service, principal: Principal, listener: Listener, request: object) -> object:
+    if not isinstance(request, dict):
+        return _Reply({"type": "error", "detail": "send a JSON object"})
+    if request.get("type") == "ping":
+        return _Reply({"type": "pong"})
+    channels = request.get("channels")
+    if request.get("type") != "subscribe" or not isinstance(channels, dict) or len(channels) != 1:
+        return _Reply(
+            {
+                "type": "error",
+                "detail": 'send {"type": "subscribe", "channels": {"community:ID": last_seq_or_null}}',
+            }
+        )
+    [(channel, last)] = channels.items()
+    if not allowed(service, principal, channel):
+        return _Reply({"type": "error", "channel": channel, "detail": "no such channel, or not yours"})
+    if last is not None and (not isinstance(last, int) or isinstance(last, bool) or last < 0):
+        return _Reply(
+            {"type": "error", "channel": channel, "detail": f"last seq must be an int >= 0, got {last!r}"}
+        )
+    # Listen first, then catch up when the sender reaches this request: anything published meanwhile is
+    # either in the database already or queued behind the request.
+    service.hub.add(listener, channel)
+    return _CatchUp(channel, last)
+
+
+async def _send(websocket: WebSocket, service: Service, listener: Listener) -> None:
+    sent: dict[str, int] = {}
+    while True:
+        item = await listener.queue.get()
+        if item is None:
+            # Too far behind: close, and let the client resume from its last seq.
+            await websocket.close(code=4008, reason="too slow; reconnect and resume")
+            return
+        if isinstance(item, _Reply):
+            await websocket.send_json(item.body)
+        elif isinstance(item, _CatchUp):
+            sent[item.channel] = await _catch_up(websocket, service, item)
+        else:
+            channel = item["channel"]
+            # Before its catch-up, a channel's messages are in the database and will come from there.
+            if channel in sent and item["seq"] > sent[channel]:
+                sent[channel] = item["seq"]
+                await websocket.send_json(item)
+
+
+async def _catch_up(websocket: WebSocket, service: Service, request: _CatchUp) -> int:
+    channel, last = request.channel, request.last
+    current = service.seq(channel)
+    missed = (
+        await asyncio.to_thread(service.store.messages_after, channel, last, RESUME_LIMIT + 1)
+        if last is not None
+        else None
+    )
+    await websocket.send_json({"type": "subscribed", "channel": channel, "seq": current})
+    if missed is None or len(missed) > RESUME_LIMIT:
+        await websocket.send_json(
+            {
+                "channel": channel,
+                "seq": current,
+                "type": "snapshot",
+                "snapshot": True,
+                "data": _snapshot(service, channel),
+                "at": service.clock().isoformat(),
+            }
+        )
+        return current
+    seen = last if last is not None else -1
+    for message in missed:
+        if message.seq > seen:
+            await websocket.send_json(message.wire())
+            seen = message.seq
+    return seen

@@ -1,0 +1,163 @@
+"""Request bodies (Create / Update families, unknown fields refused) and public views of board objects."""
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+from api.access import mask_phone, sees_phone
+from api.auth import Principal
+from engine.coordinator import Board, Dispatch, NeedRecord
+from engine.coordinator.board import dispatch_json, incident_json, need_json
+from engine.matching.document import Travel
+from engine.model.entities import (
+    CapabilityName,
+    Labels,
+    OrganisationKind,
+    ResourceStatus,
+    ServiceModes,
+    TeamPart,
+)
+
+Id = Annotated[str, Field(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9_\-.]+$")]
+Node = Annotated[str, Field(min_length=1, max_length=128)]
+
+
+class Body(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class CommunityCreate(Body):
+    id: Id
+    street: Id
+    name: str = Field(default="", max_length=200)
+    profile: str = Field(min_length=1, description="shipped profile name, e.g. strong_social_orgs")
+    map: Travel
+
+
+class ProfileUpdate(Body):
+    profile: str = Field(min_length=1)
+
+
+class OrganisationCreate(Body):
+    id: Id
+    kind: OrganisationKind
+    name: str = Field(default="", max_length=200)
+
+
+class ResourceCreate(Body):
+    id: Id
+    organisation: Id
+    capability: CapabilityName
+    quantity: int = Field(ge=0, le=100_000)
+    location: Node
+    certifications: Labels = ()
+    modes: ServiceModes = ServiceModes.BOTH
+    status: ResourceStatus = ResourceStatus.AVAILABLE
+    name: str = Field(default="", max_length=200)
+
+
+class ResourceUpdate(Body):
+    quantity: int | None = Field(default=None, ge=0, le=100_000)
+    location: Node | None = None
+    status: ResourceStatus | None = None
+    modes: ServiceModes | None = None
+    certifications: Labels | None = None
+    name: str | None = Field(default=None, max_length=200)
+
+
+class NeedCreate(Body):
+    id: Id | None = Field(default=None, description="left out: the server gives one")
+    capability: CapabilityName
+    quantity: int = Field(ge=1, le=10_000)
+    location: Node
+    priority: int = Field(ge=1, le=5)
+    requires: Labels = ()
+    max_travel_s: int | None = Field(default=None, gt=0)
+    tags: Labels = ()
+    team: tuple[TeamPart, ...] = ()
+    all_or_nothing: bool = False
+    note: str = Field(default="", max_length=1000)
+    contact_phone: str | None = Field(default=None, pattern=r"^\+?[0-9 \-]{5,20}$")
+    occurred_at: AwareDatetime | None = Field(
+        default=None, description="when it was reported, if sent later (a queued offline action)"
+    )
+
+
+class NeedUpdate(Body):
+    quantity: int | None = Field(default=None, ge=1, le=10_000)
+    priority: int | None = Field(default=None, ge=1, le=5)
+    location: Node | None = None
+    requires: Labels | None = None
+    tags: Labels | None = None
+    max_travel_s: int | None = Field(default=None, gt=0)
+    note: str | None = Field(default=None, max_length=1000)
+
+
+class NeedCancel(Body):
+    reason: str = Field(default="", max_length=500)
+
+
+class IncidentCreate(Body):
+    id: Id | None = None
+    kind: str = Field(min_length=1, max_length=64, description="flood, typhoon, fire, outage, epidemic, ...")
+    level: int = Field(ge=1, le=4, description="1 (most severe) to 4")
+    exercise: bool = Field(default=False, description="a drill: marked as an exercise everywhere")
+
+
+class LevelChange(Body):
+    level: int = Field(ge=1, le=4)
+
+
+class OverrideBody(Body):
+    resource: Id
+    quantity: int | None = Field(default=None, ge=1)
+
+
+class DispatchAction(Body):
+    note: str = Field(default="", max_length=500)
+    occurred_at: datetime | None = None
+
+
+class RoadChange(Body):
+    source: Node = Field(alias="from")
+    target: Node = Field(alias="to")
+
+
+# -- public views ---------------------------------------------------------------------------------
+
+
+def need_public(p: Principal, board: Board, record: NeedRecord) -> dict[str, Any]:
+    data = need_json(record)
+    if not sees_phone(p, board, record.need.id):
+        data["contact_phone"] = mask_phone(record.contact_phone)
+    return data
+
+
+def dispatch_public(board: Board, d: Dispatch) -> dict[str, Any]:
+    data = dispatch_json(d)
+    plan = board.plan
+    travel = None
+    if plan is not None:
+        travel = next(
+            (
+                a.travel_s
+                for a in plan.assignments
+                if (a.need, a.part, a.resource) == (d.need, d.part, d.resource)
+            ),
+            None,
+        )
+    resource = board.resources.get(d.resource)
+    return {**data, "travel_s": travel, "organisation": resource.organisation if resource else None}
+
+
+def community_public(board: Board) -> dict[str, Any]:
+    assert board.community is not None and board.profile is not None
+    return {
+        **board.community.model_dump(mode="json"),
+        "profile": board.profile.name,
+        "mode": board.mode.value,
+        "incident": incident_json(board.incident) if board.incident else None,
+        "exercise": board.exercise,
+        "plan_version": board.plan_version,
+    }

@@ -1,0 +1,235 @@
+"""The live service: one coordinator per community, driven by commands and by the wall clock.
+
+Every change goes through :meth:`Service.execute` (a person's command) or the timer loop (re-plans,
+timeouts, escalations), one at a time under one lock: the coordinator decides, the store writes the events,
+plan versions, channel messages and idempotency record in one transaction, and only then are the messages
+published. If the write fails, the community's board is rebuilt from the log, so memory never runs ahead
+of what was stored.
+"""
+
+import asyncio
+import contextlib
+import hashlib
+import json
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from api.auth import Principal
+from api.channels import messages
+from api.hub import Hub
+from api.pubsub import PubSub
+from api.store import Logged, Message, Remembered, Store
+from engine.coordinator import Board, Command, Coordinator, CoordinatorSettings, RegisterCommunity, Step
+from engine.coordinator.events import IncidentClosed
+from engine.matching.document import Travel
+from engine.travel import RoadGraph
+
+log = logging.getLogger("pingzhan.service")
+
+Clock = Callable[[], datetime]
+Respond = Callable[[Board, list[Step]], tuple[int, Any]]
+
+
+def wall_clock() -> datetime:
+    return datetime.now(UTC)
+
+
+class IdempotencyConflict(Exception):
+    """The same Idempotency-Key was sent before with a different request."""
+
+
+@dataclass(frozen=True)
+class Idempotency:
+    key: str
+    request_hash: str
+
+    @classmethod
+    def of(cls, key: str, method: str, path: str, body: bytes) -> "Idempotency":
+        digest = hashlib.sha256(method.encode() + b" " + path.encode() + b"\n" + body).hexdigest()
+        return cls(key, digest)
+
+
+class FileMaps:
+    """Builds road graphs; an OpenStreetMap extract is read relative to the data folder."""
+
+    def __init__(self, base: Path) -> None:
+        self.base = base
+
+    def __call__(self, spec: Travel) -> RoadGraph:
+        if spec.osm is None:
+            return spec.road_graph()
+        return spec.road_graph((self.base / spec.osm.path).read_bytes())
+
+
+class Service:
+    def __init__(
+        self,
+        store: Store,
+        pubsub: PubSub,
+        maps: FileMaps,
+        settings: CoordinatorSettings | None = None,
+        clock: Clock = wall_clock,
+    ) -> None:
+        self.store = store
+        self.pubsub = pubsub
+        self.maps = maps
+        self.settings = settings or CoordinatorSettings()
+        self.clock = clock
+        self.hub = Hub()
+        self.coordinators: dict[str, Coordinator] = {}
+        self.lock = asyncio.Lock()
+        self._wake = asyncio.Event()
+        self._seq: dict[str, int] = {}
+        self._tasks: list[asyncio.Task[None]] = []
+
+    # -- life cycle --------------------------------------------------------------------------------
+
+    def load(self) -> None:
+        """Rebuild every community from the event log (what a restart does)."""
+        self.coordinators = {
+            community: Coordinator.replay(events, self.maps, self.settings)
+            for community, events in self.store.events_by_community().items()
+        }
+        self._seq = self.store.last_seqs()
+
+    async def start(self) -> None:
+        await self.pubsub.connect()
+        self.load()
+        self._tasks = [asyncio.create_task(self._timers()), asyncio.create_task(self._fan_out())]
+
+    async def stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        await self.pubsub.disconnect()
+
+    # -- reading -----------------------------------------------------------------------------------
+
+    def board(self, community: str) -> Board | None:
+        coordinator = self.coordinators.get(community)
+        return coordinator.board if coordinator is not None else None
+
+    def boards(self) -> list[Board]:
+        return [c.board for _, c in sorted(self.coordinators.items())]
+
+    def seq(self, channel: str) -> int:
+        return self._seq.get(channel, 0)
+
+    # -- changing ----------------------------------------------------------------------------------
+
+    async def execute(
+        self,
+        community: str,
+        command: Command,
+        principal: Principal,
+        respond: Respond,
+        idempotency: Idempotency | None = None,
+    ) -> tuple[int, Any]:
+        """Apply a person's command; returns the HTTP status and body that ``respond`` makes of it."""
+        async with self.lock:
+            if idempotency is not None:
+                earlier = self.store.remembered(str(principal.id), idempotency.key)
+                if earlier is not None:
+                    if earlier.request_hash != idempotency.request_hash:
+                        raise IdempotencyConflict(idempotency.key)
+                    return earlier.status, earlier.response
+            coordinator = self.coordinators.get(community)
+            new = coordinator is None
+            if coordinator is None:
+                assert isinstance(command, RegisterCommunity)
+                coordinator = Coordinator(self.maps, self.settings)
+            now = self.clock()
+            steps = coordinator.handle(command, now, principal.subject)
+            status, body = respond(coordinator.board, steps)
+            remembered = (
+                Remembered(str(principal.id), idempotency.key, idempotency.request_hash, status, body)
+                if idempotency is not None
+                else None
+            )
+            if new:
+                self.coordinators[community] = coordinator
+            await self._commit(community, coordinator, steps, remembered, now)
+        self._wake.set()
+        return status, body
+
+    async def _commit(
+        self,
+        community: str,
+        coordinator: Coordinator,
+        steps: list[Step],
+        remembered: Remembered | None,
+        now: datetime,
+    ) -> None:
+        board = coordinator.board
+        before = dict(self._seq)
+        logged: list[Logged] = []
+        outgoing: list[Message] = []
+        for step in steps:
+            event = step.event
+            closed = board.incidents[-1] if isinstance(event, IncidentClosed) and board.incidents else None
+            incident = closed.id if closed else (board.incident.id if board.incident else None)
+            exercise = closed.exercise if closed else board.exercise
+            logged.append(Logged(community, event, incident, exercise))
+            for channel, kind, data in messages(board, step):
+                self._seq[channel] = self._seq.get(channel, 0) + 1
+                outgoing.append(Message(channel, self._seq[channel], kind, event.at, data))
+        try:
+            await asyncio.to_thread(self.store.write, logged, outgoing, remembered, now)
+        except Exception:
+            log.exception("write failed; rebuilding community %s from the log", community)
+            self._seq = before
+            events = self.store.events_of(community)
+            if events:
+                self.coordinators[community] = Coordinator.replay(events, self.maps, self.settings)
+            else:
+                self.coordinators.pop(community, None)
+            raise
+        for message in outgoing:
+            await self.pubsub.publish(json.dumps(message.wire(), ensure_ascii=False))
+
+    # -- background --------------------------------------------------------------------------------
+
+    async def _timers(self) -> None:
+        """Wake at the next deadline of any community (or when a command may have made a new one)."""
+        while True:
+            self._wake.clear()
+            dues = [d for d in (c.due() for c in self.coordinators.values()) if d is not None]
+            now = self.clock()
+            if not dues:
+                await self._wake.wait()
+                continue
+            wait = (min(dues) - now).total_seconds()
+            if wait > 0:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), timeout=wait)
+                continue
+            for community, coordinator in sorted(self.coordinators.items()):
+                due = coordinator.due()
+                if due is not None and due <= now:
+                    try:
+                        await self._tick(community, coordinator)
+                    except Exception:
+                        log.exception("tick failed for community %s", community)
+                        await asyncio.sleep(1)
+
+    async def _tick(self, community: str, coordinator: Coordinator) -> None:
+        async with self.lock:
+            now = self.clock()
+            steps = coordinator.expire(now)
+            # The solve runs off the event loop; only reads of the board happen meanwhile (commands wait).
+            proposal = await asyncio.to_thread(coordinator.proposal, now)
+            if proposal is not None:
+                steps.extend(coordinator.adopt(proposal))
+            steps.extend(coordinator.escalate(now))
+            if steps:
+                await self._commit(community, coordinator, steps, None, now)
+
+    async def _fan_out(self) -> None:
+        async for raw in self.pubsub.listen():
+            self.hub.deliver(raw)
