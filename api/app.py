@@ -37,6 +37,9 @@ class ServeSettings:
     pubsub_url: str | None = None
     debounce_s: float = 0.1
     demo: Path | None = None
+    profile_dir: Path | None = None
+    # A client that missed more than this many messages on a channel gets a snapshot instead.
+    resume_limit: int = 500
 
 
 def create_app(settings: ServeSettings) -> FastAPI:
@@ -46,6 +49,7 @@ def create_app(settings: ServeSettings) -> FastAPI:
         pubsub_for(settings.pubsub_url),
         FileMaps(settings.data_dir),
         CoordinatorSettings(debounce_s=settings.debounce_s),
+        profile_dir=settings.profile_dir,
     )
 
     @asynccontextmanager
@@ -64,6 +68,7 @@ def create_app(settings: ServeSettings) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.service = service
+    app.state.resume_limit = settings.resume_limit
     problems.install(app)
     api = APIRouter(prefix="/api/v1")
     for module in ROUTERS:

@@ -9,7 +9,7 @@ from sqlalchemy import Engine
 
 from api.auth import Principal, Role, create_token, principal_for
 from api.errors import InputError, describe_validation
-from api.profiles import find_profile
+from api.profiles import named_profile
 from api.service import Service
 from engine.coordinator import RegisterCommunity, RegisterOrganisation, SaveResource
 from engine.matching.document import ProblemDocument
@@ -38,7 +38,7 @@ async def load_demo(service: Service, path: Path) -> None:
     if service.board(community.id) is not None:
         return
     setup = Principal(0, Role.STREET, community.street, None, None, None, "demo")
-    profile = find_profile(community.profile)
+    profile = named_profile(community.profile, service.profile_dir)
     command = RegisterCommunity(community=community, profile=profile, map=document.travel)
     await service.execute(community.id, command, setup, _none)
     organisations = document.organisations or tuple(

@@ -73,8 +73,11 @@ class Service:
         maps: FileMaps,
         settings: CoordinatorSettings | None = None,
         clock: Clock = wall_clock,
+        profile_dir: Path | None = None,
     ) -> None:
         self.store = store
+        # The operator's own profiles, found by name next to the shipped ones.
+        self.profile_dir = profile_dir
         self.pubsub = pubsub
         self.maps = maps
         self.settings = settings or CoordinatorSettings()

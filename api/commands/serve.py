@@ -33,6 +33,15 @@ def register(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") ->
         "--debounce-ms", type=int, default=100, help="re-plan this long after a change (default 100)"
     )
     serve.add_argument(
+        "--resume-limit",
+        type=int,
+        default=500,
+        help="more missed messages than this: send a snapshot (default 500)",
+    )
+    serve.add_argument(
+        "--profile-dir", help="a folder of your own governance profiles (NAME.yaml), found by name"
+    )
+    serve.add_argument(
         "--demo", help="load a demo community from this problem file and print a token per role"
     )
     serve.set_defaults(run=run)
@@ -59,7 +68,11 @@ def run(args: argparse.Namespace) -> int:
         pubsub_url=args.pubsub,
         debounce_s=args.debounce_ms / 1000,
         demo=demo,
+        profile_dir=Path(args.profile_dir) if args.profile_dir else None,
+        resume_limit=args.resume_limit,
     )
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level="info", ws="websockets-sansio")
+    uvicorn.run(
+        create_app(settings), host=args.host, port=args.port, log_level="info", ws="websockets-sansio"
+    )
     return 0

@@ -7,18 +7,19 @@ from fastapi import APIRouter, Response
 from api.access import Forbidden, manages_community, sees_community
 from api.auth import Role
 from api.deps import BoardDep, IdempotencyDep, PrincipalDep, ServiceDep
-from api.profiles import find_profile
+from api.profiles import named_profile
 from api.schemas import CommunityCreate, ProfileUpdate, community_public
+from api.service import Service
 from engine.coordinator import ChangeProfile, RegisterCommunity, Rejected
 from engine.model import Community
-from engine.rules import ProfileError
+from engine.rules import Profile, ProfileError
 
 router = APIRouter(prefix="/communities", tags=["communities 社区"])
 
 
-def _profile(name: str, field: str):  # type: ignore[no-untyped-def]
+def _profile(service: Service, name: str, field: str) -> Profile:
     try:
-        return find_profile(name)
+        return named_profile(name, service.profile_dir)
     except (ProfileError, ValueError) as exc:
         raise Rejected("invalid", field, str(exc)) from None
 
@@ -43,7 +44,7 @@ async def create_community(
         raise Rejected("conflict", "id", f"community {body.id!r} already exists")
     command = RegisterCommunity(
         community=Community(id=body.id, street=body.street, profile=body.profile, name=body.name),
-        profile=_profile(body.profile, "profile"),
+        profile=_profile(service, body.profile, "profile"),
         map=body.map,
     )
     status, result = await service.execute(
@@ -75,7 +76,7 @@ async def change_profile(
     if not manages_community(principal, board):
         raise Forbidden("只有本社区干部或街道可以更改规则 (only the community's cadres or the street)")
     assert board.community is not None
-    command = ChangeProfile(profile=_profile(body.profile, "profile"))
+    command = ChangeProfile(profile=_profile(service, body.profile, "profile"))
     _, result = await service.execute(
         board.community.id, command, principal, lambda b, _: (200, community_public(b)), idempotency
     )

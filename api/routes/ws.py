@@ -5,7 +5,7 @@ header, or, from a browser, the subprotocol ``bearer.<token>`` next to ``pingzha
 ``{"type": "subscribe", "channels": {"community:c1": 41}}`` for each channel, with the last ``seq`` seen
 (null: none). The server replies ``{"type": "subscribed", ...}`` per channel, then every
 message missed, in order, or one ``{"type": "snapshot", "snapshot": true}`` message when more than
-``RESUME_LIMIT`` were missed, then live messages ``{channel, seq, type, data, at}``.
+the server's resume limit (``--resume-limit``, default 500) were missed, then live messages ``{channel, seq, type, data, at}``.
 """
 
 import asyncio
@@ -26,7 +26,6 @@ from engine.coordinator import Board
 
 router = APIRouter(tags=["websocket 实时推送"])
 
-RESUME_LIMIT = 500
 PROTOCOL = "pingzhan"
 
 
@@ -169,7 +168,7 @@ async def _send(websocket: WebSocket, service: Service, listener: Listener) -> N
         if isinstance(item, _Reply):
             await websocket.send_json(item.body)
         elif isinstance(item, _CatchUp):
-            sent[item.channel] = await _catch_up(websocket, service, item)
+            sent[item.channel] = await _catch_up(websocket, service, item, websocket.app.state.resume_limit)
         else:
             channel = item["channel"]
             # Before its catch-up, a channel's messages are in the database and will come from there.
@@ -178,16 +177,16 @@ async def _send(websocket: WebSocket, service: Service, listener: Listener) -> N
                 await websocket.send_json(item)
 
 
-async def _catch_up(websocket: WebSocket, service: Service, request: _CatchUp) -> int:
+async def _catch_up(websocket: WebSocket, service: Service, request: _CatchUp, limit: int) -> int:
     channel, last = request.channel, request.last
     current = service.seq(channel)
     missed = (
-        await asyncio.to_thread(service.store.messages_after, channel, last, RESUME_LIMIT + 1)
+        await asyncio.to_thread(service.store.messages_after, channel, last, limit + 1)
         if last is not None
         else None
     )
     await websocket.send_json({"type": "subscribed", "channel": channel, "seq": current})
-    if missed is None or len(missed) > RESUME_LIMIT:
+    if missed is None or len(missed) > limit:
         await websocket.send_json(
             {
                 "channel": channel,
