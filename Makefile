@@ -13,7 +13,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 run: $(STAMP)
-	$(BIN)/pingzhan match api/examples/flood.json --table
+	$(BIN)/pingzhan serve --demo api/examples/flood.json
 
 lint: $(STAMP)
 	$(BIN)/ruff check engine api tests benchmarks
