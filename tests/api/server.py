@@ -26,7 +26,12 @@ dispatch:
   ack_timeout_s: 3
   escalate_after_s: 4
   normal_match_every_s: 1
-rules: []
+rules:
+  - name: rotate_volunteers
+    kind: preference
+    prefer: rotation
+    penalty_s: 600
+    modes: [normal]
 """
 MAP = {"grid": {"rows": 5, "cols": 5, "edge_s": 60}}
 
