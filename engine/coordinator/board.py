@@ -232,6 +232,8 @@ class Board:
                 )
                 if event.replaces is not None:
                     self._set_status(event.replaces, DispatchStatus.CANCELLED, event.at, event.actor)
+                # The cadre's choice stands in for any proposal of the same pair.
+                self._withdraw_proposals(event.need, event.resource, keep=event.dispatch)
                 self._touch(event.at)
             case DispatchStatusChanged():
                 self._set_status(event.dispatch, event.status, event.at, event.actor)
@@ -275,6 +277,8 @@ class Board:
             del self.dispatches[dispatch_id]
             if status is not DispatchStatus.CANCELLED:
                 self.excluded.add((d.need, d.resource))
+                # A proposal of a pair just ruled out must not wait for the next plan to go away.
+                self._withdraw_proposals(d.need, d.resource)
             self._touch(at)
             return
         updated = replace(d, status=status, since=at)
@@ -287,6 +291,11 @@ class Board:
         self.dispatches[dispatch_id] = updated
         if status is DispatchStatus.DONE and self._fully_done(d.need):
             self._close_need(d.need, NeedStatus.SERVED, at)
+
+    def _withdraw_proposals(self, need: NeedId, resource: ResourceId, keep: DispatchId | None = None) -> None:
+        for d in self.dispatches_of(need):
+            if d.resource == resource and d.status is DispatchStatus.PROPOSED and d.id != keep:
+                del self.dispatches[d.id]
 
     def _fully_done(self, need_id: NeedId) -> bool:
         need = self.needs[need_id].need

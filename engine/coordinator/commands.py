@@ -1,6 +1,6 @@
 """What people ask the coordinator to do. Each is checked against the board before it becomes an event."""
 
-from pydantic import Field
+from pydantic import AwareDatetime, Field
 
 from engine.coordinator.events import DispatchId, DispatchStatus, IncidentId
 from engine.matching.document import Travel
@@ -81,6 +81,20 @@ class Advance(Frozen):
     dispatch: DispatchId
     to: DispatchStatus
     note: str = ""
+    # When the person did it, if that was earlier (an action queued on a phone while offline).
+    occurred_at: AwareDatetime | None = None
+
+
+class Escalate(Frozen):
+    """A cadre sends a need to the street now, without waiting for its escalation time."""
+
+    need: NeedId
+
+
+class RelaxRule(Frozen):
+    """A cadre stops applying one rule of the community's profile (the plan's suggestion to relax it)."""
+
+    rule: str = Field(min_length=1)
 
 
 Command = (
@@ -98,4 +112,6 @@ Command = (
     | CloseIncident
     | Override
     | Advance
+    | Escalate
+    | RelaxRule
 )

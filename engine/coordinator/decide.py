@@ -11,9 +11,11 @@ from engine.coordinator.commands import (
     CloseIncident,
     CloseRoad,
     Command,
+    Escalate,
     Override,
     RegisterCommunity,
     RegisterOrganisation,
+    RelaxRule,
     ReopenRoad,
     ReportNeed,
     SaveResource,
@@ -31,6 +33,7 @@ from engine.coordinator.events import (
     IncidentLevelChanged,
     IncidentTriggered,
     NeedCancelled,
+    NeedEscalated,
     NeedReported,
     NeedUpdated,
     OrganisationRegistered,
@@ -40,7 +43,8 @@ from engine.coordinator.events import (
     RoadReopened,
 )
 from engine.coordinator.rejected import Rejected
-from engine.model.entities import Need
+from engine.coordinator.timers import ESCALATE
+from engine.model.entities import Need, ResourceStatus
 from engine.model.ids import Capability, NodeId
 
 S = DispatchStatus
@@ -109,6 +113,10 @@ def decide(board: Board, command: Command, at: datetime, actor: str) -> list[Eve
             return _override(board, command, at, actor)
         case Advance():
             return _advance(board, command, at, actor)
+        case Escalate():
+            return [_escalate(board, command, at, actor)]
+        case RelaxRule():
+            return [_relax(board, command, at, actor)]
 
 
 def _fields(command: RegisterCommunity | TriggerIncident) -> dict[str, object]:
@@ -223,8 +231,32 @@ def _advance(board: Board, command: Advance, at: datetime, actor: str) -> list[E
             f"dispatch {dispatch.id} is {STATUS_ZH[dispatch.status]} ({dispatch.status.value}); "
             f"it cannot become {command.to.value}",
         )
+    if command.to is S.CONFIRMED:
+        resource = board.resources[dispatch.resource]
+        if resource.status is not ResourceStatus.AVAILABLE:
+            raise Rejected(
+                "conflict",
+                "dispatch",
+                f"{resource.id!r} is {resource.status.value} now; wait for the next plan",
+            )
+        free = resource.quantity - board.resource_units_committed(dispatch.resource)
+        if free < dispatch.quantity:
+            # The pool changed since the plan was made; the next plan (due shortly) will say what is possible.
+            raise Rejected(
+                "conflict",
+                "dispatch",
+                f"{dispatch.resource!r} has {free} units free now, the proposal needs {dispatch.quantity}; "
+                "wait for the next plan",
+            )
     events: list[Event] = [
-        DispatchStatusChanged(at=at, actor=actor, dispatch=dispatch.id, status=command.to, note=command.note)
+        DispatchStatusChanged(
+            at=at,
+            actor=actor,
+            dispatch=dispatch.id,
+            status=command.to,
+            note=command.note,
+            occurred_at=command.occurred_at,
+        )
     ]
     if command.to is S.CONFIRMED:
         # Confirming sends it: the organisation is notified at once and the acknowledgement clock starts.
@@ -277,3 +309,29 @@ def _override(board: Board, command: Override, at: datetime, actor: str) -> list
         DispatchStatusChanged(at=at, actor=actor, dispatch=new_id, status=S.CONFIRMED, note="override"),
         DispatchStatusChanged(at=at, dispatch=new_id, status=S.NOTIFIED),
     ]
+
+
+def _escalate(board: Board, command: Escalate, at: datetime, actor: str) -> Event:
+    _open_need(board, command.need, "need")
+    record = board.needs[command.need]
+    if record.escalated:
+        raise Rejected("conflict", "need", f"need {command.need!r} was already escalated to the street")
+    unmet = next((u for u in board.plan.unmet if u.need == command.need), None) if board.plan else None
+    missing = max(0, record.need.quantity - board.committed_units(command.need, None))
+    return NeedEscalated(
+        at=at,
+        actor=actor,
+        need=command.need,
+        missing=missing,
+        suggestion=unmet.suggestion if unmet is not None else ESCALATE,
+        detail=unmet.detail if unmet is not None else "社区干部上报街道",
+    )
+
+
+def _relax(board: Board, command: RelaxRule, at: datetime, actor: str) -> Event:
+    assert board.profile is not None
+    names = [r.name for r in board.profile.rules]
+    if command.rule not in names:
+        raise Rejected("not_found", "rule", f"profile {board.profile.name!r} has no rule {command.rule!r}")
+    kept = tuple(r for r in board.profile.rules if r.name != command.rule)
+    return ProfileChanged(at=at, actor=actor, profile=board.profile.model_copy(update={"rules": kept}))

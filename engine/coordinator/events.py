@@ -165,6 +165,8 @@ class DispatchStatusChanged(_Event):
     status: DispatchStatus
     # "auto" when the profile confirmed it; a decline's reason; an override's note.
     note: str = ""
+    # When the person did it, if earlier than ``at`` (sent later from a phone that was offline).
+    occurred_at: AwareDatetime | None = None
 
 
 Event = Annotated[

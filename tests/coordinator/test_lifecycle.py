@@ -6,14 +6,17 @@ from engine.coordinator import (
     Advance,
     CloseIncident,
     DispatchStatus,
+    Escalate,
     Override,
     Rejected,
+    RelaxRule,
     SaveResource,
     TriggerIncident,
 )
 from engine.coordinator.board import NeedStatus
 from engine.coordinator.events import NeedEscalated, PlanProposed
-from engine.model import Mode, Resource
+from engine.model import Mode, Resource, ResourceStatus
+from engine.rules import load_profile
 from tests.coordinator.world import at, community, report, run_until
 
 S = DispatchStatus
@@ -211,3 +214,60 @@ def test_closing_the_incident_returns_to_normal_mode() -> None:
     assert c.board.mode is Mode.NORMAL and c.board.incidents[0].closed_at == at(50)
     with pytest.raises(Rejected):
         c.handle(CloseIncident(), at(60), "cadre")
+
+
+def test_a_proposal_for_a_resource_gone_offline_cannot_be_confirmed() -> None:
+    c = community()
+    _incident(c)
+    report(c, "n1", 10)
+    run_until(c, 11)
+    near = c.board.resources["near"]
+    c.handle(SaveResource(resource=near.model_copy(update={"status": ResourceStatus.OFFLINE})), at(12), "o1")
+    with pytest.raises(Rejected) as caught:
+        c.handle(Advance(dispatch=_only(c).id, to=S.CONFIRMED), at(12), "cadre")
+    assert "offline" in caught.value.message
+    run_until(c, 13)
+    assert _only(c).resource == "far"
+
+
+def test_a_cadre_escalates_by_hand_once() -> None:
+    c = community()
+    _incident(c)
+    report(c, "n1", 10, capability="power.generator")
+    run_until(c, 11)
+    [step] = c.handle(Escalate(need="n1"), at(20), "cadre")
+    assert isinstance(step.event, NeedEscalated) and "power.generator" in step.event.detail
+    with pytest.raises(Rejected):
+        c.handle(Escalate(need="n1"), at(21), "cadre")
+    assert not any(isinstance(s.event, NeedEscalated) for s in run_until(c, 5000))
+
+
+def test_relaxing_a_rule_removes_it_and_replans() -> None:
+    profile = load_profile(
+        """
+name: strict
+title_zh: 严格
+title_en: Strict
+rules:
+  - name: no_far_water
+    kind: eligibility
+    effect: deny
+    resource: {organisation: {eq: o2}}
+""",
+        "strict.yaml",
+    )
+    c = community(profile)
+    near = c.board.resources["near"]
+    c.handle(SaveResource(resource=near.model_copy(update={"status": ResourceStatus.OFFLINE})), at(1), "o1")
+    _incident(c)
+    report(c, "n1", 10)
+    run_until(c, 11)
+    [unmet] = c.board.plan.unmet
+    assert unmet.suggestion.action == "relax_rule" and unmet.suggestion.rule == "no_far_water"
+    c.handle(RelaxRule(rule="no_far_water"), at(20), "cadre")
+    assert c.board.profile.rules == ()
+    run_until(c, 21)
+    assert _only(c).resource == "far"
+    with pytest.raises(Rejected) as caught:
+        c.handle(RelaxRule(rule="no_far_water"), at(22), "cadre")
+    assert caught.value.kind == "not_found"
