@@ -1,0 +1,262 @@
+"""What a run achieved, as plain JSON-ready numbers: coverage, response times, unmet needs, plan churn.
+
+Priorities here are the profile's (after its adjustments, in incident mode): "priority 5" is what the
+community's rules call life-safety. Response time is from a need's report to its first unit on site.
+Every reported need ends in exactly one of served (the work is done), cancelled, or unmet.
+"""
+
+import math
+import statistics
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from engine.coordinator import NeedStatus
+from engine.drill.runner import NeedTrack, RunRecord
+from engine.drill.scenario import Expectation, MaxUnmet, MinServed, ReachWithin, Scenario, clock
+from engine.model.entities import Mode
+from engine.model.ids import NeedId
+from engine.rules.facts import CompiledProfile
+from engine.rules.profile import Profile
+
+LIFE_SAFETY = 5
+PRIORITIES = (5, 4, 3, 2, 1)
+OUTCOMES = ("served", "unmet", "cancelled")
+REASON_ZH = {
+    "no_capability": "无此能力",
+    "missing_certification": "缺资质",
+    "not_available": "不可用",
+    "excluded_by_rule": "规则排除",
+    "out_of_range": "超出距离",
+    "road_closed": "道路封闭",
+    "all_committed": "已全部派出",
+    "in_progress": "已派出，演练结束时尚未完成",
+    "not_planned": "演练结束时尚未进入方案",
+}
+
+
+def effective_priorities(scenario: Scenario, profile: Profile) -> dict[NeedId, int]:
+    """Each need's priority under the profile in incident mode (the one the matcher ranks by)."""
+    rules = CompiledProfile(profile, Mode.INCIDENT)
+    community = scenario.community.id
+    return {
+        need_id: rules.need_facts(need.need(community, scenario.settings.start), community).priority
+        for need_id, need in scenario.needs().items()
+    }
+
+
+def outcome(status: NeedStatus) -> str:
+    return {NeedStatus.SERVED: "served", NeedStatus.CANCELLED: "cancelled", NeedStatus.OPEN: "unmet"}[status]
+
+
+def percentile(values: Sequence[float], share: float) -> float | None:
+    """Nearest-rank percentile (a value that occurred), None for no values."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    return ordered[max(0, math.ceil(share * len(ordered)) - 1)]
+
+
+def _round(value: float | None) -> float | None:
+    return None if value is None else round(value, 1)
+
+
+@dataclass(frozen=True)
+class View:
+    """A run seen through the profile's priorities."""
+
+    record: RunRecord
+    priority: dict[NeedId, int]
+
+    def tracks(self, at_least: int = 1) -> list[NeedTrack]:
+        return [t for _, t in sorted(self.record.needs.items()) if self.priority[t.id] >= at_least]
+
+    def status(self, track: NeedTrack) -> str:
+        return outcome(self.record.final_status[track.id])
+
+    def counted(self, at_least: int = 1) -> list[NeedTrack]:
+        """Needs that count towards coverage: all but the cancelled ones."""
+        return [t for t in self.tracks(at_least) if self.status(t) != "cancelled"]
+
+
+def response_s(track: NeedTrack) -> float | None:
+    return None if track.reached_s is None else track.reached_s - track.reported_s
+
+
+def run_metrics(view: View, scenario: Scenario) -> dict[str, object]:
+    record = view.record
+    totals = dict.fromkeys(OUTCOMES, 0)
+    for t in view.tracks():
+        totals[view.status(t)] += 1
+    by_priority: dict[str, object] = {}
+    for p in PRIORITIES:
+        tracks = [t for t in view.tracks() if view.priority[t.id] == p]
+        if not tracks:
+            continue
+        times = [r for t in tracks if (r := response_s(t)) is not None]
+        by_priority[str(p)] = {
+            "reported": len(tracks),
+            **{o: sum(1 for t in tracks if view.status(t) == o) for o in OUTCOMES},
+            "reached": sum(1 for t in tracks if t.reached_s is not None),
+            "median_response_s": _round(statistics.median(times)) if times else None,
+            "p90_response_s": _round(percentile(times, 0.9)),
+        }
+    times = [r for t in view.tracks() if (r := response_s(t)) is not None]
+    return {
+        "solver": record.solver,
+        "exercise": record.exercise,
+        "needs": {"reported": len(record.needs), **totals},
+        "by_priority": by_priority,
+        "life_safety": life_safety(view),
+        "response_s": {
+            "reached": len(times),
+            "median": _round(statistics.median(times)) if times else None,
+            "p90": _round(percentile(times, 0.9)),
+        },
+        "unmet": unmet_needs(view),
+        "replans": {
+            "count": len(record.replans),
+            "churn": sum(r.churn for r in record.replans),
+            "series": [[_round(r.at_s), r.churn] for r in record.replans],
+        },
+        "coverage": coverage_series(view),
+        "response_times": {
+            str(p): [
+                _round(response_s(t))
+                for t in view.tracks()
+                if view.priority[t.id] == p and t.reached_s is not None
+            ]
+            for p in PRIORITIES
+            if any(view.priority[t.id] == p for t in view.tracks())
+        },
+        "counts": dict(sorted(record.counts.items())),
+        "notes": [{"at": clock(n.at_s), "event": n.index + 1, "text": n.text} for n in record.notes],
+        "need_outcomes": [
+            {
+                "need": t.id,
+                "priority": view.priority[t.id],
+                "outcome": view.status(t),
+                "reported": clock(t.reported_s),
+                "response_s": _round(response_s(t)),
+                "first_resource": t.first_resource,
+            }
+            for t in view.tracks()
+        ],
+    }
+
+
+def life_safety(view: View) -> dict[str, object]:
+    tracks = view.counted(LIFE_SAFETY)
+    tracks = [t for t in tracks if view.priority[t.id] == LIFE_SAFETY]
+    units = sum(t.quantity for t in tracks)
+    reached_units = sum(t.units_reached for t in tracks)
+    travelled = [(u, s) for t in tracks for u, s in t.arrivals if s is not None]
+    travel_units = sum(u for u, _ in travelled)
+    return {
+        "needs": len(tracks),
+        "reached": sum(1 for t in tracks if t.reached_s is not None),
+        "coverage": _round(100.0 * sum(1 for t in tracks if t.reached_s is not None) / len(tracks))
+        if tracks
+        else None,
+        "units": units,
+        "units_reached": reached_units,
+        "mean_travel_s": _round(sum(u * s for u, s in travelled) / travel_units) if travel_units else None,
+    }
+
+
+def coverage_series(view: View) -> dict[str, list[list[float]]]:
+    """Per priority: ``[seconds, share of its needs reached by then]`` at each arrival (cancelled left out)."""
+    series: dict[str, list[list[float]]] = {}
+    for p in PRIORITIES:
+        tracks = [t for t in view.counted() if view.priority[t.id] == p]
+        if not tracks:
+            continue
+        times = sorted(t.reached_s for t in tracks if t.reached_s is not None)
+        series[str(p)] = [[0.0, 0.0]] + [
+            [_round(s) or 0.0, round(k / len(tracks), 4)] for k, s in enumerate(times, 1)
+        ]
+    return series
+
+
+def unmet_needs(view: View) -> list[dict[str, object]]:
+    plan = view.record.final_plan
+    explained = {u.need: u for u in plan.unmet} if plan is not None else {}
+    out = []
+    for t in view.tracks():
+        if view.status(t) != "unmet":
+            continue
+        u = explained.get(t.id)
+        if u is not None and t.in_flight is None:
+            reason, detail, suggestion = u.reason.value, u.detail, u.suggestion.text
+        elif t.in_flight is not None:
+            reason, suggestion = "in_progress", "跟进现场进度 follow up on site"
+            detail = f"已派出（{t.in_flight.value}），演练结束时工作尚未完成"
+        else:
+            reason, detail, suggestion = (
+                "not_planned",
+                "演练结束时尚未进入方案",
+                "延长演练或提前上报 report earlier",
+            )
+        out.append(
+            {
+                "need": t.id,
+                "capability": t.capability,
+                "priority": view.priority[t.id],
+                "reason": reason,
+                "reason_zh": REASON_ZH.get(reason, reason),
+                "detail": detail,
+                "suggestion": suggestion,
+                "reached": t.reached_s is not None,
+                "escalated": t.escalated,
+            }
+        )
+    return out
+
+
+# -- expectations ---------------------------------------------------------------------------------------
+
+
+def evaluate(expectation: Expectation, view: View) -> dict[str, object]:
+    """Whether the run meets ``expectation``; ``late`` names the needs that break a reach-within promise."""
+    match expectation:
+        case ReachWithin():
+            tracks = view.counted(expectation.priority)
+            on_time = [t for t in tracks if (r := response_s(t)) is not None and r <= expectation.within]
+            late = [t for t in tracks if t not in on_time]
+            wanted = math.ceil(expectation.share * len(tracks) - 1e-9)
+            return {
+                "name": expectation.title(),
+                "holds": len(on_time) >= wanted,
+                "detail": f"{len(on_time)}/{len(tracks)} reached within {clock(expectation.within)}",
+                "late": [
+                    {"need": t.id, "priority": view.priority[t.id], "response_s": _round(response_s(t))}
+                    for t in late
+                ],
+            }
+        case MaxUnmet():
+            unmet = [t for t in view.tracks(expectation.priority) if view.status(t) == "unmet"]
+            return {
+                "name": expectation.title(),
+                "holds": len(unmet) <= expectation.count,
+                "detail": f"{len(unmet)} unmet (at most {expectation.count})",
+                "late": [],
+            }
+        case MinServed():
+            tracks = view.counted(expectation.priority)
+            served = sum(1 for t in tracks if view.status(t) == "served")
+            share = served / len(tracks) if tracks else 1.0
+            return {
+                "name": expectation.title(),
+                "holds": share + 1e-9 >= expectation.share,
+                "detail": f"{served}/{len(tracks)} served ({share:.0%}; at least {expectation.share:.0%})",
+                "late": [],
+            }
+
+
+def late_count(results: Iterable[dict[str, object]]) -> int:
+    """Needs late against any reach-within expectation, each counted once."""
+    needs: set[object] = set()
+    for r in results:
+        late = r["late"]
+        assert isinstance(late, list)
+        needs.update(item["need"] for item in late)
+    return len(needs)

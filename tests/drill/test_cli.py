@@ -1,0 +1,92 @@
+"""``pingzhan drill`` as a user runs it: a real process, real files, exit codes."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.drill.test_bad_input import GOOD
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def run(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "api.cli", "drill", *args],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=300,
+    )
+
+
+def test_a_shipped_scenario_writes_the_report_marked_as_an_exercise(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    result = run(str(ROOT / "scenarios" / "highrise_fire.yaml"), "--seed", "0", "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == ""  # no progress bar when stderr is not a terminal
+    assert "演练 EXERCISE" in result.stdout and "事后最优 hindsight" in result.stdout
+    report = json.loads((out / "report.json").read_text(encoding="utf-8"))
+    assert report["exercise"] is True and report["passed"] is True
+    assert report["engine"]["exercise"] is True and report["baseline"]["exercise"] is True
+    html = (out / "report.html").read_text(encoding="utf-8")
+    assert "演练 EXERCISE" in html and 'name="pingzhan-exercise" content="true"' in html
+    assert html.count("data:image/png;base64,") == 6 and "http" not in html.replace("https://", "")
+    messages = [json.loads(line) for line in (out / "events.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert messages and all(m["exercise"] is True for m in messages)
+    plans = [m["event"] for m in messages if m["type"] == "plan_proposed"]
+    assert plans and all(p["exercise"] is True for p in plans)
+    [trigger] = [m["event"] for m in messages if m["type"] == "incident_triggered"]
+    assert trigger["exercise"] is True
+
+
+def test_same_seed_same_report_json_across_processes(tmp_path: Path) -> None:
+    path = tmp_path / "tiny.yaml"
+    path.write_text(GOOD, encoding="utf-8")
+    texts = []
+    for k in range(2):
+        out = tmp_path / f"out{k}"
+        assert run(str(path), "--seed", "7", "--out", str(out)).returncode == 0
+        texts.append((out / "report.json").read_bytes())
+    assert texts[0] == texts[1]
+
+
+def test_a_failed_expectation_exits_1_and_is_named(tmp_path: Path) -> None:
+    path = tmp_path / "strict.yaml"
+    path.write_text(
+        GOOD.replace(
+            "  - {expect: max_unmet, count: 1}",
+            "  - {expect: reach_within, name: 一分钟到达, priority: 1, within: 60}",
+        ),
+        encoding="utf-8",
+    )
+    out = tmp_path / "out"
+    result = run(str(path), "--out", str(out))
+    assert result.returncode == 1
+    assert "expectation failed" in result.stderr and "一分钟到达" in result.stderr
+    assert (out / "report.json").exists()
+
+
+def test_bad_input_exits_2_with_one_line_and_writes_nothing(tmp_path: Path) -> None:
+    path = tmp_path / "bad.yaml"
+    path.write_text(GOOD.replace("resource: r1}", "resource: r404}"), encoding="utf-8")
+    out = tmp_path / "out"
+    result = run(str(path), "--out", str(out))
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and f"{path}:20:" in lines[0] and "unknown resource 'r404'" in lines[0]
+    assert "Traceback" not in result.stderr
+    assert not out.exists()
+
+
+def test_progress_bar_on_request(tmp_path: Path) -> None:
+    path = tmp_path / "tiny.yaml"
+    path.write_text(GOOD, encoding="utf-8")
+    result = run(str(path), "--out", str(tmp_path / "out"), "--progress")
+    assert result.returncode == 0 and "100%" in result.stderr
+
+
+def test_schema_flag_prints_the_schema() -> None:
+    result = run("--schema")
+    assert result.returncode == 0
+    assert json.loads(result.stdout)["title"] == "Scenario"
