@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from fastapi import APIRouter, FastAPI
+from fastapi.staticfiles import StaticFiles
 
 from api import problems
 from api.db.database import connect
@@ -14,8 +15,11 @@ from api.pubsub import pubsub_for
 from api.routes import (
     assignments,
     communities,
+    escalations,
     events,
     incidents,
+    maps,
+    me,
     needs,
     organisations,
     plans,
@@ -27,7 +31,21 @@ from api.service import FileMaps, Service
 from api.store import Store
 from engine.coordinator import CoordinatorSettings
 
-ROUTERS = (communities, organisations, resources, needs, incidents, plans, assignments, roads, events)
+ROUTERS = (
+    me,
+    communities,
+    organisations,
+    resources,
+    needs,
+    escalations,
+    incidents,
+    plans,
+    assignments,
+    roads,
+    events,
+    maps,
+)
+CONSOLE = Path(__file__).parent / "console"
 
 
 @dataclass(frozen=True)
@@ -79,5 +97,8 @@ def create_app(settings: ServeSettings) -> FastAPI:
     @app.get("/healthz", tags=["health"])
     def health() -> dict[str, object]:
         return {"ok": True, "communities": len(service.coordinators), "listeners": service.hub.listeners}
+
+    # The console: static files, no build step; mounted last so the API and docs are matched first.
+    app.mount("/", StaticFiles(directory=CONSOLE, html=True), name="console")
 
     return app

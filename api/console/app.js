@@ -1,0 +1,546 @@
+// 平战 console: one page, no build step. Chinese first; every change arrives over the websocket and the page
+// re-reads what it shows; actions taken offline wait in localStorage and go out, with their time, on reconnect.
+"use strict";
+
+const ZH = {
+  title: "社区应急调度", signin: "登录", token: "请输入令牌（管理员发给您的一串字符）", signinGo: "登录",
+  signout: "退出", lang: "English", badToken: "令牌无效，请核对后再试",
+  normal: "常态", incident: "应急中", level: "级", exercise: "演练 · 这不是真实事件 · EXERCISE",
+  offline: "网络已断开，正在重新连接…… 操作会先保存，联网后自动发送",
+  start: "启动应急模式", startTitle: "启动应急模式", kind: "发生了什么", levelQ: "响应级别（1 级最严重）",
+  isDrill: "这是演练", confirmStart: "确定启动", cancel: "取消", close: "结束应急", confirmClose: "确定结束应急吗？",
+  changeLevel: "调整级别",
+  needs: "需求（按紧急程度）", plan: "调度方案：谁去哪里", unmet: "还没有解决的需求", map: "地图",
+  noNeeds: "目前没有需求", noPlan: "还没有方案", noUnmet: "所有需求都有人去了",
+  confirm: "确认派出", override: "改派", pickOther: "改派给谁", minutes: "约 {m} 分钟到达", unreachable: "路线未知",
+  escalate: "上报街道", relax: "放宽规则「{r}」", relaxAsk: "确定在本社区停用规则「{r}」吗？",
+  mine: "派给我们的任务", noMine: "暂时没有任务", ack: "接单", decline: "拒绝", enRoute: "出发", onSite: "已到达", done: "完成",
+  declineWhy: "拒绝的原因（可不填）", phone: "联系电话",
+  report: "上报需求", what: "需要什么", howMany: "数量", where: "地点（可在地图上点选）", urgency: "紧急程度",
+  situation: "情况", phoneOpt: "联系电话（可不填）", note: "说明（可不填）", send: "上报", sent: "已上报",
+  myReports: "我上报的需求", queued: "已保存，联网后自动发送", failed: "没有成功：", saved: "已完成",
+  pickCommunity: "选择社区", readOnly: "只读",
+  statuses: { proposed: "待确认", confirmed: "已确认", notified: "已通知", acknowledged: "已接单", en_route: "在途",
+    on_site: "已到达", done: "完成", open: "待解决", served: "已解决", cancelled: "已取消" },
+  priorities: { 5: "生命安全", 4: "紧急", 3: "重要", 2: "一般", 1: "较低" },
+  kinds: { flood: "洪涝", typhoon: "台风", fire: "火灾", outage: "停电", heat: "高温", epidemic: "疫情", earthquake: "地震", other: "其他" },
+  tags: { elderly_alone: "独居老人", disabled: "残疾", bedridden: "卧床", infant: "婴幼儿", pregnant: "孕妇" },
+  caps: { "rescue.boat": "救生艇", "rescue.crew": "救援队员", "medical.first_aid": "急救", "medical.doctor": "医生",
+    "supply.water": "饮用水", "supply.food": "食品", "supply.medicine": "药品", "transport.vehicle": "车辆转移",
+    "care.visit": "上门探视", "power.generator": "发电机", "shelter.bed": "安置床位", "repair.electric": "电工维修" },
+};
+const EN = {
+  title: "Community emergency dispatch", signin: "Sign in", token: "Enter your token (the code you were given)", signinGo: "Sign in",
+  signout: "Sign out", lang: "中文", badToken: "That token is not valid",
+  normal: "Normal", incident: "Incident", level: "level", exercise: "EXERCISE · not a real emergency · 演练",
+  offline: "Offline, reconnecting… actions are saved and sent when back online",
+  start: "Start incident mode", startTitle: "Start incident mode", kind: "What happened", levelQ: "Level (1 is most severe)",
+  isDrill: "This is a drill", confirmStart: "Start", cancel: "Cancel", close: "Close incident", confirmClose: "Close the incident?",
+  changeLevel: "Change level",
+  needs: "Needs (most urgent first)", plan: "Plan: who goes where", unmet: "Needs not yet met", map: "Map",
+  noNeeds: "No needs", noPlan: "No plan yet", noUnmet: "Every need has someone going",
+  confirm: "Confirm", override: "Send another", pickOther: "Send whom instead", minutes: "about {m} min away", unreachable: "route unknown",
+  escalate: "Escalate to street", relax: "Relax rule “{r}”", relaxAsk: "Stop applying rule “{r}” in this community?",
+  mine: "Requests for us", noMine: "No requests", ack: "Accept", decline: "Decline", enRoute: "On our way", onSite: "Arrived", done: "Done",
+  declineWhy: "Why (optional)", phone: "Phone",
+  report: "Report a need", what: "What is needed", howMany: "How many", where: "Where (or tap the map)", urgency: "Urgency",
+  situation: "Situation", phoneOpt: "Phone (optional)", note: "Note (optional)", send: "Report", sent: "Reported",
+  myReports: "My reports", queued: "Saved; will be sent when online", failed: "Failed: ", saved: "Done",
+  pickCommunity: "Community", readOnly: "read only",
+  statuses: { proposed: "proposed", confirmed: "confirmed", notified: "sent", acknowledged: "accepted", en_route: "en route",
+    on_site: "on site", done: "done", open: "open", served: "served", cancelled: "cancelled" },
+  priorities: { 5: "life-safety", 4: "urgent", 3: "important", 2: "normal", 1: "low" },
+  kinds: { flood: "flood", typhoon: "typhoon", fire: "fire", outage: "power cut", heat: "heat wave", epidemic: "epidemic", earthquake: "earthquake", other: "other" },
+  tags: { elderly_alone: "elderly alone", disabled: "disabled", bedridden: "bedridden", infant: "infant", pregnant: "pregnant" },
+  caps: {},
+};
+
+const store = window.localStorage;
+const state = { lang: store.getItem("pz.lang") || "zh", token: store.getItem("pz.token"), me: null, community: null,
+  data: {}, online: false, ws: null, retry: 0, pick: null, report: { capability: "care.visit", quantity: 1, priority: 3, tags: [] } };
+
+const T = () => (state.lang === "zh" ? ZH : EN);
+const t = (key, vars = {}) => String(T()[key] ?? ZH[key] ?? key).replace(/\{(\w+)\}/g, (_, k) => vars[k]);
+const cap = (c) => (T().caps[c] || ZH.caps[c] ? `${T().caps[c] || ZH.caps[c]}` : c);
+const esc = (s) => String(s ?? "").replace(/[&<>"']/g, (ch) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[ch]);
+const $ = (sel) => document.querySelector(sel);
+
+// -- talking to the server ----------------------------------------------------------------------
+
+function newKey() {
+  return (crypto.randomUUID && crypto.randomUUID()) || `k${Date.now()}${Math.random().toString(16).slice(2)}`;
+}
+
+async function api(method, path, body, { queue = false, key = null } = {}) {
+  const headers = { Authorization: `Bearer ${state.token}` };
+  if (body !== undefined) headers["Content-Type"] = "application/json";
+  if (method !== "GET") headers["Idempotency-Key"] = key || newKey();
+  let response;
+  try {
+    response = await fetch(`/api/v1${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  } catch (err) {
+    if (queue) {
+      enqueue(method, path, body, headers["Idempotency-Key"]);
+      toast(t("queued"));
+      return null;
+    }
+    throw err;
+  }
+  const data = response.status === 204 ? null : await response.json().catch(() => null);
+  if (!response.ok) {
+    const error = new Error((data && data.detail) || response.statusText);
+    error.status = response.status;
+    throw error;
+  }
+  return data;
+}
+
+// An action taken offline keeps its own time and Idempotency-Key, so sending it twice applies it once.
+function enqueue(method, path, body, key) {
+  const queued = JSON.parse(store.getItem("pz.queue") || "[]");
+  const at = new Date().toISOString();
+  // Reports and a responder's steps keep the moment they happened; other requests have no such field.
+  const timed = /\/needs$/.test(path) || /\/assignments\/[^/]+\/(confirm|acknowledge|decline|en-route|on-site|done)$/.test(path);
+  queued.push({ method, path, body: timed ? { ...(body || {}), occurred_at: at } : body, key });
+  store.setItem("pz.queue", JSON.stringify(queued));
+}
+
+async function flushQueue() {
+  let queued = JSON.parse(store.getItem("pz.queue") || "[]");
+  while (queued.length) {
+    const item = queued[0];
+    try {
+      await api(item.method, item.path, item.body, { key: item.key });
+    } catch (err) {
+      if (!err.status) return; // still offline: keep it for the next reconnect
+      toast(t("failed") + err.message);
+    }
+    queued = queued.slice(1);
+    store.setItem("pz.queue", JSON.stringify(queued));
+  }
+}
+
+async function act(method, path, body) {
+  try {
+    const result = await api(method, path, body, { queue: true });
+    if (result !== null) toast(t("saved"));
+    await refresh();
+    return result;
+  } catch (err) {
+    toast(t("failed") + err.message);
+    return null;
+  }
+}
+
+// -- live updates -------------------------------------------------------------------------------
+
+function channel() {
+  const me = state.me;
+  return me.role === "organisation" ? `organisation:${me.organisation}` : `community:${state.community}`;
+}
+
+function connect() {
+  const ch = channel();
+  const proto = location.protocol === "https:" ? "wss" : "ws";
+  // The token goes in the subprotocol header, never in the URL (URLs end up in logs).
+  const ws = new WebSocket(`${proto}://${location.host}/ws`, ["pingzhan", `bearer.${state.token}`]);
+  state.ws = ws;
+  ws.onopen = async () => {
+    state.retry = 0;
+    const last = store.getItem(`pz.seq.${ch}`);
+    ws.send(JSON.stringify({ type: "subscribe", channels: { [ch]: last === null ? null : Number(last) } }));
+    setOnline(true);
+    await flushQueue();
+  };
+  ws.onmessage = (e) => {
+    const m = JSON.parse(e.data);
+    if (m.channel === ch && typeof m.seq === "number" && m.type !== "subscribed") {
+      store.setItem(`pz.seq.${ch}`, String(m.seq));
+      window.pzLastSeq = m.seq;
+      scheduleRefresh();
+    }
+  };
+  ws.onclose = () => {
+    setOnline(false);
+    state.retry = Math.min(state.retry + 1, 5);
+    setTimeout(() => state.token && connect(), 500 * state.retry);
+  };
+}
+
+let refreshTimer = null;
+function scheduleRefresh() {
+  clearTimeout(refreshTimer);
+  refreshTimer = setTimeout(refresh, 60);
+}
+
+function setOnline(online) {
+  state.online = online;
+  const banner = $("#offline");
+  banner.hidden = online;
+  banner.textContent = t("offline");
+}
+
+// -- reading what the role sees -----------------------------------------------------------------
+
+async function refresh() {
+  const me = state.me;
+  if (!me) return;
+  const c = `/communities/${state.community}`;
+  const d = {};
+  try {
+    d.community = await api("GET", c);
+    if (me.role === "organisation") {
+      d.dispatches = await api("GET", `${c}/assignments`);
+      d.needs = await api("GET", `${c}/needs`);
+    } else {
+      [d.needs, d.dispatches, d.resources, d.organisations] = await Promise.all([
+        api("GET", `${c}/needs`), api("GET", `${c}/assignments`), api("GET", `${c}/resources`), api("GET", `${c}/organisations`)]);
+      d.plan = await api("GET", `${c}/plan`).catch(() => null);
+      if (!state.data.map) d.map = await api("GET", `${c}/map`);
+    }
+  } catch (err) {
+    if (err.status === 401) return signOut();
+    return;
+  }
+  state.data = { ...state.data, ...d };
+  render();
+}
+
+// -- drawing ------------------------------------------------------------------------------------
+
+function render() {
+  const me = state.me;
+  const d = state.data;
+  const community = d.community;
+  const banner = $("#exercise");
+  banner.hidden = !(community && community.exercise);
+  banner.textContent = t("exercise");
+  document.title = `平战 · ${community ? community.name || community.id : ""}`;
+  const mode = community && community.incident
+    ? `${t("incident")} · ${T().kinds[community.incident.kind] || community.incident.kind} · ${community.incident.level} ${t("level")}`
+    : t("normal");
+  $("#where").textContent = community ? `${community.name || community.id} · ${me.role_zh} · ${mode}` : "";
+  $("#signout").hidden = false;
+  $("#signout").textContent = t("signout");
+  const app = $("#app");
+  if (me.role === "organisation") app.innerHTML = organisationView(d);
+  else if (me.role === "grid_worker") app.innerHTML = gridView(d);
+  else app.innerHTML = cadreView(d, me.role === "observer");
+  if (me.role !== "organisation") drawMap();
+  bind();
+}
+
+function needLine(n) {
+  const tags = (n.tags || []).map((x) => `<span class="tag">${esc(T().tags[x] || x)}</span>`).join("");
+  return `<span class="prio p${n.priority}" title="${esc(T().priorities[n.priority])}">${n.priority}</span>
+    <strong>${esc(cap(n.capability))}</strong> × ${n.quantity} · ${esc(n.location)} ${tags}
+    <div class="muted">${esc(n.note || "")} ${n.contact_phone ? `· ${t("phone")} ${esc(n.contact_phone)}` : ""}</div>`;
+}
+
+function cadreView(d, readOnly) {
+  const community = d.community;
+  const canRun = !readOnly && (state.me.role === "cadre" || state.me.role === "street");
+  const needsById = Object.fromEntries((d.needs || []).map((n) => [n.id, n]));
+  const orgName = Object.fromEntries((d.organisations || []).map((o) => [o.id, o.name || o.id]));
+  const res = Object.fromEntries((d.resources || []).map((r) => [r.id, r]));
+  let html = "";
+  if (state.me.communities.length > 1) {
+    html += `<label for="community-pick">${t("pickCommunity")}</label><select id="community-pick" data-testid="community-pick">${state.me.communities
+      .map((c) => `<option ${c === state.community ? "selected" : ""}>${esc(c)}</option>`).join("")}</select>`;
+  }
+  if (canRun) {
+    html += community.incident
+      ? `<div class="row choices"><button class="quiet" data-action="level" data-testid="change-level">${t("changeLevel")}</button>
+         <button class="danger" data-action="close-incident" data-testid="close-incident">${t("close")}</button></div>`
+      : `<button class="danger big" data-action="start" data-testid="start-incident">${t("start")}</button>`;
+  } else if (readOnly) {
+    html += `<p class="muted">${t("readOnly")}</p>`;
+  }
+  const open = (d.needs || []).filter((n) => n.status === "open");
+  html += `<h2>${t("needs")}</h2><div class="cards" data-testid="needs">${open.length ? open.map((n) =>
+    `<div class="card p${n.priority}" data-need="${esc(n.id)}">${needLine(n)}<div class="status">${esc(T().statuses[n.status])}${n.escalated ? " · ⬆ " + t("escalate") : ""}</div></div>`).join("") : `<div class="empty">${t("noNeeds")}</div>`}</div>`;
+  const dispatches = d.dispatches || [];
+  html += `<h2>${t("plan")}</h2><div class="cards" data-testid="plan">${dispatches.length ? dispatches.map((x) => {
+    const n = needsById[x.need] || { capability: x.part || "", location: "" };
+    const r = res[x.resource] || {};
+    const eta = x.travel_s == null ? t("unreachable") : t("minutes", { m: Math.max(1, Math.round(x.travel_s / 60)) });
+    const buttons = canRun && x.status === "proposed"
+      ? `<div class="row"><button class="go" data-action="confirm" data-id="${esc(x.id)}" data-testid="confirm-${esc(x.id)}">${t("confirm")}</button>
+         <button data-action="override" data-id="${esc(x.id)}" data-testid="override-${esc(x.id)}">${t("override")}</button></div>`
+      : canRun && ["confirmed", "notified"].includes(x.status)
+        ? `<div class="row"><button data-action="override" data-id="${esc(x.id)}" data-testid="override-${esc(x.id)}">${t("override")}</button></div>` : "";
+    return `<div class="card ${n.priority === 5 ? "p5" : ""}" data-dispatch="${esc(x.id)}" data-status="${esc(x.status)}">
+      <strong>${esc(orgName[x.organisation] || x.organisation)}</strong> · ${esc(r.name || x.resource)} × ${x.quantity}
+      → ${esc(cap(x.part || n.capability))} @ ${esc(n.location)}
+      <div>${esc(eta)} · <span class="status" data-testid="status-${esc(x.id)}">${esc(T().statuses[x.status])}</span></div>${buttons}</div>`;
+  }).join("") : `<div class="empty">${t("noPlan")}</div>`}</div>`;
+  const unmet = (d.plan && d.plan.plan.unmet) || [];
+  html += `<h2>${t("unmet")}</h2><div class="cards" data-testid="unmet">${unmet.length ? unmet.map((u) => {
+    const n = needsById[u.need] || {};
+    const s = u.suggestion;
+    const button = !canRun ? "" : s.action === "relax_rule"
+      ? `<button data-action="relax" data-rule="${esc(s.rule)}">${esc(t("relax", { r: s.rule }))}</button>`
+      : n.escalated ? "" : `<button class="danger" data-action="escalate" data-id="${esc(u.need)}">${t("escalate")}</button>`;
+    return `<div class="card p${u.priority}"><span class="prio p${u.priority}">${u.priority}</span> <strong>${esc(cap(n.capability))}</strong> × ${u.quantity}
+      <div>${esc(u.detail)}</div><div class="muted">${esc(s.text)}</div><div class="row">${button}</div></div>`;
+  }).join("") : `<div class="empty">${t("noUnmet")}</div>`}</div>`;
+  html += `<h2>${t("map")}</h2><svg id="map" class="map" role="img" aria-label="${t("map")}" data-testid="map"></svg>`;
+  return html;
+}
+
+function organisationView(d) {
+  const needs = Object.fromEntries((d.needs || []).map((n) => [n.id, n]));
+  const next = {
+    notified: [["acknowledge", "ack", "go"], ["decline", "decline", "danger"]],
+    acknowledged: [["en-route", "enRoute", "go"], ["decline", "decline", "danger"]],
+    en_route: [["on-site", "onSite", "go"]],
+    on_site: [["done", "done", "go"]],
+  };
+  const mine = d.dispatches || [];
+  return `<h2>${t("mine")}</h2><div class="cards" data-testid="mine">${mine.length ? mine.map((x) => {
+    const n = needs[x.need] || { capability: x.part, location: "", tags: [] };
+    const buttons = (next[x.status] || []).map(([path, label, style]) =>
+      `<button class="${style}" data-action="advance" data-path="${path}" data-id="${esc(x.id)}" data-testid="${path}-${esc(x.id)}">${t(label)}</button>`).join("");
+    const phone = n.contact_phone ? `<a class="button" href="tel:${esc(n.contact_phone)}">${t("phone")} ${esc(n.contact_phone)}</a>` : "";
+    return `<div class="card ${n.priority === 5 ? "p5" : ""}" data-dispatch="${esc(x.id)}" data-status="${esc(x.status)}">
+      ${needLine({ ...n, quantity: x.quantity, contact_phone: null })}
+      <div><span class="status" data-testid="status-${esc(x.id)}">${esc(T().statuses[x.status])}</span>
+      ${x.travel_s != null ? " · " + esc(t("minutes", { m: Math.max(1, Math.round(x.travel_s / 60)) })) : ""}</div>
+      <div class="row">${phone}${buttons}</div></div>`;
+  }).join("") : `<div class="empty">${t("noMine")}</div>`}</div>`;
+}
+
+function gridView(d) {
+  const r = state.report;
+  const caps = ["care.visit", "medical.first_aid", "supply.water", "supply.food", "supply.medicine", "transport.vehicle", "rescue.boat", "power.generator"];
+  const mine = (d.needs || []).filter((n) => (n.reported_by || "").endsWith(`:${state.me.name}`)).slice(0, 20);
+  return `<h2>${t("report")}</h2>
+  <label>${t("what")}</label><div class="choices" data-testid="capabilities">${caps.map((c) =>
+    `<button type="button" data-action="cap" data-cap="${c}" aria-pressed="${r.capability === c}">${esc(cap(c))}</button>`).join("")}</div>
+  <label for="qty">${t("howMany")}</label><div class="stepper"><button type="button" data-action="qty" data-d="-1" aria-label="-">−</button>
+    <input id="qty" inputmode="numeric" value="${r.quantity}" data-testid="quantity"><button type="button" data-action="qty" data-d="1" aria-label="+">+</button></div>
+  <label for="loc">${t("where")}</label><input id="loc" value="${esc(r.location || "")}" data-testid="location">
+  <label>${t("urgency")}</label><div class="choices">${[5, 4, 3, 2, 1].map((p) =>
+    `<button type="button" data-action="prio" data-p="${p}" aria-pressed="${r.priority === p}">${p} ${esc(T().priorities[p])}</button>`).join("")}</div>
+  <label>${t("situation")}</label><div class="choices">${Object.keys(ZH.tags).map((tag) =>
+    `<button type="button" data-action="tag" data-tag="${tag}" aria-pressed="${r.tags.includes(tag)}">${esc(T().tags[tag])}</button>`).join("")}</div>
+  <label for="phone">${t("phoneOpt")}</label><input id="phone" inputmode="tel" value="${esc(r.phone || "")}">
+  <label for="note">${t("note")}</label><input id="note" value="${esc(r.note || "")}">
+  <p><button class="primary big" data-action="report" data-testid="send-report">${t("send")}</button></p>
+  <h2>${t("map")}</h2><svg id="map" class="map" role="img" aria-label="${t("map")}" data-testid="map"></svg>
+  <h2>${t("myReports")}</h2><div class="cards">${mine.map((n) => `<div class="card">${needLine(n)}<div class="status">${esc(T().statuses[n.status])}</div></div>`).join("")}</div>`;
+}
+
+function drawMap() {
+  const svg = $("#map");
+  const m = state.data.map;
+  if (!svg || !m) return;
+  const nodes = m.nodes;
+  const xs = Object.values(nodes).map((p) => p[0]);
+  const ys = Object.values(nodes).map((p) => p[1]);
+  if (!xs.length) return;
+  const [x0, x1, y0, y1] = [Math.min(...xs), Math.max(...xs), Math.min(...ys), Math.max(...ys)];
+  const pad = Math.max(x1 - x0, y1 - y0, 1e-6) * 0.06;
+  svg.setAttribute("viewBox", `${x0 - pad} ${y0 - pad} ${x1 - x0 + 2 * pad} ${y1 - y0 + 2 * pad}`);
+  const unit = Math.max(x1 - x0, y1 - y0, 1e-6) / 60;
+  const line = (a, b, cls) => (nodes[a] && nodes[b]
+    ? `<line x1="${nodes[a][0]}" y1="${nodes[a][1]}" x2="${nodes[b][0]}" y2="${nodes[b][1]}" ${cls}/>` : "");
+  let out = m.roads.map(([a, b]) => line(a, b, `stroke="#999" stroke-width="${unit * 0.25}"`)).join("");
+  out += m.closed.map(([a, b]) => line(a, b, `stroke="#b00020" stroke-width="${unit * 0.6}" stroke-dasharray="${unit} ${unit * 0.6}"`)).join("");
+  const needs = Object.fromEntries((state.data.needs || []).map((n) => [n.id, n]));
+  const res = Object.fromEntries((state.data.resources || []).map((r) => [r.id, r]));
+  for (const x of state.data.dispatches || []) {
+    const n = needs[x.need];
+    const r = res[x.resource];
+    if (n && r) out += line(r.location, n.location, `stroke="${x.status === "proposed" ? "#0b4f9c" : "#0a6b2d"}" stroke-width="${unit * 0.5}"`);
+  }
+  for (const r of state.data.resources || []) {
+    const p = nodes[r.location];
+    if (p) out += `<rect x="${p[0] - unit}" y="${p[1] - unit}" width="${2 * unit}" height="${2 * unit}" fill="#0b4f9c"><title>${esc(r.name || r.id)}</title></rect>`;
+  }
+  for (const n of (state.data.needs || []).filter((n) => n.status === "open")) {
+    const p = nodes[n.location];
+    if (p) out += `<circle cx="${p[0]}" cy="${p[1]}" r="${unit * (1 + n.priority * 0.25)}" fill="${n.priority >= 5 ? "#b00020" : "#c4410c"}"><title>${esc(cap(n.capability))}</title></circle>`;
+  }
+  if (state.report.location && nodes[state.report.location]) {
+    const p = nodes[state.report.location];
+    out += `<circle cx="${p[0]}" cy="${p[1]}" r="${unit * 1.6}" fill="none" stroke="#000" stroke-width="${unit * 0.5}"/>`;
+  }
+  svg.innerHTML = out;
+  svg.onclick = (e) => {
+    if (state.me.role !== "grid_worker") return;
+    const point = svg.createSVGPoint();
+    point.x = e.clientX;
+    point.y = e.clientY;
+    const at = point.matrixTransform(svg.getScreenCTM().inverse());
+    let best = null;
+    let bestD = Infinity;
+    for (const [id, p] of Object.entries(nodes)) {
+      const dd = (p[0] - at.x) ** 2 + (p[1] - at.y) ** 2;
+      if (dd < bestD) [best, bestD] = [id, dd];
+    }
+    state.report.location = best;
+    $("#loc").value = best;
+    drawMap();
+  };
+}
+
+// -- actions ------------------------------------------------------------------------------------
+
+function ask(html) {
+  const dialog = $("#dialog");
+  $("#dialog-form").innerHTML = html;
+  dialog.showModal();
+  return new Promise((resolve) => {
+    dialog.onclose = () => resolve(dialog.returnValue === "ok" ? new FormData($("#dialog-form")) : null);
+  });
+}
+
+function bind() {
+  const c = `/communities/${state.community}`;
+  const pick = $("#community-pick");
+  if (pick) pick.onchange = () => { state.community = pick.value; state.data = {}; reconnect(); };
+  document.querySelectorAll("[data-action]").forEach((el) => {
+    el.onclick = async (e) => {
+      e.preventDefault();
+      const id = el.dataset.id;
+      const r = state.report;
+      switch (el.dataset.action) {
+        case "start": {
+          const form = await ask(`<h2>${t("startTitle")}</h2><label>${t("kind")}</label>
+            <select name="kind" data-testid="incident-kind">${Object.entries(T().kinds).map(([k, v]) => `<option value="${k}">${esc(v)}</option>`).join("")}</select>
+            <label>${t("levelQ")}</label><select name="level" data-testid="incident-level">${[1, 2, 3, 4].map((l) => `<option ${l === 2 ? "selected" : ""}>${l}</option>`).join("")}</select>
+            <label><input type="checkbox" name="exercise" style="width:auto;min-height:auto"> ${t("isDrill")}</label>
+            <div class="row choices"><button value="cancel">${t("cancel")}</button><button class="danger" value="ok" data-testid="confirm-start">${t("confirmStart")}</button></div>`);
+          if (form) await act("POST", `${c}/incidents`, { kind: form.get("kind"), level: Number(form.get("level")), exercise: form.get("exercise") === "on" });
+          break;
+        }
+        case "level": {
+          const form = await ask(`<h2>${t("changeLevel")}</h2><select name="level">${[1, 2, 3, 4].map((l) => `<option>${l}</option>`).join("")}</select>
+            <div class="row choices"><button value="cancel">${t("cancel")}</button><button class="primary" value="ok">${t("saved")}</button></div>`);
+          if (form) await act("POST", `${c}/incidents/${state.data.community.incident.id}/level`, { level: Number(form.get("level")) });
+          break;
+        }
+        case "close-incident": {
+          const form = await ask(`<h2>${t("confirmClose")}</h2><div class="row choices"><button value="cancel">${t("cancel")}</button>
+            <button class="danger" value="ok" data-testid="confirm-close">${t("close")}</button></div>`);
+          if (form) await act("POST", `${c}/incidents/${state.data.community.incident.id}/close`);
+          break;
+        }
+        case "confirm": await act("POST", `${c}/assignments/${id}/confirm`); break;
+        case "override": {
+          const x = state.data.dispatches.find((d) => d.id === id);
+          const need = state.data.needs.find((n) => n.id === x.need);
+          const wanted = x.part || need.capability;
+          const options = state.data.resources.filter((r) => r.capability === wanted && r.id !== x.resource && r.status === "available" && r.quantity - r.committed >= x.quantity);
+          const form = await ask(`<h2>${t("pickOther")}</h2><select name="resource" data-testid="override-pick">${options.map((r) =>
+            `<option value="${esc(r.id)}">${esc(r.name || r.id)} · ${esc(r.location)} · ${r.quantity - r.committed}</option>`).join("")}</select>
+            <div class="row choices"><button value="cancel">${t("cancel")}</button><button class="primary" value="ok" data-testid="confirm-override">${t("override")}</button></div>`);
+          if (form && form.get("resource")) await act("POST", `${c}/assignments/${id}/override`, { resource: form.get("resource") });
+          break;
+        }
+        case "escalate": await act("POST", `${c}/needs/${id}/escalate`); break;
+        case "relax": {
+          const form = await ask(`<h2>${esc(t("relaxAsk", { r: el.dataset.rule }))}</h2><div class="row choices"><button value="cancel">${t("cancel")}</button>
+            <button class="danger" value="ok">${t("saved")}</button></div>`);
+          if (form) await act("POST", `${c}/profile/relax`, { rule: el.dataset.rule });
+          break;
+        }
+        case "advance": {
+          let body = {};
+          if (el.dataset.path === "decline") {
+            const form = await ask(`<h2>${t("decline")}</h2><label>${t("declineWhy")}</label><input name="note">
+              <div class="row choices"><button value="cancel">${t("cancel")}</button><button class="danger" value="ok">${t("decline")}</button></div>`);
+            if (!form) break;
+            body = { note: form.get("note") || "" };
+          }
+          await act("POST", `${c}/assignments/${id}/${el.dataset.path}`, body);
+          break;
+        }
+        case "cap": r.capability = el.dataset.cap; render(); break;
+        case "prio": r.priority = Number(el.dataset.p); render(); break;
+        case "tag": r.tags = r.tags.includes(el.dataset.tag) ? r.tags.filter((x) => x !== el.dataset.tag) : [...r.tags, el.dataset.tag]; render(); break;
+        case "qty": r.quantity = Math.max(1, (Number($("#qty").value) || 1) + Number(el.dataset.d)); render(); break;
+        case "report": {
+          r.location = $("#loc").value.trim();
+          r.quantity = Math.max(1, Number($("#qty").value) || 1);
+          const body = { capability: r.capability, quantity: r.quantity, location: r.location, priority: r.priority, tags: r.tags };
+          const phone = $("#phone").value.trim();
+          const note = $("#note").value.trim();
+          if (phone) body.contact_phone = phone;
+          if (note) body.note = note;
+          const result = await act("POST", `${c}/needs`, body);
+          if (result) state.report = { capability: r.capability, quantity: 1, priority: 3, tags: [] };
+          render();
+          break;
+        }
+      }
+    };
+  });
+  // Keep what the grid worker typed when the page redraws.
+  for (const [sel, key] of [["#loc", "location"], ["#phone", "phone"], ["#note", "note"]]) {
+    const input = $(sel);
+    if (input) input.oninput = () => { state.report[key] = input.value; };
+  }
+}
+
+let toastTimer = null;
+function toast(text) {
+  const el = $("#toast");
+  el.textContent = text;
+  el.hidden = false;
+  clearTimeout(toastTimer);
+  toastTimer = setTimeout(() => { el.hidden = true; }, 3000);
+}
+
+// -- signing in ---------------------------------------------------------------------------------
+
+function signInView(message = "") {
+  $("#where").textContent = t("title");
+  $("#signout").hidden = true;
+  $("#app").innerHTML = `<h2>${t("signin")}</h2><label for="token">${t("token")}</label>
+    <input id="token" autocomplete="off" data-testid="token">
+    <p><button class="primary big" id="go" data-testid="signin">${t("signinGo")}</button></p><p class="status">${esc(message)}</p>`;
+  $("#go").onclick = async () => {
+    state.token = $("#token").value.trim();
+    await start();
+  };
+}
+
+async function start() {
+  try {
+    state.me = await api("GET", "/me");
+  } catch (err) {
+    state.token = null;
+    store.removeItem("pz.token");
+    return signInView(err.status === 401 ? t("badToken") : err.message);
+  }
+  store.setItem("pz.token", state.token);
+  state.community = state.me.community || state.me.communities[0];
+  await refresh();
+  connect();
+}
+
+function reconnect() {
+  if (state.ws) { state.ws.onclose = null; state.ws.close(); }
+  refresh().then(connect);
+}
+
+function signOut() {
+  if (state.ws) { state.ws.onclose = null; state.ws.close(); }
+  store.removeItem("pz.token");
+  Object.assign(state, { token: null, me: null, data: {} });
+  signInView();
+}
+
+$("#lang").onclick = () => {
+  state.lang = state.lang === "zh" ? "en" : "zh";
+  store.setItem("pz.lang", state.lang);
+  document.documentElement.lang = state.lang === "zh" ? "zh-CN" : "en";
+  $("#lang").textContent = t("lang");
+  if (state.me) render(); else signInView();
+};
+$("#signout").onclick = signOut;
+$("#lang").textContent = t("lang");
+document.documentElement.lang = state.lang === "zh" ? "zh-CN" : "en";
+if (state.token) start(); else signInView();
