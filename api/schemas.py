@@ -1,6 +1,5 @@
 """Request bodies (Create / Update families, unknown fields refused) and public views of board objects."""
 
-from datetime import datetime
 from typing import Annotated, Any
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
@@ -66,6 +65,11 @@ class ResourceUpdate(Body):
     name: str | None = Field(default=None, max_length=200)
 
 
+class TeamPartBody(TeamPart):
+    # Bounded: a huge per-unit count overflows the solver and stops every later plan of the community.
+    per_unit: int = Field(ge=1, le=1000)
+
+
 class NeedCreate(Body):
     id: Id | None = Field(default=None, description="left out: the server gives one")
     capability: CapabilityName
@@ -75,7 +79,7 @@ class NeedCreate(Body):
     requires: Labels = ()
     max_travel_s: int | None = Field(default=None, gt=0)
     tags: Labels = ()
-    team: tuple[TeamPart, ...] = ()
+    team: tuple[TeamPartBody, ...] = ()
     all_or_nothing: bool = False
     note: str = Field(default="", max_length=1000)
     contact_phone: str | None = Field(default=None, pattern=r"^\+?[0-9 \-]{5,20}$")
@@ -116,7 +120,9 @@ class OverrideBody(Body):
 
 class DispatchAction(Body):
     note: str = Field(default="", max_length=500)
-    occurred_at: datetime | None = None
+    occurred_at: AwareDatetime | None = Field(
+        default=None, description="when it was done, if sent later (a queued offline action)"
+    )
 
 
 class RoadChange(Body):
@@ -161,3 +167,7 @@ def community_public(board: Board) -> dict[str, Any]:
         "exercise": board.exercise,
         "plan_version": board.plan_version,
     }
+
+
+class RuleRelax(Body):
+    rule: str = Field(min_length=1, max_length=128)

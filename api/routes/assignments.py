@@ -88,9 +88,10 @@ def _action_route(name: str, to: DispatchStatus) -> None:
         check_dispatch_action(principal, board, d, to)
         assert board.community is not None
         note = body.note if body else ""
+        occurred_at = body.occurred_at if body else None
         _, result = await service.execute(
             board.community.id,
-            Advance(dispatch=d.id, to=to, note=note),
+            Advance(dispatch=d.id, to=to, note=note, occurred_at=occurred_at),
             principal,
             lambda b, _: (200, _result(b, d.id)),
             idempotency,
