@@ -1,5 +1,8 @@
 """Dependencies as ``Annotated`` aliases: the service, the caller, the community they ask about."""
 
+import asyncio
+import weakref
+from collections.abc import AsyncIterator
 from typing import Annotated
 
 from fastapi import Depends, Header, HTTPException, Path, Request
@@ -7,8 +10,8 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from api.access import sees_community
 from api.auth import Principal, principal_for
-from api.problems import NotFound
-from api.service import Idempotency, Service
+from api.problems import NotFound, Replay
+from api.service import Idempotency, IdempotencyConflict, Service
 from engine.coordinator import Board
 
 bearer = HTTPBearer(auto_error=False, description="pingzhan token create 生成的令牌")
@@ -46,12 +49,30 @@ def get_board(service: ServiceDep, principal: PrincipalDep, community: Annotated
 BoardDep = Annotated[Board, Depends(get_board)]
 
 
+# One lock per (principal, key) while its request runs: a retry waits for the first attempt to finish.
+_in_flight: weakref.WeakValueDictionary[tuple[int, str], asyncio.Lock] = weakref.WeakValueDictionary()
+
+
 async def get_idempotency(
-    request: Request, key: Annotated[str | None, Header(alias="Idempotency-Key", max_length=200)] = None
-) -> Idempotency | None:
+    request: Request,
+    service: ServiceDep,
+    principal: PrincipalDep,
+    key: Annotated[str | None, Header(alias="Idempotency-Key", max_length=200)] = None,
+) -> AsyncIterator[Idempotency | None]:
     if key is None:
-        return None
-    return Idempotency.of(key, request.method, request.url.path, await request.body())
+        yield None
+        return
+    this = Idempotency.of(key, request.method, request.url.path, await request.body())
+    lock = _in_flight.setdefault((principal.id, key), asyncio.Lock())
+    async with lock:
+        # Answer a retry before the route looks at the board: by now the first attempt may have changed what
+        # the route checks (the dispatch declined, the incident closed) and would refuse it.
+        earlier = await asyncio.to_thread(service.store.remembered, str(principal.id), key)
+        if earlier is not None:
+            if earlier.request_hash != this.request_hash:
+                raise IdempotencyConflict(key)
+            raise Replay(earlier.status, earlier.response)
+        yield this
 
 
 IdempotencyDep = Annotated[Idempotency | None, Depends(get_idempotency)]

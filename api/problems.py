@@ -15,6 +15,15 @@ MEDIA = "application/problem+json"
 REJECTED_STATUS = {"not_found": 404, "conflict": 409, "invalid": 422}
 
 
+class Replay(Exception):
+    """A retry of an idempotent request that was applied before: answer it with the first response."""
+
+    def __init__(self, status: int, body: Any) -> None:
+        super().__init__(status)
+        self.status = status
+        self.body = body
+
+
 class NotFound(Exception):
     def __init__(self, what: str) -> None:
         super().__init__(what)
@@ -41,7 +50,10 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
         errors = [
-            {
+            # Malformed JSON has no field at fault: its location is a character position in the body.
+            {"field": "", "message": f"{e['msg']} at character {e['loc'][-1]}"}
+            if e["type"] == "json_invalid"
+            else {
                 "field": _field(tuple(e["loc"])),
                 "message": e["msg"],
                 **({"value": e["input"]} if e["type"] != "missing" else {}),
@@ -65,6 +77,10 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(NotFound)
     async def not_found(_: Request, exc: NotFound) -> JSONResponse:
         return problem(404, "找不到 Not found", f"{exc.what} 不存在或你无权查看 (not found)")
+
+    @app.exception_handler(Replay)
+    async def replay(_: Request, exc: Replay) -> JSONResponse:
+        return JSONResponse(exc.body, status_code=exc.status)
 
     @app.exception_handler(IdempotencyConflict)
     async def reused(_: Request, exc: IdempotencyConflict) -> JSONResponse:

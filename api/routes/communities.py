@@ -11,6 +11,7 @@ from api.profiles import named_profile
 from api.schemas import CommunityCreate, ProfileUpdate, community_public
 from api.service import Service
 from engine.coordinator import ChangeProfile, RegisterCommunity, Rejected
+from engine.matching.document import Travel
 from engine.model import Community
 from engine.rules import Profile, ProfileError
 
@@ -22,6 +23,16 @@ def _profile(service: Service, name: str, field: str) -> Profile:
         return named_profile(name, service.profile_dir)
     except (ProfileError, ValueError) as exc:
         raise Rejected("invalid", field, str(exc)) from None
+
+
+def _check_map(service: Service, spec: Travel) -> None:
+    """An OpenStreetMap extract is a file in the data folder: nowhere else, and it must be there."""
+    if spec.osm is None:
+        return
+    base = service.maps.base.resolve()
+    path = (base / spec.osm.path).resolve()
+    if not path.is_relative_to(base) or not path.is_file():
+        raise Rejected("invalid", "map.osm.path", f"{spec.osm.path!r}: no such map file in the data folder")
 
 
 @router.get("")
@@ -42,6 +53,7 @@ async def create_community(
     existing = service.board(body.id)
     if existing is not None:
         raise Rejected("conflict", "id", f"community {body.id!r} already exists")
+    _check_map(service, body.map)
     command = RegisterCommunity(
         community=Community(id=body.id, street=body.street, profile=body.profile, name=body.name),
         profile=_profile(service, body.profile, "profile"),

@@ -19,7 +19,8 @@ def list_events(
     service: ServiceDep,
     type: Annotated[list[str] | None, Query(description="only events of these types")] = None,
     incident: str | None = None,
-    after: Annotated[int, Query(ge=0, description="only events after this log position")] = 0,
+    # Bounded by the database's integer range: past it the query fails instead of finding nothing.
+    after: Annotated[int, Query(ge=0, le=2**63 - 1, description="only events after this log position")] = 0,
     limit: Annotated[int, Query(ge=1, le=1000)] = 200,
 ) -> list[dict[str, Any]]:
     if not reads_everything(principal, board):

@@ -60,7 +60,14 @@ async def trigger_incident(
     """Switch the community to incident mode: the profile's incident rules and incident-only resources apply."""
     _may_run(principal, board)
     assert board.community is not None
-    incident = IncidentId(body.id or f"{board.community.id}-i{len(board.incidents) + 1}")
+    # Incident ids name websocket channels (incident:{id}), which are global: an id used in another community
+    # would let this one listen to that community's incident.
+    if body.id is not None and _used(service, body.id):
+        raise Rejected("conflict", "id", f"incident id {body.id!r} was used before; choose another")
+    n = len(board.incidents) + 1
+    while _used(service, f"{board.community.id}-i{n}"):
+        n += 1
+    incident = IncidentId(body.id or f"{board.community.id}-i{n}")
     command = TriggerIncident(incident=incident, kind=body.kind, level=body.level, exercise=body.exercise)
     code, result = await service.execute(
         board.community.id, command, principal, lambda b, _: (201, _find(b, incident)), idempotency
@@ -86,6 +93,13 @@ async def close_incident(
     incident: str, board: BoardDep, service: ServiceDep, principal: PrincipalDep, idempotency: IdempotencyDep
 ) -> dict[str, Any]:
     return await _act(incident, CloseIncident(), board, service, principal, idempotency)
+
+
+def _used(service: Service, incident: str) -> bool:
+    """Whether any community has (or had) an incident with this id."""
+    return any(
+        i.id == incident for b in service.boards() for i in (*b.incidents, b.incident) if i is not None
+    )
 
 
 def _may_run(principal: PrincipalDep, board: Board) -> None:

@@ -52,7 +52,11 @@ async def report_need(
         raise Forbidden("只有网格员、社区干部或街道可以上报需求 (grid workers, cadres or the street)")
     assert board.community is not None
     when = body.occurred_at or service.clock()
-    need_id = body.id or f"{board.community.id}-n{len(board.needs) + 1}"
+    n = len(board.needs) + 1
+    # Skip numbers taken by needs reported with an id of their own: a report without one is never a conflict.
+    while f"{board.community.id}-n{n}" in board.needs:
+        n += 1
+    need_id = body.id or f"{board.community.id}-n{n}"
     fields = body.model_dump(exclude={"id", "contact_phone", "occurred_at"})
     need = Need.model_validate(
         {

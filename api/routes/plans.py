@@ -1,9 +1,9 @@
 """Plans: the current one, and every version stored during an incident."""
 
 import json
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Path, Query
 
 from api.access import Forbidden, reads_everything
 from api.deps import BoardDep, PrincipalDep, ServiceDep
@@ -54,7 +54,11 @@ def plan_versions(
 
 @router.get("/plans/{version}")
 def plan_version(
-    version: int, board: BoardDep, principal: PrincipalDep, service: ServiceDep
+    # Bounded: a number past the database's integer range would fail in the query, not say "not found".
+    version: Annotated[int, Path(ge=1, le=2**63 - 1)],
+    board: BoardDep,
+    principal: PrincipalDep,
+    service: ServiceDep,
 ) -> dict[str, Any]:
     _readers_only(principal, board)
     assert board.community is not None

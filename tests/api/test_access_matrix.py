@@ -1,0 +1,790 @@
+"""Object-level authorisation, as one table: every route and channel, every role, every kind of object.
+
+The principals are bound to community c1 of street s1 (the street principal and the street observer to s1
+itself; the organisation principal to c1-boats). Each route is tried against the same kind of object in four
+places: the principal's own community (OWN), the other organisation of c1 (OTHER_ORG, for objects an
+organisation owns), c2 on the same street (SAME_STREET) and c3 on street s2 (OTHER_STREET).
+
+The table gives the status on OWN; the other places follow from the design rule in api/access.py: a
+community the principal cannot see gives 404 (its existence is not leaked), and so does another
+organisation's object to an organisation. Without a token every route answers 401.
+
+A route the running server serves with no row here fails ``test_every_route_has_a_row``: a new route must say
+who may use it. State-changing cells that should succeed each get a fresh object; the cells that should be
+refused share one per row and place, and each refusal is checked to have left it exactly as it was, so the
+order of rows and cells does not matter.
+"""
+
+import asyncio
+import itertools
+import json
+from collections import defaultdict
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+import pytest
+from websockets.asyncio.client import connect
+from websockets.exceptions import InvalidStatus
+
+from api.auth import Role
+from tests.api.server import MAP, Api, Server, api_for, wait_for
+from tests.api.wsclient import Client
+
+V1 = "/api/v1"
+PROFILE = "matrix_quiet"
+# Nothing confirms itself and nothing times out while the module runs: a dispatch stays in the state a row
+# put it in. Plans come quickly (incident mode re-plans after the server's debounce).
+QUIET = f"""
+name: {PROFILE}
+title_zh: 权限矩阵测试
+title_en: Access matrix test profile
+dispatch:
+  ack_timeout_s: 3600
+  escalate_after_s: 3600
+  normal_match_every_s: 1
+rules:
+  # Something for /profile/relax to relax; it never applies in an incident, where the rows run.
+  - name: rotate
+    kind: preference
+    prefer: rotation
+    penalty_s: 1
+    modes: [normal]
+"""
+PHONE, MASKED = "13812345678", "138****5678"
+ROLES = ("street", "cadre", "organisation", "grid_worker", "observer", "street_observer")
+NO_TOKEN = ("anonymous", "forged")
+# Which communities each principal can see at all.
+VISIBLE = {"street": {"c1", "c2"}, "street_observer": {"c1", "c2"}}
+CAPABILITY = {"boats": "rescue.boat", "shop": "supply.water"}
+# Fixture needs sit on g2_2, where {c}-fleet and {c}-water are: the plan for each is the same every time.
+SPOT = "g2_2"
+# Roads a row may close: none touches SPOT, so closing one changes no fixture's plan.
+EDGES = [(f"g{r}_{c}", f"g{r}_{c + 1}") for r in (0, 4) for c in range(4)] + [
+    (f"g{r}_{c}", f"g{r + 1}_{c}") for c in (0, 4) for r in range(4)
+]
+
+
+@dataclass(frozen=True)
+class Target:
+    community: str
+    owner: str  # "boats": the organisation principal's own organisation in c1; "shop": another one
+
+    @property
+    def organisation(self) -> str:
+        return f"{self.community}-{self.owner}"
+
+    @property
+    def street(self) -> str:
+        return "s2" if self.community == "c3" else "s1"
+
+    def __str__(self) -> str:
+        return f"{self.organisation}"
+
+
+OWN, OTHER_ORG = Target("c1", "boats"), Target("c1", "shop")
+SAME_STREET, OTHER_STREET = Target("c2", "boats"), Target("c3", "boats")
+
+
+class World:
+    """The principals, and the objects the rows act on, made through the API as the street would."""
+
+    def __init__(self, server: Server) -> None:
+        self.server = server
+        street1 = Api(server, server.token(Role.STREET, street="s1"))
+        street2 = Api(server, server.token(Role.STREET, street="s2"))
+        self.admin = {"c1": street1, "c2": street1, "c3": street2}
+        tokens = {
+            "street": server.token(Role.STREET, street="s1"),
+            "cadre": api_for(server, Role.CADRE).token,
+            "organisation": api_for(server, Role.ORGANISATION).token,
+            "grid_worker": api_for(server, Role.GRID_WORKER).token,
+            "observer": api_for(server, Role.OBSERVER).token,
+            "street_observer": server.token(Role.OBSERVER, street="s1"),
+            "forged": "pz_" + "x" * 32,
+        }
+        self.tokens = tokens
+        self.clients = {
+            who: httpx.Client(headers={"Authorization": f"Bearer {token}"}, timeout=30)
+            for who, token in tokens.items()
+        }
+        self.clients["anonymous"] = httpx.Client(timeout=30)
+        self.ids = itertools.count(1)
+        self.edges: dict[str, Iterator[tuple[str, str]]] = {c: iter(EDGES) for c in ("c1", "c2", "c3")}
+        # Needs reported and proposed for, not yet used by a row.
+        self.pool: dict[Target, list[str]] = defaultdict(list)
+
+    def new_id(self, prefix: str) -> str:
+        return f"{prefix}-m{next(self.ids)}"
+
+    def request(self, who: str, method: str, path: str, body: Any = None) -> httpx.Response:
+        return self.clients[who].request(method, self.server.url + path, json=body)
+
+    def look(self, community: str, path: str, keep: tuple[str, ...] | None = None) -> Any:
+        """What the street sees at ``path`` (under /api/v1): the status, and the body or part of it."""
+        response = self.admin[community].get(path)
+        body = response.json()
+        if keep is not None and response.status_code == 200:
+            body = {k: body[k] for k in keep}
+        return response.status_code, body
+
+    def ids_at(self, community: str, path: str) -> list[str]:
+        return sorted(item["id"] for item in self.admin[community].ok("GET", path))
+
+    def need(self, t: Target, **extra: Any) -> dict[str, Any]:
+        return {"capability": CAPABILITY[t.owner], "quantity": 1, "location": SPOT, "priority": 3, **extra}
+
+    def dispatch(self, t: Target, status: str) -> tuple[str, str]:
+        """A need of ``t``'s community served by ``t``'s organisation, its dispatch in ``status``."""
+        admin = self.admin[t.community]
+        if not self.pool[t]:
+            # Reported a few at a time: one re-plan proposes for all of them.
+            self.pool[t] = [
+                admin.ok("POST", f"/communities/{t.community}/needs", self.need(t))["id"] for _ in range(4)
+            ]
+        need = self.pool[t].pop(0)
+        [dispatch] = wait_for(
+            lambda: [
+                d["id"]
+                for d in admin.ok("GET", f"/communities/{t.community}/assignments")
+                if d["need"] == need and d["status"] == "proposed"
+            ]
+        )
+        path = f"/communities/{t.community}/assignments/{dispatch}"
+        if status in ("notified", "en_route"):
+            assert admin.ok("POST", f"{path}/confirm")["status"] == "notified"
+        if status == "en_route":
+            assert admin.ok("POST", f"{path}/en-route")["status"] == "en_route"
+        return need, dispatch
+
+    def cancel(self, community: str, need: str) -> None:
+        # Frees the units its dispatches hold; a need already served (done) stays as it is.
+        response = self.admin[community].post(f"/communities/{community}/needs/{need}/cancel", {})
+        assert response.status_code in (200, 409), response.text
+
+    def incident(self, community: str) -> str:
+        current = self.admin[community].ok("GET", f"/communities/{community}")["incident"]
+        assert current is not None, f"{community} has no open incident"
+        return str(current["id"])
+
+    def reopen_incident(self, community: str) -> None:
+        if self.admin[community].ok("GET", f"/communities/{community}")["incident"] is None:
+            self.admin[community].ok(
+                "POST", f"/communities/{community}/incidents", {"kind": "flood", "level": 2}
+            )
+
+    def close_incident(self, community: str) -> None:
+        self.admin[community].ok(
+            "POST", f"/communities/{community}/incidents/{self.incident(community)}/close"
+        )
+
+
+@dataclass
+class Case:
+    """One request's object: where to send it, with what, how to see that a refusal changed nothing, and how
+    to undo a success that would disturb later cells."""
+
+    path: str
+    body: Any = None
+    look: Callable[[], Any] | None = None
+    cleanup: Callable[[httpx.Response], None] = field(default=lambda _: None)
+
+
+Prepare = Callable[[World, Target, bool], Case]
+
+
+@dataclass(frozen=True)
+class Row:
+    method: str
+    route: str
+    # street, cadre, organisation, grid_worker, observer, street_observer: the status on OWN
+    expect: tuple[int, int, int, int, int, int]
+    prepare: Prepare
+    changes: bool = False
+    owned: bool = False  # the object belongs to an organisation: try OTHER_ORG too
+    foreign: int = 404  # an organisation asking about another organisation's object
+    hidden: int = 404  # anyone asking about a community they cannot see
+    no_token: int = 401
+    scoped: bool = True  # False: the route is about no community; one try per principal is enough
+
+    @property
+    def key(self) -> str:
+        return f"{self.method} {self.route}"
+
+    @property
+    def targets(self) -> tuple[Target, ...]:
+        if not self.scoped:
+            return (OWN,)
+        return (OWN, OTHER_ORG, SAME_STREET, OTHER_STREET) if self.owned else (OWN, SAME_STREET, OTHER_STREET)
+
+
+def expected(row: Row, who: str, t: Target) -> int:
+    if who in NO_TOKEN:
+        return row.no_token
+    if t.community not in VISIBLE.get(who, {"c1"}):
+        return row.hidden
+    if who == "organisation" and t.owner != "boats":
+        return row.foreign
+    return row.expect[ROLES.index(who)]
+
+
+# -- how each row finds or makes its object ----------------------------------------------------------
+
+
+def at(suffix: str = "") -> Prepare:
+    return lambda w, t, fresh: Case(f"{V1}/communities/{t.community}{suffix}")
+
+
+def organisation(w: World, t: Target, fresh: bool) -> Case:
+    return Case(f"{V1}/communities/{t.community}/organisations/{t.organisation}")
+
+
+def resource(w: World, t: Target, fresh: bool) -> Case:
+    name = "boat" if t.owner == "boats" else "water"
+    return Case(f"{V1}/communities/{t.community}/resources/{t.community}-{name}")
+
+
+def need(w: World, t: Target, fresh: bool) -> Case:
+    # A need with a dispatch sent to the owner: the one kind of need an organisation may see.
+    need_id, _ = w.dispatch(t, "notified")
+    return Case(f"{V1}/communities/{t.community}/needs/{need_id}")
+
+
+def incident(w: World, t: Target, fresh: bool) -> Case:
+    return Case(f"{V1}/communities/{t.community}/incidents/{w.incident(t.community)}")
+
+
+def assignment(w: World, t: Target, fresh: bool) -> Case:
+    _, dispatch = w.dispatch(t, "notified")
+    return Case(f"{V1}/communities/{t.community}/assignments/{dispatch}")
+
+
+def create_community(w: World, t: Target, fresh: bool) -> Case:
+    admin = w.admin[t.community]
+    body = {"id": w.new_id("m"), "street": t.street, "profile": PROFILE, "map": MAP}
+    return Case(
+        f"{V1}/communities", body, look=lambda: sorted(c["id"] for c in admin.ok("GET", "/communities"))
+    )
+
+
+def change_profile(w: World, t: Target, fresh: bool) -> Case:
+    # The same profile again: a success is a real change event, and later cells see the same rules.
+    c = t.community
+    return Case(
+        f"{V1}/communities/{c}/profile",
+        {"profile": PROFILE},
+        look=lambda: w.look(c, f"/communities/{c}", ("profile", "mode", "incident")),
+    )
+
+
+def relax_rule(w: World, t: Target, fresh: bool) -> Case:
+    c = t.community
+    if fresh:
+        # Setting the profile again brings back the rule an earlier cell relaxed.
+        w.admin[c].ok("PUT", f"/communities/{c}/profile", {"profile": PROFILE})
+    return Case(
+        f"{V1}/communities/{c}/profile/relax",
+        {"rule": "rotate"},
+        look=lambda: w.look(c, f"/communities/{c}/profile"),
+    )
+
+
+def create_organisation(w: World, t: Target, fresh: bool) -> Case:
+    c = t.community
+    body = {"id": w.new_id(f"{c}-org"), "kind": "enterprise"}
+    return Case(
+        f"{V1}/communities/{c}/organisations",
+        body,
+        look=lambda: w.ids_at(c, f"/communities/{c}/organisations"),
+    )
+
+
+def create_resource(w: World, t: Target, fresh: bool) -> Case:
+    c = t.community
+    # Far from SPOT: the fixtures' plans never take it.
+    body = {
+        "id": w.new_id(f"{c}-res"),
+        "organisation": t.organisation,
+        "capability": CAPABILITY[t.owner],
+        "quantity": 1,
+        "location": "g0_0",
+    }
+    return Case(
+        f"{V1}/communities/{c}/resources", body, look=lambda: w.ids_at(c, f"/communities/{c}/resources")
+    )
+
+
+def update_resource(w: World, t: Target, fresh: bool) -> Case:
+    c = t.community
+    made = w.admin[c].ok("POST", f"/communities/{c}/resources", create_resource(w, t, fresh).body)
+    path = f"/communities/{c}/resources/{made['id']}"
+    return Case(V1 + path, {"quantity": 3}, look=lambda: w.look(c, path))
+
+
+def create_need(w: World, t: Target, fresh: bool) -> Case:
+    c = t.community
+    return Case(
+        f"{V1}/communities/{c}/needs",
+        w.need(t),
+        look=lambda: w.ids_at(c, f"/communities/{c}/needs"),
+        cleanup=lambda r: w.cancel(c, r.json()["id"]),
+    )
+
+
+def change_need(suffix: str, body: dict[str, Any] | None) -> Prepare:
+    def prepare(w: World, t: Target, fresh: bool) -> Case:
+        c = t.community
+        need_id, _ = w.dispatch(t, "notified")
+        path = f"/communities/{c}/needs/{need_id}"
+        return Case(
+            V1 + path + suffix, body, look=lambda: w.look(c, path), cleanup=lambda _: w.cancel(c, need_id)
+        )
+
+    return prepare
+
+
+def trigger_incident(w: World, t: Target, fresh: bool) -> Case:
+    c = t.community
+    if fresh:
+        # Only a community in normal times can start an incident.
+        w.close_incident(c)
+    return Case(
+        f"{V1}/communities/{c}/incidents",
+        {"kind": "typhoon", "level": 2},
+        look=lambda: w.look(c, f"/communities/{c}/incidents"),
+        cleanup=lambda _: w.reopen_incident(c),
+    )
+
+
+def incident_action(suffix: str, body: dict[str, Any] | None) -> Prepare:
+    def prepare(w: World, t: Target, fresh: bool) -> Case:
+        c = t.community
+        path = f"/communities/{c}/incidents/{w.incident(c)}"
+        return Case(
+            V1 + path + suffix, body, look=lambda: w.look(c, path), cleanup=lambda _: w.reopen_incident(c)
+        )
+
+    return prepare
+
+
+def dispatch_action(status: str, suffix: str, body: Callable[[Target], Any] = lambda t: None) -> Prepare:
+    def prepare(w: World, t: Target, fresh: bool) -> Case:
+        c = t.community
+        need_id, dispatch = w.dispatch(t, status)
+        path = f"/communities/{c}/assignments/{dispatch}"
+        keep = ("id", "need", "resource", "quantity", "status", "since", "confirmed_by", "notified_at")
+        return Case(
+            V1 + path + suffix,
+            body(t),
+            look=lambda: w.look(c, path, keep),
+            cleanup=lambda _: w.cancel(c, need_id),
+        )
+
+    return prepare
+
+
+def road(suffix: str) -> Prepare:
+    def prepare(w: World, t: Target, fresh: bool) -> Case:
+        c = t.community
+        u, v = next(w.edges[c])
+        if suffix == "reopen":
+            w.admin[c].ok("POST", f"/communities/{c}/roads/close", {"from": u, "to": v})
+        admin = w.admin[c]
+
+        def cleanup(_: httpx.Response) -> None:
+            if suffix == "close":
+                admin.ok("POST", f"/communities/{c}/roads/reopen", {"from": u, "to": v})
+
+        return Case(
+            f"{V1}/communities/{c}/roads/{suffix}",
+            {"from": u, "to": v},
+            look=lambda: admin.ok("GET", f"/communities/{c}/roads/closed"),
+            cleanup=cleanup,
+        )
+
+    return prepare
+
+
+def health(w: World, t: Target, fresh: bool) -> Case:
+    return Case("/healthz")
+
+
+A = "/api/v1/communities/{community}"
+ALL = (200, 200, 200, 200, 200, 200)
+READERS = (200, 200, 403, 200, 200, 200)  # everyone but an organisation
+MANAGERS = (200, 200, 403, 403, 403, 403)  # the community's cadres and its street
+REPORTERS = (200, 200, 403, 200, 403, 403)  # managers and grid workers
+RESPONDERS = (200, 200, 200, 403, 403, 403)  # managers recording progress, and the organisation itself
+
+# fmt: off
+ROWS = (
+    #   method   route                                  street cadre  org   grid  obs  st.obs
+    Row("GET",   "/healthz",                                  ALL, health, no_token=200, scoped=False),
+    Row("GET",   "/api/v1/me",                                ALL, lambda w, t, f: Case(f"{V1}/me"), scoped=False),
+    Row("GET",   "/api/v1/communities",                       ALL, lambda w, t, f: Case(f"{V1}/communities"), scoped=False),
+    Row("POST",  "/api/v1/communities",                       (201, 403, 403, 403, 403, 403), create_community, changes=True, hidden=403),
+    Row("GET",   A,                                           ALL, at()),
+    Row("GET",   A + "/profile",                              ALL, at("/profile")),
+    Row("PUT",   A + "/profile",                              MANAGERS, change_profile, changes=True),
+    Row("POST",  A + "/profile/relax",                        MANAGERS, relax_rule, changes=True),
+    Row("GET",   A + "/map",                                  ALL, at("/map")),
+    Row("GET",   A + "/organisations",                        ALL, at("/organisations")),
+    Row("POST",  A + "/organisations",                        (201, 201, 403, 403, 403, 403), create_organisation, changes=True),
+    Row("GET",   A + "/organisations/{organisation}",         ALL, organisation, owned=True),
+    Row("GET",   A + "/resources",                            ALL, at("/resources")),
+    # An organisation registers its own resources; one for another organisation is refused, not hidden.
+    Row("POST",  A + "/resources",                            (201, 201, 201, 403, 403, 403), create_resource, changes=True, owned=True, foreign=403),
+    Row("GET",   A + "/resources/{resource}",                 ALL, resource, owned=True),
+    Row("PATCH", A + "/resources/{resource}",                 RESPONDERS, update_resource, changes=True, owned=True),
+    Row("GET",   A + "/needs",                                ALL, at("/needs")),
+    Row("POST",  A + "/needs",                                (201, 201, 403, 201, 403, 403), create_need, changes=True),
+    Row("GET",   A + "/needs/{need}",                         ALL, need, owned=True),
+    Row("PATCH", A + "/needs/{need}",                         REPORTERS, change_need("", {"note": "checked"}), changes=True, owned=True),
+    Row("POST",  A + "/needs/{need}/cancel",                  REPORTERS, change_need("/cancel", {"reason": "matrix"}), changes=True, owned=True),
+    Row("POST",  A + "/needs/{need}/escalate",                MANAGERS, change_need("/escalate", None), changes=True, owned=True),
+    Row("GET",   A + "/incidents",                            ALL, at("/incidents")),
+    Row("POST",  A + "/incidents",                            (201, 201, 403, 403, 403, 403), trigger_incident, changes=True),
+    Row("GET",   A + "/incidents/{incident}",                 ALL, incident),
+    Row("POST",  A + "/incidents/{incident}/level",           MANAGERS, incident_action("/level", {"level": 3}), changes=True),
+    Row("POST",  A + "/incidents/{incident}/close",           MANAGERS, incident_action("/close", None), changes=True),
+    Row("GET",   A + "/plan",                                 READERS, at("/plan")),
+    Row("GET",   A + "/plans",                                READERS, at("/plans")),
+    Row("GET",   A + "/plans/{version}",                      READERS, at("/plans/1")),
+    Row("GET",   A + "/assignments",                          ALL, at("/assignments")),
+    Row("GET",   A + "/assignments/{assignment}",             ALL, assignment, owned=True),
+    Row("POST",  A + "/assignments/{assignment}/override",    MANAGERS, dispatch_action("notified", "/override", lambda t: {"resource": f"{t.community}-{'fleet' if t.owner == 'boats' else 'water'}"}), changes=True, owned=True),
+    # A proposal is not the organisation's business yet: it cannot see it at all.
+    Row("POST",  A + "/assignments/{assignment}/confirm",     (200, 200, 404, 403, 403, 403), dispatch_action("proposed", "/confirm"), changes=True, owned=True),
+    Row("POST",  A + "/assignments/{assignment}/acknowledge", (403, 403, 200, 403, 403, 403), dispatch_action("notified", "/acknowledge"), changes=True, owned=True),
+    Row("POST",  A + "/assignments/{assignment}/decline",     (403, 403, 200, 403, 403, 403), dispatch_action("notified", "/decline"), changes=True, owned=True),
+    Row("POST",  A + "/assignments/{assignment}/en-route",    RESPONDERS, dispatch_action("notified", "/en-route"), changes=True, owned=True),
+    Row("POST",  A + "/assignments/{assignment}/on-site",     RESPONDERS, dispatch_action("en_route", "/on-site"), changes=True, owned=True),
+    Row("POST",  A + "/assignments/{assignment}/done",        RESPONDERS, dispatch_action("en_route", "/done"), changes=True, owned=True),
+    Row("GET",   A + "/roads/closed",                         ALL, at("/roads/closed")),
+    Row("POST",  A + "/roads/close",                          REPORTERS, road("close"), changes=True),
+    Row("POST",  A + "/roads/reopen",                         REPORTERS, road("reopen"), changes=True),
+    Row("GET",   A + "/events",                               READERS, at("/events")),
+)
+# fmt: on
+
+
+@pytest.fixture(scope="module")
+def world(server: Server) -> Iterator[World]:
+    (server.data_dir / "profiles" / f"{PROFILE}.yaml").write_text(QUIET, encoding="utf-8")
+    w = World(server)
+    for c in ("c1", "c2", "c3"):
+        admin = w.admin[c]
+        admin.ok("PUT", f"/communities/{c}/profile", {"profile": PROFILE})
+        fleet = {
+            "id": f"{c}-fleet",
+            "organisation": f"{c}-boats",
+            "capability": "rescue.boat",
+            "quantity": 500,
+        }
+        admin.ok("POST", f"/communities/{c}/resources", {**fleet, "location": SPOT})
+        admin.ok("POST", f"/communities/{c}/incidents", {"kind": "flood", "level": 2})
+    # A first plan in every community, so that /plan and /plans/1 have something to show.
+    for t in (OWN, SAME_STREET, OTHER_STREET):
+        w.dispatch(t, "proposed")
+    yield w
+    for client in w.clients.values():
+        client.close()
+
+
+def test_every_route_has_a_row(server: Server) -> None:
+    spec = httpx.get(f"{server.url}/openapi.json").json()
+    served = {f"{method.upper()} {path}" for path, ops in spec["paths"].items() for method in ops}
+    table = [row.key for row in ROWS]
+    assert len(table) == len(set(table)), "a route has two rows"
+    assert served - set(table) == set(), "routes with no row in the access matrix: say who may use them"
+    assert set(table) - served == set(), "rows for routes the server does not serve"
+
+
+@pytest.mark.parametrize("row", ROWS, ids=[row.key for row in ROWS])
+def test_access_matrix(world: World, row: Row) -> None:
+    wrong: list[str] = []
+    shared: dict[Target, Case] = {}
+    for t in row.targets:
+        for who in (*ROLES, *NO_TOKEN):
+            want = expected(row, who, t)
+            if row.changes and want < 300:
+                case = row.prepare(world, t, True)
+            else:
+                if t not in shared:
+                    shared[t] = row.prepare(world, t, False)
+                case = shared[t]
+            before = case.look() if case.look is not None and want >= 300 else None
+            response = world.request(who, row.method, case.path, case.body)
+            got = response.status_code
+            if got != want:
+                wrong.append(f"{who} on {t} ({case.path}): {got}, expected {want}: {response.text[:300]}")
+            elif got >= 400 and not (
+                response.headers["content-type"].startswith("application/problem+json")
+                and response.json()["status"] == got
+            ):
+                wrong.append(f"{who} on {t}: a refusal that is not problem details: {response.text[:300]}")
+            if case.look is not None and want >= 300 and case.look() != before:
+                wrong.append(f"{who} on {t}: refused ({got}) but {case.path} changed")
+            if row.changes and got < 300:
+                case.cleanup(response)
+    assert wrong == [], "\n".join(wrong)
+
+
+# -- what an organisation sees in its own community ----------------------------------------------------
+
+
+def test_an_organisation_sees_only_its_own_share(world: World) -> None:
+    proposed_need, proposed = world.dispatch(OWN, "proposed")
+    sent_need, sent = world.dispatch(OWN, "notified")
+    other_need, other = world.dispatch(OTHER_ORG, "notified")
+
+    def ids(path: str) -> set[str]:
+        response = world.request("organisation", "GET", f"{V1}/communities/c1/{path}")
+        assert response.status_code == 200, response.text
+        return {item["id"] for item in response.json()}
+
+    assert ids("organisations") == {"c1-boats"}
+    resources = world.request("organisation", "GET", f"{V1}/communities/c1/resources").json()
+    assert {r["organisation"] for r in resources} == {"c1-boats"} and "c1-fleet" in {
+        r["id"] for r in resources
+    }
+    dispatches = ids("assignments")
+    assert sent in dispatches and proposed not in dispatches and other not in dispatches
+    needs = ids("needs")
+    assert sent_need in needs and proposed_need not in needs and other_need not in needs
+    # The street sees all of them, to be sure they exist.
+    assert {proposed, sent, other} <= {
+        d["id"] for d in world.admin["c1"].ok("GET", "/communities/c1/assignments")
+    }
+    for path in (
+        f"assignments/{proposed}",
+        f"needs/{proposed_need}",
+        f"assignments/{other}",
+        f"needs/{other_need}",
+    ):
+        assert world.request("organisation", "GET", f"{V1}/communities/c1/{path}").status_code == 404, path
+
+
+def test_not_found_says_the_same_for_hidden_and_missing(world: World) -> None:
+    """A refusal for an object one may not see reads exactly like one for an object that does not exist."""
+
+    def same(who: str, method: str, hidden: str, missing: str, body: Any = None) -> None:
+        a = world.request(who, method, V1 + hidden, body)
+        b = world.request(who, method, V1 + missing, body)
+        assert a.status_code == b.status_code == 404
+        assert dict(a.headers).keys() == dict(b.headers).keys()
+        assert a.json()["title"] == b.json()["title"]
+        assert a.json()["detail"].replace("c3", "zz") == b.json()["detail"]
+
+    same("cadre", "GET", "/communities/c3", "/communities/zz")
+    same("cadre", "POST", "/communities/c3/needs", "/communities/zz/needs", world.need(OTHER_STREET))
+    same("street", "GET", "/communities/c3/events", "/communities/zz/events")
+    a = world.request("organisation", "GET", f"{V1}/communities/c1/resources/c1-water").json()
+    b = world.request("organisation", "GET", f"{V1}/communities/c1/resources/c1-nothing").json()
+    assert a["detail"].replace("c1-water", "c1-nothing") == b["detail"]
+
+
+# -- residents' phone numbers ----------------------------------------------------------------------------
+
+
+def test_phone_numbers_are_shown_only_to_the_cadre_and_the_assigned_organisation(world: World) -> None:
+    cadre = world.clients["cadre"]
+    unassigned = httpx.Client(
+        headers={
+            "Authorization": f"Bearer {api_for(world.server, Role.ORGANISATION, organisation='c1-shop').token}"
+        }
+    )
+    reported = cadre.post(
+        f"{world.server.url}{V1}/communities/c1/needs", json=world.need(OWN, contact_phone=PHONE)
+    )
+    assert reported.status_code == 201 and reported.json()["contact_phone"] == PHONE
+    need_id = reported.json()["id"]
+    path = f"{V1}/communities/c1/needs/{need_id}"
+
+    def phone(who: str | httpx.Client) -> Any:
+        client = who if isinstance(who, httpx.Client) else world.clients[who]
+        response = client.get(world.server.url + path)
+        if response.status_code != 200:
+            return response.status_code
+        listed = {n["id"]: n for n in client.get(f"{world.server.url}{V1}/communities/c1/needs").json()}
+        # The list says what the single read says.
+        assert listed[need_id]["contact_phone"] == response.json()["contact_phone"]
+        return response.json()["contact_phone"]
+
+    shown = {
+        "cadre": PHONE,
+        "street": MASKED,
+        "grid_worker": MASKED,
+        "observer": MASKED,
+        "street_observer": MASKED,
+    }
+    assert {who: phone(who) for who in shown} == shown
+    # Before its dispatch is confirmed, the organisation does not know of the need at all.
+    assert phone("organisation") == 404
+    assert phone(unassigned) == 404
+    # The audit log masks it too, except for the cadre.
+    for who, want in shown.items():
+        log = world.clients[who].get(
+            f"{world.server.url}{V1}/communities/c1/events", params={"type": "need_reported", "limit": 1000}
+        )
+        [event] = [e for e in log.json() if e["data"]["need"]["id"] == need_id]
+        assert event["data"]["contact_phone"] == want, who
+
+    [dispatch] = wait_for(
+        lambda: [
+            d["id"]
+            for d in world.admin["c1"].ok("GET", "/communities/c1/assignments")
+            if d["need"] == need_id
+        ]
+    )
+    confirmed = cadre.post(f"{world.server.url}{V1}/communities/c1/assignments/{dispatch}/confirm")
+    assert confirmed.status_code == 200, confirmed.text
+    assert phone("organisation") == PHONE
+    assert phone(unassigned) == 404
+    # A grid worker's own report comes back masked: the number is the cadre's to see.
+    grid = world.clients["grid_worker"].post(
+        f"{world.server.url}{V1}/communities/c1/needs", json=world.need(OWN, contact_phone=PHONE)
+    )
+    assert grid.status_code == 201 and grid.json()["contact_phone"] == MASKED
+    for n in (need_id, grid.json()["id"]):
+        world.cancel("c1", n)
+    unassigned.close()
+
+
+# -- websocket channels ----------------------------------------------------------------------------------
+
+#                street cadre org  grid  obs  st.obs  (on OWN)
+CHANNELS = {
+    "community": (True, True, False, True, True, True),
+    "incident": (True, True, False, True, True, True),
+    "organisation": (True, True, True, False, False, False),
+    "street": (True, False, False, False, False, True),
+}
+
+
+def channel(w: World, kind: str, t: Target) -> str:
+    name = {
+        "community": t.community,
+        "incident": w.incident(t.community),
+        "organisation": t.organisation,
+        "street": t.street,
+    }[kind]
+    return f"{kind}:{name}"
+
+
+def allowed(who: str, kind: str, t: Target) -> bool:
+    if t.community not in VISIBLE.get(who, {"c1"}):
+        return False
+    if who == "organisation" and kind == "organisation" and t.owner != "boats":
+        return False
+    return CHANNELS[kind][ROLES.index(who)]
+
+
+def test_channel_matrix(world: World) -> None:
+    cells = [
+        (kind, t, channel(world, kind, t))
+        for kind in CHANNELS
+        for t in (OWN, OTHER_ORG, SAME_STREET, OTHER_STREET)
+        if kind == "organisation" or t != OTHER_ORG
+    ]
+
+    async def run() -> list[str]:
+        wrong = []
+        for who in ROLES:
+            client = await Client(world.server.ws_url, world.tokens[who]).open()
+            for kind, t, name in cells:
+                reply = await client.subscribe(name)
+                want = "subscribed" if allowed(who, kind, t) else "error"
+                if reply["type"] != want:
+                    wrong.append(f"{who} on {name}: {reply}, expected {want}")
+            # A refused channel sends nothing: every channel message that came is on an allowed channel.
+            await client.drain(0.2)
+            granted = {name for kind, t, name in cells if allowed(who, kind, t)}
+            strays = {m["channel"] for m in client.received if "seq" in m} - granted
+            if strays:
+                wrong.append(f"{who} got messages on {sorted(strays)}")
+            await client.close()
+        return wrong
+
+    assert asyncio.run(run()) == []
+
+
+def test_websocket_handshake_takes_the_token_from_a_header_or_the_subprotocol_only(world: World) -> None:
+    token = world.tokens["cadre"]
+
+    async def refused(url: str, **kw: Any) -> int:
+        with pytest.raises(InvalidStatus) as refusal:
+            async with connect(url, **kw):
+                pass
+        return refusal.value.response.status_code
+
+    async def run() -> None:
+        url = world.server.ws_url
+        assert await refused(url) == 403
+        # A token in the URL ends up in proxies' logs: never accepted, whatever the parameter is called.
+        for parameter in ("token", "access_token", "authorization"):
+            assert await refused(f"{url}?{parameter}={token}") == 403
+        assert await refused(url, additional_headers={"Authorization": "Bearer pz_forged"}) == 403
+        assert await refused(url, subprotocols=["pingzhan", "bearer.pz_forged"]) == 403
+        header = await Client(url, token).open()
+        assert (await header.subscribe("community:c1"))["type"] == "subscribed"
+        await header.close()
+        browser = await Client(url, token, subprotocol=True).open()
+        assert browser.connection is not None and browser.connection.subprotocol == "pingzhan"
+        assert (await browser.subscribe("community:c1"))["type"] == "subscribed"
+        await browser.close()
+
+    asyncio.run(run())
+
+
+def test_ids_of_another_community_cannot_be_taken_to_listen_in(world: World) -> None:
+    """Channel names are global: a cadre who could register another community's organisation or incident id
+    would be allowed its channel and hear that community's dispatches, phones included."""
+    cadre = world.clients["cadre"]
+    url = world.server.url + V1
+    taken = cadre.post(f"{url}/communities/c1/organisations", json={"id": "c3-boats", "kind": "enterprise"})
+    assert taken.status_code == 409 and taken.json()["field"] == "id"
+    world.close_incident("c1")
+    try:
+        squat = cadre.post(
+            f"{url}/communities/c1/incidents", json={"id": world.incident("c3"), "kind": "flood", "level": 2}
+        )
+        assert squat.status_code == 409 and squat.json()["field"] == "id"
+    finally:
+        world.reopen_incident("c1")
+
+    async def run() -> None:
+        listener = await Client(world.server.ws_url, world.tokens["cadre"]).open()
+        for name in (
+            "community:c1",
+            "organisation:c1-boats",
+            "organisation:c1-shop",
+            f"incident:{world.incident('c1')}",
+        ):
+            assert (await listener.subscribe(name))["type"] == "subscribed"
+        own = api_for(world.server, Role.ORGANISATION, "c3")
+        boats = await Client(world.server.ws_url, own.token).open()
+        assert (await boats.subscribe("organisation:c3-boats"))["type"] == "subscribed"
+        await listener.drain(0.2)
+        listener.received.clear()
+        # Activity in c3 with a phone number in it: its organisation hears it, c1's cadre must hear none of it.
+        c3 = world.admin["c3"]
+        reported = c3.ok("POST", "/communities/c3/needs", world.need(OTHER_STREET, contact_phone=PHONE))
+        [dispatch] = wait_for(
+            lambda: [
+                d["id"] for d in c3.ok("GET", "/communities/c3/assignments") if d["need"] == reported["id"]
+            ]
+        )
+        c3.ok("POST", f"/communities/c3/assignments/{dispatch}/confirm")
+        heard = await boats.until(
+            lambda m: m.get("type") == "dispatches" and any(d["id"] == dispatch for d in m["data"]["changed"])
+        )
+        assert heard["data"]["changed"][0]["need_detail"]["contact_phone"] == PHONE
+        leaked = [m for m in await listener.drain(0.5) if "c3-" in json.dumps(m) or PHONE in json.dumps(m)]
+        assert leaked == []
+        world.cancel("c3", reported["id"])
+        await listener.close()
+        await boats.close()
+
+    asyncio.run(run())
