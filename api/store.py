@@ -74,7 +74,7 @@ class Store:
                         actor=event.actor,
                         incident=item.incident,
                         exercise=item.exercise,
-                        data=event.model_dump_json(),
+                        data=event.model_dump_json(by_alias=True),
                     )
                 )
                 if isinstance(event, PlanProposed):

@@ -186,7 +186,8 @@ async def _catch_up(websocket: WebSocket, service: Service, request: _CatchUp, l
         else None
     )
     await websocket.send_json({"type": "subscribed", "channel": channel, "seq": current})
-    if missed is None or len(missed) > limit:
+    # Too much missed, or a seq from the future (the server's data was reset): start again from a snapshot.
+    if missed is None or len(missed) > limit or (last is not None and last > current):
         await websocket.send_json(
             {
                 "channel": channel,
