@@ -5,7 +5,7 @@
 const ZH = {
   title: "社区应急调度", signin: "登录", token: "请输入令牌（管理员发给您的一串字符）", signinGo: "登录",
   signout: "退出", lang: "English", badToken: "令牌无效，请核对后再试",
-  normal: "常态", incident: "应急中", level: "级", exercise: "演练 · 这不是真实事件 · EXERCISE",
+  normal: "常态", incident: "应急中", drill: "演练中", level: "级", exercise: "演练 · 这不是真实事件 · EXERCISE",
   offline: "网络已断开，正在重新连接…… 操作会先保存，联网后自动发送",
   start: "启动应急模式", startTitle: "启动应急模式", kind: "发生了什么", levelQ: "响应级别（1 级最严重）",
   isDrill: "这是演练", confirmStart: "确定启动", cancel: "取消", close: "结束应急", confirmClose: "确定结束应急吗？",
@@ -13,7 +13,9 @@ const ZH = {
   needs: "需求（按紧急程度）", plan: "调度方案：谁去哪里", unmet: "还没有解决的需求", map: "地图",
   noNeeds: "目前没有需求", noPlan: "还没有方案", noUnmet: "所有需求都有人去了",
   confirm: "确认派出", override: "改派", pickOther: "改派给谁", minutes: "约 {m} 分钟到达", unreachable: "路线未知",
-  escalate: "上报街道", relax: "放宽规则「{r}」", relaxAsk: "确定在本社区停用规则「{r}」吗？",
+  escalate: "上报街道", escalated: "已上报街道", relax: "放宽规则「{r}」", relaxAsk: "确定在本社区停用规则「{r}」吗？",
+  relaxGo: "确定放宽", ok: "确定", needPlace: "请先填写地点，或在地图上点一下", noOther: "没有其他可用的同类资源", pending: "已保存，待发送",
+  legend: { need: "需求", resource: "资源", proposed: "待确认的派单", sent: "已派出", closed: "道路封闭" },
   mine: "派给我们的任务", noMine: "暂时没有任务", ack: "接单", decline: "拒绝", enRoute: "出发", onSite: "已到达", done: "完成",
   declineWhy: "拒绝的原因（可不填）", phone: "联系电话",
   report: "上报需求", what: "需要什么", howMany: "数量", where: "地点（可在地图上点选）", urgency: "紧急程度",
@@ -32,7 +34,7 @@ const ZH = {
 const EN = {
   title: "Community emergency dispatch", signin: "Sign in", token: "Enter your token (the code you were given)", signinGo: "Sign in",
   signout: "Sign out", lang: "中文", badToken: "That token is not valid",
-  normal: "Normal", incident: "Incident", level: "level", exercise: "EXERCISE · not a real emergency · 演练",
+  normal: "Normal", incident: "Incident", drill: "Drill", level: "level", exercise: "EXERCISE · not a real emergency · 演练",
   offline: "Offline, reconnecting… actions are saved and sent when back online",
   start: "Start incident mode", startTitle: "Start incident mode", kind: "What happened", levelQ: "Level (1 is most severe)",
   isDrill: "This is a drill", confirmStart: "Start", cancel: "Cancel", close: "Close incident", confirmClose: "Close the incident?",
@@ -40,7 +42,9 @@ const EN = {
   needs: "Needs (most urgent first)", plan: "Plan: who goes where", unmet: "Needs not yet met", map: "Map",
   noNeeds: "No needs", noPlan: "No plan yet", noUnmet: "Every need has someone going",
   confirm: "Confirm", override: "Send another", pickOther: "Send whom instead", minutes: "about {m} min away", unreachable: "route unknown",
-  escalate: "Escalate to street", relax: "Relax rule “{r}”", relaxAsk: "Stop applying rule “{r}” in this community?",
+  escalate: "Escalate to street", escalated: "escalated to the street", relax: "Relax rule “{r}”", relaxAsk: "Stop applying rule “{r}” in this community?",
+  relaxGo: "Relax it", ok: "OK", needPlace: "Enter the place first, or tap it on the map", noOther: "No other resource of this kind is free", pending: "saved, waiting to be sent",
+  legend: { need: "need", resource: "resource", proposed: "proposed dispatch", sent: "dispatched", closed: "road closed" },
   mine: "Requests for us", noMine: "No requests", ack: "Accept", decline: "Decline", enRoute: "On our way", onSite: "Arrived", done: "Done",
   declineWhy: "Why (optional)", phone: "Phone",
   report: "Report a need", what: "What is needed", howMany: "How many", where: "Where (or tap the map)", urgency: "Urgency",
@@ -52,12 +56,15 @@ const EN = {
   priorities: { 5: "life-safety", 4: "urgent", 3: "important", 2: "normal", 1: "low" },
   kinds: { flood: "flood", typhoon: "typhoon", fire: "fire", outage: "power cut", heat: "heat wave", epidemic: "epidemic", earthquake: "earthquake", other: "other" },
   tags: { elderly_alone: "elderly alone", disabled: "disabled", bedridden: "bedridden", infant: "infant", pregnant: "pregnant" },
-  caps: {},
+  caps: { "rescue.boat": "rescue boat", "rescue.crew": "rescue crew", "medical.first_aid": "first aid", "medical.doctor": "doctor",
+    "supply.water": "drinking water", "supply.food": "food", "supply.medicine": "medicine", "transport.vehicle": "transport",
+    "care.visit": "home visit", "power.generator": "generator", "shelter.bed": "shelter bed", "repair.electric": "electrician" },
+  roles: { street: "street staff", cadre: "community cadre", organisation: "organisation coordinator", grid_worker: "grid worker", observer: "observer" },
 };
 
 const store = window.localStorage;
 const state = { lang: store.getItem("pz.lang") || "zh", token: store.getItem("pz.token"), me: null, community: null,
-  data: {}, online: false, ws: null, retry: 0, pick: null, report: { capability: "care.visit", quantity: 1, priority: 3, tags: [] } };
+  data: {}, online: null, network: true, ws: null, retry: 0, pick: null, report: { capability: "care.visit", quantity: 1, priority: 3, tags: [] } };
 
 const T = () => (state.lang === "zh" ? ZH : EN);
 const t = (key, vars = {}) => String(T()[key] ?? ZH[key] ?? key).replace(/\{(\w+)\}/g, (_, k) => vars[k]);
@@ -71,18 +78,19 @@ function newKey() {
   return (crypto.randomUUID && crypto.randomUUID()) || `k${Date.now()}${Math.random().toString(16).slice(2)}`;
 }
 
-async function api(method, path, body, { queue = false, key = null } = {}) {
-  const headers = { Authorization: `Bearer ${state.token}` };
+async function api(method, path, body, { queue = false, key = null, token = null } = {}) {
+  const headers = { Authorization: `Bearer ${token || state.token}` };
   if (body !== undefined) headers["Content-Type"] = "application/json";
   if (method !== "GET") headers["Idempotency-Key"] = key || newKey();
   let response;
   try {
     response = await fetch(`/api/v1${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
   } catch (err) {
+    setNetwork(false);
     if (queue) {
       enqueue(method, path, body, headers["Idempotency-Key"]);
       toast(t("queued"));
-      return null;
+      return QUEUED;
     }
     throw err;
   }
@@ -95,35 +103,59 @@ async function api(method, path, body, { queue = false, key = null } = {}) {
   return data;
 }
 
-// An action taken offline keeps its own time and Idempotency-Key, so sending it twice applies it once.
+// An action taken offline keeps its own time and Idempotency-Key, so sending it twice applies it once. It also
+// keeps the token it was taken with: if someone else signs in on this phone meanwhile, it still goes out as its own.
+function queued() {
+  return JSON.parse(store.getItem("pz.queue") || "[]");
+}
+
 function enqueue(method, path, body, key) {
-  const queued = JSON.parse(store.getItem("pz.queue") || "[]");
+  const queue = queued();
   const at = new Date().toISOString();
   // Reports and a responder's steps keep the moment they happened; other requests have no such field.
   const timed = /\/needs$/.test(path) || /\/assignments\/[^/]+\/(confirm|acknowledge|decline|en-route|on-site|done)$/.test(path);
-  queued.push({ method, path, body: timed ? { ...(body || {}), occurred_at: at } : body, key });
-  store.setItem("pz.queue", JSON.stringify(queued));
+  queue.push({ method, path, body: timed ? { ...(body || {}), occurred_at: at } : body, key, token: state.token });
+  store.setItem("pz.queue", JSON.stringify(queue));
 }
 
+// The actions on a dispatch still waiting in the queue: its card shows them instead of buttons to press again.
+function pendingOn(id) {
+  return queued().some((item) => item.path.includes(`/assignments/${id}/`));
+}
+
+const QUEUED = { queued: true };
+let flushing = false;
 async function flushQueue() {
-  let queued = JSON.parse(store.getItem("pz.queue") || "[]");
-  while (queued.length) {
-    const item = queued[0];
-    try {
-      await api(item.method, item.path, item.body, { key: item.key });
-    } catch (err) {
-      if (!err.status) return; // still offline: keep it for the next reconnect
-      toast(t("failed") + err.message);
+  // The websocket opening and the browser coming back online both flush: one at a time, each item once.
+  if (flushing) return;
+  flushing = true;
+  let sent = 0;
+  try {
+    for (let queue = queued(); queue.length; queue = queued()) {
+      const item = queue[0];
+      try {
+        await api(item.method, item.path, item.body, { key: item.key, token: item.token });
+      } catch (err) {
+        if (!err.status) return; // still offline: keep it for the next reconnect
+        toast(t("failed") + err.message);
+      }
+      store.setItem("pz.queue", JSON.stringify(queued().filter((x) => x.key !== item.key)));
+      sent += 1;
     }
-    queued = queued.slice(1);
-    store.setItem("pz.queue", JSON.stringify(queued));
+  } finally {
+    flushing = false;
+    if (sent) refresh();
   }
 }
 
-async function act(method, path, body) {
+async function act(method, path, body, done = t("saved")) {
   try {
     const result = await api(method, path, body, { queue: true });
-    if (result !== null) toast(t("saved"));
+    if (result === QUEUED) {
+      render(); // offline: the card shows the action as saved, waiting to be sent
+      return QUEUED;
+    }
+    toast(done);
     await refresh();
     return result;
   } catch (err) {
@@ -145,25 +177,36 @@ function connect() {
   // The token goes in the subprotocol header, never in the URL (URLs end up in logs).
   const ws = new WebSocket(`${proto}://${location.host}/ws`, ["pingzhan", `bearer.${state.token}`]);
   state.ws = ws;
+  const subscribe = (last) => ws.send(JSON.stringify({ type: "subscribe", channels: { [ch]: last } }));
   ws.onopen = async () => {
     state.retry = 0;
     const last = store.getItem(`pz.seq.${ch}`);
-    ws.send(JSON.stringify({ type: "subscribe", channels: { [ch]: last === null ? null : Number(last) } }));
+    subscribe(last === null ? null : Number(last));
     setOnline(true);
     await flushQueue();
   };
   ws.onmessage = (e) => {
     const m = JSON.parse(e.data);
-    if (m.channel === ch && typeof m.seq === "number" && m.type !== "subscribed") {
-      store.setItem(`pz.seq.${ch}`, String(m.seq));
-      window.pzLastSeq = m.seq;
-      scheduleRefresh();
+    if (m.channel !== ch || typeof m.seq !== "number") return;
+    const last = store.getItem(`pz.seq.${ch}`);
+    if (m.type === "subscribed") {
+      // The server is behind what this page saw (its data was reset): start again from a snapshot, or
+      // every message up to the old number would be held back.
+      if (last !== null && m.seq < Number(last)) {
+        store.removeItem(`pz.seq.${ch}`);
+        subscribe(null);
+      }
+      return;
     }
+    store.setItem(`pz.seq.${ch}`, String(m.seq));
+    window.pzLastSeq = m.seq;
+    scheduleRefresh();
   };
   ws.onclose = () => {
+    if (state.ws !== ws) return;
     setOnline(false);
     state.retry = Math.min(state.retry + 1, 5);
-    setTimeout(() => state.token && connect(), 500 * state.retry);
+    setTimeout(() => state.token && state.ws === ws && connect(), 500 * state.retry);
   };
 }
 
@@ -173,20 +216,43 @@ function scheduleRefresh() {
   refreshTimer = setTimeout(refresh, 60);
 }
 
+// Offline when the websocket is down or the browser says the network is gone (a phone that lost its signal
+// may keep a dead socket open for a long while).
 function setOnline(online) {
   state.online = online;
+  showNetwork();
+}
+
+function setNetwork(up) {
+  state.network = up;
+  showNetwork();
+}
+
+function showNetwork() {
   const banner = $("#offline");
-  banner.hidden = online;
+  // Before the first connection is known (null), say nothing.
+  banner.hidden = !state.me || (state.online !== false && state.network && navigator.onLine);
   banner.textContent = t("offline");
 }
 
+window.addEventListener("offline", () => setNetwork(false));
+window.addEventListener("online", () => {
+  setNetwork(true);
+  if (!state.me) return;
+  flushQueue();
+  refresh();
+});
+
 // -- reading what the role sees -----------------------------------------------------------------
 
+let refreshes = 0;
 async function refresh() {
   const me = state.me;
   if (!me) return;
   const c = `/communities/${state.community}`;
   const d = {};
+  // Refreshes overlap when messages come fast: only the latest one started may draw.
+  const mine = ++refreshes;
   try {
     d.community = await api("GET", c);
     if (me.role === "organisation") {
@@ -202,30 +268,42 @@ async function refresh() {
     if (err.status === 401) return signOut();
     return;
   }
+  setNetwork(true);
+  if (mine !== refreshes) return;
   state.data = { ...state.data, ...d };
   render();
 }
 
 // -- drawing ------------------------------------------------------------------------------------
 
-function render() {
+// A live update redraws what it changed. The grid worker's form is left alone unless the worker changed it:
+// redrawing it would drop the field being typed in (and a half-composed pinyin word with it).
+function render(form = false) {
   const me = state.me;
   const d = state.data;
   const community = d.community;
   const banner = $("#exercise");
   banner.hidden = !(community && community.exercise);
   banner.textContent = t("exercise");
+  showNetwork();
   document.title = `平战 · ${community ? community.name || community.id : ""}`;
   const mode = community && community.incident
-    ? `${t("incident")} · ${T().kinds[community.incident.kind] || community.incident.kind} · ${community.incident.level} ${t("level")}`
+    ? `${t(community.exercise ? "drill" : "incident")} · ${T().kinds[community.incident.kind] || community.incident.kind} · ${community.incident.level} ${t("level")}`
     : t("normal");
-  $("#where").textContent = community ? `${community.name || community.id} · ${me.role_zh} · ${mode}` : "";
+  const role = state.lang === "zh" ? me.role_zh : EN.roles[me.role] || me.role;
+  $("#where").textContent = community ? `${community.name || community.id} · ${role} · ${mode}` : "";
   $("#signout").hidden = false;
   $("#signout").textContent = t("signout");
   const app = $("#app");
   if (me.role === "organisation") app.innerHTML = organisationView(d);
-  else if (me.role === "grid_worker") app.innerHTML = gridView(d);
-  else app.innerHTML = cadreView(d, me.role === "observer");
+  else if (me.role === "grid_worker") {
+    if (!form && $("#report-form")) {
+      $("#my-reports").innerHTML = myReports(d);
+      drawMap();
+      return;
+    }
+    app.innerHTML = gridView(d);
+  } else app.innerHTML = cadreView(d, me.role === "observer");
   if (me.role !== "organisation") drawMap();
   bind();
 }
@@ -258,13 +336,14 @@ function cadreView(d, readOnly) {
   }
   const open = (d.needs || []).filter((n) => n.status === "open");
   html += `<h2>${t("needs")}</h2><div class="cards" data-testid="needs">${open.length ? open.map((n) =>
-    `<div class="card p${n.priority}" data-need="${esc(n.id)}">${needLine(n)}<div class="status">${esc(T().statuses[n.status])}${n.escalated ? " · ⬆ " + t("escalate") : ""}</div></div>`).join("") : `<div class="empty">${t("noNeeds")}</div>`}</div>`;
+    `<div class="card p${n.priority}" data-need="${esc(n.id)}">${needLine(n)}<div class="status">${esc(T().statuses[n.status])}${n.escalated ? ` · <span data-testid="escalated-${esc(n.id)}">⬆ ${t("escalated")}</span>` : ""}</div></div>`).join("") : `<div class="empty">${t("noNeeds")}</div>`}</div>`;
   const dispatches = d.dispatches || [];
   html += `<h2>${t("plan")}</h2><div class="cards" data-testid="plan">${dispatches.length ? dispatches.map((x) => {
     const n = needsById[x.need] || { capability: x.part || "", location: "" };
     const r = res[x.resource] || {};
     const eta = x.travel_s == null ? t("unreachable") : t("minutes", { m: Math.max(1, Math.round(x.travel_s / 60)) });
-    const buttons = canRun && x.status === "proposed"
+    const buttons = pendingOn(x.id) ? `<div class="status pending" data-testid="pending-${esc(x.id)}">${t("pending")}</div>`
+      : canRun && x.status === "proposed"
       ? `<div class="row"><button class="go" data-action="confirm" data-id="${esc(x.id)}" data-testid="confirm-${esc(x.id)}">${t("confirm")}</button>
          <button data-action="override" data-id="${esc(x.id)}" data-testid="override-${esc(x.id)}">${t("override")}</button></div>`
       : canRun && ["confirmed", "notified"].includes(x.status)
@@ -279,13 +358,22 @@ function cadreView(d, readOnly) {
     const n = needsById[u.need] || {};
     const s = u.suggestion;
     const button = !canRun ? "" : s.action === "relax_rule"
-      ? `<button data-action="relax" data-rule="${esc(s.rule)}">${esc(t("relax", { r: s.rule }))}</button>`
-      : n.escalated ? "" : `<button class="danger" data-action="escalate" data-id="${esc(u.need)}">${t("escalate")}</button>`;
-    return `<div class="card p${u.priority}"><span class="prio p${u.priority}">${u.priority}</span> <strong>${esc(cap(n.capability))}</strong> × ${u.quantity}
+      ? `<button data-action="relax" data-rule="${esc(s.rule)}" data-testid="relax-${esc(u.need)}">${esc(t("relax", { r: s.rule }))}</button>`
+      : n.escalated ? `<span class="status">⬆ ${t("escalated")}</span>`
+        : `<button class="danger" data-action="escalate" data-id="${esc(u.need)}" data-testid="escalate-${esc(u.need)}">${t("escalate")}</button>`;
+    return `<div class="card p${u.priority}" data-unmet="${esc(u.need)}" data-reason="${esc(u.reason)}"><span class="prio p${u.priority}">${u.priority}</span> <strong>${esc(cap(n.capability))}</strong> × ${u.quantity}
       <div>${esc(u.detail)}</div><div class="muted">${esc(s.text)}</div><div class="row">${button}</div></div>`;
   }).join("") : `<div class="empty">${t("noUnmet")}</div>`}</div>`;
-  html += `<h2>${t("map")}</h2><svg id="map" class="map" role="img" aria-label="${t("map")}" data-testid="map"></svg>`;
+  html += `<h2>${t("map")}</h2>${mapFigure()}`;
   return html;
+}
+
+function mapFigure() {
+  const L = T().legend;
+  return `<figure class="mapbox"><svg id="map" class="map" role="img" aria-label="${t("map")}" data-testid="map"></svg>
+    <figcaption class="legend"><span><i class="dot"></i>${L.need}</span><span><i class="sq"></i>${L.resource}</span>
+    <span><i class="ln proposed"></i>${L.proposed}</span><span><i class="ln sent"></i>${L.sent}</span>
+    <span><i class="ln closed"></i>${L.closed}</span></figcaption></figure>`;
 }
 
 function organisationView(d) {
@@ -299,11 +387,13 @@ function organisationView(d) {
   const mine = d.dispatches || [];
   return `<h2>${t("mine")}</h2><div class="cards" data-testid="mine">${mine.length ? mine.map((x) => {
     const n = needs[x.need] || { capability: x.part, location: "", tags: [] };
-    const buttons = (next[x.status] || []).map(([path, label, style]) =>
-      `<button class="${style}" data-action="advance" data-path="${path}" data-id="${esc(x.id)}" data-testid="${path}-${esc(x.id)}">${t(label)}</button>`).join("");
+    const pending = pendingOn(x.id);
+    const buttons = pending ? `<span class="status pending" data-testid="pending-${esc(x.id)}">${t("pending")}</span>`
+      : (next[x.status] || []).map(([path, label, style]) =>
+        `<button class="${style}" data-action="advance" data-path="${path}" data-id="${esc(x.id)}" data-testid="${path}-${esc(x.id)}">${t(label)}</button>`).join("");
     const phone = n.contact_phone ? `<a class="button" href="tel:${esc(n.contact_phone)}">${t("phone")} ${esc(n.contact_phone)}</a>` : "";
     return `<div class="card ${n.priority === 5 ? "p5" : ""}" data-dispatch="${esc(x.id)}" data-status="${esc(x.status)}">
-      ${needLine({ ...n, quantity: x.quantity, contact_phone: null })}
+      ${needLine({ ...n, capability: x.part || n.capability, quantity: x.quantity, contact_phone: null })}
       <div><span class="status" data-testid="status-${esc(x.id)}">${esc(T().statuses[x.status])}</span>
       ${x.travel_s != null ? " · " + esc(t("minutes", { m: Math.max(1, Math.round(x.travel_s / 60)) })) : ""}</div>
       <div class="row">${phone}${buttons}</div></div>`;
@@ -313,22 +403,26 @@ function organisationView(d) {
 function gridView(d) {
   const r = state.report;
   const caps = ["care.visit", "medical.first_aid", "supply.water", "supply.food", "supply.medicine", "transport.vehicle", "rescue.boat", "power.generator"];
-  const mine = (d.needs || []).filter((n) => (n.reported_by || "").endsWith(`:${state.me.name}`)).slice(0, 20);
-  return `<h2>${t("report")}</h2>
+  return `<div id="report-form"><h2>${t("report")}</h2>
   <label>${t("what")}</label><div class="choices" data-testid="capabilities">${caps.map((c) =>
     `<button type="button" data-action="cap" data-cap="${c}" aria-pressed="${r.capability === c}">${esc(cap(c))}</button>`).join("")}</div>
   <label for="qty">${t("howMany")}</label><div class="stepper"><button type="button" data-action="qty" data-d="-1" aria-label="-">−</button>
     <input id="qty" inputmode="numeric" value="${r.quantity}" data-testid="quantity"><button type="button" data-action="qty" data-d="1" aria-label="+">+</button></div>
   <label for="loc">${t("where")}</label><input id="loc" value="${esc(r.location || "")}" data-testid="location">
+  ${mapFigure()}
   <label>${t("urgency")}</label><div class="choices">${[5, 4, 3, 2, 1].map((p) =>
     `<button type="button" data-action="prio" data-p="${p}" aria-pressed="${r.priority === p}">${p} ${esc(T().priorities[p])}</button>`).join("")}</div>
   <label>${t("situation")}</label><div class="choices">${Object.keys(ZH.tags).map((tag) =>
     `<button type="button" data-action="tag" data-tag="${tag}" aria-pressed="${r.tags.includes(tag)}">${esc(T().tags[tag])}</button>`).join("")}</div>
   <label for="phone">${t("phoneOpt")}</label><input id="phone" inputmode="tel" value="${esc(r.phone || "")}">
   <label for="note">${t("note")}</label><input id="note" value="${esc(r.note || "")}">
-  <p><button class="primary big" data-action="report" data-testid="send-report">${t("send")}</button></p>
-  <h2>${t("map")}</h2><svg id="map" class="map" role="img" aria-label="${t("map")}" data-testid="map"></svg>
-  <h2>${t("myReports")}</h2><div class="cards">${mine.map((n) => `<div class="card">${needLine(n)}<div class="status">${esc(T().statuses[n.status])}</div></div>`).join("")}</div>`;
+  <p><button class="primary big" data-action="report" data-testid="send-report">${t("send")}</button></p></div>
+  <h2>${t("myReports")}</h2><div class="cards" id="my-reports" data-testid="my-reports">${myReports(d)}</div>`;
+}
+
+function myReports(d) {
+  const mine = (d.needs || []).filter((n) => n.reported_by === `${state.me.role}:${state.me.name}`).slice(0, 20);
+  return mine.map((n) => `<div class="card">${needLine(n)}<div class="status">${esc(T().statuses[n.status])}</div></div>`).join("");
 }
 
 function drawMap() {
@@ -390,6 +484,8 @@ function drawMap() {
 function ask(html) {
   const dialog = $("#dialog");
   $("#dialog-form").innerHTML = html;
+  // Escape closes a dialog without touching returnValue: clear it, or the last "ok" would count again.
+  dialog.returnValue = "";
   dialog.showModal();
   return new Promise((resolve) => {
     dialog.onclose = () => resolve(dialog.returnValue === "ok" ? new FormData($("#dialog-form")) : null);
@@ -410,14 +506,15 @@ function bind() {
           const form = await ask(`<h2>${t("startTitle")}</h2><label>${t("kind")}</label>
             <select name="kind" data-testid="incident-kind">${Object.entries(T().kinds).map(([k, v]) => `<option value="${k}">${esc(v)}</option>`).join("")}</select>
             <label>${t("levelQ")}</label><select name="level" data-testid="incident-level">${[1, 2, 3, 4].map((l) => `<option ${l === 2 ? "selected" : ""}>${l}</option>`).join("")}</select>
-            <label><input type="checkbox" name="exercise" style="width:auto;min-height:auto"> ${t("isDrill")}</label>
+            <label class="check"><input type="checkbox" name="exercise" data-testid="incident-exercise"> ${t("isDrill")}</label>
             <div class="row choices"><button value="cancel">${t("cancel")}</button><button class="danger" value="ok" data-testid="confirm-start">${t("confirmStart")}</button></div>`);
           if (form) await act("POST", `${c}/incidents`, { kind: form.get("kind"), level: Number(form.get("level")), exercise: form.get("exercise") === "on" });
           break;
         }
         case "level": {
-          const form = await ask(`<h2>${t("changeLevel")}</h2><select name="level">${[1, 2, 3, 4].map((l) => `<option>${l}</option>`).join("")}</select>
-            <div class="row choices"><button value="cancel">${t("cancel")}</button><button class="primary" value="ok">${t("saved")}</button></div>`);
+          const now = state.data.community.incident.level;
+          const form = await ask(`<h2>${t("changeLevel")}</h2><label>${t("levelQ")}</label><select name="level">${[1, 2, 3, 4].map((l) => `<option ${l === now ? "selected" : ""}>${l}</option>`).join("")}</select>
+            <div class="row choices"><button value="cancel">${t("cancel")}</button><button class="primary" value="ok">${t("ok")}</button></div>`);
           if (form) await act("POST", `${c}/incidents/${state.data.community.incident.id}/level`, { level: Number(form.get("level")) });
           break;
         }
@@ -433,16 +530,18 @@ function bind() {
           const need = state.data.needs.find((n) => n.id === x.need);
           const wanted = x.part || need.capability;
           const options = state.data.resources.filter((r) => r.capability === wanted && r.id !== x.resource && r.status === "available" && r.quantity - r.committed >= x.quantity);
-          const form = await ask(`<h2>${t("pickOther")}</h2><select name="resource" data-testid="override-pick">${options.map((r) =>
-            `<option value="${esc(r.id)}">${esc(r.name || r.id)} · ${esc(r.location)} · ${r.quantity - r.committed}</option>`).join("")}</select>
-            <div class="row choices"><button value="cancel">${t("cancel")}</button><button class="primary" value="ok" data-testid="confirm-override">${t("override")}</button></div>`);
+          const orgName = Object.fromEntries((state.data.organisations || []).map((o) => [o.id, o.name || o.id]));
+          const form = await ask(`<h2>${t("pickOther")}</h2>${options.length ? `<select name="resource" data-testid="override-pick">${options.map((r) =>
+            `<option value="${esc(r.id)}">${esc(orgName[r.organisation] || r.organisation)} · ${esc(r.name || r.id)} · ${esc(r.location)} · ${r.quantity - r.committed}</option>`).join("")}</select>`
+            : `<p class="empty">${t("noOther")}</p>`}
+            <div class="row choices"><button value="cancel">${t("cancel")}</button>${options.length ? `<button class="primary" value="ok" data-testid="confirm-override">${t("override")}</button>` : ""}</div>`);
           if (form && form.get("resource")) await act("POST", `${c}/assignments/${id}/override`, { resource: form.get("resource") });
           break;
         }
         case "escalate": await act("POST", `${c}/needs/${id}/escalate`); break;
         case "relax": {
           const form = await ask(`<h2>${esc(t("relaxAsk", { r: el.dataset.rule }))}</h2><div class="row choices"><button value="cancel">${t("cancel")}</button>
-            <button class="danger" value="ok">${t("saved")}</button></div>`);
+            <button class="danger" value="ok" data-testid="confirm-relax">${t("relaxGo")}</button></div>`);
           if (form) await act("POST", `${c}/profile/relax`, { rule: el.dataset.rule });
           break;
         }
@@ -457,21 +556,27 @@ function bind() {
           await act("POST", `${c}/assignments/${id}/${el.dataset.path}`, body);
           break;
         }
-        case "cap": r.capability = el.dataset.cap; render(); break;
-        case "prio": r.priority = Number(el.dataset.p); render(); break;
-        case "tag": r.tags = r.tags.includes(el.dataset.tag) ? r.tags.filter((x) => x !== el.dataset.tag) : [...r.tags, el.dataset.tag]; render(); break;
-        case "qty": r.quantity = Math.max(1, (Number($("#qty").value) || 1) + Number(el.dataset.d)); render(); break;
+        case "cap": r.capability = el.dataset.cap; render(true); break;
+        case "prio": r.priority = Number(el.dataset.p); render(true); break;
+        case "tag": r.tags = r.tags.includes(el.dataset.tag) ? r.tags.filter((x) => x !== el.dataset.tag) : [...r.tags, el.dataset.tag]; render(true); break;
+        case "qty": r.quantity = Math.max(1, (Number($("#qty").value) || 1) + Number(el.dataset.d)); render(true); break;
         case "report": {
           r.location = $("#loc").value.trim();
           r.quantity = Math.max(1, Number($("#qty").value) || 1);
+          if (!r.location) {
+            toast(t("needPlace"));
+            $("#loc").focus();
+            break;
+          }
           const body = { capability: r.capability, quantity: r.quantity, location: r.location, priority: r.priority, tags: r.tags };
           const phone = $("#phone").value.trim();
           const note = $("#note").value.trim();
           if (phone) body.contact_phone = phone;
           if (note) body.note = note;
-          const result = await act("POST", `${c}/needs`, body);
+          const result = await act("POST", `${c}/needs`, body, t("sent"));
+          // Sent, or saved to send when back online: either way the form is ready for the next resident.
           if (result) state.report = { capability: r.capability, quantity: 1, priority: 3, tags: [] };
-          render();
+          render(true);
           break;
         }
       }
@@ -498,12 +603,15 @@ function toast(text) {
 function signInView(message = "") {
   $("#where").textContent = t("title");
   $("#signout").hidden = true;
-  $("#app").innerHTML = `<h2>${t("signin")}</h2><label for="token">${t("token")}</label>
-    <input id="token" autocomplete="off" data-testid="token">
-    <p><button class="primary big" id="go" data-testid="signin">${t("signinGo")}</button></p><p class="status">${esc(message)}</p>`;
-  $("#go").onclick = async () => {
+  $("#app").innerHTML = `<form id="signin-form"><h2>${t("signin")}</h2><label for="token">${t("token")}</label>
+    <input id="token" autocomplete="off" autocapitalize="off" spellcheck="false" data-testid="token">
+    <p><button class="primary big" id="go" data-testid="signin">${t("signinGo")}</button></p>
+    <p class="status error" role="alert" data-testid="signin-message">${esc(message)}</p></form>`;
+  // A form, so the phone keyboard's "Go" signs in as well as the button.
+  $("#signin-form").onsubmit = async (e) => {
+    e.preventDefault();
     state.token = $("#token").value.trim();
-    await start();
+    if (state.token) await start();
   };
 }
 
@@ -511,9 +619,15 @@ async function start() {
   try {
     state.me = await api("GET", "/me");
   } catch (err) {
+    if (!err.status && store.getItem("pz.token") === state.token) {
+      // The server or the network is down, not the token: keep it and try again.
+      signInView(t("offline"));
+      setTimeout(() => state.token && !state.me && start(), 2000);
+      return;
+    }
     state.token = null;
     store.removeItem("pz.token");
-    return signInView(err.status === 401 ? t("badToken") : err.message);
+    return signInView(err.status === 401 ? t("badToken") : t("failed") + err.message);
   }
   store.setItem("pz.token", state.token);
   state.community = state.me.community || state.me.communities[0];
@@ -529,7 +643,9 @@ function reconnect() {
 function signOut() {
   if (state.ws) { state.ws.onclose = null; state.ws.close(); }
   store.removeItem("pz.token");
-  Object.assign(state, { token: null, me: null, data: {} });
+  Object.assign(state, { token: null, me: null, data: {}, online: null, ws: null });
+  showNetwork();
+  $("#exercise").hidden = true;
   signInView();
 }
 
@@ -538,7 +654,7 @@ $("#lang").onclick = () => {
   store.setItem("pz.lang", state.lang);
   document.documentElement.lang = state.lang === "zh" ? "zh-CN" : "en";
   $("#lang").textContent = t("lang");
-  if (state.me) render(); else signInView();
+  if (state.me) render(true); else signInView();
 };
 $("#signout").onclick = signOut;
 $("#lang").textContent = t("lang");

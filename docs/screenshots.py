@@ -1,0 +1,121 @@
+"""Screenshots of the console for the README: a real ``pingzhan serve --demo api/examples/flood.json``,
+driven by headless Chromium at desktop (1280 px) and phone (360 px) width.
+
+    .venv/bin/python docs/screenshots.py          # writes docs/screenshots/*.png
+
+The demo community (清水社区) gets its incident and its residents' needs over the REST API, as cadres and
+grid workers would send them; then each role's view is photographed.
+"""
+
+import json
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from PIL import Image  # noqa: E402
+from playwright.sync_api import Browser, Page, sync_playwright  # noqa: E402
+
+from tests.api.server import Api, Server, wait_for  # noqa: E402
+from tests.console.conftest import CHROMIUM, CHROMIUM_ARGS, tap_node  # noqa: E402
+
+OUT = ROOT / "docs" / "screenshots"
+DEMO = ROOT / "api" / "examples" / "flood.json"
+WIDTHS = {"desktop": (1280, 900), "phone": (360, 780)}
+# What a grid worker may send: the demo file's needs carry fields (who, when) that the server fills in.
+REPORTED = (
+    "id",
+    "capability",
+    "quantity",
+    "location",
+    "priority",
+    "requires",
+    "max_travel_s",
+    "tags",
+    "team",
+    "note",
+)
+
+
+def signed_in(browser: Browser, server: Server, token: str | None, width: str) -> Page:
+    w, h = WIDTHS[width]
+    page = browser.new_context(viewport={"width": w, "height": h}, locale="zh-CN").new_page()
+    page.goto(server.url + "/")
+    if token is not None:
+        page.get_by_test_id("token").fill(token)
+        page.get_by_test_id("signin").click()
+        page.locator("#signout").wait_for(state="visible")
+    return page
+
+
+def shoot(page: Page, name: str, *, full_page: bool = True) -> None:
+    page.wait_for_timeout(300)  # the last websocket refresh settles
+    page.locator("#toast").evaluate("el => { el.hidden = true; }")
+    path = OUT / f"{name}.png"
+    page.screenshot(path=str(path), full_page=full_page)
+    # Flat colours and text: 128 colours look the same at less than half the bytes in the repository.
+    with Image.open(path) as shot:
+        small = shot.convert("RGB").quantize(
+            colors=128, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE
+        )
+    small.save(path, optimize=True)
+    sys.stdout.write(f"{path.relative_to(ROOT)}\n")
+
+
+def main() -> None:
+    OUT.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="pingzhan-shots-") as folder:
+        shoot_all(Path(folder))
+
+
+def shoot_all(data: Path) -> None:
+    server = Server(data, extra=["--demo", str(DEMO)]).start()
+    try:
+        tokens = json.loads((data / "demo-tokens.json").read_text(encoding="utf-8"))
+        document = json.loads(DEMO.read_text(encoding="utf-8"))
+        c = f"/communities/{document['community']['id']}"
+        cadre, grid = Api(server, tokens["cadre"]), Api(server, tokens["grid_worker"])
+        organisation = Api(server, tokens["organisation"])  # 蓝天救援队, the demo's first organisation
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            for width in WIDTHS:
+                shoot(signed_in(browser, server, None, width), f"signin-{width}")
+
+            # A flood: the residents' needs come in; life-safety ones are confirmed by the profile at once.
+            cadre.ok("POST", f"{c}/incidents", {"kind": "flood", "level": 2})
+            for need in document["needs"]:
+                grid.ok("POST", f"{c}/needs", {k: v for k, v in need.items() if k in REPORTED})
+            wait_for(lambda: len(organisation.ok("GET", f"{c}/assignments")) >= 3)
+            # The rescue team answers: one boat has set off, a crew has accepted.
+            first, second, *_ = organisation.ok("GET", f"{c}/assignments")
+            organisation.ok("POST", f"{c}/assignments/{first['id']}/acknowledge")
+            organisation.ok("POST", f"{c}/assignments/{first['id']}/en-route")
+            organisation.ok("POST", f"{c}/assignments/{second['id']}/acknowledge")
+            for width in WIDTHS:
+                shoot(signed_in(browser, server, tokens["cadre"], width), f"cadre-{width}")
+                shoot(signed_in(browser, server, tokens["organisation"], width), f"organisation-{width}")
+                page = signed_in(browser, server, tokens["grid_worker"], width)
+                page.get_by_role("button", name="上门探视").click()
+                tap_node(page, "g6_5")
+                page.get_by_role("button", name="独居老人").click()
+                page.locator("#note").fill("7号楼3单元，老人腿脚不便")
+                page.evaluate("window.scrollTo(0, 0)")
+                shoot(page, f"grid-{width}")
+
+            # A drill afterwards: every screen says so.
+            incident = cadre.ok("GET", c)["incident"]["id"]
+            cadre.ok("POST", f"{c}/incidents/{incident}/close")
+            cadre.ok("POST", f"{c}/incidents", {"kind": "typhoon", "level": 3, "exercise": True})
+            for width in WIDTHS:
+                page = signed_in(browser, server, tokens["cadre"], width)
+                page.locator("#where").filter(has_text="演练中").wait_for()
+                shoot(page, f"exercise-{width}", full_page=False)
+            browser.close()
+    finally:
+        server.stop()
+
+
+if __name__ == "__main__":
+    main()
