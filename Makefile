@@ -19,11 +19,11 @@ run: $(STAMP)
 	$(BIN)/pingzhan serve --demo api/examples/flood.json
 
 lint: $(STAMP)
-	$(BIN)/ruff check engine api tests benchmarks
-	$(BIN)/ruff format --check engine api tests benchmarks
+	$(BIN)/ruff check engine api tests benchmarks docs
+	$(BIN)/ruff format --check engine api tests benchmarks docs
 
 typecheck: $(STAMP)
-	$(BIN)/mypy engine api
+	$(BIN)/mypy engine api benchmarks
 
 system:
 	@if ! command -v chromium >/dev/null 2>&1 || ! fc-list 2>/dev/null | grep -qi "Noto Sans CJK"; then \
@@ -37,7 +37,7 @@ pytest: $(STAMP) system
 test: lint typecheck pytest
 
 bench: $(STAMP)
-	$(BIN)/python -m benchmarks.matching
+	$(BIN)/pingzhan bench
 
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache .hypothesis

@@ -3,10 +3,10 @@
 import argparse
 import sys
 
-from api.commands import drill, match, serve, token
+from api.commands import bench, drill, match, serve, token
 from api.errors import InputError
 
-COMMANDS = (match, serve, token, drill)
+COMMANDS = (match, serve, token, bench, drill)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -17,7 +17,7 @@ from engine.matching import ClosestAvailable, MatchingProblem, OptimalMatcher, P
 from engine.matching.cpsat import solve_cpsat
 from engine.matching.flow import FlowNetwork
 from engine.matching.prepare import prepare
-from engine.model import Need, Organisation, OrganisationKind, Resource, TeamPart
+from engine.model import CommunityId, Need, Organisation, OrganisationKind, Resource, TeamPart
 from engine.rules import Profile
 from engine.travel import RoadGraph
 
@@ -36,7 +36,7 @@ def instance(
     ]
     resources, left, i = [], units, 0
     while left > 0:
-        quantity = int(min(left, rng.integers(1, 8)))
+        quantity = min(left, int(rng.integers(1, 8)))
         resources.append(
             Resource(
                 id=f"r{i:04d}",
@@ -66,7 +66,7 @@ def instance(
     ]
     return (
         ProblemBuilder(graph)
-        .use_profile(profile, "c0")
+        .use_profile(profile, CommunityId("c0"))
         .add_needs(need_list)
         .add_resources(resources)
         .add_organisations(orgs)
@@ -82,7 +82,9 @@ def percentiles(samples: list[float]) -> dict[str, float]:
     }
 
 
-def time_plans(problem: MatchingProblem, params: SolveParams, reps: int, solver: object) -> tuple[dict, list]:
+def time_plans(
+    problem: MatchingProblem, params: SolveParams, reps: int, solver: object
+) -> tuple[dict[str, object], list[float]]:
     samples, laps = [], []
     for _ in range(reps):
         start = time.perf_counter()

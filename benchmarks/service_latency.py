@@ -55,27 +55,55 @@ def _start(data_dir: Path, port: int) -> subprocess.Popen[bytes]:
 
 def _load(base: str, street: str, cadre: str, seed: int) -> None:
     rng = np.random.default_rng(seed)
-    node = lambda: f"g{rng.integers(ROWS)}_{rng.integers(COLS)}"  # noqa: E731
+
+    def node() -> str:
+        return f"g{rng.integers(ROWS)}_{rng.integers(COLS)}"
+
     s = httpx.Client(base_url=base + "/api/v1", headers={"Authorization": f"Bearer {street}"}, timeout=60)
     c = httpx.Client(base_url=base + "/api/v1", headers={"Authorization": f"Bearer {cadre}"}, timeout=60)
-    s.post("/communities", json={"id": "bench", "street": "s1", "profile": "strong_social_orgs",
-                                 "map": {"grid": {"rows": ROWS, "cols": COLS, "edge_s": 30, "jitter": 0.3, "seed": seed}}}).raise_for_status()
+    s.post(
+        "/communities",
+        json={
+            "id": "bench",
+            "street": "s1",
+            "profile": "strong_social_orgs",
+            "map": {"grid": {"rows": ROWS, "cols": COLS, "edge_s": 30, "jitter": 0.3, "seed": seed}},
+        },
+    ).raise_for_status()
     for i in range(40):
-        c.post("/communities/bench/organisations", json={"id": f"o{i}", "kind": "volunteer_team"}).raise_for_status()
+        c.post(
+            "/communities/bench/organisations", json={"id": f"o{i}", "kind": "volunteer_team"}
+        ).raise_for_status()
     units, i = 0, 0
     while units < 1000:
-        quantity = int(min(1000 - units, rng.integers(1, 8)))
-        c.post("/communities/bench/resources", json={
-            "id": f"r{i}", "organisation": f"o{i % 40}", "capability": CAPABILITIES[i % 5], "quantity": quantity,
-            "location": node()}).raise_for_status()
+        quantity = min(1000 - units, int(rng.integers(1, 8)))
+        c.post(
+            "/communities/bench/resources",
+            json={
+                "id": f"r{i}",
+                "organisation": f"o{i % 40}",
+                "capability": CAPABILITIES[i % 5],
+                "quantity": quantity,
+                "location": node(),
+            },
+        ).raise_for_status()
         units += quantity
         i += 1
     # Incident mode: re-plans follow each change (normal times match on a schedule instead).
-    c.post("/communities/bench/incidents", json={"kind": "flood", "level": 2, "exercise": True}).raise_for_status()
+    c.post(
+        "/communities/bench/incidents", json={"kind": "flood", "level": 2, "exercise": True}
+    ).raise_for_status()
     for _ in range(200):
-        c.post("/communities/bench/needs", json={
-            "capability": CAPABILITIES[int(rng.integers(5))], "quantity": int(rng.integers(1, 4)), "location": node(),
-            "priority": int(rng.integers(1, 5)), "max_travel_s": 1800}).raise_for_status()
+        c.post(
+            "/communities/bench/needs",
+            json={
+                "capability": CAPABILITIES[int(rng.integers(5))],
+                "quantity": int(rng.integers(1, 4)),
+                "location": node(),
+                "priority": int(rng.integers(1, 5)),
+                "max_travel_s": 1800,
+            },
+        ).raise_for_status()
 
 
 async def _client(url: str, token: str) -> ClientConnection:
@@ -86,18 +114,22 @@ async def _client(url: str, token: str) -> ClientConnection:
     return ws
 
 
-async def _measure(base: str, ws_url: str, cadre: str, clients: int, events: int, seed: int) -> dict[str, Any]:
+async def _measure(
+    base: str, ws_url: str, cadre: str, clients: int, events: int, seed: int
+) -> dict[str, Any]:
     sockets = []
     for k in range(0, clients, 50):
         sockets += await asyncio.gather(*(_client(ws_url, cadre) for _ in range(min(50, clients - k))))
     rng = np.random.default_rng(seed + clients)
     reported: list[float] = []
     planned: list[float] = []
-    async with httpx.AsyncClient(base_url=base + "/api/v1", headers={"Authorization": f"Bearer {cadre}"}) as http:
+    async with httpx.AsyncClient(
+        base_url=base + "/api/v1", headers={"Authorization": f"Bearer {cadre}"}
+    ) as http:
         for e in range(events):
             need_id = f"probe-{clients}-{e}"
 
-            async def wait(ws: ClientConnection, start: float) -> tuple[float, float]:
+            async def wait(ws: ClientConnection, start: float, need_id: str) -> tuple[float, float]:
                 got_report = got_plan = 0.0
                 while not (got_report and got_plan):
                     m = json.loads(await ws.recv())
@@ -114,10 +146,17 @@ async def _measure(base: str, ws_url: str, cadre: str, clients: int, events: int
                 return got_report, got_plan
 
             start = time.perf_counter()
-            waits = [asyncio.create_task(wait(ws, start)) for ws in sockets]
-            response = await http.post("/communities/bench/needs", json={
-                "id": need_id, "capability": "supply.water", "quantity": 1,
-                "location": f"g{rng.integers(ROWS)}_{rng.integers(COLS)}", "priority": 5})
+            waits = [asyncio.create_task(wait(ws, start, need_id)) for ws in sockets]
+            response = await http.post(
+                "/communities/bench/needs",
+                json={
+                    "id": need_id,
+                    "capability": "supply.water",
+                    "quantity": 1,
+                    "location": f"g{rng.integers(ROWS)}_{rng.integers(COLS)}",
+                    "priority": 5,
+                },
+            )
             response.raise_for_status()
             for got_report, got_plan in await asyncio.wait_for(asyncio.gather(*waits), 60):
                 reported.append(got_report * 1000)
@@ -135,8 +174,12 @@ async def _measure(base: str, ws_url: str, cadre: str, clients: int, events: int
 
 def _stats(values: list[float]) -> dict[str, float]:
     array = np.array(values)
-    return {"p50": round(float(np.percentile(array, 50)), 1), "p99": round(float(np.percentile(array, 99)), 1),
-            "max": round(float(array.max()), 1), "samples": len(values)}
+    return {
+        "p50": round(float(np.percentile(array, 50)), 1),
+        "p99": round(float(np.percentile(array, 99)), 1),
+        "max": round(float(array.max()), 1),
+        "samples": len(values),
+    }
 
 
 def main() -> int:
@@ -161,19 +204,27 @@ def main() -> int:
             load_s = time.perf_counter() - started
             time.sleep(1.0)
             runs = [
-                asyncio.run(_measure(base, ws_url, cadre, int(n), args.events, args.seed)) for n in args.clients.split(",")
+                asyncio.run(_measure(base, ws_url, cadre, int(n), args.events, args.seed))
+                for n in args.clients.split(",")
             ]
         finally:
             process.terminate()
             process.wait(10)
     result = {
         "machine": {"python": platform.python_version(), "cpus": 2, "platform": platform.platform()},
-        "instance": {"road_nodes": ROWS * COLS, "resource_units": 1000, "open_needs": 200, "load_s": round(load_s, 1)},
+        "instance": {
+            "road_nodes": ROWS * COLS,
+            "resource_units": 1000,
+            "open_needs": 200,
+            "load_s": round(load_s, 1),
+        },
         "runs": runs,
     }
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "service_latency.json").write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
-    sys.stdout.write("| clients | need_reported p50 ms | p99 ms | plan diff p50 ms | p99 ms |\n|---:|---:|---:|---:|---:|\n")
+    sys.stdout.write(
+        "| clients | need_reported p50 ms | p99 ms | plan diff p50 ms | p99 ms |\n|---:|---:|---:|---:|---:|\n"
+    )
     for run in runs:
         r, p = run["need_reported_ms"], run["plan_diff_ms"]
         sys.stdout.write(f"| {run['clients']} | {r['p50']} | {r['p99']} | {p['p50']} | {p['p99']} |\n")

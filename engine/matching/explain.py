@@ -8,10 +8,10 @@ import numpy as np
 from engine.matching.objective import served_units, units_by_need
 from engine.matching.params import SolveParams
 from engine.matching.prepare import Prepared, Screen
-from engine.model.ids import RuleName
+from engine.model.ids import NodeId, RuleName
 from engine.model.plan import Suggestion, Unmet, UnmetReason
 from engine.rules.builtin import DECLINED, NEED_TRAVEL_LIMIT
-from engine.travel import UNREACHABLE, travel_matrix
+from engine.travel import UNREACHABLE, RoadGraph, TravelTable, travel_matrix
 
 ESCALATE = Suggestion(action="escalate_to_street", text="上报街道，请求街道资源库支援")
 MODE_ZH = {"incident": "应急", "normal": "常态"}
@@ -25,12 +25,19 @@ def explain_unmet(
     prepared: Prepared, units: Mapping[tuple[int, int], int], params: SolveParams
 ) -> list[Unmet]:
     per_need = units_by_need(prepared, units)
+    # Who holds each resource's units: read once here, not once per unmet need.
+    takers: dict[int, list[tuple[int, int]]] = {}
+    for (s, r), q in units.items():
+        if q:
+            taker = prepared.slots[s].need
+            takers.setdefault(r, []).append((taker, prepared.need_facts[taker].priority))
+    open_roads = _OpenRoads(prepared, params)
     unmet = []
     for n, need in enumerate(prepared.problem.needs):
         missing = need.quantity - served_units(prepared, n, per_need.get(n, {}))
         if missing <= 0:
             continue
-        reason, detail, suggestion = _diagnose(prepared, n, units, params)
+        reason, detail, suggestion = _diagnose(prepared, n, takers, params, open_roads)
         unmet.append(
             Unmet(
                 need=need.id,
@@ -45,27 +52,27 @@ def explain_unmet(
 
 
 def _diagnose(
-    prepared: Prepared, n: int, units: Mapping[tuple[int, int], int], params: SolveParams
+    prepared: Prepared,
+    n: int,
+    takers: Mapping[int, list[tuple[int, int]]],
+    params: SolveParams,
+    open_roads: "_OpenRoads",
 ) -> tuple[UnmetReason, str, Suggestion]:
     # The first part of the need that fails a test names the reason; tests run from the most basic.
     screens = {s: prepared.screen(s) for s in prepared.slots_of_need[n]}
     for s, screen in screens.items():
-        verdict = _screened_out(prepared, s, screen, params)
+        verdict = _screened_out(prepared, s, screen, params, open_roads)
         if verdict is not None:
             return verdict
     eligible = sorted(
         {r for screen in screens.values() for r in _eligible(screen)},
         key=lambda r: prepared.problem.resources[r].id,
     )
-    takers = [
-        prepared.need_facts[prepared.slots[s].need].priority
-        for (s, r), q in units.items()
-        if r in eligible and q and prepared.slots[s].need != n
-    ]
+    taken_at = [priority for r in eligible for need, priority in takers.get(r, ()) if need != n]
     ids = "、".join(prepared.problem.resources[r].id for r in eligible[:5]) + (
         "等" if len(eligible) > 5 else ""
     )
-    lowest = f"（其中最低优先级为 {min(takers)}）" if takers else ""
+    lowest = f"（其中最低优先级为 {min(taken_at)}）" if taken_at else ""
     detail = f"符合条件的资源（{ids}）已全部派往其他需求{lowest}"
     if prepared.problem.needs[n].combinatorial:
         detail += "，剩余数量凑不齐一整组"
@@ -78,7 +85,7 @@ def _eligible(screen: Screen) -> list[int]:
 
 
 def _screened_out(
-    prepared: Prepared, s: int, screen: Screen, params: SolveParams
+    prepared: Prepared, s: int, screen: Screen, params: SolveParams, open_roads: "_OpenRoads"
 ) -> tuple[UnmetReason, str, Suggestion] | None:
     slot = prepared.slots[s]
     cap = slot.capability
@@ -101,7 +108,7 @@ def _screened_out(
             return UnmetReason.EXCLUDED_BY_RULE, f"可用的「{cap}」资源都已拒绝或未及时响应", ESCALATE
         return UnmetReason.EXCLUDED_BY_RULE, f"可用的「{cap}」资源都被规则「{rule}」排除", relax(rule)
     if not (usable & screen.allowed & screen.in_range).any():
-        return _out_of_range(prepared, s, screen.resources[usable & screen.allowed], params)
+        return _out_of_range(prepared, s, screen.resources[usable & screen.allowed], params, open_roads)
     return None
 
 
@@ -124,7 +131,7 @@ def _excluding_rule(prepared: Prepared, s: int, screen: Screen, usable: np.ndarr
 
 
 def _out_of_range(
-    prepared: Prepared, s: int, candidates: np.ndarray, params: SolveParams
+    prepared: Prepared, s: int, candidates: np.ndarray, params: SolveParams, open_roads: "_OpenRoads"
 ) -> tuple[UnmetReason, str, Suggestion]:
     problem = prepared.problem
     slot = prepared.slots[s]
@@ -133,17 +140,15 @@ def _out_of_range(
     target = [problem.needs[slot.need].location]
     sources = sorted({problem.resources[int(r)].location for r in candidates})
     graph = problem.graph
-    if graph.closures:
-        open_times = travel_matrix(graph.open_graph(), sources, target, limit, params.travel_backend)
-        if (open_times <= limit).any():
-            return (
-                UnmetReason.ROAD_CLOSED,
-                f"道路封闭，「{slot.capability}」资源无法在 {limit} 秒内到达",
-                ESCALATE,
-            )
+    if graph.closures and open_roads.reach(slot.need, candidates, sources, limit):
+        return (
+            UnmetReason.ROAD_CLOSED,
+            f"道路封闭，「{slot.capability}」资源无法在 {limit} 秒内到达",
+            ESCALATE,
+        )
     detail = f"没有「{slot.capability}」资源能在 {limit} 秒内到达"
     if facts.limit_rule is not None and facts.limit_rule != NEED_TRAVEL_LIMIT:
-        farther = travel_matrix(graph, sources, target, params.max_travel_s, params.travel_backend)
+        farther = _travel(params, graph, sources, target, params.max_travel_s)
         if (farther < UNREACHABLE).any():
             return (
                 UnmetReason.OUT_OF_RANGE,
@@ -151,3 +156,44 @@ def _out_of_range(
                 relax(facts.limit_rule),
             )
     return UnmetReason.OUT_OF_RANGE, detail, ESCALATE
+
+
+class _OpenRoads:
+    """Whether a need would be in reach with every road open, asked once per out-of-range need.
+
+    With a travel cache, all needs are looked up in one table over the open roads, made on first use (its
+    rows are mostly kept from earlier plans); without one, each need is searched on its own.
+    """
+
+    def __init__(self, prepared: Prepared, params: SolveParams) -> None:
+        self._prepared = prepared
+        self._params = params
+        self._table: TravelTable | None = None
+
+    def reach(self, need: int, candidates: np.ndarray, sources: list[NodeId], limit: int) -> bool:
+        problem, params = self._prepared.problem, self._params
+        if params.travel_cache is None:
+            target = [problem.needs[need].location]
+            return bool((_travel(params, problem.graph.open_graph(), sources, target, limit) <= limit).any())
+        t = self._prepared.tables
+        if self._table is None:
+            # The reach table of prepare, on the open roads: the same places and per-place limits.
+            limits = np.zeros(t.reach.num_targets, dtype=np.int64)
+            np.maximum.at(limits, t.need_row, t.need_limit)
+            self._table = params.travel_cache.table(
+                problem.graph.open_graph(),
+                sorted({r.location for r in problem.resources}),
+                sorted({n.location for n in problem.needs}),
+                limits.tolist(),
+                params.travel_backend,
+            )
+        seconds = self._table.lookup(int(t.need_row[need]), t.resource_col[candidates])
+        return bool((seconds <= limit).any())
+
+
+def _travel(
+    params: SolveParams, graph: RoadGraph, sources: list[NodeId], targets: list[NodeId], limit: int
+) -> np.ndarray:
+    if params.travel_cache is not None:
+        return params.travel_cache.matrix(graph, sources, targets, limit, params.travel_backend)
+    return travel_matrix(graph, sources, targets, limit, params.travel_backend)

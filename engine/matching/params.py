@@ -4,7 +4,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
-from engine.travel import TravelBackend
+from engine.travel import TravelBackend, TravelCache
 
 
 @dataclass(frozen=True)
@@ -19,5 +19,7 @@ class SolveParams:
     # "auto": one min-cost-flow solve when its costs fit 64 bits, otherwise two (served first, then cost).
     flow_strategy: Literal["auto", "single", "two_phase"] = "auto"
     travel_backend: TravelBackend | None = None
+    # Travel searches kept across re-plans of one incident; plans are the same with or without it.
+    travel_cache: TravelCache | None = None
     # The engine never reads the clock; give it one (time.perf_counter) to get timings in the plan.
     stopwatch: Callable[[], float] | None = None

@@ -1,25 +1,29 @@
 """Everything the solvers share: per-entity facts, travel times and the candidate arcs between them.
 
-Rules are evaluated once per entity (``CompiledProfile`` memoises them); pairs are then screened with numpy
-over whole capability groups, so no condition is evaluated per need × resource pair.
+Rules are evaluated once per entity (``CompiledProfile`` memoises them) and turned into arrays; candidate
+pairs are then screened with numpy over all slots at once, starting from the resources each need's place is
+reachable from, so no condition is evaluated per need × resource pair in Python.
 """
 
 from collections import defaultdict
-from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from functools import cached_property
 
 import numpy as np
 import numpy.typing as npt
 
 from engine.matching.params import SolveParams
 from engine.matching.problem import MatchingProblem
+from engine.matching.stopwatch import Stopwatch
 from engine.model.entities import Need
 from engine.model.ids import Capability, NodeId
 from engine.rules.facts import NeedFacts, ResourceFacts
-from engine.travel import UNREACHABLE, travel_matrix
+from engine.travel import UNREACHABLE, TravelCache, TravelTable
 
 IntArray = npt.NDArray[np.int64]
 BoolArray = npt.NDArray[np.bool_]
+BitArray = npt.NDArray[np.uint64]
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +47,7 @@ class Screen:
     allowed: BoolArray
     # For each resource, the index of the first profile rule that excluded it (-1: none did).
     excluded_by: IntArray
+    # Seconds to the need; UNREACHABLE beyond the travel limit of every need at its place.
     travel: IntArray
     in_range: BoolArray
 
@@ -51,15 +56,30 @@ class Screen:
 class Tables:
     """Per-entity arrays; a pair's facts are read from them by index."""
 
-    travel: IntArray  # [resource location, need location]
-    need_row: IntArray
-    resource_col: IntArray
+    # Seconds from resource locations (sources) to need locations (targets), within each need location's limit.
+    reach: TravelTable
+    need_row: IntArray  # need -> its location among the reach targets
+    resource_col: IntArray  # resource -> its location among the reach sources
+    need_limit: IntArray  # the travel limit in force for each need
     rule_match: BoolArray  # [resource, eligibility rule]
+    need_rules: BoolArray  # [need, eligibility rule]: the rule's need condition holds
     resource_community: IntArray  # -1: none
     need_community: IntArray  # -2: none, so that it never equals a resource's
     rotation_s: IntArray
     priority: IntArray
     groups: dict[Capability, IntArray]
+    capability: IntArray  # per resource, a code shared with slot_capability
+    serves: BoolArray
+    certifications: BitArray  # [resource, word]: one bit per certification some slot requires
+    # The rest rule holding each resource back (len(rest_waived) - 1: none), and whether it is waived per
+    # [rule, priority]; the last row stands for "not resting" and waives everything.
+    rest_rule: IntArray
+    rest_waived: BoolArray
+    slot_need: IntArray
+    slot_capability: IntArray  # -1: no resource offers it
+    slot_requires: BitArray  # [slot, word]
+    # Pairs a person ruled out, as need × len(resources) + resource, ascending.
+    excluded: IntArray
 
 
 @dataclass(frozen=True)
@@ -84,16 +104,33 @@ class Prepared:
     arc_resource: IntArray
     arc_travel: IntArray
     arc_cost: IntArray
+    # Milliseconds per step ("rules", "travel", "screening") when SolveParams has a stopwatch.
+    timings_ms: Mapping[str, float] = field(default_factory=dict)
+
+    @cached_property
+    def _arc_values(self) -> dict[tuple[int, int], tuple[int, int]]:
+        """(travel, cost) per candidate arc, as Python ints: read back once per assigned pair."""
+        pairs = zip(self.arc_slot.tolist(), self.arc_resource.tolist(), strict=True)
+        values = zip(self.arc_travel.tolist(), self.arc_cost.tolist(), strict=True)
+        return dict(zip(pairs, values, strict=True))
 
     def travel_s(self, slot: int, resource: int) -> int | None:
         if (slot, resource) in self.pinned_travel:
             return self.pinned_travel[(slot, resource)]
+        arc = self._arc_values.get((slot, resource))
+        if arc is not None:
+            return arc[0]
         t = self.tables
-        seconds = int(t.travel[t.resource_col[resource], t.need_row[self.slots[slot].need]])
+        target = int(t.need_row[self.slots[slot].need])
+        seconds = int(t.reach.lookup(target, t.resource_col[[resource]])[0])
         return None if seconds == UNREACHABLE else seconds
 
     def unit_cost(self, slot: int, resource: int) -> int:
         """(travel + preference seconds) × priority for one unit; unreachable pinned pairs count no travel."""
+        if (slot, resource) not in self.pinned_travel:
+            arc = self._arc_values.get((slot, resource))
+            if arc is not None:
+                return arc[1]
         need = self.slots[slot].need
         return int(
             _costs(
@@ -108,10 +145,11 @@ class Prepared:
     def screen(self, slot: int) -> Screen:
         s = self.slots[slot]
         group = self.tables.groups.get(s.capability, np.zeros(0, np.int64))
-        return _screen(self, s, group)
+        return _screen(self, slot, group)
 
 
 def prepare(problem: MatchingProblem, params: SolveParams) -> Prepared:
+    clock = Stopwatch(params.stopwatch)
     rules = problem.rules
     need_facts = tuple(rules.need_facts(n, problem.community) for n in problem.needs)
     resource_facts = tuple(
@@ -121,7 +159,18 @@ def prepare(problem: MatchingProblem, params: SolveParams) -> Prepared:
     travel_limit_s = min(
         max((f.limit_s or params.max_travel_s for f in need_facts), default=0), params.max_travel_s
     )
-    tables = _tables(problem, need_facts, resource_facts, travel_limit_s, params)
+    need_limit = np.array(
+        [min(f.limit_s or travel_limit_s, travel_limit_s) for f in need_facts], dtype=np.int64
+    )
+    need_locations = sorted({n.location for n in problem.needs})
+    resource_locations = sorted({r.location for r in problem.resources})
+    need_row = _positions([n.location for n in problem.needs], need_locations)
+    clock.lap("rules")
+    reach = _reach(problem, need_locations, resource_locations, need_row, need_limit, params)
+    clock.lap("travel")
+    tables = _tables(
+        problem, need_facts, resource_facts, slots, reach, need_row, need_limit, resource_locations
+    )
 
     slot_index = {(s.need, s.part): i for i, s in enumerate(slots)}
     pinned: dict[tuple[int, int], int] = defaultdict(int)
@@ -156,7 +205,34 @@ def prepare(problem: MatchingProblem, params: SolveParams) -> Prepared:
         arc_travel=np.zeros(0, np.int64),
         arc_cost=np.zeros(0, np.int64),
     )
-    return _with_arcs(prepared)
+    prepared = _with_arcs(prepared)
+    clock.lap("screening")
+    return replace(prepared, timings_ms=clock.laps)
+
+
+def _travel_cache(params: SolveParams) -> TravelCache:
+    # Without a cache from the caller, one lives for this plan only: the answers are the same either way.
+    return params.travel_cache if params.travel_cache is not None else TravelCache()
+
+
+def _reach(
+    problem: MatchingProblem,
+    need_locations: list[NodeId],
+    resource_locations: list[NodeId],
+    need_row: IntArray,
+    need_limit: IntArray,
+    params: SolveParams,
+) -> TravelTable:
+    # Each need location is searched only as far as the widest limit of the needs there.
+    location_limit = np.zeros(len(need_locations), dtype=np.int64)
+    np.maximum.at(location_limit, need_row, need_limit)
+    return _travel_cache(params).table(
+        problem.graph,
+        resource_locations,
+        need_locations,
+        [int(limit) for limit in location_limit],
+        params.travel_backend,
+    )
 
 
 def _pinned_travel(
@@ -166,7 +242,9 @@ def _pinned_travel(
         return {}
     sources = sorted({problem.resources[r].location for _, r in pinned})
     targets = sorted({problem.needs[slots[s].need].location for s, _ in pinned})
-    seconds = travel_matrix(problem.graph, sources, targets, params.max_travel_s, params.travel_backend)
+    seconds = _travel_cache(params).matrix(
+        problem.graph, sources, targets, params.max_travel_s, params.travel_backend
+    )
     result: dict[tuple[int, int], int | None] = {}
     for s, r in pinned:
         value = int(
@@ -196,32 +274,42 @@ def _tables(
     problem: MatchingProblem,
     need_facts: tuple[NeedFacts, ...],
     resource_facts: tuple[ResourceFacts, ...],
-    travel_limit_s: int,
-    params: SolveParams,
+    slots: tuple[Slot, ...],
+    reach: TravelTable,
+    need_row: IntArray,
+    need_limit: IntArray,
+    resource_locations: list[NodeId],
 ) -> Tables:
-    need_locations = sorted({n.location for n in problem.needs})
-    resource_locations = sorted({r.location for r in problem.resources})
-    if need_locations and resource_locations:
-        travel = travel_matrix(
-            problem.graph, resource_locations, need_locations, travel_limit_s, params.travel_backend
-        )
-    else:
-        travel = np.zeros((len(resource_locations), len(need_locations)), np.int64)
+    rules = problem.rules
     known = sorted(
         {c for c in (*(f.community for f in need_facts), *(f.community for f in resource_facts)) if c}
     )
     code = {c: i for i, c in enumerate(known)}
-    rule_match = np.zeros((len(problem.resources), len(problem.rules.eligibility)), dtype=np.bool_)
+    rule_match = np.zeros((len(problem.resources), len(rules.eligibility)), dtype=np.bool_)
     for i, f in enumerate(resource_facts):
         rule_match[i, sorted(f.eligibility)] = True
+    need_rules = np.zeros((len(problem.needs), len(rules.eligibility)), dtype=np.bool_)
+    for i, nf in enumerate(need_facts):
+        need_rules[i, sorted(nf.eligibility)] = True
     groups: dict[Capability, list[int]] = defaultdict(list)
     for i, resource in enumerate(problem.resources):
         groups[resource.capability].append(i)
+    capability_code = {c: i for i, c in enumerate(groups)}
+    # One bit per certification that some slot requires; others can never decide a pair.
+    labels = sorted({label for s in slots for label in s.requires})
+    bit = {label: i for i, label in enumerate(labels)}
+    resting = sorted({f.resting_by for f in resource_facts if f.resting_by is not None})
+    rest_code = {name: i for i, name in enumerate(resting)}
+    rest_waived = np.ones((len(resting) + 1, 6), dtype=np.bool_)
+    for i, name in enumerate(resting):
+        rest_waived[i] = [rules.rest_waived(name, p) for p in range(6)]
     return Tables(
-        travel=travel,
-        need_row=_positions([n.location for n in problem.needs], need_locations),
+        reach=reach,
+        need_row=need_row,
         resource_col=_positions([r.location for r in problem.resources], resource_locations),
+        need_limit=need_limit,
         rule_match=rule_match,
+        need_rules=need_rules,
         resource_community=np.array(
             [code.get(f.community, -1) if f.community else -1 for f in resource_facts], dtype=np.int64
         ),
@@ -231,7 +319,37 @@ def _tables(
         rotation_s=np.array([f.rotation_s for f in resource_facts], dtype=np.int64),
         priority=np.array([f.priority for f in need_facts], dtype=np.int64),
         groups={c: np.array(ix, dtype=np.int64) for c, ix in groups.items()},
+        capability=np.array([capability_code[r.capability] for r in problem.resources], dtype=np.int64),
+        serves=np.array([f.serves for f in resource_facts], dtype=np.bool_),
+        certifications=_bits([r.certifications for r in problem.resources], bit),
+        rest_rule=np.array(
+            [len(resting) if f.resting_by is None else rest_code[f.resting_by] for f in resource_facts],
+            dtype=np.int64,
+        ),
+        rest_waived=rest_waived,
+        slot_need=np.array([s.need for s in slots], dtype=np.int64),
+        slot_capability=np.array([capability_code.get(s.capability, -1) for s in slots], dtype=np.int64),
+        slot_requires=_bits([s.requires for s in slots], bit),
+        excluded=np.unique(
+            np.array(
+                [
+                    problem.need_index[n] * len(problem.resources) + problem.resource_index[r]
+                    for n, r in problem.excluded
+                ],
+                dtype=np.int64,
+            )
+        ),
     )
+
+
+def _bits(label_sets: Sequence[Sequence[str] | frozenset[str]], bit: dict[str, int]) -> BitArray:
+    words = np.zeros((len(label_sets), max(1, -(-len(bit) // 64))), dtype=np.uint64)
+    for row, labels in enumerate(label_sets):
+        for label in labels:
+            at = bit.get(label)
+            if at is not None:
+                words[row, at // 64] |= np.uint64(1 << (at % 64))
+    return words
 
 
 def _positions(values: list[NodeId], ordered: list[NodeId]) -> IntArray:
@@ -251,53 +369,100 @@ def _costs(
     return result
 
 
-def _screen(prepared: Prepared, slot: Slot, group: IntArray) -> Screen:
-    problem, t = prepared.problem, prepared.tables
-    rules = problem.rules
-    facts = prepared.need_facts[slot.need]
-    certified = np.array([slot.requires <= set(problem.resources[i].certifications) for i in group], np.bool_)
-    serving = np.array([prepared.resource_facts[i].serves for i in group], dtype=np.bool_)
-    excluded_by = np.full(len(group), -1, dtype=np.int64)
-    same = t.resource_community[group] == t.need_community[slot.need]
-    # Rules apply in the order the profile lists them; the first that excludes a resource is the one named.
-    for r in sorted(facts.eligibility):
-        rule = rules.eligibility[r]
-        matches = t.rule_match[group, r]
+def _certified(have: BitArray, wanted: BitArray) -> BoolArray:
+    result: BoolArray = ((have & wanted) == wanted).all(axis=1)
+    return result
+
+
+def _excluded_by(prepared: Prepared, rules: Sequence[int], need: IntArray, resource: IntArray) -> IntArray:
+    """Per pair, the first eligibility rule (in profile order) that excludes it; -1 where none does.
+
+    ``rules`` lists the rules whose need condition holds for some of the pairs' needs, in profile order.
+    """
+    t = prepared.tables
+    eligibility = prepared.problem.rules.eligibility
+    excluded_by = np.full(len(resource), -1, dtype=np.int64)
+    same = t.resource_community[resource] == t.need_community[need]
+    for r in rules:
+        rule = eligibility[r]
+        matches = t.rule_match[resource, r]
         if rule.relation == "same_community":
             matches = matches & same
         elif rule.relation == "other_community":
             matches = matches & ~same
         forbidden = matches if rule.effect == "deny" else ~matches
-        excluded_by[(excluded_by < 0) & forbidden] = r
-    allowed = excluded_by < 0
-    need_id = problem.needs[slot.need].id
-    for k, i in enumerate(group):
-        resting = prepared.resource_facts[i].resting_by
-        if resting is not None and not rules.rest_waived(resting, facts.priority):
-            allowed[k] = False
-        if problem.excluded and (need_id, problem.resources[i].id) in problem.excluded:
-            allowed[k] = False
-    travel = t.travel[t.resource_col[group], t.need_row[slot.need]]
-    limit = min(facts.limit_s or prepared.travel_limit_s, prepared.travel_limit_s)
-    return Screen(group, certified, serving, allowed, excluded_by, travel, travel <= limit)
+        excluded_by[(excluded_by < 0) & forbidden & t.need_rules[need, r]] = r
+    return excluded_by
+
+
+def _ruled_out(tables: Tables, need: IntArray, resource: IntArray) -> BoolArray:
+    """Pairs a person ruled out (a decline, a missed acknowledgement)."""
+    if len(tables.excluded) == 0:
+        return np.zeros(len(resource), dtype=np.bool_)
+    result: BoolArray = np.isin(need * len(tables.serves) + resource, tables.excluded)
+    return result
+
+
+def _screen(prepared: Prepared, slot: int, group: IntArray) -> Screen:
+    t = prepared.tables
+    need = prepared.slots[slot].need
+    facts = prepared.need_facts[need]
+    certified = _certified(t.certifications[group], t.slot_requires[[slot]])
+    serving = t.serves[group]
+    needs = np.full(len(group), need, dtype=np.int64)
+    excluded_by = _excluded_by(prepared, sorted(facts.eligibility), needs, group)
+    allowed = (excluded_by < 0) & t.rest_waived[t.rest_rule[group], facts.priority]
+    allowed &= ~_ruled_out(t, needs, group)
+    travel = t.reach.lookup(int(t.need_row[need]), t.resource_col[group])
+    return Screen(group, certified, serving, allowed, excluded_by, travel, travel <= t.need_limit[need])
+
+
+def _ragged(starts: IntArray, counts: IntArray) -> IntArray:
+    """``concatenate([arange(start, start + count) for start, count in zip(starts, counts)])``, vectorised."""
+    ends = np.cumsum(counts)
+    result: IntArray = np.arange(int(ends[-1]) if len(ends) else 0, dtype=np.int64) + np.repeat(
+        starts - (ends - counts), counts
+    )
+    return result
 
 
 def _with_arcs(prepared: Prepared) -> Prepared:
-    slot_parts: list[IntArray] = []
-    resource_parts: list[IntArray] = []
-    for s in range(len(prepared.slots)):
-        screen = prepared.screen(s)
-        ok = screen.certified & screen.serving & screen.allowed & screen.in_range
-        chosen = screen.resources[ok & (prepared.free[screen.resources] > 0)]
-        slot_parts.append(np.full(len(chosen), s, dtype=np.int64))
-        resource_parts.append(chosen)
-    empty = np.zeros(0, np.int64)
-    arc_slot = np.concatenate(slot_parts) if slot_parts else empty
-    arc_resource = np.concatenate(resource_parts) if resource_parts else empty
     t = prepared.tables
-    need_of = np.array([s.need for s in prepared.slots], dtype=np.int64)[arc_slot] if len(arc_slot) else empty
-    arc_travel = t.travel[t.resource_col[arc_resource], t.need_row[need_of]]
-    arc_cost = _costs(t, prepared.problem, need_of, arc_resource, arc_travel)
+    reach = t.reach
+    # The resources at each reach source (location), ascending.
+    by_location = np.argsort(t.resource_col, kind="stable")
+    at_location = np.bincount(t.resource_col, minlength=reach.num_sources)
+    location_start = np.cumsum(at_location) - at_location
+    # Each reach entry (location within a target's limit) becomes one entry per resource there.
+    count = at_location[reach.sources]
+    reached = by_location[_ragged(location_start[reach.sources], count)]
+    reached_s = np.repeat(reach.seconds, count)
+    total = np.concatenate([[0], np.cumsum(count)])
+    per_target = total[reach.indptr[1:]] - total[reach.indptr[:-1]]
+    target_start = np.cumsum(per_target) - per_target
+    # Every slot takes the resources its need's location is reachable from; then the tests, cheapest first.
+    need_of_slot = t.slot_need
+    row = t.need_row[need_of_slot]
+    pair = _ragged(target_start[row], per_target[row])
+    slot = np.repeat(np.arange(len(need_of_slot), dtype=np.int64), per_target[row])
+    resource, travel = reached[pair], reached_s[pair]
+    keep = np.flatnonzero(t.capability[resource] == t.slot_capability[slot])
+    slot, resource, travel = slot[keep], resource[keep], travel[keep]
+    need = need_of_slot[slot]
+    keep = np.flatnonzero((travel <= t.need_limit[need]) & t.serves[resource] & (prepared.free[resource] > 0))
+    slot, resource, travel, need = slot[keep], resource[keep], travel[keep], need[keep]
+    ok = _certified(t.certifications[resource], t.slot_requires[slot])
+    ok &= t.rest_waived[t.rest_rule[resource], t.priority[need]]
+    used_rules = np.flatnonzero(t.need_rules[np.unique(need)].any(axis=0)).tolist()
+    ok &= _excluded_by(prepared, used_rules, need, resource) < 0
+    ok &= ~_ruled_out(t, need, resource)
+    slot, resource, travel, need = slot[ok], resource[ok], travel[ok], need[ok]
+    order = np.lexsort((resource, slot))
+    slot, resource, travel, need = slot[order], resource[order], travel[order], need[order]
     return replace(
-        prepared, arc_slot=arc_slot, arc_resource=arc_resource, arc_travel=arc_travel, arc_cost=arc_cost
+        prepared,
+        arc_slot=slot,
+        arc_resource=resource,
+        arc_travel=travel,
+        arc_cost=_costs(t, prepared.problem, need, resource, travel),
     )

@@ -26,8 +26,12 @@ class TravelBackend(Protocol):
         ...
 
 
-def source_indices(graph: RoadGraph, sources: Sequence[NodeId], limit_s: int) -> IntArray:
-    """Checks shared by every backend: known sources and a usable limit."""
+def check_limit(limit_s: int) -> None:
     if isinstance(limit_s, bool) or not isinstance(limit_s, int | np.integer) or limit_s < 0:
         raise ValueError(f"limit_s {limit_s!r}: must be an int >= 0")
+
+
+def source_indices(graph: RoadGraph, sources: Sequence[NodeId], limit_s: int) -> IntArray:
+    """Checks shared by every backend: known sources and a usable limit."""
+    check_limit(limit_s)
     return np.array([graph.index_of(source) for source in sources], dtype=np.int64)
