@@ -5,6 +5,7 @@ timers, a drill with simulated time that jumps from deadline to deadline. Nothin
 """
 
 from collections.abc import Iterable
+from dataclasses import replace
 from datetime import datetime
 
 from engine.coordinator.board import Board
@@ -16,6 +17,10 @@ from engine.coordinator.replan import auto_confirmations, replan, replan_due
 from engine.coordinator.settings import CoordinatorSettings
 from engine.coordinator.step import Step, apply
 from engine.coordinator.timers import fire_escalations, fire_timeouts, next_deadline
+from engine.travel import TravelCache
+
+# Per community: 5 million reached nodes, about 40 MB, holds every search of a 20,000-node map's incident.
+TRAVEL_CACHE_CELLS = 5_000_000
 
 
 class Coordinator:
@@ -24,6 +29,13 @@ class Coordinator:
     def __init__(self, maps: MapLoader, settings: CoordinatorSettings | None = None) -> None:
         self.board = Board(maps)
         self.settings = settings or CoordinatorSettings()
+        solve = self.settings.solve
+        # Travel searches are kept across this community's re-plans: one new need costs one search, not all.
+        self.params = (
+            solve
+            if solve.travel_cache is not None
+            else replace(solve, travel_cache=TravelCache(TRAVEL_CACHE_CELLS))
+        )
 
     @classmethod
     def replay(
@@ -64,7 +76,7 @@ class Coordinator:
     def proposal(self, now: datetime) -> PlanProposed | None:
         """The new plan, if one is due by ``now``; the board is not changed."""
         due = replan_due(self.board, self.settings)
-        return replan(self.board, now, self.settings) if due is not None and due <= now else None
+        return replan(self.board, now, self.settings, self.params) if due is not None and due <= now else None
 
     def adopt(self, proposal: PlanProposed) -> list[Step]:
         """Take a plan from :meth:`proposal` (made on this same board) and confirm what the profile confirms."""

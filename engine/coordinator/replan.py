@@ -7,6 +7,7 @@ from engine.coordinator.board import Board
 from engine.coordinator.events import DispatchStatus, DispatchStatusChanged, Event, PlanProposed
 from engine.coordinator.settings import CoordinatorSettings
 from engine.matching import Pin, ProblemBuilder
+from engine.matching.params import SolveParams
 from engine.matching.problem import MatchingProblem
 from engine.model.entities import Mode
 from engine.model.ids import Capability, NeedId, ResourceId
@@ -53,8 +54,8 @@ def problem_of(board: Board) -> MatchingProblem:
     )
 
 
-def replan(board: Board, at: datetime, settings: CoordinatorSettings) -> PlanProposed:
-    plan = settings.solver.solve(problem_of(board), settings.solve)
+def replan(board: Board, at: datetime, settings: CoordinatorSettings, params: SolveParams) -> PlanProposed:
+    plan = settings.solver.solve(problem_of(board), params)
     return PlanProposed(
         at=at,
         version=board.plan_version + 1,
