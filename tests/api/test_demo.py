@@ -14,7 +14,9 @@ DEMO = ROOT / "api" / "examples" / "flood.json"
 
 def _tokens(server: Server) -> dict[str, str]:
     log = (server.data_dir / "server.log").read_text(encoding="utf-8")
-    return dict(re.findall(r"^\s+\S+\s+(street|cadre|organisation|grid_worker|observer)\s+(pz_\S+)$", log, re.M))
+    return dict(
+        re.findall(r"^\s+\S+\s+(street|cadre|organisation|grid_worker|observer)\s+(pz_\S+)$", log, re.M)
+    )
 
 
 def _get(server: Server, token: str, path: str) -> httpx.Response:
@@ -37,6 +39,8 @@ def test_demo_serves_prints_working_tokens_and_survives_a_restart(tmp_path: Path
         server.start()
         assert _tokens(server) == tokens  # printed again, the same ones
         assert _get(server, tokens["cadre"], "/communities/qingshui").json() == community
-        assert _get(server, tokens["cadre"], "/communities/qingshui/events").json() == events  # not loaded twice
+        assert (
+            _get(server, tokens["cadre"], "/communities/qingshui/events").json() == events
+        )  # not loaded twice
     finally:
         server.stop()
