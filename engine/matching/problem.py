@@ -131,6 +131,10 @@ class ProblemBuilder:
         rules = self.rules
         if rules is None or rules.profile is not self.profile or rules.mode is not self.mode:
             rules = CompiledProfile(self.profile, self.mode)
+        else:
+            rules.retain(
+                ((n, self.community) for n in needs), ((r, organisations[r.organisation]) for r in resources)
+            )
         return MatchingProblem(
             mode=self.mode,
             community=self.community,

@@ -1,5 +1,6 @@
 """Turn a profile into per-entity facts, evaluated once per entity, never once per need × resource pair."""
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from engine.model.entities import Mode, Need, Organisation, Resource, ResourceStatus
@@ -75,6 +76,18 @@ class CompiledProfile:
         if cached is None:
             cached = self._resources[key] = self._evaluate_resource(resource, organisation)
         return cached
+
+    def retain(
+        self,
+        needs: Iterable[tuple[Need, CommunityId | None]],
+        resources: Iterable[tuple[Resource, Organisation]],
+    ) -> None:
+        """Forget the facts of entities no longer in play (needs closed, resources changed), so a profile
+        compiled once for a weeks-long board holds only what its current problem uses."""
+        keep_needs = {(need, need.community or community) for need, community in needs}
+        keep_resources = set(resources)
+        self._needs = {k: v for k, v in self._needs.items() if k in keep_needs}
+        self._resources = {k: v for k, v in self._resources.items() if k in keep_resources}
 
     def _evaluate_need(self, need: Need, community: CommunityId | None) -> NeedFacts:
         self.evaluations += 1

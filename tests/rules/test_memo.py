@@ -119,3 +119,19 @@ def test_each_compiled_profile_keeps_its_own_memo() -> None:
     assert normal.need_facts(n, HOME).priority == 3
     assert incident.need_facts(n, HOME).priority == 2
     assert (normal.evaluations, incident.evaluations) == (1, 1)
+
+
+def test_facts_of_entities_no_longer_in_play_are_forgotten(compiled: CompiledProfile) -> None:
+    # A board lives for weeks: what a closed need or a changed resource left behind must not pile up.
+    org = organisation()
+    kept_need, gone_need = need("care.visit", 2, ()), need("care.visit", 3, ("bedridden",))
+    kept_resource, gone_resource = resource("care.visit"), resource("care.visit", quantity=9)
+    first = compiled.need_facts(kept_need, HOME)
+    compiled.need_facts(gone_need, HOME)
+    compiled.resource_facts(kept_resource, org)
+    compiled.resource_facts(gone_resource, org)
+    compiled.retain([(kept_need, HOME)], [(kept_resource, org)])
+    assert len(compiled._needs) == 1 and len(compiled._resources) == 1
+    assert compiled.need_facts(kept_need, HOME) is first and compiled.evaluations == 4
+    compiled.need_facts(gone_need, HOME)
+    assert compiled.evaluations == 5
