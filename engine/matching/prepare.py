@@ -5,6 +5,7 @@ pairs are then screened with numpy over all slots at once, starting from the res
 reachable from, so no condition is evaluated per need × resource pair in Python.
 """
 
+from bisect import bisect_left
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -108,18 +109,25 @@ class Prepared:
     timings_ms: Mapping[str, float] = field(default_factory=dict)
 
     @cached_property
-    def _arc_values(self) -> dict[tuple[int, int], tuple[int, int]]:
-        """(travel, cost) per candidate arc, as Python ints: read back once per assigned pair."""
-        pairs = zip(self.arc_slot.tolist(), self.arc_resource.tolist(), strict=True)
-        values = zip(self.arc_travel.tolist(), self.arc_cost.tolist(), strict=True)
-        return dict(zip(pairs, values, strict=True))
+    def _arc_keys(self) -> list[int]:
+        """One sortable key per candidate arc (arcs are sorted by slot, then resource), as plain ints: a
+        list of ints is one object for the garbage collector, where a dict of every arc was one per arc."""
+        keys: list[int] = (self.arc_slot * max(1, len(self.problem.resources)) + self.arc_resource).tolist()
+        return keys
+
+    def _arc(self, slot: int, resource: int) -> int | None:
+        """The index of candidate arc (slot, resource), if there is one."""
+        keys = self._arc_keys
+        key = slot * max(1, len(self.problem.resources)) + resource
+        at = bisect_left(keys, key)
+        return at if at < len(keys) and keys[at] == key else None
 
     def travel_s(self, slot: int, resource: int) -> int | None:
         if (slot, resource) in self.pinned_travel:
             return self.pinned_travel[(slot, resource)]
-        arc = self._arc_values.get((slot, resource))
+        arc = self._arc(slot, resource)
         if arc is not None:
-            return arc[0]
+            return int(self.arc_travel[arc])
         t = self.tables
         target = int(t.need_row[self.slots[slot].need])
         seconds = int(t.reach.lookup(target, t.resource_col[[resource]])[0])
@@ -128,9 +136,9 @@ class Prepared:
     def unit_cost(self, slot: int, resource: int) -> int:
         """(travel + preference seconds) × priority for one unit; unreachable pinned pairs count no travel."""
         if (slot, resource) not in self.pinned_travel:
-            arc = self._arc_values.get((slot, resource))
+            arc = self._arc(slot, resource)
             if arc is not None:
-                return arc[1]
+                return int(self.arc_cost[arc])
         need = self.slots[slot].need
         return int(
             _costs(
