@@ -1,16 +1,6 @@
 """A plan as a table a person can read in a terminal, Chinese first."""
 
-from engine.model.plan import Plan
-
-REASON_ZH = {
-    "no_capability": "无此能力",
-    "missing_certification": "缺资质",
-    "not_available": "不可用",
-    "excluded_by_rule": "规则排除",
-    "out_of_range": "超出距离",
-    "road_closed": "道路封闭",
-    "all_committed": "已全部派出",
-}
+from engine.model.plan import REASON_ZH, Plan
 
 
 def _rows(header: list[str], rows: list[list[str]]) -> str:

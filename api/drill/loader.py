@@ -19,7 +19,7 @@ from api.profiles import find_profile
 from engine.drill import Scenario, check
 from engine.matching.document import Travel
 from engine.rules import Profile, ProfileError
-from engine.rules.loader import _document_path, _line_of, _UniqueKeyLoader
+from engine.rules.loader import _document_path, _line_of, parse_yaml
 from engine.travel import RoadGraph
 
 SCHEMA_ID = "https://pingzhan.example/scenario.schema.json"
@@ -82,14 +82,7 @@ def load_scenario(path: Path) -> Loaded:
 
 
 def _parse(text: str, source: str) -> tuple[yaml.Node | None, Any]:
-    try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.load(text, Loader=_UniqueKeyLoader)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = f":{mark.line + 1}" if mark is not None else ""
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise ScenarioError(f"{source}{line}: not valid YAML: {problem}") from None
+    root, data = parse_yaml(text, source, ScenarioError)
     if not isinstance(data, dict):
         raise ScenarioError(
             f"{source}:1: a scenario is a mapping with name, community, map, settings, organisations, "

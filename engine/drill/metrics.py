@@ -15,6 +15,7 @@ from engine.drill.runner import NeedTrack, RunRecord
 from engine.drill.scenario import Expectation, MaxUnmet, MinServed, ReachWithin, Scenario, clock
 from engine.model.entities import Mode
 from engine.model.ids import NeedId
+from engine.model.plan import REASON_ZH as PLAN_REASON_ZH
 from engine.rules.facts import CompiledProfile
 from engine.rules.profile import Profile
 
@@ -22,13 +23,8 @@ LIFE_SAFETY = 5
 PRIORITIES = (5, 4, 3, 2, 1)
 OUTCOMES = ("served", "unmet", "cancelled")
 REASON_ZH = {
-    "no_capability": "无此能力",
-    "missing_certification": "缺资质",
-    "not_available": "不可用",
-    "excluded_by_rule": "规则排除",
-    "out_of_range": "超出距离",
-    "road_closed": "道路封闭",
-    "all_committed": "已全部派出",
+    **PLAN_REASON_ZH,
+    # A drill also ends with needs still being served, or never planned.
     "in_progress": "已派出，演练结束时尚未完成",
     "not_planned": "演练结束时尚未进入方案",
 }

@@ -31,6 +31,18 @@ class UnmetReason(StrEnum):
     ALL_COMMITTED = "all_committed"
 
 
+# What a cadre reads for each reason.
+REASON_ZH: dict[str, str] = {
+    "no_capability": "无此能力",
+    "missing_certification": "缺资质",
+    "not_available": "不可用",
+    "excluded_by_rule": "规则排除",
+    "out_of_range": "超出距离",
+    "road_closed": "道路封闭",
+    "all_committed": "已全部派出",
+}
+
+
 class Suggestion(Frozen):
     """What a cadre can do about an unmet need: escalate to the street's pool, or relax a named rule."""
 

@@ -27,8 +27,9 @@ class _UniqueKeyLoader(yaml.SafeLoader):
         return super().construct_mapping(node, deep=deep)
 
 
-def load_profile(text: str, source: str) -> Profile:
-    """Parse ``text`` (read from ``source``, which only names it in errors) into a :class:`Profile`."""
+def parse_yaml(text: str, source: str, error: type[ValueError]) -> tuple[yaml.Node | None, Any]:
+    """The node tree (for line numbers) and the data of a YAML text; duplicate keys refused. A syntax error
+    raises ``error`` as ``source:line: not valid YAML: ...``."""
     try:
         root = yaml.compose(text, Loader=yaml.SafeLoader)
         data = yaml.load(text, Loader=_UniqueKeyLoader)
@@ -36,7 +37,13 @@ def load_profile(text: str, source: str) -> Profile:
         mark = getattr(exc, "problem_mark", None)
         line = f":{mark.line + 1}" if mark is not None else ""
         problem = getattr(exc, "problem", None) or str(exc)
-        raise ProfileError(f"{source}{line}: not valid YAML: {problem}") from None
+        raise error(f"{source}{line}: not valid YAML: {problem}") from None
+    return root, data
+
+
+def load_profile(text: str, source: str) -> Profile:
+    """Parse ``text`` (read from ``source``, which only names it in errors) into a :class:`Profile`."""
+    root, data = parse_yaml(text, source, ProfileError)
     if not isinstance(data, dict):
         raise ProfileError(f"{source}:1: a profile is a mapping with name, title_zh, title_en and rules")
     duplicate = _duplicate_rule_name(data, root, source)
