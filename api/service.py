@@ -161,6 +161,22 @@ class Service:
         self._wake.set()
         return status, body
 
+    async def apply(
+        self,
+        board: Board,
+        command: Command,
+        principal: Principal,
+        idempotency: Idempotency | None,
+        view: Callable[[Board], dict[str, Any]],
+    ) -> dict[str, Any]:
+        """A route's command on a community it has looked up; the body is ``view`` of the board after it."""
+        assert board.community is not None
+        _, body = await self.execute(
+            board.community.id, command, principal, lambda b, _: (200, view(b)), idempotency
+        )
+        result: dict[str, Any] = body
+        return result
+
     async def _commit(
         self,
         community: str,

@@ -89,14 +89,13 @@ def _action_route(name: str, to: DispatchStatus) -> None:
         assert board.community is not None
         note = body.note if body else ""
         occurred_at = body.occurred_at if body else None
-        _, result = await service.execute(
-            board.community.id,
+        return await service.apply(
+            board,
             Advance(dispatch=d.id, to=to, note=note, occurred_at=occurred_at),
             principal,
-            lambda b, _: (200, _result(b, d.id)),
             idempotency,
+            lambda b: _result(b, d.id),
         )
-        return result  # type: ignore[no-any-return]
 
     act.__name__ = name.replace("-", "_")
     router.add_api_route(f"/{{assignment}}/{name}", act, methods=["POST"], summary=f"{name} ({to.value})")

@@ -89,7 +89,4 @@ async def change_profile(
         raise Forbidden("只有本社区干部或街道可以更改规则 (only the community's cadres or the street)")
     assert board.community is not None
     command = ChangeProfile(profile=_profile(service, body.profile, "profile"))
-    _, result = await service.execute(
-        board.community.id, command, principal, lambda b, _: (200, community_public(b)), idempotency
-    )
-    return result  # type: ignore[no-any-return]
+    return await service.apply(board, command, principal, idempotency, lambda b: community_public(b))

@@ -24,14 +24,13 @@ async def escalate(
     if not manages_community(principal, board):
         raise Forbidden("只有本社区干部或街道可以上报街道 (only the community's cadres or the street)")
     assert board.community is not None
-    _, result = await service.execute(
-        board.community.id,
+    return await service.apply(
+        board,
         Escalate(need=NeedId(need)),
         principal,
-        lambda b, _: (200, need_public(principal, b, b.needs[need])),  # type: ignore[index]
         idempotency,
+        lambda b: need_public(principal, b, b.needs[NeedId(need)]),
     )
-    return result  # type: ignore[no-any-return]
 
 
 @router.post("/profile/relax")
@@ -46,11 +45,6 @@ async def relax_rule(
     if not manages_community(principal, board):
         raise Forbidden("只有本社区干部或街道可以放宽规则 (only the community's cadres or the street)")
     assert board.community is not None
-    _, result = await service.execute(
-        board.community.id,
-        RelaxRule(rule=body.rule),
-        principal,
-        lambda b, _: (200, community_public(b)),
-        idempotency,
+    return await service.apply(
+        board, RelaxRule(rule=body.rule), principal, idempotency, lambda b: community_public(b)
     )
-    return result  # type: ignore[no-any-return]

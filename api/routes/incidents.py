@@ -120,7 +120,4 @@ async def _act(
     assert board.community is not None
     if board.incident is None or board.incident.id != incident:
         raise Rejected("conflict", "incident", f"incident {incident!r} is not the open one")
-    _, result = await service.execute(
-        board.community.id, command, principal, lambda b, _: (200, _find(b, incident)), idempotency
-    )
-    return result  # type: ignore[no-any-return]
+    return await service.apply(board, command, principal, idempotency, lambda b: _find(b, incident))

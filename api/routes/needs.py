@@ -93,14 +93,13 @@ async def update_need(
     assert board.community is not None
     changes = body.model_dump(exclude_unset=True)
     updated = Need.model_validate({**record.need.model_dump(), **changes})
-    _, result = await service.execute(
-        board.community.id,
+    return await service.apply(
+        board,
         UpdateNeed(need=updated),
         principal,
-        lambda b, _: (200, need_public(principal, b, b.needs[updated.id])),
         idempotency,
+        lambda b: need_public(principal, b, b.needs[updated.id]),
     )
-    return result  # type: ignore[no-any-return]
 
 
 @router.post("/{need}/cancel")
@@ -116,11 +115,10 @@ async def cancel_need(
     if not reports_needs(principal, board):
         raise Forbidden("只有网格员、社区干部或街道可以取消需求 (grid workers, cadres or the street)")
     assert board.community is not None
-    _, result = await service.execute(
-        board.community.id,
+    return await service.apply(
+        board,
         CancelNeed(need=record.need.id, reason=body.reason),
         principal,
-        lambda b, _: (200, need_public(principal, b, b.needs[record.need.id])),
         idempotency,
+        lambda b: need_public(principal, b, b.needs[record.need.id]),
     )
-    return result  # type: ignore[no-any-return]

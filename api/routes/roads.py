@@ -28,14 +28,13 @@ async def _change(
     if not reports_needs(principal, board):
         raise Forbidden("只有网格员、社区干部或街道可以报告道路 (grid workers, cadres or the street)")
     assert board.community is not None
-    _, result = await service.execute(
-        board.community.id,
+    return await service.apply(
+        board,
         command,
         principal,
-        lambda b, _: (200, {"closed": [{"from": u, "to": v} for u, v in sorted(b.graph.closures)]}),
         idempotency,
+        lambda b: {"closed": [{"from": u, "to": v} for u, v in sorted(b.graph.closures)]},
     )
-    return result  # type: ignore[no-any-return]
 
 
 @router.post("/close")
