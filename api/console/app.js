@@ -16,6 +16,7 @@ const ZH = {
   escalate: "上报街道", escalated: "已上报街道", relax: "放宽规则「{r}」", relaxAsk: "确定在本社区停用规则「{r}」吗？",
   relaxGo: "确定放宽", ok: "确定", needPlace: "请先填写地点，或在地图上点一下", noOther: "没有其他可用的同类资源", pending: "已保存，待发送",
   legend: { need: "需求", resource: "资源", proposed: "待确认的派单", sent: "已派出", closed: "道路封闭" },
+  needProgress: { sent: "已派出，正在处理", proposed: "方案待确认" },
   mine: "派给我们的任务", noMine: "暂时没有任务", ack: "接单", decline: "拒绝", enRoute: "出发", onSite: "已到达", done: "完成",
   declineWhy: "拒绝的原因（可不填）", phone: "联系电话",
   report: "上报需求", what: "需要什么", howMany: "数量", where: "地点（可在地图上点选）", urgency: "紧急程度",
@@ -45,6 +46,7 @@ const EN = {
   escalate: "Escalate to street", escalated: "escalated to the street", relax: "Relax rule “{r}”", relaxAsk: "Stop applying rule “{r}” in this community?",
   relaxGo: "Relax it", ok: "OK", needPlace: "Enter the place first, or tap it on the map", noOther: "No other resource of this kind is free", pending: "saved, waiting to be sent",
   legend: { need: "need", resource: "resource", proposed: "proposed dispatch", sent: "dispatched", closed: "road closed" },
+  needProgress: { sent: "dispatched, in hand", proposed: "plan awaits confirmation" },
   mine: "Requests for us", noMine: "No requests", ack: "Accept", decline: "Decline", enRoute: "On our way", onSite: "Arrived", done: "Done",
   declineWhy: "Why (optional)", phone: "Phone",
   report: "Report a need", what: "What is needed", howMany: "How many", where: "Where (or tap the map)", urgency: "Urgency",
@@ -335,8 +337,15 @@ function cadreView(d, readOnly) {
     html += `<p class="muted">${t("readOnly")}</p>`;
   }
   const open = (d.needs || []).filter((n) => n.status === "open");
+  // What a cadre most wants to know of a need: is someone on the way, or does it still wait for a decision.
+  const progress = (n) => {
+    const mine = (d.dispatches || []).filter((x) => x.need === n.id);
+    if (mine.some((x) => x.status !== "proposed")) return T().needProgress.sent;
+    if (mine.length) return T().needProgress.proposed;
+    return T().statuses[n.status];
+  };
   html += `<h2>${t("needs")}</h2><div class="cards" data-testid="needs">${open.length ? open.map((n) =>
-    `<div class="card p${n.priority}" data-need="${esc(n.id)}">${needLine(n)}<div class="status">${esc(T().statuses[n.status])}${n.escalated ? ` · <span data-testid="escalated-${esc(n.id)}">⬆ ${t("escalated")}</span>` : ""}</div></div>`).join("") : `<div class="empty">${t("noNeeds")}</div>`}</div>`;
+    `<div class="card p${n.priority}" data-need="${esc(n.id)}">${needLine(n)}<div class="status" data-testid="need-status-${esc(n.id)}">${esc(progress(n))}${n.escalated ? ` · <span data-testid="escalated-${esc(n.id)}">⬆ ${t("escalated")}</span>` : ""}</div></div>`).join("") : `<div class="empty">${t("noNeeds")}</div>`}</div>`;
   const dispatches = d.dispatches || [];
   html += `<h2>${t("plan")}</h2><div class="cards" data-testid="plan">${dispatches.length ? dispatches.map((x) => {
     const n = needsById[x.need] || { capability: x.part || "", location: "" };

@@ -53,10 +53,14 @@ def test_sign_in_start_incident_and_confirm_first_dispatch(world: World, open_pa
     assert proposal["status"] == "proposed"
     card = dispatch_card(page, proposal["id"])
     expect(card.get_by_test_id(f"status-{proposal['id']}")).to_have_text("待确认")
+    # The need itself says whether someone is on the way or a decision is waited for.
+    need_status = page.get_by_test_id(f"need-status-{need['id']}")
+    expect(need_status).to_have_text("方案待确认")
     click(page.get_by_test_id(f"confirm-{proposal['id']}"), "确认派出")
     expect(card).to_have_attribute("data-status", "notified")
     expect(card.get_by_test_id(f"status-{proposal['id']}")).to_have_text("已通知")
     expect(page.get_by_test_id(f"confirm-{proposal['id']}")).to_have_count(0)
+    expect(need_status).to_have_text("已派出，正在处理")
     assert c.cadre.ok("GET", f"{c.path}/assignments/{proposal['id']}")["status"] == "notified"
 
     clicks = [s for s in steps if s.startswith("click")]
@@ -210,6 +214,8 @@ def test_unmet_need_shows_reason_and_escalates_to_the_street(world: World, open_
     expect(unmet).to_have_attribute("data-reason", "no_capability")
     expect(unmet).to_contain_text("power.generator")  # the reason, as the plan explains it
     expect(unmet).to_contain_text("上报街道，请求街道资源库支援")  # the suggested action
+    # No one can be sent: the need says it is still open, not that someone is on the way.
+    expect(page.get_by_test_id(f"need-status-{need['id']}")).to_have_text("待解决")
     assert c.cadre.ok("GET", f"{c.path}/needs/{need['id']}")["escalated"] is False
     page.get_by_test_id(f"escalate-{need['id']}").click()
     expect(page.get_by_test_id(f"escalated-{need['id']}")).to_have_text("⬆ 已上报街道")
