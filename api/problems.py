@@ -91,6 +91,15 @@ def install(app: FastAPI) -> None:
             field="Idempotency-Key",
         )
 
+    @app.exception_handler(Exception)
+    async def unexpected(_: Request, exc: Exception) -> JSONResponse:
+        # Logged in full by the server (uvicorn re-raises after this answer); the caller never sees a traceback.
+        return problem(
+            500,
+            "服务器内部错误 Internal error",
+            "the server could not complete the request; nothing was changed",
+        )
+
     @app.exception_handler(StarletteHTTPException)
     async def http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
         titles = {401: "请先登录 Unauthorised", 404: "找不到 Not found", 405: "方法不允许 Method not allowed"}

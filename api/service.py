@@ -23,7 +23,15 @@ from api.channels import messages
 from api.hub import Hub
 from api.pubsub import PubSub
 from api.store import Logged, Message, Remembered, Store
-from engine.coordinator import Board, Command, Coordinator, CoordinatorSettings, RegisterCommunity, Step
+from engine.coordinator import (
+    Board,
+    Command,
+    Coordinator,
+    CoordinatorSettings,
+    RegisterCommunity,
+    Rejected,
+    Step,
+)
 from engine.coordinator.events import IncidentClosed
 from engine.matching.document import Travel
 from engine.travel import RoadGraph
@@ -148,8 +156,16 @@ class Service:
                 assert isinstance(command, RegisterCommunity)
                 coordinator = Coordinator(self.maps, self.settings)
             now = self.clock()
-            steps = coordinator.handle(command, now, principal.subject)
-            status, body = respond(coordinator.board, steps)
+            try:
+                steps = coordinator.handle(command, now, principal.subject)
+                status, body = respond(coordinator.board, steps)
+            except Rejected:
+                raise  # refused before any event was applied: the board is as it was
+            except Exception:
+                # Failed half-way through applying events: memory must not run ahead of the log.
+                if not new:
+                    self._rebuild(community)
+                raise
             remembered = (
                 Remembered(str(principal.id), idempotency.key, idempotency.request_hash, status, body)
                 if idempotency is not None
@@ -177,6 +193,13 @@ class Service:
         result: dict[str, Any] = body
         return result
 
+    def _rebuild(self, community: str) -> None:
+        events = self.store.events_of(community)
+        if events:
+            self.coordinators[community] = Coordinator.replay(events, self.maps, self.settings)
+        else:
+            self.coordinators.pop(community, None)
+
     async def _commit(
         self,
         community: str,
@@ -203,11 +226,7 @@ class Service:
         except Exception:
             log.exception("write failed; rebuilding community %s from the log", community)
             self._seq = before
-            events = self.store.events_of(community)
-            if events:
-                self.coordinators[community] = Coordinator.replay(events, self.maps, self.settings)
-            else:
-                self.coordinators.pop(community, None)
+            self._rebuild(community)
             raise
         for message in outgoing:
             await self.pubsub.publish(json.dumps(message.wire(), ensure_ascii=False))

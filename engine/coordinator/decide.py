@@ -80,6 +80,7 @@ def decide(board: Board, command: Command, at: datetime, actor: str) -> list[Eve
         case RegisterCommunity():
             if board.community is not None:
                 raise Rejected("conflict", "community.id", f"{command.community.id!r} is already registered")
+            _check_map(board, command)
             return [CommunityRegistered(at=at, actor=actor, **_fields(command))]
         case ChangeProfile():
             return [ProfileChanged(at=at, actor=actor, profile=command.profile)]
@@ -117,6 +118,15 @@ def decide(board: Board, command: Command, at: datetime, actor: str) -> list[Eve
             return [_escalate(board, command, at, actor)]
         case RelaxRule():
             return [_relax(board, command, at, actor)]
+
+
+def _check_map(board: Board, command: RegisterCommunity) -> None:
+    """Build the map once before it is logged: a map that cannot be read must never reach the event log,
+    where it would stop every later rebuild."""
+    try:
+        board.maps(command.map)
+    except (ValueError, OSError, RuntimeError) as exc:
+        raise Rejected("invalid", "map", f"the map cannot be read: {exc}") from None
 
 
 def _fields(command: RegisterCommunity | TriggerIncident) -> dict[str, object]:
