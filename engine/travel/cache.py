@@ -23,9 +23,9 @@ import numpy as np
 import numpy.typing as npt
 
 from engine.model.ids import NodeId
-from engine.travel.backend import UNREACHABLE, TravelBackend, check_limit, source_indices
+from engine.travel.backend import UNREACHABLE, TravelBackend, check_limit
 from engine.travel.graph import Road, RoadGraph
-from engine.travel.matrix import choose_backend
+from engine.travel.matrix import choose_backend, distinct_places
 from engine.travel.network import IntArray
 from engine.travel.table import TravelTable, table_from_pairs
 
@@ -222,10 +222,9 @@ class TravelCache:
         backend: TravelBackend | None = None,
     ) -> IntArray:
         """Like ``travel_matrix``: shape ``(len(sources), len(targets))``, repeated places allowed."""
-        source_at = source_indices(graph, sources, limit_s)
-        target_at = source_indices(graph, targets, limit_s)
-        unique_sources, source_row = np.unique(source_at, return_inverse=True)
-        unique_targets, target_column = np.unique(target_at, return_inverse=True)
+        unique_sources, source_row, unique_targets, target_column = distinct_places(
+            graph, sources, targets, limit_s
+        )
         table = self.table(
             graph,
             [graph.nodes[i] for i in unique_sources],

@@ -23,6 +23,16 @@ def choose_backend(graph: RoadGraph) -> TravelBackend:
     return ScipyDijkstra() if graph.num_nodes >= SCIPY_FROM_NODES else NetworkxDijkstra()
 
 
+def distinct_places(
+    graph: RoadGraph, sources: Sequence[NodeId], targets: Sequence[NodeId], limit_s: int
+) -> tuple[IntArray, IntArray, IntArray, IntArray]:
+    """The distinct source and target node indices, and where each given place sits among them: places
+    repeat (many resources at one depot), searches should not."""
+    unique_sources, source_row = np.unique(source_indices(graph, sources, limit_s), return_inverse=True)
+    unique_targets, target_column = np.unique(source_indices(graph, targets, limit_s), return_inverse=True)
+    return unique_sources, source_row, unique_targets, target_column
+
+
 def travel_matrix(
     graph: RoadGraph,
     sources: Sequence[NodeId],
@@ -31,10 +41,9 @@ def travel_matrix(
     backend: TravelBackend | None = None,
 ) -> IntArray:
     """Shape ``(len(sources), len(targets))``: seconds from source to target, else ``UNREACHABLE``."""
-    source_at = source_indices(graph, sources, limit_s)
-    target_at = source_indices(graph, targets, limit_s)
-    unique_sources, source_row = np.unique(source_at, return_inverse=True)
-    unique_targets, target_column = np.unique(target_at, return_inverse=True)
+    unique_sources, source_row, unique_targets, target_column = distinct_places(
+        graph, sources, targets, limit_s
+    )
     if len(unique_sources) == 0 or len(unique_targets) == 0:
         return np.zeros((len(sources), len(targets)), dtype=np.int64)
     engine = backend if backend is not None else choose_backend(graph)
