@@ -86,7 +86,6 @@ def _action_route(name: str, to: DispatchStatus) -> None:
     ) -> dict[str, Any]:
         d = _visible(board, principal, assignment)
         check_dispatch_action(principal, board, d, to)
-        assert board.community is not None
         note = body.note if body else ""
         occurred_at = body.occurred_at if body else None
         return await service.apply(

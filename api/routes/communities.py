@@ -87,6 +87,5 @@ async def change_profile(
 ) -> dict[str, Any]:
     if not manages_community(principal, board):
         raise Forbidden("只有本社区干部或街道可以更改规则 (only the community's cadres or the street)")
-    assert board.community is not None
     command = ChangeProfile(profile=_profile(service, body.profile, "profile"))
     return await service.apply(board, command, principal, idempotency, lambda b: community_public(b))

@@ -23,7 +23,6 @@ async def escalate(
         raise NotFound(f"需求 {need!r}")
     if not manages_community(principal, board):
         raise Forbidden("只有本社区干部或街道可以上报街道 (only the community's cadres or the street)")
-    assert board.community is not None
     return await service.apply(
         board,
         Escalate(need=NeedId(need)),
@@ -44,7 +43,6 @@ async def relax_rule(
     """Stop applying one rule of the community's profile (until the profile is set again)."""
     if not manages_community(principal, board):
         raise Forbidden("只有本社区干部或街道可以放宽规则 (only the community's cadres or the street)")
-    assert board.community is not None
     return await service.apply(
         board, RelaxRule(rule=body.rule), principal, idempotency, lambda b: community_public(b)
     )

@@ -117,7 +117,6 @@ async def _act(
 ) -> dict[str, Any]:
     _find(board, incident)
     _may_run(principal, board)
-    assert board.community is not None
     if board.incident is None or board.incident.id != incident:
         raise Rejected("conflict", "incident", f"incident {incident!r} is not the open one")
     return await service.apply(board, command, principal, idempotency, lambda b: _find(b, incident))

@@ -90,7 +90,6 @@ async def update_need(
     record = _visible(board, principal, need)
     if not reports_needs(principal, board):
         raise Forbidden("只有网格员、社区干部或街道可以修改需求 (grid workers, cadres or the street)")
-    assert board.community is not None
     changes = body.model_dump(exclude_unset=True)
     updated = Need.model_validate({**record.need.model_dump(), **changes})
     return await service.apply(
@@ -114,7 +113,6 @@ async def cancel_need(
     record = _visible(board, principal, need)
     if not reports_needs(principal, board):
         raise Forbidden("只有网格员、社区干部或街道可以取消需求 (grid workers, cadres or the street)")
-    assert board.community is not None
     return await service.apply(
         board,
         CancelNeed(need=record.need.id, reason=body.reason),

@@ -27,7 +27,6 @@ async def _change(
     # Grid workers see the roads first: they may report a closure as well as cadres and the street.
     if not reports_needs(principal, board):
         raise Forbidden("只有网格员、社区干部或街道可以报告道路 (grid workers, cadres or the street)")
-    assert board.community is not None
     return await service.apply(
         board,
         command,
