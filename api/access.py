@@ -80,13 +80,3 @@ def check_dispatch_action(p: Principal, board: Board, d: Dispatch, to: DispatchS
     if to in CADRE_RECORDS and manages_community(p, board):
         return
     raise Forbidden(f"你不能把这条派单设为 {to.value} (not allowed for role {p.role.value})")
-
-
-def mask_phone(phone: str | None) -> str | None:
-    """138****5678: enough to recognise a number, not enough to ring it."""
-    if phone is None:
-        return None
-    digits = phone.replace(" ", "").replace("-", "")
-    if len(digits) <= 7:
-        return "*" * len(digits)
-    return digits[:3] + "*" * (len(digits) - 7) + digits[-4:]

@@ -17,6 +17,7 @@ class Role(StrEnum):
     CADRE = "cadre"  # 社区干部
     ORGANISATION = "organisation"  # 组织联络人
     GRID_WORKER = "grid_worker"  # 网格员
+    CAPTAIN = "captain"  # 楼栋长
     OBSERVER = "observer"  # 观察员（只读）
 
 
@@ -25,6 +26,7 @@ ROLE_ZH = {
     Role.CADRE: "社区干部",
     Role.ORGANISATION: "组织联络人",
     Role.GRID_WORKER: "网格员",
+    Role.CAPTAIN: "楼栋长",
     Role.OBSERVER: "观察员",
 }
 
@@ -55,7 +57,7 @@ def check_binding(
     """What is missing for ``role`` (None: the binding is complete)."""
     if role is Role.STREET and not street:
         return "a street token needs --street"
-    if role in (Role.CADRE, Role.GRID_WORKER) and not community:
+    if role in (Role.CADRE, Role.GRID_WORKER, Role.CAPTAIN) and not community:
         return f"a {role.value} token needs --community"
     if role is Role.ORGANISATION and not (community and organisation):
         return "an organisation token needs --community and --organisation"

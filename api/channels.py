@@ -2,12 +2,12 @@
 
 ``community:{id}`` carries everything in a community (residents' phones masked); ``incident:{id}`` the same
 while the incident is open; ``organisation:{id}`` only the dispatches sent to that organisation, with the
-needs they serve (phones shown: it is the assigned responder); ``street:{id}`` incidents and escalations.
+needs they serve (phones shown: it is the assigned responder); ``street:{id}`` incidents and escalations. Governance events: see api/people_channels.py.
 """
 
 from typing import Any
 
-from api.access import mask_phone
+from api.people_channels import governance_messages
 from engine.coordinator import Board, Dispatch, Step
 from engine.coordinator.board import dispatch_json, incident_json, need_json, snapshot
 from engine.coordinator.events import (
@@ -17,6 +17,8 @@ from engine.coordinator.events import (
     NeedReported,
     PlanProposed,
 )
+from engine.governance.events import GovernanceEvent
+from engine.governance.views import mask_phone
 from engine.model import OrganisationId
 
 Data = dict[str, Any]
@@ -49,6 +51,8 @@ def messages(board: Board, step: Step) -> list[tuple[str, str, Data]]:
     exercise = board.exercise or (
         isinstance(event, IncidentClosed) and bool(board.incidents) and board.incidents[-1].exercise
     )
+    if isinstance(event, GovernanceEvent):
+        return governance_messages(board, event, exercise)
     body: Data = {
         "exercise": exercise,
         "event": event_json(step),

@@ -4,10 +4,11 @@ from typing import Annotated, Any
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
-from api.access import mask_phone, sees_phone
+from api.access import sees_phone
 from api.auth import Principal
 from engine.coordinator import Board, Dispatch, NeedRecord
 from engine.coordinator.board import dispatch_json, incident_json, need_json
+from engine.governance.views import mask_phone
 from engine.matching.document import Travel
 from engine.model.entities import (
     CapabilityName,

@@ -22,7 +22,7 @@ from api.auth import Principal
 from api.channels import messages
 from api.hub import Hub
 from api.pubsub import PubSub
-from api.store import Logged, Message, Remembered, Store
+from api.store import Logged, Message, Photo, Remembered, Store
 from engine.coordinator import (
     Board,
     Command,
@@ -40,6 +40,7 @@ log = logging.getLogger("pingzhan.service")
 
 Clock = Callable[[], datetime]
 Respond = Callable[[Board, list[Step]], tuple[int, Any]]
+RespondMany = Callable[[list[Board], list[list[Step]]], tuple[int, Any]]
 
 
 def wall_clock() -> datetime:
@@ -141,8 +142,27 @@ class Service:
         principal: Principal,
         respond: Respond,
         idempotency: Idempotency | None = None,
+        photos: tuple[Photo, ...] = (),
     ) -> tuple[int, Any]:
         """Apply a person's command; returns the HTTP status and body that ``respond`` makes of it."""
+        return await self.execute_many(
+            [(community, command)],
+            principal,
+            lambda boards, steps: respond(boards[0], steps[0]),
+            idempotency,
+            photos,
+        )
+
+    async def execute_many(
+        self,
+        commands: list[tuple[str, Command]],
+        principal: Principal,
+        respond: RespondMany,
+        idempotency: Idempotency | None = None,
+        photos: tuple[Photo, ...] = (),
+    ) -> tuple[int, Any]:
+        """Apply commands to several communities (a street task for each), all of them or none: one
+        refused, the ones already applied are rebuilt from the log and nothing is written."""
         async with self.lock:
             if idempotency is not None:
                 earlier = self.store.remembered(str(principal.id), idempotency.key)
@@ -150,30 +170,35 @@ class Service:
                     if earlier.request_hash != idempotency.request_hash:
                         raise IdempotencyConflict(idempotency.key)
                     return earlier.status, earlier.response
-            coordinator = self.coordinators.get(community)
-            new = coordinator is None
-            if coordinator is None:
-                assert isinstance(command, RegisterCommunity)
-                coordinator = Coordinator(self.maps, self.settings)
             now = self.clock()
+            done: list[tuple[str, Coordinator, list[Step]]] = []
+            new: set[str] = set()
             try:
-                steps = coordinator.handle(command, now, principal.subject)
-                status, body = respond(coordinator.board, steps)
-            except Rejected:
-                raise  # refused before any event was applied: the board is as it was
-            except Exception:
-                # Failed half-way through applying events: memory must not run ahead of the log.
-                if not new:
-                    self._rebuild(community)
+                for community, command in commands:
+                    coordinator = self.coordinators.get(community)
+                    if coordinator is None:
+                        assert isinstance(command, RegisterCommunity)
+                        coordinator = Coordinator(self.maps, self.settings)
+                        # In memory before it is applied, so that a failure below drops it again.
+                        self.coordinators[community] = coordinator
+                        new.add(community)
+                    done.append((community, coordinator, []))
+                    done[-1][2].extend(coordinator.handle(command, now, principal.subject))
+                status, body = respond([c.board for _, c, _ in done], [steps for _, _, steps in done])
+            except Exception as exc:
+                # Refused or failed part-way: memory must not run ahead of the log. A refusal applied nothing
+                # to its own community; anything else may have applied some of its events.
+                for i, (community, _, steps) in enumerate(done):
+                    failed_here = i == len(done) - 1 and not isinstance(exc, Rejected)
+                    if steps or community in new or failed_here:
+                        self._rebuild(community)
                 raise
             remembered = (
                 Remembered(str(principal.id), idempotency.key, idempotency.request_hash, status, body)
                 if idempotency is not None
                 else None
             )
-            if new:
-                self.coordinators[community] = coordinator
-            await self._commit(community, coordinator, steps, remembered, now)
+            await self._commit(done, remembered, now, photos)
         self._wake.set()
         return status, body
 
@@ -202,31 +227,35 @@ class Service:
 
     async def _commit(
         self,
-        community: str,
-        coordinator: Coordinator,
-        steps: list[Step],
+        changes: list[tuple[str, Coordinator, list[Step]]],
         remembered: Remembered | None,
         now: datetime,
+        photos: tuple[Photo, ...] = (),
     ) -> None:
-        board = coordinator.board
         before = dict(self._seq)
         logged: list[Logged] = []
         outgoing: list[Message] = []
-        for step in steps:
-            event = step.event
-            closed = board.incidents[-1] if isinstance(event, IncidentClosed) and board.incidents else None
-            incident = closed.id if closed else (board.incident.id if board.incident else None)
-            exercise = closed.exercise if closed else board.exercise
-            logged.append(Logged(community, event, incident, exercise))
-            for channel, kind, data in messages(board, step):
-                self._seq[channel] = self._seq.get(channel, 0) + 1
-                outgoing.append(Message(channel, self._seq[channel], kind, event.at, data))
+        for community, coordinator, steps in changes:
+            board = coordinator.board
+            for step in steps:
+                event = step.event
+                closed = (
+                    board.incidents[-1] if isinstance(event, IncidentClosed) and board.incidents else None
+                )
+                incident = closed.id if closed else (board.incident.id if board.incident else None)
+                exercise = closed.exercise if closed else board.exercise
+                logged.append(Logged(community, event, incident, exercise))
+                for channel, kind, data in messages(board, step):
+                    self._seq[channel] = self._seq.get(channel, 0) + 1
+                    outgoing.append(Message(channel, self._seq[channel], kind, event.at, data))
         try:
-            await asyncio.to_thread(self.store.write, logged, outgoing, remembered, now)
+            await asyncio.to_thread(self.store.write, logged, outgoing, remembered, now, photos)
         except Exception:
-            log.exception("write failed; rebuilding community %s from the log", community)
+            communities = [community for community, _, _ in changes]
+            log.exception("write failed; rebuilding %s from the log", ", ".join(communities))
             self._seq = before
-            self._rebuild(community)
+            for community in communities:
+                self._rebuild(community)
             raise
         for message in outgoing:
             await self.pubsub.publish(json.dumps(message.wire(), ensure_ascii=False))
@@ -266,7 +295,7 @@ class Service:
                 steps.extend(coordinator.adopt(proposal))
             steps.extend(coordinator.escalate(now))
             if steps:
-                await self._commit(community, coordinator, steps, None, now)
+                await self._commit([(community, coordinator, steps)], None, now)
 
     async def _fan_out(self) -> None:
         async for raw in self.pubsub.listen():

@@ -11,7 +11,7 @@ from pydantic import TypeAdapter
 from sqlalchemy import Engine, func
 from sqlmodel import Session, col, select
 
-from api.db.tables import ChannelMessageRow, EventRow, IdempotencyRow, PlanVersionRow
+from api.db.tables import ChannelMessageRow, EventRow, IdempotencyRow, PhotoRow, PlanVersionRow
 from engine.coordinator import Event
 from engine.coordinator.events import PlanProposed
 
@@ -46,6 +46,14 @@ class Logged:
 
 
 @dataclass(frozen=True)
+class Photo:
+    community: str
+    sha256: str
+    content_type: str
+    data: bytes
+
+
+@dataclass(frozen=True)
 class Remembered:
     """An idempotent request's first response, kept to answer its retries."""
 
@@ -61,9 +69,26 @@ class Store:
         self.engine = engine
 
     def write(
-        self, logged: list[Logged], messages: list[Message], remembered: Remembered | None, at: datetime
+        self,
+        logged: list[Logged],
+        messages: list[Message],
+        remembered: Remembered | None,
+        at: datetime,
+        photos: tuple[Photo, ...] = (),
     ) -> None:
         with Session(self.engine) as session:
+            for photo in photos:
+                # Content-addressed: the same photo sent twice is stored once.
+                if self._photo_row(session, photo.community, photo.sha256) is None:
+                    session.add(
+                        PhotoRow(
+                            community=photo.community,
+                            sha256=photo.sha256,
+                            content_type=photo.content_type,
+                            data=photo.data,
+                            at=at,
+                        )
+                    )
             for item in logged:
                 event = item.event
                 session.add(
@@ -110,6 +135,17 @@ class Store:
                     )
                 )
             session.commit()
+
+    @staticmethod
+    def _photo_row(session: Session, community: str, sha256: str) -> PhotoRow | None:
+        return session.exec(
+            select(PhotoRow).where(PhotoRow.community == community, PhotoRow.sha256 == sha256)
+        ).first()
+
+    def photo(self, community: str, sha256: str) -> Photo | None:
+        with Session(self.engine) as session:
+            row = self._photo_row(session, community, sha256)
+            return Photo(row.community, row.sha256, row.content_type, row.data) if row is not None else None
 
     def events_by_community(self) -> dict[str, list[Event]]:
         result: dict[str, list[Event]] = defaultdict(list)

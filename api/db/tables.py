@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from sqlalchemy import UniqueConstraint
+from sqlalchemy import Column, LargeBinary, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 
@@ -71,4 +71,18 @@ class IdempotencyRow(SQLModel, table=True):
     request_hash: str = Field(max_length=64)
     status: int
     response: str
+    at: datetime
+
+
+class PhotoRow(SQLModel, table=True):
+    """Evidence photos, kept beside the events that name them (by SHA-256) and written with them."""
+
+    __tablename__ = "photo"
+    __table_args__ = (UniqueConstraint("community", "sha256"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    community: str = Field(index=True, max_length=128)
+    sha256: str = Field(max_length=64)
+    content_type: str = Field(max_length=32)
+    data: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
     at: datetime

@@ -5,9 +5,10 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
-from api.access import Forbidden, mask_phone, reads_everything
+from api.access import Forbidden, reads_everything
 from api.auth import Role
 from api.deps import BoardDep, PrincipalDep, ServiceDep
+from engine.governance.views import mask_phone
 
 router = APIRouter(prefix="/communities/{community}/events", tags=["events 事件日志"])
 

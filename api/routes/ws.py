@@ -20,6 +20,8 @@ from api.access import manages_community, reads_everything, sees_community
 from api.auth import Principal, Role, principal_for
 from api.channels import channel_snapshot
 from api.hub import Listener
+from api.people_access import sees_place
+from api.people_channels import place_snapshot
 from api.schemas import community_public
 from api.service import Service
 from engine.coordinator import Board
@@ -53,6 +55,8 @@ def _board_of(service: Service, channel: str) -> Board | None:
             return board
         if kind == "organisation" and name in board.organisations:
             return board
+        if kind in ("grid", "building") and name.partition(":")[0] == board.community.id:
+            return board
     return None
 
 
@@ -68,6 +72,8 @@ def allowed(service: Service, p: Principal, channel: str) -> bool:
     if kind == "organisation":
         own = p.role is Role.ORGANISATION and p.organisation == name and sees_community(p, board)
         return own or manages_community(p, board)
+    if kind in ("grid", "building"):
+        return sees_place(p, board, kind, name.partition(":")[2])
     return False
 
 
@@ -86,6 +92,8 @@ def _snapshot(service: Service, channel: str) -> dict[str, Any]:
         }
     board = _board_of(service, channel)
     assert board is not None
+    if kind in ("grid", "building"):
+        return place_snapshot(board, kind, name.partition(":")[2])
     return channel_snapshot(board, channel)
 
 

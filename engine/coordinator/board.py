@@ -29,6 +29,7 @@ from engine.coordinator.events import (
     RoadReopened,
 )
 from engine.coordinator.ports import MapLoader
+from engine.governance.ledger import Ledger
 from engine.matching.document import Travel
 from engine.model.entities import Community, Mode, Need, Organisation, Resource
 from engine.model.ids import Capability, NeedId, NodeId, OrganisationId, ResourceId
@@ -111,6 +112,8 @@ class Board:
     dirty_since: datetime | None = None
     recent: list[OrganisationId] = field(default_factory=list)
     dispatch_count: int = 0
+    # Normal-time governance: people, places, households, street tasks and the incident's checks.
+    ledger: Ledger = field(default_factory=Ledger)
     events: int = 0
     _graph: RoadGraph | None = None
     _rules: CompiledProfile | None = None
@@ -216,6 +219,7 @@ class Board:
                 assert self.incident is not None
                 self.incidents.append(replace(self.incident, closed_at=event.at))
                 self.incident = None
+                self.ledger.close_checks()
                 self._touch(event.at)
             case PlanProposed():
                 self._take_plan(event)
@@ -237,6 +241,8 @@ class Board:
                 self._touch(event.at)
             case DispatchStatusChanged():
                 self._set_status(event.dispatch, event.status, event.at, event.actor)
+            case _:
+                self.ledger.evolve(event)
 
     def _touch(self, at: datetime) -> None:
         # A change matters to the plan only when there is something to plan, or a plan to take back.

@@ -3,6 +3,7 @@
 from pydantic import AwareDatetime, Field
 
 from engine.coordinator.events import DispatchId, DispatchStatus, IncidentId
+from engine.governance.commands import GovernanceCommand
 from engine.matching.document import Travel
 from engine.model.entities import Community, Need, Organisation, Resource
 from engine.model.frozen import Frozen
@@ -114,4 +115,5 @@ Command = (
     | Advance
     | Escalate
     | RelaxRule
+    | GovernanceCommand
 )

@@ -17,6 +17,7 @@ from engine.coordinator.replan import auto_confirmations, replan, replan_due
 from engine.coordinator.settings import CoordinatorSettings
 from engine.coordinator.step import Step, apply
 from engine.coordinator.timers import fire_escalations, fire_timeouts, next_deadline
+from engine.governance.timers import fire_overdue
 from engine.travel import TravelCache
 
 # Per community: 5 million reached nodes, about 40 MB, holds every search of a 20,000-node map's incident.
@@ -70,8 +71,9 @@ class Coordinator:
     # The parts of a tick, for a caller that solves off its main thread: ``proposal`` only reads the board.
 
     def expire(self, now: datetime) -> list[Step]:
-        """Dispatches not acknowledged in time end, and their pairs are ruled out."""
-        return [apply(self.board, e) for e in fire_timeouts(self.board, now)]
+        """Dispatches not acknowledged in time end, and their pairs are ruled out; overdue tasks are flagged."""
+        events: list[Event] = [*fire_timeouts(self.board, now), *fire_overdue(self.board.ledger, now)]
+        return [apply(self.board, e) for e in events]
 
     def proposal(self, now: datetime) -> PlanProposed | None:
         """The new plan, if one is due by ``now``; the board is not changed."""

@@ -44,6 +44,7 @@ from engine.coordinator.events import (
 )
 from engine.coordinator.rejected import Rejected
 from engine.coordinator.timers import ESCALATE
+from engine.governance.decide import checks_for_incident, decide_governance
 from engine.model.entities import Need, ResourceStatus
 from engine.model.ids import Capability, NodeId
 
@@ -104,7 +105,10 @@ def decide(board: Board, command: Command, at: datetime, actor: str) -> list[Eve
                 raise Rejected("conflict", "incident", f"incident {board.incident.id!r} is still open")
             if any(i.id == command.incident for i in board.incidents):
                 raise Rejected("conflict", "incident", f"incident id {command.incident!r} was used before")
-            return [IncidentTriggered(at=at, actor=actor, **_fields(command))]
+            return [
+                IncidentTriggered(at=at, actor=actor, **_fields(command)),
+                *checks_for_incident(board, at),
+            ]
         case ChangeLevel():
             incident = _incident(board)
             return [IncidentLevelChanged(at=at, actor=actor, incident=incident, level=command.level)]
@@ -118,6 +122,8 @@ def decide(board: Board, command: Command, at: datetime, actor: str) -> list[Eve
             return [_escalate(board, command, at, actor)]
         case RelaxRule():
             return [_relax(board, command, at, actor)]
+        case _:
+            return decide_governance(board, command, at, actor)
 
 
 def _check_map(board: Board, command: RegisterCommunity) -> None:

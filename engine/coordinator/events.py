@@ -10,9 +10,10 @@ from typing import Annotated, Literal, NewType
 
 from pydantic import AwareDatetime, Field
 
+from engine.coordinator.event_base import EventBase
+from engine.governance.events import GovernanceEvent
 from engine.matching.document import Travel
 from engine.model.entities import Community, Need, Organisation, Resource
-from engine.model.frozen import Frozen
 from engine.model.ids import Capability, NeedId, NodeId, ResourceId
 from engine.model.plan import Plan, Suggestion
 from engine.rules.profile import Profile
@@ -49,55 +50,49 @@ COMMITTED = frozenset(
 )
 
 
-class _Event(Frozen):
-    at: AwareDatetime
-    # Who caused it: a token's subject, or "system" for the coordinator's own decisions.
-    actor: str = "system"
-
-
-class CommunityRegistered(_Event):
+class CommunityRegistered(EventBase):
     type: Literal["community_registered"] = "community_registered"
     community: Community
     profile: Profile
     map: Travel
 
 
-class ProfileChanged(_Event):
+class ProfileChanged(EventBase):
     type: Literal["profile_changed"] = "profile_changed"
     profile: Profile
 
 
-class OrganisationRegistered(_Event):
+class OrganisationRegistered(EventBase):
     type: Literal["organisation_registered"] = "organisation_registered"
     organisation: Organisation
 
 
-class ResourceSaved(_Event):
+class ResourceSaved(EventBase):
     """A resource registered, or changed (status, quantity, place, modes): the whole new record."""
 
     type: Literal["resource_saved"] = "resource_saved"
     resource: Resource
 
 
-class NeedReported(_Event):
+class NeedReported(EventBase):
     type: Literal["need_reported"] = "need_reported"
     need: Need
     # Personal data stays out of the engine's Need; only the cadre and the responder see it unmasked.
     contact_phone: str | None = None
 
 
-class NeedUpdated(_Event):
+class NeedUpdated(EventBase):
     type: Literal["need_updated"] = "need_updated"
     need: Need
 
 
-class NeedCancelled(_Event):
+class NeedCancelled(EventBase):
     type: Literal["need_cancelled"] = "need_cancelled"
     need: NeedId
     reason: str = ""
 
 
-class NeedEscalated(_Event):
+class NeedEscalated(EventBase):
     type: Literal["need_escalated"] = "need_escalated"
     need: NeedId
     missing: int
@@ -105,19 +100,19 @@ class NeedEscalated(_Event):
     detail: str
 
 
-class RoadClosed(_Event):
+class RoadClosed(EventBase):
     type: Literal["road_closed"] = "road_closed"
     source: NodeId
     target: NodeId
 
 
-class RoadReopened(_Event):
+class RoadReopened(EventBase):
     type: Literal["road_reopened"] = "road_reopened"
     source: NodeId
     target: NodeId
 
 
-class IncidentTriggered(_Event):
+class IncidentTriggered(EventBase):
     type: Literal["incident_triggered"] = "incident_triggered"
     incident: IncidentId
     kind: str = Field(min_length=1, max_length=64)
@@ -126,18 +121,18 @@ class IncidentTriggered(_Event):
     exercise: bool = False
 
 
-class IncidentLevelChanged(_Event):
+class IncidentLevelChanged(EventBase):
     type: Literal["incident_level_changed"] = "incident_level_changed"
     incident: IncidentId
     level: int = Field(ge=1, le=4)
 
 
-class IncidentClosed(_Event):
+class IncidentClosed(EventBase):
     type: Literal["incident_closed"] = "incident_closed"
     incident: IncidentId
 
 
-class PlanProposed(_Event):
+class PlanProposed(EventBase):
     """The matcher's plan; its unpinned assignments become (or update) proposed dispatches."""
 
     type: Literal["plan_proposed"] = "plan_proposed"
@@ -147,7 +142,7 @@ class PlanProposed(_Event):
     plan: Plan
 
 
-class DispatchCreated(_Event):
+class DispatchCreated(EventBase):
     """A cadre's override: the chosen resource goes, confirmed, whatever the plan said."""
 
     type: Literal["dispatch_created"] = "dispatch_created"
@@ -159,7 +154,7 @@ class DispatchCreated(_Event):
     replaces: DispatchId | None = None
 
 
-class DispatchStatusChanged(_Event):
+class DispatchStatusChanged(EventBase):
     type: Literal["dispatch_status_changed"] = "dispatch_status_changed"
     dispatch: DispatchId
     status: DispatchStatus
@@ -185,6 +180,7 @@ Event = Annotated[
     | IncidentClosed
     | PlanProposed
     | DispatchCreated
-    | DispatchStatusChanged,
+    | DispatchStatusChanged
+    | GovernanceEvent,
     Field(discriminator="type"),
 ]

@@ -1,10 +1,11 @@
 """Deadlines read off the board, so they survive a restart: the log rebuilds the board, and the board
-says what is due. Acknowledgement timeouts and escalations to the street."""
+says what is due. Acknowledgement timeouts, escalations to the street and overdue tasks."""
 
 from datetime import datetime, timedelta
 
 from engine.coordinator.board import Board
 from engine.coordinator.events import DispatchStatus, DispatchStatusChanged, Event, NeedEscalated
+from engine.governance.timers import overdue_deadlines
 from engine.model.entities import Mode
 from engine.model.plan import Suggestion
 
@@ -35,7 +36,8 @@ def escalation_deadlines(board: Board) -> list[tuple[datetime, str]]:
 
 
 def next_deadline(board: Board) -> datetime | None:
-    return min((at for at, _ in (*ack_deadlines(board), *escalation_deadlines(board))), default=None)
+    deadlines = (*ack_deadlines(board), *escalation_deadlines(board), *overdue_deadlines(board.ledger))
+    return min((at for at, _ in deadlines), default=None)
 
 
 def fire_timeouts(board: Board, now: datetime) -> list[Event]:

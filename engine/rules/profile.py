@@ -4,6 +4,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, field_validator, model_validator
 
+from engine.governance.scoring import TaskSettings
 from engine.model.entities import Mode
 from engine.model.frozen import Frozen
 from engine.model.ids import RuleName
@@ -105,13 +106,14 @@ class DispatchSettings(Frozen):
 
 
 class Profile(Frozen):
-    """A governance profile: who may serve whom, what comes first, how far is too far."""
+    """A governance profile: who may serve whom, what comes first, how far is too far, how tasks score."""
 
     name: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")]
     title_zh: str = Field(min_length=1)
     title_en: str = Field(min_length=1)
     description: str = ""
     dispatch: DispatchSettings = DispatchSettings()
+    tasks: TaskSettings = TaskSettings()
     rules: tuple[Rule, ...] = ()
 
     @model_validator(mode="after")

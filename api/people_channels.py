@@ -1,0 +1,121 @@
+"""Governance events on channels.
+
+Tasks go to ``community:{id}`` and to the street that issued them (``street:{id}``). Households and checks
+carry personal data, so ``community:{id}`` (which every grid worker of the community may read) gets them
+without address, name or phone; the full record, names and phones masked, goes to
+``grid:{community}:{grid}`` (the grid's worker) and ``building:{community}:{building}`` (its captains).
+"""
+
+from typing import Any
+
+from engine.coordinator import Board
+from engine.governance.events import (
+    BuildingSaved,
+    CheckReported,
+    ChecksIssued,
+    GovernanceEvent,
+    GridSaved,
+    HouseholdRemoved,
+    HouseholdSaved,
+    MemberSaved,
+    TaskIssued,
+)
+from engine.governance.ids import BuildingId, GridId, HouseholdId
+from engine.governance.views import check_json, household_json, task_json
+
+Data = dict[str, Any]
+Out = list[tuple[str, str, Data]]
+
+
+def grid_channel(community: str, grid: str) -> str:
+    return f"grid:{community}:{grid}"
+
+
+def building_channel(community: str, building: str) -> str:
+    return f"building:{community}:{building}"
+
+
+def governance_messages(board: Board, event: GovernanceEvent, exercise: bool) -> Out:
+    assert board.community is not None
+    community = board.community.id
+    base: Data = {"exercise": exercise}
+    match event:
+        case MemberSaved() | GridSaved() | BuildingSaved():
+            return [(f"community:{community}", event.type, {**base, "event": event.model_dump(mode="json")})]
+        case HouseholdSaved() | HouseholdRemoved() | CheckReported():
+            household = event.household.id if isinstance(event, HouseholdSaved) else event.household
+            return _per_place(board, event, base, [household])
+        case ChecksIssued():
+            return _per_place(board, event, base, [c.household for c in event.checks])
+    task = board.ledger.tasks[event.task.id if isinstance(event, TaskIssued) else event.task]
+    body = {**base, "event": event.model_dump(mode="json"), "task": task_json(task)}
+    return [
+        (f"community:{community}", event.type, body),
+        (f"street:{board.community.street}", event.type, {**body, "community": community}),
+    ]
+
+
+def _summary(event: GovernanceEvent) -> Data:
+    """What every reader of the community channel may know: which household, what happened, no address."""
+    data: Data = {"type": event.type, "at": event.at.isoformat(), "actor": event.actor}
+    if isinstance(event, HouseholdSaved):
+        data.update(household=event.household.id, building=event.household.building)
+    elif isinstance(event, HouseholdRemoved):
+        data.update(household=event.household)
+    elif isinstance(event, CheckReported):
+        data.update(household=event.household, result=event.result.value, need=event.need)
+    elif isinstance(event, ChecksIssued):
+        data.update(checks=[{"household": c.household, "grid": c.grid} for c in event.checks])
+    return data
+
+
+def _per_place(board: Board, event: GovernanceEvent, base: Data, households: list[HouseholdId]) -> Out:
+    assert board.community is not None
+    community = board.community.id
+    out: Out = [(f"community:{community}", event.type, {**base, "event": _summary(event)})]
+    places: dict[tuple[GridId | None, BuildingId | None], list[HouseholdId]] = {}
+    for household_id in households:
+        household = board.ledger.households.get(household_id)
+        check = board.ledger.checks.get(household_id)
+        key: tuple[GridId | None, BuildingId | None]
+        if household is not None:
+            key = (board.ledger.grid_of(household), household.building)
+        elif check is not None:
+            key = (check.grid, check.building)
+        else:
+            key = (None, None)  # removed, and no check: no grid to tell
+        places.setdefault(key, []).append(household_id)
+    for (grid, building), ids in sorted(places.items(), key=lambda kv: (kv[0][0] or "", kv[0][1] or "")):
+        data: Data = {
+            **base,
+            "event": _summary(event),
+            "households": [
+                household_json(board.ledger.households[h], grid, contact=False)
+                for h in ids
+                if h in board.ledger.households
+            ],
+            "checks": [check_json(board.ledger.checks[h]) for h in ids if h in board.ledger.checks],
+        }
+        if grid is not None:
+            out.append((grid_channel(community, grid), event.type, data))
+        if building is not None:
+            out.append((building_channel(community, building), event.type, data))
+    return out
+
+
+def place_snapshot(board: Board, kind: str, place: str) -> Data:
+    """A ``grid:`` or ``building:`` channel's whole state: its households (contacts masked) and checks."""
+    ledger = board.ledger
+
+    def here(grid: str | None, building: str) -> bool:
+        return grid == place if kind == "grid" else building == place
+
+    return {
+        "exercise": board.exercise,
+        "households": [
+            household_json(h, ledger.grid_of(h), contact=False)
+            for _, h in sorted(ledger.households.items())
+            if here(ledger.grid_of(h), h.building)
+        ],
+        "checks": [check_json(c) for _, c in sorted(ledger.checks.items()) if here(c.grid, c.building)],
+    }
