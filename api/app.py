@@ -14,17 +14,24 @@ from api.demo import load_demo
 from api.pubsub import pubsub_for
 from api.routes import (
     assignments,
+    checks,
     communities,
     escalations,
     events,
+    households,
     incidents,
     maps,
     me,
     needs,
     organisations,
+    people,
+    photos,
     plans,
     resources,
     roads,
+    scores,
+    street_tasks,
+    tasks,
     ws,
 )
 from api.service import FileMaps, Service
@@ -44,6 +51,13 @@ ROUTERS = (
     roads,
     events,
     maps,
+    people,
+    households,
+    checks,
+    street_tasks,
+    tasks,
+    photos,
+    scores,
 )
 CONSOLE = Path(__file__).parent / "console"
 

@@ -5,6 +5,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api.access import Forbidden
@@ -65,6 +66,17 @@ def install(app: FastAPI) -> None:
         if "value" in first:
             detail += f" (got {first['value']!r})"
         return problem(422, "输入有误 Invalid input", detail, field=first["field"], errors=_jsonable(errors))
+
+    @app.exception_handler(ValidationError)
+    async def invalid_record(request: Request, exc: ValidationError) -> JSONResponse:
+        # A record a route builds from a valid body can still break a rule that spans fields (a grid
+        # worker without a grid): the same answer as a body that is invalid on its own.
+        errors = [
+            # A rule over the whole record names its field in its message; the input is the whole record.
+            {**e, "type": "missing"} if not e["loc"] else e
+            for e in exc.errors()
+        ]
+        return await invalid(request, RequestValidationError(errors))
 
     @app.exception_handler(Rejected)
     async def rejected(_: Request, exc: Rejected) -> JSONResponse:

@@ -7,12 +7,16 @@ from fastapi import APIRouter
 from api.access import sees_community
 from api.auth import ROLE_ZH
 from api.deps import PrincipalDep, ServiceDep
+from api.people_access import member_of
 
 router = APIRouter(tags=["me 当前用户"])
 
 
 @router.get("/me")
 def me(principal: PrincipalDep, service: ServiceDep) -> dict[str, Any]:
+    board = service.board(principal.community) if principal.community else None
+    # Their entry in the community's roster: the console opens the head's, a grid worker's or a captain's view.
+    member = member_of(principal, board) if board is not None else None
     return {
         "role": principal.role.value,
         "role_zh": ROLE_ZH[principal.role],
@@ -21,6 +25,7 @@ def me(principal: PrincipalDep, service: ServiceDep) -> dict[str, Any]:
         "community": principal.community,
         "organisation": principal.organisation,
         "grid": principal.grid,
+        "member": member.model_dump(mode="json") if member is not None else None,
         "communities": [
             b.community.id
             for b in service.boards()

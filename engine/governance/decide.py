@@ -194,7 +194,7 @@ def _review(board: Board, command: ReviewPart, at: datetime, actor: str) -> Part
     if review.verdict is Verdict.RETURN:
         return PartReturned(at=at, actor=actor, task=command.task, part=command.part, comment=review.comment)
     assert board.profile is not None and part.submitted_at is not None
-    late_h = round(hours_late(record.task.due_at, part.submitted_at), 2)
+    late_h = hours_late(record.task.due_at, part.submitted_at)
     result = award(board.profile.tasks, part.part.points, review, late_h)
     return PartScored(
         at=at,

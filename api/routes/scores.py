@@ -1,0 +1,125 @@
+"""The task board: scores per member and per community over a period, as JSON or as CSV for Excel."""
+
+import csv
+import io
+from dataclasses import asdict
+from datetime import date, datetime, time, timedelta
+from typing import Annotated, Any
+from zoneinfo import ZoneInfo
+
+from fastapi import APIRouter, Query
+from fastapi.responses import Response
+
+from api.access import Forbidden
+from api.deps import BoardDep, PrincipalDep, ServiceDep
+from api.people_access import reads_tasks
+from api.routes.street_tasks import street_boards
+from engine.coordinator import Board, Rejected
+from engine.governance.scoreboard import CommunityRow, MemberRow, due_in, score
+from engine.governance.views import task_json
+
+router = APIRouter(tags=["scores 积分榜"])
+
+# Periods are calendar days where the communities are.
+LOCAL = ZoneInfo("Asia/Shanghai")
+MEMBER_HEAD = ("社区", "人员编号", "姓名", "分项数", "已提交", "按时", "逾期提交", "已评分", "应得分", "得分")
+COMMUNITY_HEAD = ("社区", "任务数", "总分值", "得分", "逾期任务", "分项数", "已提交", "已评分", "逾期提交")
+Start = Annotated[date | None, Query(description="起始日期 YYYY-MM-DD（含），默认本月1日")]
+End = Annotated[date | None, Query(description="结束日期 YYYY-MM-DD（含），默认本月末")]
+
+
+def _period(start: date | None, end: date | None, today: date) -> tuple[date, date]:
+    first = today.replace(day=1)
+    start = start or first
+    end = end or (
+        first.replace(month=first.month % 12 + 1, year=first.year + first.month // 12) - timedelta(1)
+    )
+    if end < start:
+        raise Rejected("invalid", "end", f"{end.isoformat()} is before start {start.isoformat()}")
+    return start, end
+
+
+def _board(boards: list[Board], start: date, end: date) -> dict[str, Any]:
+    lo = datetime.combine(start, time(), LOCAL)
+    hi = datetime.combine(end + timedelta(days=1), time(), LOCAL)
+    communities: list[CommunityRow] = []
+    members: list[MemberRow] = []
+    tasks: list[dict[str, Any]] = []
+    for board in boards:
+        assert board.community is not None
+        due = due_in(board.ledger, lo, hi)
+        total, rows = score(board.community.id, board.ledger, due)
+        communities.append(total)
+        members.extend(rows)
+        tasks.extend({"community": board.community.id, **task_json(r)} for r in due)
+    return {
+        "start": start.isoformat(),
+        "end": end.isoformat(),
+        "communities": [asdict(c) for c in communities],
+        "members": [asdict(m) for m in members],
+        "tasks": tasks,
+    }
+
+
+def _csv(result: dict[str, Any]) -> Response:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(MEMBER_HEAD)
+    for m in result["members"]:
+        writer.writerow(list(m.values()))
+    writer.writerow(())
+    writer.writerow(COMMUNITY_HEAD)
+    for c in result["communities"]:
+        writer.writerow(list(c.values()))
+    name = f"pingzhan-scores-{result['start']}-{result['end']}.csv"
+    # With a byte-order mark, Excel opens the Chinese headers as UTF-8.
+    return Response(
+        "\ufeff" + out.getvalue(),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
+def _community(
+    board: Board, principal: PrincipalDep, service: ServiceDep, start: date | None, end: date | None
+) -> dict[str, Any]:
+    if not reads_tasks(principal, board):
+        raise Forbidden("积分榜只对街道、社区干部和观察员开放 (street, cadres and observers)")
+    first, last = _period(start, end, service.clock().astimezone(LOCAL).date())
+    return _board([board], first, last)
+
+
+def _street(
+    street: str, principal: PrincipalDep, service: ServiceDep, start: date | None, end: date | None
+) -> dict[str, Any]:
+    boards = street_boards(service, principal, street, issue=False)
+    first, last = _period(start, end, service.clock().astimezone(LOCAL).date())
+    return _board(boards, first, last)
+
+
+@router.get("/communities/{community}/scores")
+def community_scores(
+    board: BoardDep, principal: PrincipalDep, service: ServiceDep, start: Start = None, end: End = None
+) -> dict[str, Any]:
+    return _community(board, principal, service, start, end)
+
+
+@router.get("/communities/{community}/scores.csv", response_class=Response)
+def community_scores_csv(
+    board: BoardDep, principal: PrincipalDep, service: ServiceDep, start: Start = None, end: End = None
+) -> Response:
+    return _csv(_community(board, principal, service, start, end))
+
+
+@router.get("/streets/{street}/scores")
+def street_scores(
+    street: str, principal: PrincipalDep, service: ServiceDep, start: Start = None, end: End = None
+) -> dict[str, Any]:
+    return _street(street, principal, service, start, end)
+
+
+@router.get("/streets/{street}/scores.csv", response_class=Response)
+def street_scores_csv(
+    street: str, principal: PrincipalDep, service: ServiceDep, start: Start = None, end: End = None
+) -> Response:
+    return _csv(_street(street, principal, service, start, end))
