@@ -8,9 +8,8 @@ from pathlib import Path
 import uvicorn
 
 from api.app import ServeSettings, create_app
-from api.auth import ROLE_ZH, Role
 from api.db.database import connect, default_url
-from api.demo import demo_tokens, read_demo
+from api.demo import DEMO_ROLES, demo_tokens, read_demo, read_people
 from api.service import wall_clock
 
 
@@ -53,11 +52,13 @@ def run(args: argparse.Namespace) -> int:
     demo = Path(args.demo) if args.demo else None
     out = sys.stdout
     if demo is not None:
-        read_demo(demo)  # a bad demo file stops here, before anything is written
+        # A bad demo file stops here, before anything is written.
+        read_demo(demo)
+        read_people(demo)
         tokens = demo_tokens(connect(url), demo, data_dir, wall_clock())
         out.write("演示令牌 Demo tokens (send as 'Authorization: Bearer TOKEN'):\n")
         for role, token in tokens.items():
-            out.write(f"  {ROLE_ZH[Role(role)]:<8} {role:<13} {token}\n")
+            out.write(f"  {DEMO_ROLES[role]:<8} {role:<13} {token}\n")
     out.write(
         f"平战 Pingzhan: http://{args.host}:{args.port}/  (API docs: http://{args.host}:{args.port}/docs)\n"
     )

@@ -15,7 +15,9 @@ DEMO = ROOT / "api" / "examples" / "flood.json"
 def _tokens(server: Server) -> dict[str, str]:
     log = (server.data_dir / "server.log").read_text(encoding="utf-8")
     return dict(
-        re.findall(r"^\s+\S+\s+(street|cadre|organisation|grid_worker|observer)\s+(pz_\S+)$", log, re.M)
+        re.findall(
+            r"^\s+\S+\s+(street|head|cadre|organisation|grid_worker|captain|observer)\s+(pz_\S+)$", log, re.M
+        )
     )
 
 
@@ -27,7 +29,23 @@ def test_demo_serves_prints_working_tokens_and_survives_a_restart(tmp_path: Path
     server = Server(tmp_path, extra=["--demo", str(DEMO)]).start()
     try:
         tokens = _tokens(server)
-        assert sorted(tokens) == ["cadre", "grid_worker", "observer", "organisation", "street"]
+        assert sorted(tokens) == [
+            "cadre",
+            "captain",
+            "grid_worker",
+            "head",
+            "observer",
+            "organisation",
+            "street",
+        ]
+        # The people file beside the demo: the head token is the head, the grid worker sees their grid only.
+        assert _get(server, tokens["head"], "/me").json()["member"]["role"] == "head"
+        assert _get(server, tokens["cadre"], "/me").json()["member"]["role"] == "cadre"
+        assert len(_get(server, tokens["cadre"], "/communities/qingshui/households").json()) == 7
+        mine = _get(server, tokens["grid_worker"], "/communities/qingshui/households").json()
+        assert {h["grid"] for h in mine} == {"grid1"} and len(mine) == 4
+        building = _get(server, tokens["captain"], "/communities/qingshui/households").json()
+        assert {h["building"] for h in building} == {"b12"}
         community = _get(server, tokens["cadre"], "/communities/qingshui").json()
         assert community["name"] == "清水社区" and community["profile"] == "strong_social_orgs"
         assert len(_get(server, tokens["cadre"], "/communities/qingshui/resources").json()) == 8
