@@ -58,23 +58,22 @@ def reads_households(p: Principal, board: Board) -> bool:
     return p.role in (Role.STREET, Role.CADRE, Role.OBSERVER) and sees_community(p, board)
 
 
+def visits(p: Principal, board: Board, grid: GridId | None, building: BuildingId) -> bool:
+    """The grid worker of ``grid`` and the captains of ``building``: the people who knock on the door."""
+    mine = grid_of(p, board)
+    if mine is not None:
+        return grid == mine
+    captain_of = building_of(p, board)
+    return captain_of is not None and building == captain_of
+
+
 def sees_household(p: Principal, board: Board, household: Household) -> bool:
-    if reads_households(p, board):
-        return True
-    grid = grid_of(p, board)
-    if grid is not None:
-        return board.ledger.grid_of(household) == grid
-    building = building_of(p, board)
-    return building is not None and household.building == building
+    return reads_households(p, board) or sees_contact(p, board, household)
 
 
 def sees_contact(p: Principal, board: Board, household: Household) -> bool:
     """A household's name and phone: the grid worker and the building captains who visit it."""
-    grid = grid_of(p, board)
-    if grid is not None:
-        return board.ledger.grid_of(household) == grid
-    building = building_of(p, board)
-    return building is not None and household.building == building
+    return visits(p, board, board.ledger.grid_of(household), household.building)
 
 
 def edits_household(p: Principal, board: Board, household: Household) -> bool:
@@ -86,13 +85,7 @@ def edits_household(p: Principal, board: Board, household: Household) -> bool:
 
 
 def sees_check(p: Principal, board: Board, check: Check) -> bool:
-    if reads_households(p, board):
-        return True
-    grid = grid_of(p, board)
-    if grid is not None:
-        return check.grid == grid
-    building = building_of(p, board)
-    return building is not None and check.building == building
+    return reads_households(p, board) or visits(p, board, check.grid, check.building)
 
 
 def reports_check(p: Principal, board: Board, check: Check) -> bool:

@@ -31,6 +31,33 @@ const ZH = {
   caps: { "rescue.boat": "救生艇", "rescue.crew": "救援队员", "medical.first_aid": "急救", "medical.doctor": "医生",
     "supply.water": "饮用水", "supply.food": "食品", "supply.medicine": "药品", "transport.vehicle": "车辆转移",
     "care.visit": "上门探视", "power.generator": "发电机", "shelter.bed": "安置床位", "repair.electric": "电工维修" },
+  // Normal-time work: street tasks, the community's parts, checks on vulnerable households.
+  tabs: { emergency: "应急调度", tasks: "任务", checks: "住户核查", report: "上报需求", checklist: "核查清单", mytasks: "我的任务" },
+  loading: "正在读取……",
+  issueTitle: "发布任务", taskTitle: "标题", taskDesc: "说明（可不填）", due: "截止时间", dueDate: "截止日期", dueTime: "截止钟点",
+  points: "分值", evidenceQ: "需要的佐证（可多选）", evidence: { text: "文字", number: "数字", photo: "照片" },
+  toCommunities: "发给哪些社区", issue: "发布任务", issued: "任务已发布",
+  needTitle: "请填写标题", needCommunity: "请至少选一个社区", needDue: "截止时间要晚于现在", needPoints: "分值要在 0 到 1000 之间",
+  tasksOf: "各社区的任务", noTasks: "暂无任务", notSplit: "社区还没有分解这项任务", overdue: "已逾期", dueAt: "截止 {d}",
+  pointsN: "{n} 分", needs_: "需要：{e}", noEvidence: "无需佐证",
+  partStatus: { assigned: "待完成", submitted: "待审核", returned: "退回重做", scored: "已评分" },
+  awarded: "得 {n} 分", late: "逾期提交", accept: "合格", partial: "部分完成", giveBack: "退回重做",
+  share: "完成了多少", comment: "意见（可不填）", returnWhy: "退回原因（写清楚要改什么）", reviewed: "已审核", returnedBecause: "退回原因：{c}",
+  reviewComment: "审核意见：{c}", number: "数字：", photo: "照片", noPhoto: "照片打不开",
+  board: "积分榜", from: "开始日期", to: "结束日期", exportCsv: "导出CSV", exported: "已导出", byCommunity: "各社区得分", byMember: "各人员得分",
+  badPeriod: "结束日期不能早于开始日期",
+  col: { community: "社区", tasks: "任务", overdue: "逾期", score: "得分", member: "姓名", parts: "已交/分项" },
+  split: "分解任务", resplit: "修改分解", splitTitle: "分解任务：{t}", toSplit: "待分解", partTitle: "标题", assignee: "负责人",
+  pickAssignee: "请选择", left: "还剩 {n} 分", addPart: "添加一项", removePart: "删除这一项", save: "保存", splitSaved: "已分派",
+  splitSum: "各项分值加起来要等于 {n} 分", partNeedsTitle: "每一项都要填标题", partNeedsAssignee: "每一项都要选负责人",
+  allTasks: "社区任务（由书记分解）", myTasks: "我的任务", noMyTasks: "暂时没有分给我的任务", upload: "上传完成情况", reupload: "重新上传",
+  uploadText: "文字说明", uploadNumber: "数字（如走访户数）", uploadPhoto: "照片（可以直接拍照）", submit: "提交", uploaded: "已上传",
+  needText: "请填写文字说明", needNumber: "请填写数字", needPhoto: "请拍一张或选一张照片", badPhoto: "照片读不出来，请换一张",
+  tooBig: "照片太大，没网时存不下，请联网后再传",
+  checkResult: { pending: "待核查", safe: "平安", needs_help: "需要帮助", absent: "无人应答" },
+  noIncidentChecks: "现在没有应急事件，不需要核查", noChecks: "没有需要核查的住户", peopleN: "{n} 人", contact: "联系人",
+  call: "拨打", helpTitle: "需要什么帮助", needCap: "请选一种需要的帮助", helpSent: "已上报，正在安排", grid: "网格",
+  needOpen: "已上报需求",
 };
 const EN = {
   title: "Community emergency dispatch", signin: "Sign in", token: "Enter your token (the code you were given)", signinGo: "Sign in",
@@ -61,12 +88,39 @@ const EN = {
   caps: { "rescue.boat": "rescue boat", "rescue.crew": "rescue crew", "medical.first_aid": "first aid", "medical.doctor": "doctor",
     "supply.water": "drinking water", "supply.food": "food", "supply.medicine": "medicine", "transport.vehicle": "transport",
     "care.visit": "home visit", "power.generator": "generator", "shelter.bed": "shelter bed", "repair.electric": "electrician" },
-  roles: { street: "street staff", cadre: "community cadre", organisation: "organisation coordinator", grid_worker: "grid worker", observer: "observer" },
+  roles: { street: "street staff", cadre: "community cadre", organisation: "organisation coordinator", grid_worker: "grid worker", captain: "building captain", observer: "observer" },
+  tabs: { emergency: "Emergency", tasks: "Tasks", checks: "Household checks", report: "Report", checklist: "Checklist", mytasks: "My tasks" },
+  loading: "Loading…",
+  issueTitle: "Issue a task", taskTitle: "Title", taskDesc: "Description (optional)", due: "Due", dueDate: "Due date", dueTime: "Due time",
+  points: "Points", evidenceQ: "Evidence needed (any)", evidence: { text: "text", number: "number", photo: "photo" },
+  toCommunities: "To which communities", issue: "Issue task", issued: "Task issued",
+  needTitle: "Enter a title", needCommunity: "Choose at least one community", needDue: "The due time must be in the future", needPoints: "Points go from 0 to 1000",
+  tasksOf: "Tasks by community", noTasks: "No tasks", notSplit: "Not yet split by the community", overdue: "Overdue", dueAt: "due {d}",
+  pointsN: "{n} pts", needs_: "needs: {e}", noEvidence: "no evidence needed",
+  partStatus: { assigned: "to do", submitted: "to review", returned: "returned", scored: "scored" },
+  awarded: "{n} pts awarded", late: "submitted late", accept: "Accept", partial: "Partly done", giveBack: "Return",
+  share: "How much was done", comment: "Comment (optional)", returnWhy: "Why (what to redo)", reviewed: "Reviewed", returnedBecause: "Returned: {c}",
+  reviewComment: "Review: {c}", number: "Number: ", photo: "photo", noPhoto: "photo unavailable",
+  board: "Scoreboard", from: "From", to: "To", exportCsv: "Export CSV", exported: "Exported", byCommunity: "By community", byMember: "By member",
+  badPeriod: "The end date is before the start date",
+  col: { community: "Community", tasks: "Tasks", overdue: "Overdue", score: "Score", member: "Name", parts: "Done/parts" },
+  split: "Split task", resplit: "Change split", splitTitle: "Split: {t}", toSplit: "to split", partTitle: "Title", assignee: "Who",
+  pickAssignee: "Choose", left: "{n} pts left", addPart: "Add a part", removePart: "Remove this part", save: "Save", splitSaved: "Assigned",
+  splitSum: "The parts must add up to {n} pts", partNeedsTitle: "Every part needs a title", partNeedsAssignee: "Every part needs someone",
+  allTasks: "Community tasks (split by the head)", myTasks: "My tasks", noMyTasks: "Nothing assigned to me", upload: "Upload progress", reupload: "Upload again",
+  uploadText: "Text", uploadNumber: "Number (e.g. households visited)", uploadPhoto: "Photo (take one now)", submit: "Submit", uploaded: "Uploaded",
+  needText: "Enter the text", needNumber: "Enter the number", needPhoto: "Take or choose a photo", badPhoto: "That photo cannot be read; try another",
+  tooBig: "The photo is too big to keep offline; upload it when back online",
+  checkResult: { pending: "to check", safe: "safe", needs_help: "needs help", absent: "no answer" },
+  noIncidentChecks: "No incident: nothing to check", noChecks: "No households to check", peopleN: "{n} people", contact: "Contact",
+  call: "Call", helpTitle: "What help is needed", needCap: "Choose the help needed", helpSent: "Reported; help is being arranged", grid: "Grid",
+  needOpen: "need reported",
 };
 
 const store = window.localStorage;
 const state = { lang: store.getItem("pz.lang") || "zh", token: store.getItem("pz.token"), me: null, community: null,
-  data: {}, online: null, network: true, ws: null, retry: 0, pick: null, report: { capability: "care.visit", quantity: 1, priority: 3, tags: [] } };
+  data: {}, online: null, network: true, ws: null, retry: 0, pick: null, report: { capability: "care.visit", quantity: 1, priority: 3, tags: [] },
+  tab: null, drawn: null, keep: null, period: null, photos: {} };
 
 const T = () => (state.lang === "zh" ? ZH : EN);
 const t = (key, vars = {}) => String(T()[key] ?? ZH[key] ?? key).replace(/\{(\w+)\}/g, (_, k) => vars[k]);
@@ -115,9 +169,20 @@ function enqueue(method, path, body, key) {
   const queue = queued();
   const at = new Date().toISOString();
   // Reports and a responder's steps keep the moment they happened; other requests have no such field.
-  const timed = /\/needs$/.test(path) || /\/assignments\/[^/]+\/(confirm|acknowledge|decline|en-route|on-site|done)$/.test(path);
+  const timed = /\/needs$/.test(path) || /\/assignments\/[^/]+\/(confirm|acknowledge|decline|en-route|on-site|done)$/.test(path)
+    || /\/tasks\/[^/]+\/parts\/[^/]+\/submission$/.test(path) || /\/checks\/[^/]+$/.test(path);
   queue.push({ method, path, body: timed ? { ...(body || {}), occurred_at: at } : body, key, token: state.token });
-  store.setItem("pz.queue", JSON.stringify(queue));
+  try {
+    store.setItem("pz.queue", JSON.stringify(queue));
+  } catch {
+    // A photo can be more than the phone will keep for a page: say so rather than lose it silently.
+    throw new Error(t("tooBig"));
+  }
+}
+
+// A submission or a check report waiting in the queue: its card says so instead of offering the buttons again.
+function pendingAt(path) {
+  return queued().some((item) => item.path === path);
 }
 
 // The actions on a dispatch still waiting in the queue: its card shows them instead of buttons to press again.
@@ -168,40 +233,53 @@ async function act(method, path, body, done = t("saved")) {
 
 // -- live updates -------------------------------------------------------------------------------
 
-function channel() {
+// What the page listens to: the community (or the organisation); a grid worker's grid and a captain's building
+// too (their households and checks in full); a street's own channel (its tasks across communities).
+function channels() {
   const me = state.me;
-  return me.role === "organisation" ? `organisation:${me.organisation}` : `community:${state.community}`;
+  if (me.role === "organisation") return [`organisation:${me.organisation}`];
+  const c = state.community;
+  const list = [`community:${c}`];
+  const grid = (me.member && me.member.grid) || me.grid;
+  if (me.role === "grid_worker" && grid) list.push(`grid:${c}:${grid}`);
+  if (me.role === "captain" && me.member && me.member.building) list.push(`building:${c}:${me.member.building}`);
+  if (me.role === "street" && me.street) list.push(`street:${me.street}`);
+  return list;
 }
 
 function connect() {
-  const ch = channel();
+  const chs = channels();
+  state.channels = chs.join(" ");
   const proto = location.protocol === "https:" ? "wss" : "ws";
   // The token goes in the subprotocol header, never in the URL (URLs end up in logs).
   const ws = new WebSocket(`${proto}://${location.host}/ws`, ["pingzhan", `bearer.${state.token}`]);
   state.ws = ws;
-  const subscribe = (last) => ws.send(JSON.stringify({ type: "subscribe", channels: { [ch]: last } }));
+  const subscribe = (ch, last) => ws.send(JSON.stringify({ type: "subscribe", channels: { [ch]: last } }));
   ws.onopen = async () => {
     state.retry = 0;
-    const last = store.getItem(`pz.seq.${ch}`);
-    subscribe(last === null ? null : Number(last));
+    for (const ch of chs) {
+      const last = store.getItem(`pz.seq.${ch}`);
+      subscribe(ch, last === null ? null : Number(last));
+    }
     setOnline(true);
     await flushQueue();
   };
   ws.onmessage = (e) => {
     const m = JSON.parse(e.data);
-    if (m.channel !== ch || typeof m.seq !== "number") return;
+    const ch = m.channel;
+    if (!chs.includes(ch) || typeof m.seq !== "number") return;
     const last = store.getItem(`pz.seq.${ch}`);
     if (m.type === "subscribed") {
       // The server is behind what this page saw (its data was reset): start again from a snapshot, or
       // every message up to the old number would be held back.
       if (last !== null && m.seq < Number(last)) {
         store.removeItem(`pz.seq.${ch}`);
-        subscribe(null);
+        subscribe(ch, null);
       }
       return;
     }
     store.setItem(`pz.seq.${ch}`, String(m.seq));
-    window.pzLastSeq = m.seq;
+    if (ch === chs[0]) window.pzLastSeq = m.seq;
     scheduleRefresh();
   };
   ws.onclose = () => {
@@ -210,6 +288,14 @@ function connect() {
     state.retry = Math.min(state.retry + 1, 5);
     setTimeout(() => state.token && state.ws === ws && connect(), 500 * state.retry);
   };
+}
+
+// The roster changed where this person looks after (another grid, another building): listen there instead.
+function resubscribe() {
+  if (!state.ws || channels().join(" ") === state.channels) return;
+  state.ws.onclose = null;
+  state.ws.close();
+  connect();
 }
 
 let refreshTimer = null;
@@ -255,16 +341,19 @@ async function refresh() {
   const d = {};
   // Refreshes overlap when messages come fast: only the latest one started may draw.
   const mine = ++refreshes;
+  const tab = currentTab();
   try {
-    d.community = await api("GET", c);
     if (me.role === "organisation") {
+      d.community = await api("GET", c);
       d.dispatches = await api("GET", `${c}/assignments`);
       d.needs = await api("GET", `${c}/needs`);
     } else {
-      [d.needs, d.dispatches, d.resources, d.organisations] = await Promise.all([
-        api("GET", `${c}/needs`), api("GET", `${c}/assignments`), api("GET", `${c}/resources`), api("GET", `${c}/organisations`)]);
-      d.plan = await api("GET", `${c}/plan`).catch(() => null);
-      if (!state.data.map) d.map = await api("GET", `${c}/map`);
+      const jobs = [api("GET", c).then((x) => { d.community = x; })];
+      // The roster may have changed who this is (made head, moved to another grid).
+      if (["cadre", "grid_worker", "captain"].includes(me.role)) jobs.push(soft(api("GET", "/me")).then((x) => { d.me = x; }));
+      if (tab === "emergency" || tab === "report") jobs.push(emergencyData(c, d));
+      jobs.push(governanceData(c, d, tab));
+      await Promise.all(jobs);
     }
   } catch (err) {
     if (err.status === 401) return signOut();
@@ -272,8 +361,82 @@ async function refresh() {
   }
   setNetwork(true);
   if (mine !== refreshes) return;
+  if (d.me) state.me = d.me;
+  delete d.me;
   state.data = { ...state.data, ...d };
+  resubscribe();
   render();
+}
+
+// A refused or missing governance read leaves its part of the page empty; signed out or offline still stops.
+function soft(promise) {
+  return promise.catch((err) => {
+    if (!err.status || err.status === 401) throw err;
+    return null;
+  });
+}
+
+async function emergencyData(c, d) {
+  [d.needs, d.dispatches, d.resources, d.organisations] = await Promise.all([
+    api("GET", `${c}/needs`), api("GET", `${c}/assignments`), api("GET", `${c}/resources`), api("GET", `${c}/organisations`)]);
+  d.plan = await api("GET", `${c}/plan`).catch(() => null);
+  if (!state.data.map) d.map = await api("GET", `${c}/map`);
+}
+
+// Only what the open tab shows (and, for a grid worker, whether they have parts and checks waiting).
+async function governanceData(c, d, tab) {
+  const me = state.me;
+  const get = (path) => soft(api("GET", path));
+  const all = (paths) => Promise.all(paths.map(get));
+  if (me.role === "street" && tab === "tasks") {
+    const period = state.period || (state.period = thisMonth());
+    const jobs = me.communities.map(async (id) => {
+      const p = `/communities/${id}`;
+      const [tasks, members, profile] = await all([`${p}/tasks`, `${p}/members`, `${p}/profile`]);
+      return [id, { tasks: tasks || [], members: members || [], profile }];
+    });
+    const [list, scores, ...per] = await Promise.all([
+      state.data.communityList ? Promise.resolve(state.data.communityList) : get("/communities"),
+      get(`/streets/${encodeURIComponent(me.street)}/scores?start=${period.start}&end=${period.end}`), ...jobs]);
+    Object.assign(d, { communityList: list, scores, street: Object.fromEntries(per) });
+  } else if (me.role === "cadre" && tab === "tasks") {
+    [d.tasks, d.members, d.profile] = await all([`${c}/tasks`, `${c}/members`, `${c}/profile`]);
+    d.returns = await returnComments(c, d.tasks);
+  } else if (me.role === "cadre" && tab === "checks") {
+    [d.checks, d.grids, d.buildings] = await all([`${c}/checks`, `${c}/grids`, `${c}/buildings`]);
+  } else if (me.role === "grid_worker") {
+    [d.mytasks, d.checks, d.buildings] = await all([`${c}/tasks?mine=true`, `${c}/checks`,
+      tab === "checklist" || !state.data.buildings ? `${c}/buildings` : null].filter(Boolean));
+    if (d.buildings === undefined) delete d.buildings;
+    if (tab === "mytasks") {
+      [d.members] = await all([`${c}/members`]);
+      d.returns = await returnComments(c, d.mytasks);
+    }
+  } else if (me.role === "captain") {
+    [d.checks, d.buildings] = await all([`${c}/checks`, `${c}/buildings`]);
+  }
+}
+
+// Why a part came back: the task record keeps no comment for a return, the event log does.
+async function returnComments(c, tasks) {
+  const mine = (tasks || []).some((task) => task.parts.some((p) => p.status === "returned"));
+  if (!mine) return {};
+  const events = await soft(api("GET", `${c}/events?type=part_returned&limit=1000`));
+  const out = {};
+  for (const e of events || []) out[`${e.data.task}/${e.data.part}`] = e.data.comment || "";
+  return out;
+}
+
+function thisMonth() {
+  const now = new Date();
+  const first = new Date(now.getFullYear(), now.getMonth(), 1);
+  const last = new Date(now.getFullYear(), now.getMonth() + 1, 0);
+  return { start: isoDay(first), end: isoDay(last) };
+}
+
+function isoDay(date) {
+  const p = (n) => String(n).padStart(2, "0");
+  return `${date.getFullYear()}-${p(date.getMonth() + 1)}-${p(date.getDate())}`;
 }
 
 // -- drawing ------------------------------------------------------------------------------------
@@ -297,17 +460,68 @@ function render(form = false) {
   $("#signout").hidden = false;
   $("#signout").textContent = t("signout");
   const app = $("#app");
-  if (me.role === "organisation") app.innerHTML = organisationView(d);
-  else if (me.role === "grid_worker") {
-    if (!form && $("#report-form")) {
-      $("#my-reports").innerHTML = myReports(d);
-      drawMap();
-      return;
-    }
-    app.innerHTML = gridView(d);
-  } else app.innerHTML = cadreView(d, me.role === "observer");
-  if (me.role !== "organisation") drawMap();
+  if (me.role === "organisation") {
+    app.innerHTML = organisationView(d);
+    state.drawn = null;
+    bind();
+    return;
+  }
+  // Tabs above one view; a live update redraws the tabs (counts) and what the view shows.
+  if (!$("#view")) app.innerHTML = `<nav id="tabs" class="tabs"></nav><div id="view"></div>`;
+  const tabs = tabsFor(me, d);
+  const tab = currentTab();
+  const bar = $("#tabs");
+  bar.hidden = tabs.length < 2;
+  bar.innerHTML = tabs.length < 2 ? "" : tabs.map((x) => `<button type="button" class="tab" data-action="tab" data-tab="${x}"
+    aria-pressed="${x === tab}" data-testid="tab-${x}">${esc(T().tabs[x])}${badge(x, d)}</button>`).join("");
+  const view = $("#view");
+  const key = `${tab}:${state.community}`;
+  const same = !form && state.drawn === key;
+  state.drawn = key;
+  view.dataset.tab = tab;
+  switch (tab) {
+    case "report":
+      if (same && $("#report-form")) $("#my-reports").innerHTML = myReports(d);
+      else view.innerHTML = gridView(d);
+      break;
+    case "tasks":
+      if (me.role === "street") streetTasksView(view, d, same);
+      else view.innerHTML = cadreTasksView(d);
+      break;
+    case "mytasks": view.innerHTML = `<h2>${t("myTasks")}</h2>${myParts(state.community, d.mytasks, d)}`; break;
+    case "checklist": view.innerHTML = checklistView(d); break;
+    case "checks": view.innerHTML = communityChecksView(d); break;
+    default: view.innerHTML = cadreView(d, me.role === "observer");
+  }
+  drawMap();
   bind();
+  loadPhotos();
+}
+
+// Which tabs a role has: the emergency view stays first for those who had it; a grid worker's tasks tab shows
+// once a part is theirs, a cadre's checks while an incident is open.
+function tabsFor(me, d) {
+  const incident = d.community && d.community.incident;
+  switch (me.role) {
+    case "street": return ["emergency", "tasks"];
+    case "cadre": return ["emergency", "tasks", ...(incident ? ["checks"] : [])];
+    case "grid_worker": return ["report", "checklist", ...((d.mytasks || []).length ? ["mytasks"] : [])];
+    case "captain": return ["checklist"];
+    default: return ["emergency"];
+  }
+}
+
+function currentTab() {
+  const tabs = tabsFor(state.me, state.data);
+  return tabs.includes(state.tab) ? state.tab : tabs[0];
+}
+
+// How many wait on this tab: checks not yet made, parts to do.
+function badge(tab, d) {
+  let n = 0;
+  if (tab === "checklist" || tab === "checks") n = ((d.checks && d.checks.checks) || []).filter((x) => x.result === "pending").length;
+  if (tab === "mytasks") n = partsOf(d.mytasks).filter(([, p]) => ["assigned", "returned"].includes(p.status)).length;
+  return n ? ` <span class="badge">${n}</span>` : "";
 }
 
 function needLine(n) {

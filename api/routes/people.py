@@ -11,8 +11,8 @@ from api.people_access import manages_people
 from api.people_schemas import BuildingSave, GridSave, MemberSave
 from engine.coordinator import Board
 from engine.governance.commands import SaveBuilding, SaveGrid, SaveMember
-from engine.governance.ids import BuildingId, GridId, MemberId
 from engine.governance.people import Building, Grid, Member
+from engine.model.frozen import Frozen
 
 router = APIRouter(prefix="/communities/{community}", tags=["people 人员与网格"])
 
@@ -30,10 +30,28 @@ def _manager(principal: PrincipalDep, board: Board) -> None:
         raise Forbidden(ONLY_MANAGERS)
 
 
+def _listed(board: Board, principal: PrincipalDep, kind: str) -> list[dict[str, Any]]:
+    _reader(principal)
+    records: dict[str, Frozen] = getattr(board.ledger, kind)
+    return [r.model_dump(mode="json") for _, r in sorted(records.items())]
+
+
+async def _save(
+    service: ServiceDep,
+    principal: PrincipalDep,
+    board: Board,
+    idempotency: IdempotencyDep,
+    command: SaveMember | SaveGrid | SaveBuilding,
+    record: Frozen,
+) -> dict[str, Any]:
+    return await service.apply(
+        board, command, principal, idempotency, lambda _: record.model_dump(mode="json")
+    )
+
+
 @router.get("/members")
 def list_members(board: BoardDep, principal: PrincipalDep) -> list[dict[str, Any]]:
-    _reader(principal)
-    return [m.model_dump(mode="json") for _, m in sorted(board.ledger.members.items())]
+    return _listed(board, principal, "members")
 
 
 @router.put("/members/{member}")
@@ -47,19 +65,12 @@ async def save_member(
 ) -> dict[str, Any]:
     _manager(principal, board)
     saved = Member.model_validate({"id": member, **body.model_dump()})
-    return await service.apply(
-        board,
-        SaveMember(member=saved),
-        principal,
-        idempotency,
-        lambda b: b.ledger.members[MemberId(member)].model_dump(mode="json"),
-    )
+    return await _save(service, principal, board, idempotency, SaveMember(member=saved), saved)
 
 
 @router.get("/grids")
 def list_grids(board: BoardDep, principal: PrincipalDep) -> list[dict[str, Any]]:
-    _reader(principal)
-    return [g.model_dump(mode="json") for _, g in sorted(board.ledger.grids.items())]
+    return _listed(board, principal, "grids")
 
 
 @router.put("/grids/{grid}")
@@ -73,19 +84,12 @@ async def save_grid(
 ) -> dict[str, Any]:
     _manager(principal, board)
     saved = Grid.model_validate({"id": grid, **body.model_dump()})
-    return await service.apply(
-        board,
-        SaveGrid(grid=saved),
-        principal,
-        idempotency,
-        lambda b: b.ledger.grids[GridId(grid)].model_dump(mode="json"),
-    )
+    return await _save(service, principal, board, idempotency, SaveGrid(grid=saved), saved)
 
 
 @router.get("/buildings")
 def list_buildings(board: BoardDep, principal: PrincipalDep) -> list[dict[str, Any]]:
-    _reader(principal)
-    return [x.model_dump(mode="json") for _, x in sorted(board.ledger.buildings.items())]
+    return _listed(board, principal, "buildings")
 
 
 @router.put("/buildings/{building}")
@@ -99,10 +103,4 @@ async def save_building(
 ) -> dict[str, Any]:
     _manager(principal, board)
     saved = Building.model_validate({"id": building, **body.model_dump()})
-    return await service.apply(
-        board,
-        SaveBuilding(building=saved),
-        principal,
-        idempotency,
-        lambda b: b.ledger.buildings[BuildingId(building)].model_dump(mode="json"),
-    )
+    return await _save(service, principal, board, idempotency, SaveBuilding(building=saved), saved)

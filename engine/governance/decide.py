@@ -172,8 +172,7 @@ def _submit(board: Board, command: SubmitPart, at: datetime, actor: str) -> Part
             f"evidence.{missing[0].value}",
             f"this task needs {', '.join(k.value for k in missing)}",
         )
-    if command.occurred_at is not None and command.occurred_at > at:
-        raise Rejected("invalid", "occurred_at", f"{command.occurred_at.isoformat()} is in the future")
+    _not_future(command.occurred_at, at)
     return PartSubmitted(
         at=at,
         actor=actor,
@@ -183,6 +182,12 @@ def _submit(board: Board, command: SubmitPart, at: datetime, actor: str) -> Part
         note=command.note,
         occurred_at=command.occurred_at,
     )
+
+
+def _not_future(occurred_at: datetime | None, at: datetime) -> None:
+    # An action queued offline happened before it arrived, never after.
+    if occurred_at is not None and occurred_at > at:
+        raise Rejected("invalid", "occurred_at", f"{occurred_at.isoformat()} is in the future")
 
 
 def _review(board: Board, command: ReviewPart, at: datetime, actor: str) -> PartReturned | PartScored:
@@ -216,8 +221,7 @@ def _check(board: Board, command: ReportCheck, at: datetime, actor: str) -> list
     if check is None:
         raise Rejected("not_found", "household", f"no check is open for household {command.household!r}")
     when = command.occurred_at
-    if when is not None and when > at:
-        raise Rejected("invalid", "occurred_at", f"{when.isoformat()} is in the future")
+    _not_future(when, at)
     if command.result is CheckResult.PENDING:
         raise Rejected("invalid", "result", "report safe, needs_help or absent")
     if command.result is not CheckResult.NEEDS_HELP:
