@@ -78,7 +78,7 @@ class PhotoUpload(Body):
 
 class Submission(Body):
     text: str | None = Field(default=None, max_length=2000)
-    number: float | None = None
+    number: float | None = Field(default=None, allow_inf_nan=False)
     photo: PhotoUpload | None = None
     note: str = Field(default="", max_length=2000)
     occurred_at: AwareDatetime | None = None

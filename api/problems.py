@@ -1,5 +1,6 @@
 """Errors as problem details (RFC 9457): a status, a plain title, the detail, and the field at fault."""
 
+import re
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -47,6 +48,15 @@ def _field(loc: tuple[Any, ...]) -> str:
     return path
 
 
+def _record_rule(error: Any) -> Any:
+    """A rule over a whole record says its field first ("grid: a grid worker needs ..."): name that field,
+    and leave out the input, which is the whole record."""
+    message = str(error["msg"]).removeprefix("Value error, ")
+    field, sep, rest = message.partition(": ")
+    named = bool(sep) and re.fullmatch(r"[a-z_][a-z0-9_.\[\]]*", field) is not None
+    return {**error, "type": "missing", "loc": (field,) if named else (), "msg": rest if named else message}
+
+
 def install(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
@@ -71,11 +81,7 @@ def install(app: FastAPI) -> None:
     async def invalid_record(request: Request, exc: ValidationError) -> JSONResponse:
         # A record a route builds from a valid body can still break a rule that spans fields (a grid
         # worker without a grid): the same answer as a body that is invalid on its own.
-        errors = [
-            # A rule over the whole record names its field in its message; the input is the whole record.
-            {**e, "type": "missing"} if not e["loc"] else e
-            for e in exc.errors()
-        ]
+        errors = [_record_rule(e) if not e["loc"] else e for e in exc.errors()]
         return await invalid(request, RequestValidationError(errors))
 
     @app.exception_handler(Rejected)

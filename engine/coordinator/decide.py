@@ -22,6 +22,7 @@ from engine.coordinator.commands import (
     TriggerIncident,
     UpdateNeed,
 )
+from engine.coordinator.decide_governance import checks_for_incident, decide_governance
 from engine.coordinator.events import (
     CommunityRegistered,
     DispatchCreated,
@@ -44,7 +45,6 @@ from engine.coordinator.events import (
 )
 from engine.coordinator.rejected import Rejected
 from engine.coordinator.timers import ESCALATE
-from engine.governance.decide import checks_for_incident, decide_governance
 from engine.model.entities import Need, ResourceStatus
 from engine.model.ids import Capability, NodeId
 

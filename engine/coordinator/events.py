@@ -10,10 +10,10 @@ from typing import Annotated, Literal, NewType
 
 from pydantic import AwareDatetime, Field
 
-from engine.coordinator.event_base import EventBase
 from engine.governance.events import GovernanceEvent
 from engine.matching.document import Travel
 from engine.model.entities import Community, Need, Organisation, Resource
+from engine.model.event_base import EventBase
 from engine.model.ids import Capability, NeedId, NodeId, ResourceId
 from engine.model.plan import Plan, Suggestion
 from engine.rules.profile import Profile

@@ -4,11 +4,11 @@ from typing import Literal
 
 from pydantic import AwareDatetime, Field
 
-from engine.coordinator.event_base import EventBase
 from engine.governance.checks import Check, CheckResult
 from engine.governance.ids import HouseholdId, PartId, TaskId
 from engine.governance.people import Building, Grid, Household, Member
 from engine.governance.tasks import Evidence, Part, Review, Task
+from engine.model.event_base import EventBase
 from engine.model.ids import NeedId
 
 

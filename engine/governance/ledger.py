@@ -88,6 +88,13 @@ class Ledger:
                 self.buildings[event.building.id] = event.building
             case HouseholdSaved():
                 self.households[event.household.id] = event.household
+                check = self.checks.get(event.household.id)
+                grid = self.grid_of(event.household)
+                # Moved during an incident: the check goes with it to its new grid and building.
+                if check is not None and grid is not None:
+                    self.checks[check.household] = check.model_copy(
+                        update={"grid": grid, "building": event.household.building}
+                    )
             case HouseholdRemoved():
                 del self.households[event.household]
                 self.checks.pop(event.household, None)

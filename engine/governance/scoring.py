@@ -38,6 +38,10 @@ class TaskSettings(Frozen):
         hours = [step.after_h for step in self.late]
         if hours != sorted(set(hours)):
             raise ValueError(f"late: after_h must increase from step to step, got {hours}")
+        keeps = [step.keep for step in self.late]
+        # Later must never pay more than earlier.
+        if keeps != sorted(keeps, reverse=True):
+            raise ValueError(f"late: keep must not grow from step to step, got {keeps}")
         return self
 
 

@@ -45,7 +45,7 @@ class Part(Frozen):
 
 class Evidence(Frozen):
     text: Text | None = None
-    number: float | None = None
+    number: float | None = Field(default=None, allow_inf_nan=False)
     photo: Annotated[PhotoId, StringConstraints(pattern=r"^[0-9a-f]{64}$")] | None = None
 
     def missing(self, wanted: tuple[EvidenceKind, ...]) -> list[EvidenceKind]:

@@ -173,6 +173,14 @@ def _submit(board: Board, command: SubmitPart, at: datetime, actor: str) -> Part
             f"this task needs {', '.join(k.value for k in missing)}",
         )
     _not_future(command.occurred_at, at)
+    if (
+        command.occurred_at is not None
+        and record.split_at is not None
+        and command.occurred_at < record.split_at
+    ):
+        raise Rejected(
+            "invalid", "occurred_at", f"{command.occurred_at.isoformat()} is before the part was assigned"
+        )
     return PartSubmitted(
         at=at,
         actor=actor,
@@ -222,6 +230,8 @@ def _check(board: Board, command: ReportCheck, at: datetime, actor: str) -> list
         raise Rejected("not_found", "household", f"no check is open for household {command.household!r}")
     when = command.occurred_at
     _not_future(when, at)
+    if when is not None and when < check.issued_at:
+        raise Rejected("invalid", "occurred_at", f"{when.isoformat()} is before the check was issued")
     if command.result is CheckResult.PENDING:
         raise Rejected("invalid", "result", "report safe, needs_help or absent")
     if command.result is not CheckResult.NEEDS_HELP:
