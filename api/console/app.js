@@ -33,7 +33,7 @@ const ZH = {
     "care.visit": "上门探视", "power.generator": "发电机", "shelter.bed": "安置床位", "repair.electric": "电工维修" },
   // Normal-time work: street tasks, the community's parts, checks on vulnerable households.
   tabs: { emergency: "应急调度", tasks: "任务", checks: "住户核查", report: "上报需求", checklist: "核查清单", mytasks: "我的任务" },
-  loading: "正在读取……",
+  loading: "正在读取……", close_: "关闭",
   issueTitle: "发布任务", taskTitle: "标题", taskDesc: "说明（可不填）", due: "截止时间", dueDate: "截止日期", dueTime: "截止钟点",
   points: "分值", evidenceQ: "需要的佐证（可多选）", evidence: { text: "文字", number: "数字", photo: "照片" },
   toCommunities: "发给哪些社区", issue: "发布任务", issued: "任务已发布",
@@ -51,7 +51,7 @@ const ZH = {
   pickAssignee: "请选择", left: "还剩 {n} 分", addPart: "添加一项", removePart: "删除这一项", save: "保存", splitSaved: "已分派",
   splitSum: "各项分值加起来要等于 {n} 分", partNeedsTitle: "每一项都要填标题", partNeedsAssignee: "每一项都要选负责人",
   allTasks: "社区任务（由书记分解）", myTasks: "我的任务", noMyTasks: "暂时没有分给我的任务", upload: "上传完成情况", reupload: "重新上传",
-  uploadText: "文字说明", uploadNumber: "数字（如走访户数）", uploadPhoto: "照片（可以直接拍照）", submit: "提交", uploaded: "已上传",
+  uploadText: "文字说明", uploadNumber: "数字（如走访户数）", uploadPhoto: "照片", takePhoto: "拍照或选一张照片", otherPhoto: "换一张照片", submit: "提交", uploaded: "已上传",
   needText: "请填写文字说明", needNumber: "请填写数字", needPhoto: "请拍一张或选一张照片", badPhoto: "照片读不出来，请换一张",
   tooBig: "照片太大，没网时存不下，请联网后再传",
   checkResult: { pending: "待核查", safe: "平安", needs_help: "需要帮助", absent: "无人应答" },
@@ -90,7 +90,7 @@ const EN = {
     "care.visit": "home visit", "power.generator": "generator", "shelter.bed": "shelter bed", "repair.electric": "electrician" },
   roles: { street: "street staff", cadre: "community cadre", organisation: "organisation coordinator", grid_worker: "grid worker", captain: "building captain", observer: "observer" },
   tabs: { emergency: "Emergency", tasks: "Tasks", checks: "Household checks", report: "Report", checklist: "Checklist", mytasks: "My tasks" },
-  loading: "Loading…",
+  loading: "Loading…", close_: "Close",
   issueTitle: "Issue a task", taskTitle: "Title", taskDesc: "Description (optional)", due: "Due", dueDate: "Due date", dueTime: "Due time",
   points: "Points", evidenceQ: "Evidence needed (any)", evidence: { text: "text", number: "number", photo: "photo" },
   toCommunities: "To which communities", issue: "Issue task", issued: "Task issued",
@@ -108,7 +108,7 @@ const EN = {
   pickAssignee: "Choose", left: "{n} pts left", addPart: "Add a part", removePart: "Remove this part", save: "Save", splitSaved: "Assigned",
   splitSum: "The parts must add up to {n} pts", partNeedsTitle: "Every part needs a title", partNeedsAssignee: "Every part needs someone",
   allTasks: "Community tasks (split by the head)", myTasks: "My tasks", noMyTasks: "Nothing assigned to me", upload: "Upload progress", reupload: "Upload again",
-  uploadText: "Text", uploadNumber: "Number (e.g. households visited)", uploadPhoto: "Photo (take one now)", submit: "Submit", uploaded: "Uploaded",
+  uploadText: "Text", uploadNumber: "Number (e.g. households visited)", uploadPhoto: "Photo", takePhoto: "Take or choose a photo", otherPhoto: "Choose another photo", submit: "Submit", uploaded: "Uploaded",
   needText: "Enter the text", needNumber: "Enter the number", needPhoto: "Take or choose a photo", badPhoto: "That photo cannot be read; try another",
   tooBig: "The photo is too big to keep offline; upload it when back online",
   checkResult: { pending: "to check", safe: "safe", needs_help: "needs help", absent: "no answer" },
@@ -399,32 +399,24 @@ async function governanceData(c, d, tab) {
       state.data.communityList ? Promise.resolve(state.data.communityList) : get("/communities"),
       get(`/streets/${encodeURIComponent(me.street)}/scores?start=${period.start}&end=${period.end}`), ...jobs]);
     Object.assign(d, { communityList: list, scores, street: Object.fromEntries(per) });
-  } else if (me.role === "cadre" && tab === "tasks") {
-    [d.tasks, d.members, d.profile] = await all([`${c}/tasks`, `${c}/members`, `${c}/profile`]);
-    d.returns = await returnComments(c, d.tasks);
-  } else if (me.role === "cadre" && tab === "checks") {
-    [d.checks, d.grids, d.buildings] = await all([`${c}/checks`, `${c}/grids`, `${c}/buildings`]);
+  } else if (me.role === "cadre") {
+    // The checks tab's count stays true while the cadre works another tab.
+    const incident = tab === "checks" || (state.data.community && state.data.community.incident);
+    const jobs = [incident ? get(`${c}/checks`).then((x) => { d.checks = x; }) : null];
+    if (tab === "tasks") {
+      jobs.push(all([`${c}/tasks`, `${c}/members`, `${c}/profile`]).then(async ([tasks, members, profile]) => {
+        Object.assign(d, { tasks, members, profile });
+      }));
+    }
+    if (tab === "checks") jobs.push(all([`${c}/grids`, `${c}/buildings`]).then(([grids, buildings]) => Object.assign(d, { grids, buildings })));
+    await Promise.all(jobs);
   } else if (me.role === "grid_worker") {
     [d.mytasks, d.checks, d.buildings] = await all([`${c}/tasks?mine=true`, `${c}/checks`,
       tab === "checklist" || !state.data.buildings ? `${c}/buildings` : null].filter(Boolean));
     if (d.buildings === undefined) delete d.buildings;
-    if (tab === "mytasks") {
-      [d.members] = await all([`${c}/members`]);
-      d.returns = await returnComments(c, d.mytasks);
-    }
   } else if (me.role === "captain") {
     [d.checks, d.buildings] = await all([`${c}/checks`, `${c}/buildings`]);
   }
-}
-
-// Why a part came back: the task record keeps no comment for a return, the event log does.
-async function returnComments(c, tasks) {
-  const mine = (tasks || []).some((task) => task.parts.some((p) => p.status === "returned"));
-  if (!mine) return {};
-  const events = await soft(api("GET", `${c}/events?type=part_returned&limit=1000`));
-  const out = {};
-  for (const e of events || []) out[`${e.data.task}/${e.data.part}`] = e.data.comment || "";
-  return out;
 }
 
 function thisMonth() {
@@ -625,7 +617,7 @@ function organisationView(d) {
 
 function gridView(d) {
   const r = state.report;
-  const caps = ["care.visit", "medical.first_aid", "supply.water", "supply.food", "supply.medicine", "transport.vehicle", "rescue.boat", "power.generator"];
+  const caps = GRID_CAPS;
   return `<div id="report-form"><h2>${t("report")}</h2>
   <label>${t("what")}</label><div class="choices" data-testid="capabilities">${caps.map((c) =>
     `<button type="button" data-action="cap" data-cap="${c}" aria-pressed="${r.capability === c}">${esc(cap(c))}</button>`).join("")}</div>
@@ -702,14 +694,513 @@ function drawMap() {
   };
 }
 
+// -- normal-time work: tasks, parts, the board; checks on vulnerable households ---------------------------
+
+const GRID_CAPS = ["care.visit", "medical.first_aid", "supply.water", "supply.food", "supply.medicine", "transport.vehicle", "rescue.boat", "power.generator"];
+const ASSIGNABLE = ["head", "cadre", "grid_worker"];
+
+const byId = (list) => Object.fromEntries((list || []).map((x) => [x.id, x]));
+const isHead = () => Boolean(state.me.member && state.me.member.role === "head");
+const reviewerOf = (profile) => (profile && profile.tasks && profile.tasks.reviewer) || "street";
+const loading = () => `<div class="empty">${t("loading")}</div>`;
+
+function when(iso) {
+  const d = new Date(iso);
+  const p = (n) => String(n).padStart(2, "0");
+  return `${isoDay(d)} ${p(d.getHours())}:${p(d.getMinutes())}`;
+}
+
+// [task, part] for every part of the list assigned to this person.
+function partsOf(tasks) {
+  const out = [];
+  for (const task of tasks || []) for (const p of task.parts) if (p.assignee === state.me.name) out.push([task, p]);
+  return out;
+}
+
+function isOverdue(task) {
+  if (task.overdue) return true;
+  const waiting = !task.parts.length || task.parts.some((p) => ["assigned", "returned"].includes(p.status));
+  return waiting && new Date(task.due_at) < new Date();
+}
+
+function communityName(id) {
+  const found = (state.data.communityList || []).find((c) => c.id === id);
+  return (found && found.name) || (state.data.community && state.data.community.id === id && state.data.community.name) || id;
+}
+
+function evidenceNeeded(task) {
+  const kinds = task.evidence || [];
+  return kinds.length ? t("needs_", { e: kinds.map((k) => T().evidence[k] || k).join(state.lang === "zh" ? "、" : ", ") }) : t("noEvidence");
+}
+
+function taskHead(c, task) {
+  const overdue = isOverdue(task);
+  return `<div class="task-head"><strong class="task-title">${esc(task.title)}</strong> <span class="points">${esc(t("pointsN", { n: task.points }))}</span>
+    ${overdue ? `<span class="flag" data-testid="overdue-${esc(c)}-${esc(task.id)}">${t("overdue")}</span>` : ""}</div>
+    <div class="${overdue ? "late-text" : "muted"}">${esc(t("dueAt", { d: when(task.due_at) }))} · ${esc(evidenceNeeded(task))}</div>
+    ${task.description ? `<div class="muted">${esc(task.description)}</div>` : ""}`;
+}
+
+function evidenceHtml(c, p, id) {
+  const e = p.evidence;
+  if (!e) return "";
+  return `<div class="evidence" data-testid="evidence-${esc(id)}">
+    ${e.text ? `<div class="ev-text">${esc(e.text)}</div>` : ""}
+    ${e.number != null ? `<div>${t("number")}<strong data-testid="evidence-number-${esc(id)}">${esc(e.number)}</strong></div>` : ""}
+    ${e.photo ? `<img class="thumb" alt="${t("photo")}" data-action="photo" data-photo="${esc(e.photo)}" data-community="${esc(c)}" data-testid="photo-${esc(id)}">` : ""}
+    ${p.note ? `<div class="muted">${esc(p.note)}</div>` : ""}</div>`;
+}
+
+function partStatus(p) {
+  let text = T().partStatus[p.status] || p.status;
+  if (p.status === "scored") text += ` · ${t("awarded", { n: p.awarded })}`;
+  if (p.late_h > 0 && ["submitted", "scored"].includes(p.status)) text += ` · ${t("late")}`;
+  // A returned part keeps the reviewer's reason as its review's comment.
+  const comment = p.review && p.review.comment;
+  const why = comment ? `<div class="muted">${esc(t(p.status === "returned" ? "returnedBecause" : "reviewComment", { c: comment }))}</div>` : "";
+  return { text, why };
+}
+
+// One part as the reviewer and the head see it: who, how many points, where it stands, its evidence.
+function partRow(c, task, p, o) {
+  const id = `${c}-${task.id}-${p.id}`;
+  const who = (o.members[p.assignee] || {}).name || p.assignee;
+  const { text, why } = partStatus(p);
+  const data = `data-c="${esc(c)}" data-task="${esc(task.id)}" data-part="${esc(p.id)}"`;
+  const path = `/communities/${c}/tasks/${task.id}/parts/${p.id}/review`;
+  const review = !o.review || p.status !== "submitted" ? ""
+    : pendingAt(path) ? `<div class="status pending">${t("pending")}</div>`
+      : `<div class="row"><button class="go" data-action="accept" ${data} data-testid="accept-${esc(id)}">${t("accept")}</button>
+        <button data-action="partial" ${data} data-testid="partial-${esc(id)}">${t("partial")}</button>
+        <button class="danger" data-action="return" ${data} data-testid="return-${esc(id)}">${t("giveBack")}</button></div>`;
+  return `<div class="part st-${esc(p.status)}" data-part="${esc(id)}" data-status="${esc(p.status)}">
+    <div><strong>${esc(p.title)}</strong> · ${esc(who)} · ${esc(t("pointsN", { n: p.points }))}</div>
+    <div class="status" data-testid="part-status-${esc(id)}">${esc(text)}</div>${why}
+    ${evidenceHtml(c, p, id)}${review}</div>`;
+}
+
+function taskCard(c, task, o) {
+  const changeable = task.parts.every((p) => p.status === "assigned");
+  const split = o.split && changeable
+    ? `<div class="row"><button class="${task.parts.length ? "" : "primary"}" data-action="split" data-c="${esc(c)}" data-task="${esc(task.id)}"
+        data-testid="split-${esc(c)}-${esc(task.id)}">${t(task.parts.length ? "resplit" : "split")}</button></div>` : "";
+  const parts = task.parts.length ? task.parts.map((p) => partRow(c, task, p, o)).join("")
+    : `<div class="muted">${o.split ? `<span class="flag todo">${t("toSplit")}</span>` : t("notSplit")}</div>`;
+  return `<div class="card task ${isOverdue(task) ? "overdue" : ""}" data-task="${esc(task.id)}" data-testid="task-${esc(c)}-${esc(task.id)}">
+    ${taskHead(c, task)}<div class="parts">${parts}</div>${split}</div>`;
+}
+
+// A member's own parts, with the button to upload what was done.
+function myParts(c, tasks, d) {
+  if (tasks === undefined) return loading();
+  const mine = partsOf(tasks);
+  if (!mine.length) return `<div class="empty" data-testid="my-tasks">${t("noMyTasks")}</div>`;
+  return `<div class="cards" data-testid="my-tasks">${mine.map(([task, p]) => {
+    const id = `${c}-${task.id}-${p.id}`;
+    const path = `/communities/${c}/tasks/${task.id}/parts/${p.id}/submission`;
+    const { text, why } = partStatus(p);
+    const open = ["assigned", "returned"].includes(p.status);
+    const button = pendingAt(path) ? `<div class="status pending" data-testid="pending-${esc(id)}">${t("pending")}</div>`
+      : open ? `<button class="go big" data-action="upload" data-c="${esc(c)}" data-task="${esc(task.id)}" data-part="${esc(p.id)}"
+          data-testid="upload-${esc(id)}">${t(p.status === "returned" ? "reupload" : "upload")}</button>` : "";
+    return `<div class="card task ${isOverdue(task) ? "overdue" : ""}" data-mypart="${esc(id)}" data-status="${esc(p.status)}">
+      ${taskHead(c, task)}
+      ${p.title !== task.title ? `<div>${esc(p.title)} · ${esc(t("pointsN", { n: p.points }))}</div>` : ""}
+      <div class="status st-${esc(p.status)}" data-testid="mypart-status-${esc(id)}">${esc(text)}</div>${why}
+      ${evidenceHtml(c, p, `my-${id}`)}${button}</div>`;
+  }).join("")}</div>`;
+}
+
+function cadreTasksView(d) {
+  const c = state.community;
+  let html = `<h2>${t("myTasks")}</h2>${myParts(c, d.tasks, d)}`;
+  if (isHead()) {
+    const o = { split: true, review: reviewerOf(d.profile) === "head", members: byId(d.members) };
+    const tasks = d.tasks;
+    html = `<h2>${t("allTasks")}</h2>${tasks === undefined ? loading() : tasks.length
+      ? `<div class="cards" data-testid="community-tasks">${tasks.map((task) => taskCard(c, task, o)).join("")}</div>`
+      : `<div class="empty" data-testid="community-tasks">${t("noTasks")}</div>`}${html}`;
+  }
+  return html;
+}
+
+function streetTasksView(view, d, same) {
+  if (!same || !$("#task-lists")) {
+    const k = state.keep || (state.keep = taskDefaults());
+    const period = state.period || (state.period = thisMonth());
+    view.innerHTML = `<div id="task-form">${issueForm(k)}</div><h2>${t("tasksOf")}</h2><div id="task-lists"></div>
+      <h2>${t("board")}</h2><div class="pair"><label>${t("from")}<input type="date" id="score-start" value="${period.start}" data-testid="score-start"></label>
+      <label>${t("to")}<input type="date" id="score-end" value="${period.end}" data-testid="score-end"></label></div>
+      <p><button data-action="export" data-testid="export-csv">${t("exportCsv")}</button></p><div id="board-tables"></div>`;
+  }
+  $("#task-lists").innerHTML = d.street === undefined ? loading() : state.me.communities.map((c) => {
+    const x = d.street[c] || { tasks: [], members: [] };
+    const o = { review: reviewerOf(x.profile) === "street", members: byId(x.members) };
+    return `<section class="community-tasks" data-community="${esc(c)}" data-testid="tasks-${esc(c)}"><h3>${esc(communityName(c))}</h3>
+      ${x.tasks.length ? `<div class="cards">${x.tasks.map((task) => taskCard(c, task, o)).join("")}</div>` : `<div class="empty">${t("noTasks")}</div>`}</section>`;
+  }).join("");
+  $("#board-tables").innerHTML = boardTables(d.scores);
+}
+
+function taskDefaults() {
+  const due = new Date(Date.now() + 7 * 86400e3);
+  return { title: "", desc: "", date: isoDay(due), time: "17:00", points: "10", evidence: ["text"], communities: [] };
+}
+
+function issueForm(k) {
+  return `<h2>${t("issueTitle")}</h2>
+    <label for="task-title">${t("taskTitle")}</label><input id="task-title" data-keep="title" value="${esc(k.title)}" data-testid="task-title">
+    <label for="task-desc">${t("taskDesc")}</label><textarea id="task-desc" rows="3" data-keep="desc" data-testid="task-description">${esc(k.desc)}</textarea>
+    <div class="pair"><label>${t("dueDate")}<input type="date" id="task-date" data-keep="date" value="${esc(k.date)}" data-testid="task-due-date"></label>
+      <label>${t("dueTime")}<input type="time" id="task-time" data-keep="time" value="${esc(k.time)}" data-testid="task-due-time"></label></div>
+    <label for="task-points">${t("points")}</label><input id="task-points" type="number" inputmode="numeric" min="0" max="1000" data-keep="points" value="${esc(k.points)}" data-testid="task-points">
+    <label>${t("evidenceQ")}</label><div class="choices">${["text", "number", "photo"].map((e) =>
+      `<button type="button" data-action="evidence" data-kind="${e}" aria-pressed="${k.evidence.includes(e)}" data-testid="evidence-${e}">${esc(T().evidence[e])}</button>`).join("")}</div>
+    <label>${t("toCommunities")}</label><div class="checks">${state.me.communities.map((c) =>
+      `<label class="check box"><input type="checkbox" name="task-community" value="${esc(c)}" ${k.communities.includes(c) ? "checked" : ""} data-testid="task-community-${esc(c)}"> ${esc(communityName(c))}</label>`).join("")}</div>
+    <p><button class="primary big" data-action="issue-task" data-testid="issue-task">${t("issue")}</button></p>`;
+}
+
+function boardTables(scores) {
+  if (scores === undefined) return loading();
+  if (!scores) return `<div class="empty">${t("noTasks")}</div>`;
+  const C = T().col;
+  const rows = (list, cell) => list.map(cell).join("");
+  const members = [...scores.members].sort((a, b) => b.awarded - a.awarded || a.community.localeCompare(b.community));
+  return `<h3>${t("byCommunity")}</h3><table class="board" data-testid="board-communities"><thead><tr><th>${C.community}</th><th>${C.tasks}</th><th>${C.overdue}</th><th>${C.score}</th></tr></thead>
+    <tbody>${rows(scores.communities, (r) => `<tr data-testid="score-${esc(r.community)}"><td>${esc(communityName(r.community))}</td><td>${r.tasks}</td>
+      <td class="${r.overdue ? "late-text" : ""}">${r.overdue}</td><td><strong>${r.awarded}</strong> / ${r.points}</td></tr>`)}</tbody></table>
+    <h3>${t("byMember")}</h3><table class="board" data-testid="board-members"><thead><tr><th>${C.member}</th><th>${C.parts}</th><th>${C.score}</th></tr></thead>
+    <tbody>${members.length ? rows(members, (r) => `<tr data-testid="score-${esc(r.community)}-${esc(r.member)}"><td>${esc(r.name || r.member)}<div class="muted">${esc(communityName(r.community))}</div></td>
+      <td>${r.submitted}/${r.parts}</td><td><strong>${r.awarded}</strong> / ${r.points}</td></tr>`) : `<tr><td colspan="3">${t("noTasks")}</td></tr>`}</tbody></table>`;
+}
+
+// -- checks ----------------------------------------------------------------------------------------------
+
+function household(x) {
+  return x.household && typeof x.household === "object" ? x.household : { id: x.household, building: x.building, tags: [] };
+}
+
+function counts(list, key) {
+  return `<div class="counts" data-testid="counts-${esc(key)}">${["pending", "safe", "needs_help", "absent"].map((r) =>
+    `<span class="count r-${r}">${esc(T().checkResult[r])} <b data-testid="count-${esc(key)}-${r}">${list.filter((x) => x.result === r).length}</b></span>`).join("")}</div>`;
+}
+
+function checkCard(x, buildings) {
+  const h = household(x);
+  const building = buildings[h.building || x.building];
+  const path = `/communities/${state.community}/checks/${h.id}`;
+  const phone = h.phone || "";
+  const callable = phone && !phone.includes("*");
+  const data = `data-household="${esc(h.id)}"`;
+  const buttons = pendingAt(path) ? `<div class="status pending" data-testid="pending-${esc(h.id)}">${t("pending")}</div>`
+    : `<div class="row three"><button class="go" data-action="check" data-result="safe" ${data} aria-pressed="${x.result === "safe"}" data-testid="safe-${esc(h.id)}">${T().checkResult.safe}</button>
+      <button class="danger" data-action="help" ${data} aria-pressed="${x.result === "needs_help"}" data-testid="help-${esc(h.id)}">${T().checkResult.needs_help}</button>
+      <button data-action="check" data-result="absent" ${data} aria-pressed="${x.result === "absent"}" data-testid="absent-${esc(h.id)}">${T().checkResult.absent}</button></div>`;
+  return `<div class="card check r-${esc(x.result)}" data-household="${esc(h.id)}" data-result="${esc(x.result)}" data-testid="check-${esc(h.id)}">
+    <div><strong>${esc(building ? building.name : h.building || x.building)} ${esc(h.address || "")}</strong>
+      <span class="status result" data-testid="result-${esc(h.id)}">${esc(T().checkResult[x.result] || x.result)}</span></div>
+    <div>${(h.tags || []).map((tag) => `<span class="tag">${esc(T().tags[tag] || tag)}</span>`).join("")} ${h.people ? esc(t("peopleN", { n: h.people })) : ""}</div>
+    ${h.contact || phone ? `<div>${h.contact ? `${t("contact")} ${esc(h.contact)} ` : ""}${callable
+      ? `<a class="button call" href="tel:${esc(phone)}" data-testid="tel-${esc(h.id)}">${t("call")} ${esc(phone)}</a>` : esc(phone)}</div>` : ""}
+    ${h.note ? `<div class="muted">${esc(h.note)}</div>` : ""}
+    ${x.note ? `<div class="muted">${esc(x.note)}</div>` : ""}
+    ${x.need ? `<div class="muted">${t("needOpen")} · ${esc(x.need)}</div>` : ""}
+    ${buttons}</div>`;
+}
+
+// A grid worker's or captain's list: the households still to check first.
+function checklistView(d) {
+  const x = d.checks;
+  if (x === undefined) return loading();
+  if (!x || !x.incident) return `<h2>${T().tabs.checklist}</h2><div class="empty" data-testid="checks">${t("noIncidentChecks")}</div>`;
+  const list = [...x.checks].sort((a, b) => (a.result === "pending" ? 0 : 1) - (b.result === "pending" ? 0 : 1));
+  const buildings = byId(d.buildings);
+  return `<h2>${T().tabs.checklist}</h2>${counts(list, "all")}<div class="cards" data-testid="checks">${list.length
+    ? list.map((c) => checkCard(c, buildings)).join("") : `<div class="empty">${t("noChecks")}</div>`}</div>`;
+}
+
+// The community's checks by grid, with how many are still to be made in each.
+function communityChecksView(d) {
+  const x = d.checks;
+  if (x === undefined) return loading();
+  if (!x || !x.incident) return `<div class="empty" data-testid="checks">${t("noIncidentChecks")}</div>`;
+  const grids = byId(d.grids);
+  const buildings = byId(d.buildings);
+  const groups = {};
+  for (const c of x.checks) (groups[c.grid] ||= []).push(c);
+  return `<h2>${T().tabs.checks}</h2>${counts(x.checks, "all")}<div data-testid="checks">${Object.keys(groups).sort().map((g) => {
+    const list = [...groups[g]].sort((a, b) => (a.result === "pending" ? 0 : 1) - (b.result === "pending" ? 0 : 1));
+    return `<section class="grid-checks" data-grid="${esc(g)}" data-testid="grid-${esc(g)}"><h3>${esc((grids[g] && grids[g].name) || g)}</h3>
+      ${counts(list, g)}<div class="cards">${list.map((c) => checkCard(c, buildings)).join("")}</div></section>`;
+  }).join("") || `<div class="empty">${t("noChecks")}</div>`}</div>`;
+}
+
+// Evidence photos need the token: fetched once each, shown from a blob URL.
+function loadPhotos() {
+  document.querySelectorAll("img[data-photo]").forEach(async (img) => {
+    const key = `${img.dataset.community}/${img.dataset.photo}`;
+    if (!state.photos[key]) {
+      state.photos[key] = fetch(`/api/v1/communities/${encodeURIComponent(img.dataset.community)}/photos/${img.dataset.photo}`,
+        { headers: { Authorization: `Bearer ${state.token}` } })
+        .then((r) => (r.ok ? r.blob() : Promise.reject(new Error(String(r.status)))))
+        .then((blob) => URL.createObjectURL(blob));
+    }
+    try {
+      img.src = await state.photos[key];
+    } catch {
+      delete state.photos[key];
+      img.alt = t("noPhoto");
+    }
+  });
+}
+
+// -- dialogs for the work: split, upload, review, needs help ----------------------------------------------
+
+function findTask(c, id) {
+  const d = state.data;
+  const lists = [d.tasks, d.mytasks, d.street && d.street[c] && d.street[c].tasks];
+  for (const list of lists) {
+    const found = (list || []).find((task) => task.id === id);
+    if (found) return found;
+  }
+  return null;
+}
+
+// Shows a problem inside the open dialog and keeps it open.
+function refuse(e, message) {
+  e.preventDefault();
+  const el = $("#dialog-error");
+  el.textContent = message;
+  el.hidden = false;
+}
+
+const dialogButtons = (label, style, testid) => `<p class="status error" id="dialog-error" role="alert" hidden></p>
+  <div class="row choices"><button value="cancel" formnovalidate>${t("cancel")}</button><button class="${style}" value="ok" data-testid="${testid}">${label}</button></div>`;
+
+async function splitTask(c, task) {
+  const members = (state.data.members || []).filter((m) => ASSIGNABLE.includes(m.role));
+  const rows = task.parts.length ? task.parts.map((p) => ({ title: p.title, assignee: p.assignee, points: p.points }))
+    : [{ title: task.title, assignee: "", points: task.points }];
+  const row = (r) => `<fieldset class="part-row"><label>${t("partTitle")}<input name="title" value="${esc(r.title)}"></label>
+    <label>${t("assignee")}<select name="assignee"><option value="">${t("pickAssignee")}</option>${members.map((m) =>
+      `<option value="${esc(m.id)}" ${m.id === r.assignee ? "selected" : ""}>${esc(m.name)}</option>`).join("")}</select></label>
+    <label>${t("points")}<input name="points" type="number" inputmode="numeric" min="0" max="1000" value="${r.points}"></label>
+    <button type="button" class="quiet" data-remove>${t("removePart")}</button></fieldset>`;
+  const form = await ask(`<h2>${esc(t("splitTitle", { t: task.title }))}</h2>
+    <p>${esc(t("pointsN", { n: task.points }))} · <strong id="split-left" data-testid="split-left"></strong></p>
+    <div id="split-rows">${rows.map(row).join("")}</div>
+    <p><button type="button" data-add data-testid="split-add">${t("addPart")}</button></p>
+    ${dialogButtons(t("save"), "primary", "split-save")}`, (el) => {
+    const box = el.querySelector("#split-rows");
+    // Test ids follow the rows' order, so a removed row renumbers the rest.
+    const update = () => {
+      box.querySelectorAll(".part-row").forEach((r, i) => {
+        r.querySelector('[name="title"]').dataset.testid = `split-title-${i}`;
+        r.querySelector('[name="assignee"]').dataset.testid = `split-assignee-${i}`;
+        r.querySelector('[name="points"]').dataset.testid = `split-points-${i}`;
+        r.querySelector("[data-remove]").hidden = box.children.length < 2;
+      });
+      const used = [...box.querySelectorAll('[name="points"]')].reduce((sum, x) => sum + (Number(x.value) || 0), 0);
+      const left = task.points - used;
+      const out = el.querySelector("#split-left");
+      out.textContent = t("left", { n: left });
+      out.className = left === 0 ? "" : "late-text";
+    };
+    box.oninput = update;
+    box.onclick = (e) => {
+      const remove = e.target.closest("[data-remove]");
+      if (remove) { remove.closest(".part-row").remove(); update(); }
+    };
+    el.querySelector("[data-add]").onclick = () => {
+      box.insertAdjacentHTML("beforeend", row({ title: "", assignee: "", points: 0 }));
+      update();
+      box.lastElementChild.querySelector("input").focus();
+    };
+    el.onsubmit = (e) => {
+      if (!e.submitter || e.submitter.value !== "ok") return;
+      const data = new FormData(el);
+      const points = data.getAll("points").map(Number);
+      if (data.getAll("title").some((x) => !String(x).trim())) return refuse(e, t("partNeedsTitle"));
+      if (data.getAll("assignee").some((x) => !x)) return refuse(e, t("partNeedsAssignee"));
+      if (points.reduce((a, b) => a + (b || 0), 0) !== task.points) return refuse(e, t("splitSum", { n: task.points }));
+    };
+    update();
+  });
+  if (!form) return;
+  const titles = form.getAll("title");
+  const assignees = form.getAll("assignee");
+  const points = form.getAll("points");
+  const parts = titles.map((title, i) => ({ title: String(title).trim(), assignee: assignees[i], points: Number(points[i]) || 0 }));
+  await act("PUT", `/communities/${c}/tasks/${task.id}/parts`, { parts }, t("splitSaved"));
+}
+
+async function uploadPart(c, task, part) {
+  const need = task.evidence || [];
+  const text = need.includes("text") || !need.length;
+  const form = await ask(`<h2>${t("upload")}</h2><p><strong>${esc(task.title)}</strong>${part.title !== task.title ? ` · ${esc(part.title)}` : ""}</p>
+    ${text ? `<label>${t("uploadText")}<textarea name="text" rows="4" data-testid="upload-text"></textarea></label>` : ""}
+    ${need.includes("number") ? `<label>${t("uploadNumber")}<input name="number" type="number" inputmode="decimal" step="any" data-testid="upload-number"></label>` : ""}
+    ${need.includes("photo") ? `<label>${t("uploadPhoto")}</label><label class="button photo-pick" data-testid="upload-photo-pick">
+      <input name="photo" type="file" accept="image/*" capture="environment" class="offscreen" data-testid="upload-photo"><span id="photo-label">${t("takePhoto")}</span></label>
+      <img id="photo-preview" class="thumb" alt="${t("photo")}" hidden>` : ""}
+    <label>${t("note")}<input name="note" data-testid="upload-note"></label>
+    ${dialogButtons(t("submit"), "go", "upload-send")}`, (el) => {
+    // The photo chosen is shown, so the worker knows it is the right one.
+    const input = el.querySelector('input[name="photo"]');
+    if (input) {
+      input.onchange = () => {
+        const file = input.files[0];
+        const preview = el.querySelector("#photo-preview");
+        if (preview.src) URL.revokeObjectURL(preview.src);
+        preview.hidden = !file;
+        if (file) preview.src = URL.createObjectURL(file);
+        el.querySelector("#photo-label").textContent = t(file ? "otherPhoto" : "takePhoto");
+      };
+    }
+    el.onsubmit = (e) => {
+      if (!e.submitter || e.submitter.value !== "ok") return;
+      const data = new FormData(el);
+      if (need.includes("text") && !String(data.get("text") || "").trim()) return refuse(e, t("needText"));
+      if (need.includes("number") && (data.get("number") === "" || !Number.isFinite(Number(data.get("number"))))) return refuse(e, t("needNumber"));
+      const photo = data.get("photo");
+      if (need.includes("photo") && !(photo && photo.size)) return refuse(e, t("needPhoto"));
+    };
+  });
+  if (!form) return;
+  const body = { note: String(form.get("note") || "").trim() };
+  const typed = String(form.get("text") || "").trim();
+  if (typed) body.text = typed;
+  if (need.includes("number")) body.number = Number(form.get("number"));
+  const photo = form.get("photo");
+  if (photo && photo.size) {
+    try {
+      body.photo = await photoBody(photo);
+    } catch {
+      toast(t("badPhoto"));
+      return;
+    }
+  }
+  await act("POST", `/communities/${c}/tasks/${task.id}/parts/${part.id}/submission`, body, t("uploaded"));
+}
+
+const fileData = (blob) => new Promise((resolve, reject) => {
+  const reader = new FileReader();
+  reader.onload = () => resolve(String(reader.result).split(",")[1]);
+  reader.onerror = () => reject(reader.error);
+  reader.readAsDataURL(blob);
+});
+
+// A phone photo is often several MB: made smaller (and JPEG) before it goes out over a weak signal.
+async function photoBody(file) {
+  const kinds = ["image/jpeg", "image/png", "image/webp"];
+  if (kinds.includes(file.type) && file.size <= 1_000_000) return { content_type: file.type, data: await fileData(file) };
+  const image = await createImageBitmap(file);
+  const scale = Math.min(1, 1600 / Math.max(image.width, image.height));
+  const canvas = document.createElement("canvas");
+  canvas.width = Math.round(image.width * scale);
+  canvas.height = Math.round(image.height * scale);
+  canvas.getContext("2d").drawImage(image, 0, 0, canvas.width, canvas.height);
+  const blob = await new Promise((resolve) => canvas.toBlob(resolve, "image/jpeg", 0.8));
+  if (!blob) throw new Error("photo");
+  return { content_type: "image/jpeg", data: await fileData(blob) };
+}
+
+async function review(c, task, part, verdict) {
+  const path = `/communities/${c}/tasks/${task.id}/parts/${part.id}/review`;
+  if (verdict === "accept") return act("POST", path, { verdict }, t("reviewed"));
+  const partial = verdict === "partial";
+  const form = await ask(`<h2>${t(partial ? "partial" : "giveBack")}</h2><p><strong>${esc(task.title)}</strong> · ${esc(part.title)}</p>
+    ${partial ? `<label>${t("share")}</label><div class="picks">${[25, 50, 75].map((n) =>
+      `<label class="pick" data-testid="share-${n}"><input type="radio" name="completion" value="${n}" ${n === 50 ? "checked" : ""}> ${n}%</label>`).join("")}</div>` : ""}
+    <label>${t(partial ? "comment" : "returnWhy")}<textarea name="comment" rows="3" data-testid="review-comment"></textarea></label>
+    ${dialogButtons(t(partial ? "partial" : "giveBack"), partial ? "primary" : "danger", "review-send")}`);
+  if (!form) return null;
+  const body = { verdict, comment: String(form.get("comment") || "").trim() };
+  if (partial) body.completion = Number(form.get("completion")) / 100;
+  return act("POST", path, body, t("reviewed"));
+}
+
+async function needsHelp(id) {
+  const x = ((state.data.checks && state.data.checks.checks) || []).find((c) => household(c).id === id);
+  const h = x ? household(x) : { id };
+  const building = byId(state.data.buildings)[h.building];
+  const form = await ask(`<h2>${t("helpTitle")}</h2><p><strong>${esc(building ? building.name : h.building || "")} ${esc(h.address || "")}</strong></p>
+    <div class="picks">${GRID_CAPS.map((c) => `<label class="pick" data-testid="help-cap-${c}"><input type="radio" name="capability" value="${c}"> ${esc(cap(c))}</label>`).join("")}</div>
+    <label>${t("note")}<input name="note" data-testid="help-note"></label>
+    ${dialogButtons(t("send"), "danger", "help-send")}`, (el) => {
+    el.onsubmit = (e) => {
+      if (e.submitter && e.submitter.value === "ok" && !new FormData(el).get("capability")) refuse(e, t("needCap"));
+    };
+  });
+  if (!form) return;
+  const body = { result: "needs_help", capability: form.get("capability") };
+  const note = String(form.get("note") || "").trim();
+  if (note) body.note = note;
+  await act("POST", `/communities/${state.community}/checks/${id}`, body, t("helpSent"));
+}
+
+async function issueTask() {
+  const k = state.keep;
+  const title = $("#task-title").value.trim();
+  const points = Number($("#task-points").value);
+  const communities = [...document.querySelectorAll('input[name="task-community"]:checked')].map((x) => x.value);
+  const due = new Date(`${$("#task-date").value}T${$("#task-time").value || "17:00"}`);
+  const problem = !title ? ["needTitle", "#task-title"]
+    : !(Number.isInteger(points) && points >= 0 && points <= 1000) ? ["needPoints", "#task-points"]
+      : !(due > new Date()) ? ["needDue", "#task-date"]
+        : !communities.length ? ["needCommunity", 'input[name="task-community"]'] : null;
+  if (problem) {
+    toast(t(problem[0]));
+    $(problem[1]).focus();
+    return;
+  }
+  const body = { title, description: $("#task-desc").value.trim(), due_at: due.toISOString(), points, evidence: k.evidence, communities };
+  const result = await act("POST", `/streets/${encodeURIComponent(state.me.street)}/tasks`, body, t("issued"));
+  if (result && result !== QUEUED) {
+    state.keep = { ...taskDefaults(), evidence: k.evidence };
+    render(true);
+  }
+}
+
+async function exportCsv() {
+  const { start, end } = state.period;
+  let response;
+  try {
+    response = await fetch(`/api/v1/streets/${encodeURIComponent(state.me.street)}/scores.csv?start=${start}&end=${end}`,
+      { headers: { Authorization: `Bearer ${state.token}` } });
+  } catch {
+    toast(t("offline"));
+    return;
+  }
+  if (!response.ok) {
+    const data = await response.json().catch(() => null);
+    toast(t("failed") + ((data && data.detail) || response.statusText));
+    return;
+  }
+  const url = URL.createObjectURL(await response.blob());
+  const link = document.createElement("a");
+  link.href = url;
+  link.download = `pingzhan-scores-${start}-${end}.csv`;
+  document.body.appendChild(link);
+  link.click();
+  link.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 60_000);
+  toast(t("exported"));
+}
+
 // -- actions ------------------------------------------------------------------------------------
 
-function ask(html) {
+function ask(html, setup = null) {
   const dialog = $("#dialog");
-  $("#dialog-form").innerHTML = html;
+  const form = $("#dialog-form");
+  form.innerHTML = html;
+  // One form serves every dialog: a check left by the last one must not refuse this one.
+  form.onsubmit = null;
   // Escape closes a dialog without touching returnValue: clear it, or the last "ok" would count again.
   dialog.returnValue = "";
   dialog.showModal();
+  if (setup) setup(form);
   return new Promise((resolve) => {
     dialog.onclose = () => resolve(dialog.returnValue === "ok" ? new FormData($("#dialog-form")) : null);
   });
@@ -779,6 +1270,41 @@ function bind() {
           await act("POST", `${c}/assignments/${id}/${el.dataset.path}`, body);
           break;
         }
+        case "tab":
+          state.tab = el.dataset.tab;
+          render(true);
+          window.scrollTo(0, 0);
+          await refresh();
+          break;
+        case "evidence": {
+          const k = state.keep;
+          const kind = el.dataset.kind;
+          k.evidence = k.evidence.includes(kind) ? k.evidence.filter((x) => x !== kind) : [...k.evidence, kind];
+          el.setAttribute("aria-pressed", String(k.evidence.includes(kind)));
+          break;
+        }
+        case "issue-task": await issueTask(); break;
+        case "export": await exportCsv(); break;
+        case "split": {
+          const task = findTask(el.dataset.c, el.dataset.task);
+          if (task) await splitTask(el.dataset.c, task);
+          break;
+        }
+        case "upload": case "accept": case "partial": case "return": {
+          const task = findTask(el.dataset.c, el.dataset.task);
+          const part = task && task.parts.find((p) => p.id === el.dataset.part);
+          if (!part) break;
+          if (el.dataset.action === "upload") await uploadPart(el.dataset.c, task, part);
+          else await review(el.dataset.c, task, part, el.dataset.action);
+          break;
+        }
+        case "check":
+          await act("POST", `${c}/checks/${el.dataset.household}`, { result: el.dataset.result }, T().checkResult[el.dataset.result]);
+          break;
+        case "help": await needsHelp(el.dataset.household); break;
+        case "photo":
+          if (el.src) await ask(`<img class="full" src="${esc(el.src)}" alt="${t("photo")}"><div class="row choices"><button value="cancel">${t("close_")}</button></div>`);
+          break;
         case "cap": r.capability = el.dataset.cap; render(true); break;
         case "prio": r.priority = Number(el.dataset.p); render(true); break;
         case "tag": r.tags = r.tags.includes(el.dataset.tag) ? r.tags.filter((x) => x !== el.dataset.tag) : [...r.tags, el.dataset.tag]; render(true); break;
@@ -805,6 +1331,31 @@ function bind() {
       }
     };
   });
+  // Keep what the street typed in the task form when the page redraws, and the board's period.
+  document.querySelectorAll("[data-keep]").forEach((input) => {
+    input.oninput = () => { state.keep[input.dataset.keep] = input.value; };
+  });
+  document.querySelectorAll('input[name="task-community"]').forEach((box) => {
+    box.onchange = () => {
+      state.keep.communities = [...document.querySelectorAll('input[name="task-community"]:checked')].map((x) => x.value);
+    };
+  });
+  for (const sel of ["#score-start", "#score-end"]) {
+    const input = $(sel);
+    if (!input) continue;
+    input.onchange = () => {
+      const start = $("#score-start").value;
+      const end = $("#score-end").value;
+      if (!start || !end) return;
+      if (end < start) {
+        toast(t("badPeriod"));
+        return;
+      }
+      state.period = { start, end };
+      $("#board-tables").innerHTML = loading();
+      refresh();
+    };
+  }
   // Keep what the grid worker typed when the page redraws.
   for (const [sel, key] of [["#loc", "location"], ["#phone", "phone"], ["#note", "note"]]) {
     const input = $(sel);
@@ -866,7 +1417,8 @@ function reconnect() {
 function signOut() {
   if (state.ws) { state.ws.onclose = null; state.ws.close(); }
   store.removeItem("pz.token");
-  Object.assign(state, { token: null, me: null, data: {}, online: null, ws: null });
+  for (const url of Object.values(state.photos)) url.then((u) => URL.revokeObjectURL(u)).catch(() => {});
+  Object.assign(state, { token: null, me: null, data: {}, online: null, ws: null, tab: null, drawn: null, keep: null, period: null, photos: {} });
   showNetwork();
   $("#exercise").hidden = true;
   signInView();

@@ -22,7 +22,7 @@ from engine.governance.events import (
 )
 from engine.governance.ids import BuildingId, GridId, HouseholdId, MemberId, PartId, TaskId
 from engine.governance.people import Building, Grid, Household, Member
-from engine.governance.tasks import Evidence, Part, PartStatus, Review, Task
+from engine.governance.tasks import Evidence, Part, PartStatus, Review, Task, Verdict
 
 
 @dataclass(frozen=True)
@@ -118,7 +118,8 @@ class Ledger:
                     event.task,
                     event.part,
                     status=PartStatus.RETURNED,
-                    review=None,
+                    # The reason stays with the part: the member redoing it needs to read it.
+                    review=Review(verdict=Verdict.RETURN, comment=event.comment),
                     reviewed_at=event.at,
                     reviewed_by=event.actor,
                 )

@@ -184,7 +184,13 @@ def open_page(browser: Browser, server: Server) -> Iterator[OpenPage]:
     errors: list[str] = []
 
     def open_(token: str | None = None, *, viewport: dict[str, int] = DESKTOP) -> Page:
-        context = browser.new_context(viewport=viewport, locale="zh-CN")  # type: ignore[arg-type]
+        # China time, as the users' phones: dates picked on the page are the days the server counts in.
+        context = browser.new_context(
+            viewport=viewport,  # type: ignore[arg-type]
+            locale="zh-CN",
+            timezone_id="Asia/Shanghai",
+            accept_downloads=True,
+        )
         contexts.append(context)
         page = context.new_page()
         page.on("pageerror", lambda error: errors.append(str(error)))

@@ -227,6 +227,7 @@ def test_returned_part_is_resubmitted_then_scored() -> None:
     assert isinstance(returned, PartReturned) and returned.comment == "照片不清楚"
     part = c.board.ledger.tasks["t1"].parts["p1"]
     assert (part.status, part.reviewed_by, part.awarded) == (PartStatus.RETURNED, STREET, None)
+    assert part.review == back  # the member redoing it reads why
     # A returned part cannot be reviewed again until it comes back.
     assert rejected(c, ReviewPart(task="t1", part="p1", review=ACCEPT), hours(3), STREET).kind == "conflict"
     submit(c, "t1", "p1", hours(4), Evidence(text="重新拍照"))
