@@ -55,7 +55,11 @@ def governance_messages(board: Board, event: GovernanceEvent, exercise: bool) ->
     ]
 
 
-def _summary(event: GovernanceEvent) -> Data:
+# Events naming a household: the community channel and the audit log carry them as their summary only.
+PRIVATE = frozenset({"household_saved", "household_removed", "checks_issued", "check_reported"})
+
+
+def summary(event: GovernanceEvent) -> Data:
     """What every reader of the community channel may know: which household, what happened, no address."""
     data: Data = {"type": event.type, "at": event.at.isoformat(), "actor": event.actor}
     if isinstance(event, HouseholdSaved):
@@ -72,7 +76,7 @@ def _summary(event: GovernanceEvent) -> Data:
 def _per_place(board: Board, event: GovernanceEvent, base: Data, households: list[HouseholdId]) -> Out:
     assert board.community is not None
     community = board.community.id
-    out: Out = [(f"community:{community}", event.type, {**base, "event": _summary(event)})]
+    out: Out = [(f"community:{community}", event.type, {**base, "event": summary(event)})]
     places: dict[tuple[GridId | None, BuildingId | None], list[HouseholdId]] = {}
     for household_id in households:
         household = board.ledger.households.get(household_id)
@@ -88,7 +92,7 @@ def _per_place(board: Board, event: GovernanceEvent, base: Data, households: lis
     for (grid, building), ids in sorted(places.items(), key=lambda kv: (kv[0][0] or "", kv[0][1] or "")):
         data: Data = {
             **base,
-            "event": _summary(event),
+            "event": summary(event),
             "households": [
                 household_json(board.ledger.households[h], grid, contact=False)
                 for h in ids

@@ -8,6 +8,9 @@ from fastapi import APIRouter, Query
 from api.access import Forbidden, reads_everything
 from api.auth import Role
 from api.deps import BoardDep, PrincipalDep, ServiceDep
+from api.people_channels import PRIVATE, summary
+from api.store import EVENTS
+from engine.governance.events import GovernanceEvent
 from engine.governance.views import mask_phone
 
 router = APIRouter(prefix="/communities/{community}/events", tags=["events 事件日志"])
@@ -35,6 +38,11 @@ def list_events(
         data = json.loads(row.data)
         if row.type == "need_reported" and principal.role is not Role.CADRE:
             data["contact_phone"] = mask_phone(data.get("contact_phone"))
+        if row.type in PRIVATE:
+            # Addresses, names and phones stay in the households' own routes, where who sees what is decided.
+            event = EVENTS.validate_json(row.data)
+            assert isinstance(event, GovernanceEvent)
+            data = summary(event)
         if row.type == "plan_proposed":
             data["plan"] = {
                 "objective": data["plan"]["objective"],

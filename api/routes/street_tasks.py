@@ -47,6 +47,8 @@ async def issue_task(
             raise Rejected(
                 "invalid", f"communities[{i}]", f"{community!r} is not a community of street {street!r}"
             )
+    if body.due_at <= service.clock():
+        raise Rejected("invalid", "due_at", f"{body.due_at.isoformat()} has already passed")
     if len(set(body.communities)) != len(body.communities):
         raise Rejected("invalid", "communities", "each community is named once")
     task = Task(

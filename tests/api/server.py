@@ -109,7 +109,9 @@ class Server:
     def token(self, role: Role, **binding: str) -> str:
         engine = connect(self.database_url or default_url(self.data_dir))
         try:
-            return create_token(engine, role=role, at=datetime.now(UTC), name=f"{role.value}-test", **binding)
+            # ``name`` binds a cadre, grid worker or captain to their roster entry (Member.id).
+            binding = {"name": f"{role.value}-test", **binding}
+            return create_token(engine, role=role, at=datetime.now(UTC), **binding)
         finally:
             engine.dispose()
 
@@ -121,7 +123,12 @@ class Api:
         self.server = server
         self.token = token
         self.client = httpx.Client(
-            base_url=server.url + "/api/v1", headers={"Authorization": f"Bearer {token}"}, timeout=30
+            base_url=server.url + "/api/v1",
+            headers={"Authorization": f"Bearer {token}"},
+            timeout=30,
+            # uvicorn drops a connection idle for 5 s, httpx's default expiry: a client idle that long could
+            # send on a socket the server is closing ("connection reset by peer"). Expire it sooner here.
+            limits=httpx.Limits(keepalive_expiry=2),
         )
 
     def get(self, path: str, **kw: Any) -> httpx.Response:

@@ -1,7 +1,8 @@
 """Object-level authorisation, as one table: every route and channel, every role, every kind of object.
 
 The principals are bound to community c1 of street s1 (the street principal and the street observer to s1
-itself; the organisation principal to c1-boats). Each route is tried against the same kind of object in four
+itself; the organisation principal to c1-boats). The community's roster makes the grid worker the one of grid
+g1, the captain the one of building b1, and "head" a cadre token whose roster entry is the community head. Each route is tried against the same kind of object in four
 places: the principal's own community (OWN), the other organisation of c1 (OTHER_ORG, for objects an
 organisation owns), c2 on the same street (SAME_STREET) and c3 on street s2 (OTHER_STREET).
 
@@ -16,11 +17,14 @@ order of rows and cells does not matter.
 """
 
 import asyncio
+import base64
+import hashlib
 import itertools
 import json
 from collections import defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -53,10 +57,26 @@ rules:
     modes: [normal]
 """
 PHONE, MASKED = "13812345678", "138****5678"
-ROLES = ("street", "cadre", "organisation", "grid_worker", "observer", "street_observer")
+ROLES = ("street", "cadre", "organisation", "grid_worker", "observer", "street_observer", "head", "captain")
 NO_TOKEN = ("anonymous", "forged")
 # Which communities each principal can see at all.
 VISIBLE = {"street": {"c1", "c2"}, "street_observer": {"c1", "c2"}}
+# Roster entries (Member.id = the name on the token), the same in every community so that every place has the
+# same kind of objects: the head, a cadre given task parts, grid g1's worker and building b1's captain.
+HEAD, ASSIGNEE, WORKER, CAPTAIN = "head-test", "m-cadre", "grid_worker-test", "captain-test"
+# A vulnerable household in grid g1 / building b1, its name and phone recorded.
+HOUSEHOLD = {
+    "building": "b1",
+    "address": "1单元101",
+    "tags": ["elderly_alone"],
+    "contact": "王小明",
+    "phone": PHONE,
+}
+PNG = (
+    b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x02\x00\x00\x00\x90wS\xde"
+    b"\x00\x00\x00\x0cIDATx\x9cc\xf8\xcf\xc0\x00\x00\x03\x01\x01\x00\xc9\xfe\x92\xef"
+    b"\x00\x00\x00\x00IEND\xaeB`\x82"
+)
 CAPABILITY = {"boats": "rescue.boat", "shop": "supply.water"}
 # Fixture needs sit on g2_2, where {c}-fleet and {c}-water are: the plan for each is the same every time.
 SPOT = "g2_2"
@@ -102,9 +122,15 @@ class World:
             "grid_worker": api_for(server, Role.GRID_WORKER).token,
             "observer": api_for(server, Role.OBSERVER).token,
             "street_observer": server.token(Role.OBSERVER, street="s1"),
+            "head": server.token(Role.CADRE, community="c1", name=HEAD),
+            "captain": server.token(Role.CAPTAIN, community="c1", name=CAPTAIN),
             "forged": "pz_" + "x" * 32,
         }
         self.tokens = tokens
+        # The head of each community splits and submits (on their members' behalf) for the task rows.
+        self.heads = {
+            c: Api(server, server.token(Role.CADRE, community=c, name=HEAD)) for c in ("c1", "c2", "c3")
+        }
         self.clients = {
             who: httpx.Client(headers={"Authorization": f"Bearer {token}"}, timeout=30)
             for who, token in tokens.items()
@@ -174,6 +200,31 @@ class World:
                 "POST", f"/communities/{community}/incidents", {"kind": "flood", "level": 2}
             )
 
+    def task(self, t: Target, *, split: bool = True, submit: bool = False, photo: bool = False) -> str:
+        """A task issued to ``t``'s community alone; split into p1 (the grid worker's) and p2; p1 submitted."""
+        c = t.community
+        body = {
+            "title": "矩阵任务",
+            "due_at": (datetime.now(UTC) + timedelta(days=30)).isoformat(),
+            "points": 10,
+            "evidence": ["text", "photo"] if photo else ["text"],
+            "communities": [c],
+        }
+        task = str(self.admin[c].ok("POST", f"/streets/{t.street}/tasks", body)["id"])
+        head = self.heads[c]
+        if split:
+            parts = [
+                {"title": "一", "assignee": WORKER, "points": 5},
+                {"title": "二", "assignee": ASSIGNEE, "points": 5},
+            ]
+            head.ok("PUT", f"/communities/{c}/tasks/{task}/parts", {"parts": parts})
+        if submit:
+            evidence: dict[str, Any] = {"text": "done"}
+            if photo:
+                evidence["photo"] = {"content_type": "image/png", "data": base64.b64encode(PNG).decode()}
+            head.ok("POST", f"/communities/{c}/tasks/{task}/parts/p1/submission", evidence)
+        return task
+
     def close_incident(self, community: str) -> None:
         self.admin[community].ok(
             "POST", f"/communities/{community}/incidents/{self.incident(community)}/close"
@@ -198,8 +249,9 @@ Prepare = Callable[[World, Target, bool], Case]
 class Row:
     method: str
     route: str
-    # street, cadre, organisation, grid_worker, observer, street_observer: the status on OWN
-    expect: tuple[int, int, int, int, int, int]
+    # the status on OWN per role in ROLES (six entries: see ``statuses``)
+    # street, cadre, organisation, grid_worker, observer, street_observer[, head, captain]
+    expect: tuple[int, ...]
     prepare: Prepare
     changes: bool = False
     owned: bool = False  # the object belongs to an organisation: try OTHER_ORG too
@@ -207,6 +259,16 @@ class Row:
     hidden: int = 404  # anyone asking about a community they cannot see
     no_token: int = 401
     scoped: bool = True  # False: the route is about no community; one try per principal is enough
+    # A route about a street rather than a community: the status for (principal, place), None for the default.
+    rule: Callable[[str, Target], int | None] | None = None
+
+    @property
+    def statuses(self) -> tuple[int, ...]:
+        """One per role in ROLES. A row written before heads and captains existed: a head is a cadre to it,
+        and a captain reads the community like an observer and changes nothing."""
+        if len(self.expect) == 6:
+            return (*self.expect, self.expect[ROLES.index("cadre")], self.expect[ROLES.index("observer")])
+        return self.expect
 
     @property
     def key(self) -> str:
@@ -222,11 +284,13 @@ class Row:
 def expected(row: Row, who: str, t: Target) -> int:
     if who in NO_TOKEN:
         return row.no_token
+    if row.rule is not None and (status := row.rule(who, t)) is not None:
+        return status
     if t.community not in VISIBLE.get(who, {"c1"}):
         return row.hidden
     if who == "organisation" and t.owner != "boats":
         return row.foreign
-    return row.expect[ROLES.index(who)]
+    return row.statuses[ROLES.index(who)]
 
 
 # -- how each row finds or makes its object ----------------------------------------------------------
@@ -406,6 +470,94 @@ def road(suffix: str) -> Prepare:
     return prepare
 
 
+# -- the community's people, households, checks and street tasks ------------------------------------------
+
+
+def save_place(kind: str, body: dict[str, Any]) -> Prepare:
+    """PUT a new member, grid or building (a fresh id for each success)."""
+
+    def prepare(w: World, t: Target, fresh: bool) -> Case:
+        c = t.community
+        return Case(
+            f"{V1}/communities/{c}/{kind}/{w.new_id(kind[0])}",
+            body,
+            look=lambda: w.look(c, f"/communities/{c}/{kind}"),
+        )
+
+    return prepare
+
+
+def household(w: World, t: Target, fresh: bool) -> Case:
+    return Case(f"{V1}/communities/{t.community}/households/hh")
+
+
+def edit_household(w: World, t: Target, fresh: bool) -> Case:
+    c = t.community
+    path = f"/communities/{c}/households/hh"
+    return Case(V1 + path, {**HOUSEHOLD, "note": w.new_id("note")}, look=lambda: w.look(c, path))
+
+
+def remove_household(w: World, t: Target, fresh: bool) -> Case:
+    c = t.community
+    made = w.new_id("hx")
+    w.admin[c].ok("PUT", f"/communities/{c}/households/{made}", {"building": "b1", "address": made})
+    path = f"/communities/{c}/households/{made}"
+    return Case(V1 + path, look=lambda: w.look(c, path))
+
+
+def report_check(w: World, t: Target, fresh: bool) -> Case:
+    c = t.community
+    return Case(
+        f"{V1}/communities/{c}/checks/hh",
+        {"result": "safe", "note": w.new_id("seen")},
+        look=lambda: w.look(c, f"/communities/{c}/checks"),
+    )
+
+
+def issue_task(w: World, t: Target, fresh: bool) -> Case:
+    c = t.community
+    body = {
+        "title": "矩阵",
+        "due_at": (datetime.now(UTC) + timedelta(days=30)).isoformat(),
+        "points": 1,
+        "communities": [c],
+    }
+    return Case(f"{V1}/streets/{t.street}/tasks", body, look=lambda: w.ids_at(c, f"/communities/{c}/tasks"))
+
+
+def task_action(suffix: str, body: Any, **made: bool) -> Prepare:
+    def prepare(w: World, t: Target, fresh: bool) -> Case:
+        c = t.community
+        task = w.task(t, **made)
+        path = f"/communities/{c}/tasks/{task}"
+        return Case(V1 + path + suffix, body, look=lambda: w.look(c, path))
+
+    return prepare
+
+
+def photo(w: World, t: Target, fresh: bool) -> Case:
+    w.task(t, submit=True, photo=True)
+    return Case(f"{V1}/communities/{t.community}/photos/{hashlib.sha256(PNG).hexdigest()}")
+
+
+def street_at(suffix: str) -> Prepare:
+    return lambda w, t, fresh: Case(f"{V1}/streets/{t.street}{suffix}")
+
+
+def street_route(allowed: tuple[str, ...], status: int) -> Callable[[str, Target], int | None]:
+    """Street staff (and, to read, street observers) of that street; a street principal asking about another
+    street gets 404 (its existence is not leaked); everyone else 403."""
+
+    def rule(who: str, t: Target) -> int:
+        if who in ("street", "street_observer"):
+            if t.street != "s1":
+                return 404
+            return status if who in allowed else 403
+        return 403
+
+    return rule
+
+
 def health(w: World, t: Target, fresh: bool) -> Case:
     return Case("/healthz")
 
@@ -414,6 +566,14 @@ A = "/api/v1/communities/{community}"
 ALL = (200, 200, 200, 200, 200, 200)
 READERS = (200, 200, 403, 200, 200, 200)  # everyone but an organisation
 MANAGERS = (200, 200, 403, 403, 403, 403)  # the community's cadres and its street
+# With the head and the captain:       street cadre org  grid  obs  st.obs head captain
+EVERYONE_BUT_ORGANISATIONS = (200, 200, 403, 200, 200, 200, 200, 200)
+PEOPLE_KEEPERS = (200, 403, 403, 403, 403, 403, 200, 403)  # the street and the community head
+HOUSEHOLD_KEEPERS = (200, 200, 403, 200, 403, 403, 200, 403)  # street, cadres, the household's grid worker
+CHECK_REPORTERS = (403, 200, 403, 200, 403, 403, 200, 200)  # cadres, its grid worker, its building's captain
+TASK_READERS = (200, 200, 403, 403, 200, 200, 200, 403)  # street, cadres, observers
+# A task with a part of the grid worker's: they see it; a captain and an organisation do not know of it.
+TASK_SEERS = (200, 200, 404, 200, 200, 200, 200, 404)
 REPORTERS = (200, 200, 403, 200, 403, 403)  # managers and grid workers
 RESPONDERS = (200, 200, 200, 403, 403, 403)  # managers recording progress, and the organisation itself
 
@@ -465,6 +625,34 @@ ROWS = (
     Row("POST",  A + "/roads/close",                          REPORTERS, road("close"), changes=True),
     Row("POST",  A + "/roads/reopen",                         REPORTERS, road("reopen"), changes=True),
     Row("GET",   A + "/events",                               READERS, at("/events")),
+    # People: everyone who reads the community but organisations; kept by the street and the head.
+    Row("GET",   A + "/members",                              EVERYONE_BUT_ORGANISATIONS, at("/members")),
+    Row("PUT",   A + "/members/{member}",                     PEOPLE_KEEPERS, save_place("members", {"name": "新人", "role": "cadre"}), changes=True),
+    Row("GET",   A + "/grids",                                EVERYONE_BUT_ORGANISATIONS, at("/grids")),
+    Row("PUT",   A + "/grids/{grid}",                         PEOPLE_KEEPERS, save_place("grids", {"name": "新网格"}), changes=True),
+    Row("GET",   A + "/buildings",                            EVERYONE_BUT_ORGANISATIONS, at("/buildings")),
+    Row("PUT",   A + "/buildings/{building}",                 PEOPLE_KEEPERS, save_place("buildings", {"name": "新楼", "grid": "g2", "location": "g3_3"}), changes=True),
+    # Households (hh is in the grid worker's grid and the captain's building) and the incident's checks.
+    Row("GET",   A + "/households",                           EVERYONE_BUT_ORGANISATIONS, at("/households")),
+    Row("GET",   A + "/households/{household}",               EVERYONE_BUT_ORGANISATIONS, household),
+    Row("PUT",   A + "/households/{household}",               HOUSEHOLD_KEEPERS, edit_household, changes=True),
+    Row("DELETE", A + "/households/{household}",              HOUSEHOLD_KEEPERS, remove_household, changes=True),
+    Row("GET",   A + "/checks",                               EVERYONE_BUT_ORGANISATIONS, at("/checks")),
+    Row("POST",  A + "/checks/{household}",                   CHECK_REPORTERS, report_check, changes=True),
+    # Street tasks: issued by the street, split by the head, submitted by the assignee (or the head),
+    # reviewed by the street (this profile's default). A grid worker sees a task once a part is theirs: not
+    # yet when it is to be split.
+    Row("POST",  "/api/v1/streets/{street}/tasks",            (201,) * 8, issue_task, changes=True, rule=street_route(("street",), 201)),
+    Row("GET",   A + "/tasks",                                ALL, at("/tasks")),
+    Row("GET",   A + "/tasks/{task}",                         TASK_SEERS, task_action("", None)),
+    Row("PUT",   A + "/tasks/{task}/parts",                   (403, 403, 404, 404, 403, 403, 200, 404), task_action("/parts", {"parts": [{"title": "全部", "assignee": ASSIGNEE, "points": 10}]}, split=False), changes=True),
+    Row("POST",  A + "/tasks/{task}/parts/{part}/submission", (403, 403, 404, 200, 403, 403, 200, 404), task_action("/parts/p1/submission", {"text": "完成"}), changes=True),
+    Row("POST",  A + "/tasks/{task}/parts/{part}/review",     (200, 403, 404, 403, 403, 403, 403, 404), task_action("/parts/p1/review", {"verdict": "accept"}, submit=True), changes=True),
+    Row("GET",   A + "/photos/{photo}",                       TASK_SEERS, photo),
+    Row("GET",   A + "/scores",                               TASK_READERS, at("/scores")),
+    Row("GET",   A + "/scores.csv",                           TASK_READERS, at("/scores.csv")),
+    Row("GET",   "/api/v1/streets/{street}/scores",           (200,) * 8, street_at("/scores"), rule=street_route(("street", "street_observer"), 200)),
+    Row("GET",   "/api/v1/streets/{street}/scores.csv",       (200,) * 8, street_at("/scores.csv"), rule=street_route(("street", "street_observer"), 200)),
 )
 # fmt: on
 
@@ -487,6 +675,22 @@ def world(server: Server) -> Iterator[World]:
     # A first plan in every community, so that /plan and /plans/1 have something to show.
     for t in (OWN, SAME_STREET, OTHER_STREET):
         w.dispatch(t, "proposed")
+    for c in ("c1", "c2", "c3"):
+        admin = w.admin[c]
+        for grid in ("g1", "g2"):
+            admin.ok("PUT", f"/communities/{c}/grids/{grid}", {"name": grid})
+        admin.ok("PUT", f"/communities/{c}/buildings/b1", {"name": "1号楼", "grid": "g1", "location": "g1_1"})
+        admin.ok("PUT", f"/communities/{c}/buildings/b2", {"name": "2号楼", "grid": "g2", "location": "g3_3"})
+        for member, body in (
+            (HEAD, {"name": "书记", "role": "head"}),
+            (ASSIGNEE, {"name": "干部", "role": "cadre"}),
+            (WORKER, {"name": "网格员", "role": "grid_worker", "grid": "g1"}),
+            (CAPTAIN, {"name": "楼长", "role": "captain", "building": "b1"}),
+        ):
+            admin.ok("PUT", f"/communities/{c}/members/{member}", body)
+        # Saved during the incident: a check is issued for it at once.
+        admin.ok("PUT", f"/communities/{c}/households/hh", HOUSEHOLD)
+        assert [k["household"]["id"] for k in admin.ok("GET", f"/communities/{c}/checks")["checks"]] == ["hh"]
     yield w
     for client in w.clients.values():
         client.close()
@@ -654,12 +858,15 @@ def test_phone_numbers_are_shown_only_to_the_cadre_and_the_assigned_organisation
 
 # -- websocket channels ----------------------------------------------------------------------------------
 
-#                street cadre org  grid  obs  st.obs  (on OWN)
+#                street cadre org  grid  obs  st.obs head  captain  (on OWN)
 CHANNELS = {
-    "community": (True, True, False, True, True, True),
-    "incident": (True, True, False, True, True, True),
-    "organisation": (True, True, True, False, False, False),
-    "street": (True, False, False, False, False, True),
+    "community": (True, True, False, True, True, True, True, True),
+    "incident": (True, True, False, True, True, True, True, True),
+    "organisation": (True, True, True, False, False, False, True, False),
+    "street": (True, False, False, False, False, True, False, False),
+    # Households and checks of grid g1 / building b1: the community's readers, g1's worker, b1's captain.
+    "grid": (True, True, False, True, True, True, True, False),
+    "building": (True, True, False, False, True, True, True, True),
 }
 
 
@@ -669,6 +876,8 @@ def channel(w: World, kind: str, t: Target) -> str:
         "incident": w.incident(t.community),
         "organisation": t.organisation,
         "street": t.street,
+        "grid": f"{t.community}:g1",
+        "building": f"{t.community}:b1",
     }[kind]
     return f"{kind}:{name}"
 
