@@ -7,9 +7,12 @@ The demo community (清水社区) gets its incident and its residents' needs ove
 grid workers would send them; then each role's view is photographed.
 """
 
+import base64
+import io
 import json
 import sys
 import tempfile
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -83,6 +86,8 @@ def shoot_all(data: Path) -> None:
             for width in WIDTHS:
                 shoot(signed_in(browser, server, None, width), f"signin-{width}")
 
+            normal_times(browser, server, tokens, c)
+
             # A flood: the residents' needs come in; life-safety ones are confirmed by the profile at once.
             cadre.ok("POST", f"{c}/incidents", {"kind": "flood", "level": 2})
             for need in document["needs"]:
@@ -104,6 +109,20 @@ def shoot_all(data: Path) -> None:
                 page.evaluate("window.scrollTo(0, 0)")
                 shoot(page, f"grid-{width}")
 
+            # The incident issued a check of every vulnerable household: the grid worker's list, the cadre's counts.
+            hexi = Api(server, tokens["captain"])
+            first_check = hexi.ok("GET", f"{c}/checks")["checks"][0]["household"]["id"]
+            hexi.ok("POST", f"{c}/checks/{first_check}", {"result": "safe"})
+            for width in WIDTHS:
+                page = signed_in(browser, server, tokens["grid_worker"], width)
+                page.get_by_test_id("tab-checklist").click()
+                page.locator("[data-testid^=check-]").first.wait_for()
+                shoot(page, f"checklist-{width}")
+                page = signed_in(browser, server, tokens["cadre"], width)
+                page.get_by_test_id("tab-checks").click()
+                page.get_by_test_id("count-all-pending").wait_for()
+                shoot(page, f"checks-{width}")
+
             # A drill afterwards: every screen says so.
             incident = cadre.ok("GET", c)["incident"]["id"]
             cadre.ok("POST", f"{c}/incidents/{incident}/close")
@@ -115,6 +134,45 @@ def shoot_all(data: Path) -> None:
             browser.close()
     finally:
         server.stop()
+
+
+def normal_times(browser: Browser, server: Server, tokens: dict[str, str], c: str) -> None:
+    """A street task in normal times: issued, split by the head, one part uploaded with a photo."""
+    street, head, cadre = (Api(server, tokens[r]) for r in ("street", "head", "cadre"))
+    due = (datetime.now(UTC) + timedelta(days=3)).isoformat()
+    community = c.rsplit("/", 1)[1]
+    hexi = street.ok("GET", c)["street"]
+    body = {
+        "title": "独居老人汛前走访",
+        "description": "逐户走访独居老人，检查门窗和应急包，拍照留存",
+        "due_at": due,
+        "points": 20,
+        "evidence": ["text", "number", "photo"],
+        "communities": [community],
+    }
+    task = street.ok("POST", f"/streets/{hexi}/tasks", body)["id"]
+    parts = [
+        {"title": "河东片走访", "assignee": "li_ganbu", "points": 12},
+        {"title": "河西片走访", "assignee": "zhao_wangge", "points": 8},
+    ]
+    head.ok("PUT", f"{c}/tasks/{task}/parts", {"parts": parts})
+    photo = io.BytesIO()
+    Image.new("RGB", (320, 240), (70, 130, 90)).save(photo, format="PNG")
+    upload = {
+        "text": "走访独居老人12户，2户应急包过期已更换",
+        "number": 12,
+        "photo": {"content_type": "image/png", "data": base64.b64encode(photo.getvalue()).decode()},
+    }
+    cadre.ok("POST", f"{c}/tasks/{task}/parts/p1/submission", upload)
+    for width in WIDTHS:
+        page = signed_in(browser, server, tokens["street"], width)
+        page.get_by_test_id("tab-tasks").click()
+        page.locator("[data-testid^=task-]").first.wait_for()
+        shoot(page, f"tasks-street-{width}")
+        page = signed_in(browser, server, tokens["head"], width)
+        page.get_by_test_id("tab-tasks").click()
+        page.locator("[data-testid^=task-]").first.wait_for()
+        shoot(page, f"tasks-head-{width}")
 
 
 if __name__ == "__main__":
