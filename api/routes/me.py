@@ -8,6 +8,7 @@ from api.access import sees_community
 from api.auth import ROLE_ZH
 from api.deps import PrincipalDep, ServiceDep
 from api.people_access import member_of
+from engine.governance.people import MemberRole
 
 router = APIRouter(tags=["me 当前用户"])
 
@@ -19,7 +20,10 @@ def me(principal: PrincipalDep, service: ServiceDep) -> dict[str, Any]:
     member = member_of(principal, board) if board is not None else None
     return {
         "role": principal.role.value,
-        "role_zh": ROLE_ZH[principal.role],
+        # The community head holds a cadre token; the roster makes them the head.
+        "role_zh": "社区书记"
+        if member is not None and member.role is MemberRole.HEAD
+        else ROLE_ZH[principal.role],
         "name": principal.name,
         "street": principal.street,
         "community": principal.community,

@@ -39,7 +39,8 @@ def test_demo_serves_prints_working_tokens_and_survives_a_restart(tmp_path: Path
             "street",
         ]
         # The people file beside the demo: the head token is the head, the grid worker sees their grid only.
-        assert _get(server, tokens["head"], "/me").json()["member"]["role"] == "head"
+        head = _get(server, tokens["head"], "/me").json()
+        assert head["member"]["role"] == "head" and head["role_zh"] == "社区书记"
         assert _get(server, tokens["cadre"], "/me").json()["member"]["role"] == "cadre"
         assert len(_get(server, tokens["cadre"], "/communities/qingshui/households").json()) == 7
         mine = _get(server, tokens["grid_worker"], "/communities/qingshui/households").json()
