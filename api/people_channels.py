@@ -74,37 +74,48 @@ def summary(event: GovernanceEvent) -> Data:
 
 
 def _per_place(board: Board, event: GovernanceEvent, base: Data, households: list[HouseholdId]) -> Out:
+    """The community gets the summary; each grid and each building one message with its own households."""
     assert board.community is not None
     community = board.community.id
     out: Out = [(f"community:{community}", event.type, {**base, "event": summary(event)})]
-    places: dict[tuple[GridId | None, BuildingId | None], list[HouseholdId]] = {}
+    grids: dict[GridId, list[HouseholdId]] = {}
+    buildings: dict[BuildingId, list[HouseholdId]] = {}
     for household_id in households:
         household = board.ledger.households.get(household_id)
         check = board.ledger.checks.get(household_id)
-        key: tuple[GridId | None, BuildingId | None]
         if household is not None:
-            key = (board.ledger.grid_of(household), household.building)
+            grid, building = board.ledger.grid_of(household), household.building
         elif check is not None:
-            key = (check.grid, check.building)
+            grid, building = check.grid, check.building
         else:
-            key = (None, None)  # removed, and no check: no grid to tell
-        places.setdefault(key, []).append(household_id)
-    for (grid, building), ids in sorted(places.items(), key=lambda kv: (kv[0][0] or "", kv[0][1] or "")):
-        data: Data = {
-            **base,
-            "event": summary(event),
-            "households": [
-                household_json(board.ledger.households[h], grid, contact=False)
-                for h in ids
-                if h in board.ledger.households
-            ],
-            "checks": [check_json(board.ledger.checks[h]) for h in ids if h in board.ledger.checks],
-        }
+            continue  # removed, and no check: no place to tell
         if grid is not None:
-            out.append((grid_channel(community, grid), event.type, data))
-        if building is not None:
-            out.append((building_channel(community, building), event.type, data))
+            grids.setdefault(grid, []).append(household_id)
+        buildings.setdefault(building, []).append(household_id)
+    for channel, places in ((grid_channel, grids), (building_channel, buildings)):
+        for place, ids in sorted(places.items()):
+            out.append((channel(community, place), event.type, _place_data(board, event, base, ids)))
     return out
+
+
+def _place_data(board: Board, event: GovernanceEvent, base: Data, ids: list[HouseholdId]) -> Data:
+    ledger = board.ledger
+    if isinstance(event, ChecksIssued):
+        # Only this place's checks: a message per place must not grow with the whole community.
+        data: Data = {"type": event.type, "at": event.at.isoformat(), "actor": event.actor}
+        data["checks"] = [{"household": h, "grid": ledger.checks[h].grid} for h in ids if h in ledger.checks]
+    else:
+        data = summary(event)
+    return {
+        **base,
+        "event": data,
+        "households": [
+            household_json(ledger.households[h], ledger.grid_of(ledger.households[h]), contact=False)
+            for h in ids
+            if h in ledger.households
+        ],
+        "checks": [check_json(ledger.checks[h]) for h in ids if h in ledger.checks],
+    }
 
 
 def place_snapshot(board: Board, kind: str, place: str) -> Data:
