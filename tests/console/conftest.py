@@ -246,3 +246,26 @@ def record(key: str, value: Any) -> None:
     figures = json.loads(FIGURES.read_text(encoding="utf-8")) if FIGURES.exists() else {}
     figures[key] = value
     FIGURES.write_text(json.dumps(figures, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+
+
+def layout_problems(page: Page, width: int) -> list[str]:
+    """Sideways scrolling, anything drawn past the right edge, and buttons shorter than 44 px."""
+    return list(
+        page.evaluate(
+            """(width) => {
+              const problems = [];
+              const scroll = document.documentElement.scrollWidth;
+              if (scroll > width) problems.push(`scrollWidth ${scroll}`);
+              for (const el of document.querySelectorAll("body *")) {
+                const r = el.getBoundingClientRect();
+                if (r.width && r.right > width + 0.5) problems.push(`${el.tagName}.${el.className} right ${r.right}`);
+              }
+              for (const el of document.querySelectorAll("button, a.button, .pick, label.check")) {
+                const r = el.getBoundingClientRect();
+                if (r.width && r.height < 44) problems.push(`"${el.textContent.trim()}" ${r.height}px tall`);
+              }
+              return problems;
+            }""",
+            width,
+        )
+    )

@@ -14,12 +14,12 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from playwright.sync_api import Page, expect
+from playwright.sync_api import expect
 
 from api.auth import Role, create_token
 from api.db.database import connect, default_url
 from tests.api.server import Api, Server
-from tests.console.conftest import PHONE, Community, OpenPage, World, need_card
+from tests.console.conftest import PHONE, Community, OpenPage, World, layout_problems, need_card
 
 CHINA = ZoneInfo("Asia/Shanghai")
 
@@ -328,29 +328,6 @@ def test_checks_during_an_incident_reach_the_cadre_as_needs(world: World, open_p
     expect(captain.get_by_test_id("check-h1")).to_have_attribute("data-result", "absent")
 
 
-def _layout_problems(page: Page, width: int) -> list[str]:
-    """Sideways scrolling, anything drawn past the right edge, and buttons shorter than 44 px."""
-    return list(
-        page.evaluate(
-            """(width) => {
-              const problems = [];
-              const scroll = document.documentElement.scrollWidth;
-              if (scroll > width) problems.push(`scrollWidth ${scroll}`);
-              for (const el of document.querySelectorAll("body *")) {
-                const r = el.getBoundingClientRect();
-                if (r.width && r.right > width + 0.5) problems.push(`${el.tagName}.${el.className} right ${r.right}`);
-              }
-              for (const el of document.querySelectorAll("button, a.button, .pick, label.check")) {
-                const r = el.getBoundingClientRect();
-                if (r.width && r.height < 44) problems.push(`"${el.textContent.trim()}" ${r.height}px tall`);
-              }
-              return problems;
-            }""",
-            width,
-        )
-    )
-
-
 def test_task_and_check_views_fit_a_phone(world: World, open_page: OpenPage) -> None:
     c = world.community("narrow", incident=False)
     people = roster(world, c)
@@ -393,10 +370,10 @@ def test_task_and_check_views_fit_a_phone(world: World, open_page: OpenPage) -> 
         arg=street.get_by_test_id(f"photo-{c.id}-{t}-p1").element_handle(),
     )
     expect(street.get_by_test_id(f"score-{c.id}")).to_be_visible()
-    assert _layout_problems(street, 360) == []
+    assert layout_problems(street, 360) == []
     street.get_by_test_id(f"partial-{c.id}-{t}-p1").click()
     expect(street.get_by_test_id("share-75")).to_be_visible()
-    assert _layout_problems(street, 360) == []
+    assert layout_problems(street, 360) == []
     street.get_by_test_id("share-75").click()
     street.get_by_test_id("review-send").click()
     expect(street.get_by_test_id(f"part-status-{c.id}-{t}-p1")).to_have_text("已评分 · 得 15 分")
@@ -404,29 +381,29 @@ def test_task_and_check_views_fit_a_phone(world: World, open_page: OpenPage) -> 
     head = open_page(people.head.token, viewport=PHONE)
     head.get_by_test_id("tab-tasks").click()
     expect(head.get_by_test_id(f"task-{c.id}-{t}")).to_be_visible()
-    assert _layout_problems(head, 360) == []
+    assert layout_problems(head, 360) == []
 
     grid = open_page(people.grid.token, viewport=PHONE)
     for tab in ("checklist", "mytasks"):
         grid.get_by_test_id(f"tab-{tab}").click()
         expect(grid.locator("#view")).to_have_attribute("data-tab", tab)
         expect(grid.locator("#view .card").first).to_be_visible()
-        assert _layout_problems(grid, 360) == [], tab
+        assert layout_problems(grid, 360) == [], tab
     grid.get_by_test_id(f"upload-{c.id}-{t}-p2").click()
     expect(grid.get_by_test_id("upload-photo-pick")).to_be_visible()
-    assert _layout_problems(grid, 360) == []
+    assert layout_problems(grid, 360) == []
     grid.keyboard.press("Escape")
     grid.get_by_test_id("tab-checklist").click()
     grid.get_by_test_id("help-h1").click()
     expect(grid.get_by_test_id("help-cap-care.visit")).to_be_visible()
-    assert _layout_problems(grid, 360) == []
+    assert layout_problems(grid, 360) == []
     grid.keyboard.press("Escape")
 
     cadre = open_page(c.cadre.token, viewport=PHONE)
     cadre.get_by_test_id("tab-checks").click()
     expect(cadre.get_by_test_id("grid-g2")).to_be_visible()
-    assert _layout_problems(cadre, 360) == []
+    assert layout_problems(cadre, 360) == []
 
     captain = open_page(people.captain.token, viewport=PHONE)
     expect(captain.get_by_test_id("check-h1")).to_be_visible()
-    assert _layout_problems(captain, 360) == []
+    assert layout_problems(captain, 360) == []

@@ -1,9 +1,18 @@
 """The grid worker's report, the drill banner on every role's screen, and the layout: phone width without
 sideways scrolling, big touch targets."""
 
-from playwright.sync_api import Page, expect
+from playwright.sync_api import expect
 
-from tests.console.conftest import PHONE, OpenPage, World, dispatch_card, need_card, record, tap_node
+from tests.console.conftest import (
+    PHONE,
+    OpenPage,
+    World,
+    dispatch_card,
+    layout_problems,
+    need_card,
+    record,
+    tap_node,
+)
 
 
 def test_grid_worker_reports_a_need_in_a_few_taps(world: World, open_page: OpenPage) -> None:
@@ -117,29 +126,6 @@ LONG_NOTE = (
 )
 
 
-def _layout_problems(page: Page, width: int) -> list[str]:
-    """Sideways scrolling, anything drawn past the right edge, and buttons shorter than 44 px."""
-    return list(
-        page.evaluate(
-            """(width) => {
-              const problems = [];
-              const scroll = document.documentElement.scrollWidth;
-              if (scroll > width) problems.push(`scrollWidth ${scroll}`);
-              for (const el of document.querySelectorAll("body *")) {
-                const r = el.getBoundingClientRect();
-                if (r.width && r.right > width + 0.5) problems.push(`${el.tagName}.${el.className} right ${r.right}`);
-              }
-              for (const el of document.querySelectorAll("button, a.button")) {
-                const r = el.getBoundingClientRect();
-                if (r.width && r.height < 44) problems.push(`button "${el.textContent.trim()}" ${r.height}px tall`);
-              }
-              return problems;
-            }""",
-            width,
-        )
-    )
-
-
 def test_phone_width_has_no_sideways_scrolling_and_big_targets(world: World, open_page: OpenPage) -> None:
     c = world.community("phone")
     water = c.need(
@@ -161,17 +147,17 @@ def test_phone_width_has_no_sideways_scrolling_and_big_targets(world: World, ope
         expect(cadre.locator('[data-testid="unmet"] [data-unmet]')).to_have_count(2)
         expect(cadre.locator('[data-testid="plan"] [data-status="proposed"]')).to_have_count(1)
         expect(cadre.locator("#map line").first).to_be_attached()
-        assert _layout_problems(cadre, width) == []
+        assert layout_problems(cadre, width) == []
         shop = open_page(c.shop.token, **kw)
         expect(dispatch_card(shop, sent["id"])).to_contain_text(LONG_NOTE[:10])
-        assert _layout_problems(shop, width) == []
+        assert layout_problems(shop, width) == []
         grid = open_page(c.grid.token, **kw)
         expect(grid.get_by_test_id("send-report")).to_be_visible()
-        assert _layout_problems(grid, width) == []
+        assert layout_problems(grid, width) == []
         # The dialogs too: the override picker on the cadre's screen.
         cadre.get_by_test_id(f"override-{sent['id']}").click()
         expect(cadre.locator("#dialog")).to_be_visible()
-        assert _layout_problems(cadre, width) == []
+        assert layout_problems(cadre, width) == []
         cadre.keyboard.press("Escape")
     signin = open_page(viewport=PHONE)
-    assert _layout_problems(signin, 360) == []
+    assert layout_problems(signin, 360) == []
