@@ -1,0 +1,109 @@
+// Talking to the server: every request carries the token, a refusal (problem+json) becomes an Error with its
+// status, and an action taken offline waits in localStorage to go out on reconnect.
+import { state, store } from "./state.js";
+import { t } from "./i18n.js";
+import { toast } from "./dom.js";
+import { setNetwork } from "./live.js";
+import { refresh } from "./refresh.js";
+import { render } from "./app.js";
+
+function newKey() {
+  return (crypto.randomUUID && crypto.randomUUID()) || `k${Date.now()}${Math.random().toString(16).slice(2)}`;
+}
+
+export async function api(method, path, body, { queue = false, key = null, token = null } = {}) {
+  const headers = { Authorization: `Bearer ${token || state.token}` };
+  if (body !== undefined) headers["Content-Type"] = "application/json";
+  if (method !== "GET") headers["Idempotency-Key"] = key || newKey();
+  let response;
+  try {
+    response = await fetch(`/api/v1${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  } catch (err) {
+    setNetwork(false);
+    if (queue) {
+      enqueue(method, path, body, headers["Idempotency-Key"]);
+      toast(t("queued"));
+      return QUEUED;
+    }
+    throw err;
+  }
+  const data = response.status === 204 ? null : await response.json().catch(() => null);
+  if (!response.ok) {
+    const error = new Error((data && data.detail) || response.statusText);
+    error.status = response.status;
+    throw error;
+  }
+  return data;
+}
+
+// An action taken offline keeps its own time and Idempotency-Key, so sending it twice applies it once. It also
+// keeps the token it was taken with: if someone else signs in on this phone meanwhile, it still goes out as its own.
+function queued() {
+  return JSON.parse(store.getItem("pz.queue") || "[]");
+}
+
+function enqueue(method, path, body, key) {
+  const queue = queued();
+  const at = new Date().toISOString();
+  // Reports and a responder's steps keep the moment they happened; other requests have no such field.
+  const timed = /\/needs$/.test(path) || /\/assignments\/[^/]+\/(confirm|acknowledge|decline|en-route|on-site|done)$/.test(path)
+    || /\/tasks\/[^/]+\/parts\/[^/]+\/submission$/.test(path) || /\/checks\/[^/]+$/.test(path);
+  queue.push({ method, path, body: timed ? { ...(body || {}), occurred_at: at } : body, key, token: state.token });
+  try {
+    store.setItem("pz.queue", JSON.stringify(queue));
+  } catch {
+    // A photo can be more than the phone will keep for a page: say so rather than lose it silently.
+    throw new Error(t("tooBig"));
+  }
+}
+
+// A submission or a check report waiting in the queue: its card says so instead of offering the buttons again.
+export function pendingAt(path) {
+  return queued().some((item) => item.path === path);
+}
+
+// The actions on a dispatch still waiting in the queue: its card shows them instead of buttons to press again.
+export function pendingOn(id) {
+  return queued().some((item) => item.path.includes(`/assignments/${id}/`));
+}
+
+export const QUEUED = { queued: true };
+let flushing = false;
+export async function flushQueue() {
+  // The websocket opening and the browser coming back online both flush: one at a time, each item once.
+  if (flushing) return;
+  flushing = true;
+  let sent = 0;
+  try {
+    for (let queue = queued(); queue.length; queue = queued()) {
+      const item = queue[0];
+      try {
+        await api(item.method, item.path, item.body, { key: item.key, token: item.token });
+      } catch (err) {
+        if (!err.status) return; // still offline: keep it for the next reconnect
+        toast(t("failed") + err.message);
+      }
+      store.setItem("pz.queue", JSON.stringify(queued().filter((x) => x.key !== item.key)));
+      sent += 1;
+    }
+  } finally {
+    flushing = false;
+    if (sent) refresh();
+  }
+}
+
+export async function act(method, path, body, done = t("saved")) {
+  try {
+    const result = await api(method, path, body, { queue: true });
+    if (result === QUEUED) {
+      render(); // offline: the card shows the action as saved, waiting to be sent
+      return QUEUED;
+    }
+    toast(done);
+    await refresh();
+    return result;
+  } catch (err) {
+    toast(t("failed") + err.message);
+    return null;
+  }
+}

@@ -1,0 +1,122 @@
+// The emergency view of a cadre, a street and an observer: needs by urgency, the plan (who goes where), what is
+// still unmet, the map; and the buttons that run an incident and decide on the plan.
+import { state } from "./state.js";
+import { T, t, cap } from "./i18n.js";
+import { esc } from "./dom.js";
+import { ask } from "./dialog.js";
+import { act, pendingOn } from "./api.js";
+import { mapFigure } from "./map.js";
+
+export function needLine(n) {
+  const tags = (n.tags || []).map((x) => `<span class="tag">${esc(T().tags[x] || x)}</span>`).join("");
+  return `<span class="prio p${n.priority}" title="${esc(T().priorities[n.priority])}">${n.priority}</span>
+    <strong>${esc(cap(n.capability))}</strong> × ${n.quantity} · ${esc(n.location)} ${tags}
+    <div class="muted">${esc(n.note || "")} ${n.contact_phone ? `· ${t("phone")} ${esc(n.contact_phone)}` : ""}</div>`;
+}
+
+export function cadreView(d, readOnly) {
+  const community = d.community;
+  const canRun = !readOnly && (state.me.role === "cadre" || state.me.role === "street");
+  const needsById = Object.fromEntries((d.needs || []).map((n) => [n.id, n]));
+  const orgName = Object.fromEntries((d.organisations || []).map((o) => [o.id, o.name || o.id]));
+  const res = Object.fromEntries((d.resources || []).map((r) => [r.id, r]));
+  let html = "";
+  if (state.me.communities.length > 1) {
+    html += `<label for="community-pick">${t("pickCommunity")}</label><select id="community-pick" data-testid="community-pick">${state.me.communities
+      .map((c) => `<option ${c === state.community ? "selected" : ""}>${esc(c)}</option>`).join("")}</select>`;
+  }
+  if (canRun) {
+    html += community.incident
+      ? `<div class="row choices"><button class="quiet" data-action="level" data-testid="change-level">${t("changeLevel")}</button>
+         <button class="danger" data-action="close-incident" data-testid="close-incident">${t("close")}</button></div>`
+      : `<button class="danger big" data-action="start" data-testid="start-incident">${t("start")}</button>`;
+  } else if (readOnly) {
+    html += `<p class="muted">${t("readOnly")}</p>`;
+  }
+  const open = (d.needs || []).filter((n) => n.status === "open");
+  // What a cadre most wants to know of a need: is someone on the way, or does it still wait for a decision.
+  const progress = (n) => {
+    const mine = (d.dispatches || []).filter((x) => x.need === n.id);
+    if (mine.some((x) => x.status !== "proposed")) return T().needProgress.sent;
+    if (mine.length) return T().needProgress.proposed;
+    return T().statuses[n.status];
+  };
+  html += `<h2>${t("needs")}</h2><div class="cards" data-testid="needs">${open.length ? open.map((n) =>
+    `<div class="card p${n.priority}" data-need="${esc(n.id)}">${needLine(n)}<div class="status" data-testid="need-status-${esc(n.id)}">${esc(progress(n))}${n.escalated ? ` · <span data-testid="escalated-${esc(n.id)}">⬆ ${t("escalated")}</span>` : ""}</div></div>`).join("") : `<div class="empty">${t("noNeeds")}</div>`}</div>`;
+  const dispatches = d.dispatches || [];
+  html += `<h2>${t("plan")}</h2><div class="cards" data-testid="plan">${dispatches.length ? dispatches.map((x) => {
+    const n = needsById[x.need] || { capability: x.part || "", location: "" };
+    const r = res[x.resource] || {};
+    const eta = x.travel_s == null ? t("unreachable") : t("minutes", { m: Math.max(1, Math.round(x.travel_s / 60)) });
+    const buttons = pendingOn(x.id) ? `<div class="status pending" data-testid="pending-${esc(x.id)}">${t("pending")}</div>`
+      : canRun && x.status === "proposed"
+      ? `<div class="row"><button class="go" data-action="confirm" data-id="${esc(x.id)}" data-testid="confirm-${esc(x.id)}">${t("confirm")}</button>
+         <button data-action="override" data-id="${esc(x.id)}" data-testid="override-${esc(x.id)}">${t("override")}</button></div>`
+      : canRun && ["confirmed", "notified"].includes(x.status)
+        ? `<div class="row"><button data-action="override" data-id="${esc(x.id)}" data-testid="override-${esc(x.id)}">${t("override")}</button></div>` : "";
+    return `<div class="card ${n.priority === 5 ? "p5" : ""}" data-dispatch="${esc(x.id)}" data-status="${esc(x.status)}">
+      <strong>${esc(orgName[x.organisation] || x.organisation)}</strong> · ${esc(r.name || x.resource)} × ${x.quantity}
+      → ${esc(cap(x.part || n.capability))} @ ${esc(n.location)}
+      <div>${esc(eta)} · <span class="status" data-testid="status-${esc(x.id)}">${esc(T().statuses[x.status])}</span></div>${buttons}</div>`;
+  }).join("") : `<div class="empty">${t("noPlan")}</div>`}</div>`;
+  const unmet = (d.plan && d.plan.plan.unmet) || [];
+  html += `<h2>${t("unmet")}</h2><div class="cards" data-testid="unmet">${unmet.length ? unmet.map((u) => {
+    const n = needsById[u.need] || {};
+    const s = u.suggestion;
+    const button = !canRun ? "" : s.action === "relax_rule"
+      ? `<button data-action="relax" data-rule="${esc(s.rule)}" data-testid="relax-${esc(u.need)}">${esc(t("relax", { r: s.rule }))}</button>`
+      : n.escalated ? `<span class="status">⬆ ${t("escalated")}</span>`
+        : `<button class="danger" data-action="escalate" data-id="${esc(u.need)}" data-testid="escalate-${esc(u.need)}">${t("escalate")}</button>`;
+    return `<div class="card p${u.priority}" data-unmet="${esc(u.need)}" data-reason="${esc(u.reason)}"><span class="prio p${u.priority}">${u.priority}</span> <strong>${esc(cap(n.capability))}</strong> × ${u.quantity}
+      <div>${esc(u.detail)}</div><div class="muted">${esc(s.text)}</div><div class="row">${button}</div></div>`;
+  }).join("") : `<div class="empty">${t("noUnmet")}</div>`}</div>`;
+  html += `<h2>${t("map")}</h2>${mapFigure()}`;
+  return html;
+}
+
+// By data-action; `c` is the path of the community the view was drawn for.
+export const actions = {
+  async start(el, c) {
+    const form = await ask(`<h2>${t("startTitle")}</h2><label>${t("kind")}</label>
+      <select name="kind" data-testid="incident-kind">${Object.entries(T().kinds).map(([k, v]) => `<option value="${k}">${esc(v)}</option>`).join("")}</select>
+      <label>${t("levelQ")}</label><select name="level" data-testid="incident-level">${[1, 2, 3, 4].map((l) => `<option ${l === 2 ? "selected" : ""}>${l}</option>`).join("")}</select>
+      <label class="check"><input type="checkbox" name="exercise" data-testid="incident-exercise"> ${t("isDrill")}</label>
+      <div class="row choices"><button value="cancel">${t("cancel")}</button><button class="danger" value="ok" data-testid="confirm-start">${t("confirmStart")}</button></div>`);
+    if (form) await act("POST", `${c}/incidents`, { kind: form.get("kind"), level: Number(form.get("level")), exercise: form.get("exercise") === "on" });
+  },
+  async level(el, c) {
+    const now = state.data.community.incident.level;
+    const form = await ask(`<h2>${t("changeLevel")}</h2><label>${t("levelQ")}</label><select name="level">${[1, 2, 3, 4].map((l) => `<option ${l === now ? "selected" : ""}>${l}</option>`).join("")}</select>
+      <div class="row choices"><button value="cancel">${t("cancel")}</button><button class="primary" value="ok">${t("ok")}</button></div>`);
+    if (form) await act("POST", `${c}/incidents/${state.data.community.incident.id}/level`, { level: Number(form.get("level")) });
+  },
+  async "close-incident"(el, c) {
+    const form = await ask(`<h2>${t("confirmClose")}</h2><div class="row choices"><button value="cancel">${t("cancel")}</button>
+      <button class="danger" value="ok" data-testid="confirm-close">${t("close")}</button></div>`);
+    if (form) await act("POST", `${c}/incidents/${state.data.community.incident.id}/close`);
+  },
+  async confirm(el, c) {
+    await act("POST", `${c}/assignments/${el.dataset.id}/confirm`);
+  },
+  async override(el, c) {
+    const id = el.dataset.id;
+    const x = state.data.dispatches.find((d) => d.id === id);
+    const need = state.data.needs.find((n) => n.id === x.need);
+    const wanted = x.part || need.capability;
+    const options = state.data.resources.filter((r) => r.capability === wanted && r.id !== x.resource && r.status === "available" && r.quantity - r.committed >= x.quantity);
+    const orgName = Object.fromEntries((state.data.organisations || []).map((o) => [o.id, o.name || o.id]));
+    const form = await ask(`<h2>${t("pickOther")}</h2>${options.length ? `<select name="resource" data-testid="override-pick">${options.map((r) =>
+      `<option value="${esc(r.id)}">${esc(orgName[r.organisation] || r.organisation)} · ${esc(r.name || r.id)} · ${esc(r.location)} · ${r.quantity - r.committed}</option>`).join("")}</select>`
+      : `<p class="empty">${t("noOther")}</p>`}
+      <div class="row choices"><button value="cancel">${t("cancel")}</button>${options.length ? `<button class="primary" value="ok" data-testid="confirm-override">${t("override")}</button>` : ""}</div>`);
+    if (form && form.get("resource")) await act("POST", `${c}/assignments/${id}/override`, { resource: form.get("resource") });
+  },
+  async escalate(el, c) {
+    await act("POST", `${c}/needs/${el.dataset.id}/escalate`);
+  },
+  async relax(el, c) {
+    const form = await ask(`<h2>${esc(t("relaxAsk", { r: el.dataset.rule }))}</h2><div class="row choices"><button value="cancel">${t("cancel")}</button>
+      <button class="danger" value="ok" data-testid="confirm-relax">${t("relaxGo")}</button></div>`);
+    if (form) await act("POST", `${c}/profile/relax`, { rule: el.dataset.rule });
+  },
+};

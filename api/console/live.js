@@ -1,0 +1,105 @@
+// Live updates over the websocket, and whether the page is online. Each channel's last seq is kept in
+// localStorage, so a reconnect (or a reload) resumes after it instead of starting from a snapshot.
+import { state, store } from "./state.js";
+import { t } from "./i18n.js";
+import { $ } from "./dom.js";
+import { flushQueue } from "./api.js";
+import { refresh } from "./refresh.js";
+
+// What the page listens to: the community (or the organisation); a grid worker's grid and a captain's building
+// too (their households and checks in full); a street's own channel (its tasks across communities).
+function channels() {
+  const me = state.me;
+  if (me.role === "organisation") return [`organisation:${me.organisation}`];
+  const c = state.community;
+  const list = [`community:${c}`];
+  const grid = (me.member && me.member.grid) || me.grid;
+  if (me.role === "grid_worker" && grid) list.push(`grid:${c}:${grid}`);
+  if (me.role === "captain" && me.member && me.member.building) list.push(`building:${c}:${me.member.building}`);
+  if (me.role === "street" && me.street) list.push(`street:${me.street}`);
+  return list;
+}
+
+export function connect() {
+  const chs = channels();
+  state.channels = chs.join(" ");
+  const proto = location.protocol === "https:" ? "wss" : "ws";
+  // The token goes in the subprotocol header, never in the URL (URLs end up in logs).
+  const ws = new WebSocket(`${proto}://${location.host}/ws`, ["pingzhan", `bearer.${state.token}`]);
+  state.ws = ws;
+  const subscribe = (ch, last) => ws.send(JSON.stringify({ type: "subscribe", channels: { [ch]: last } }));
+  ws.onopen = async () => {
+    state.retry = 0;
+    for (const ch of chs) {
+      const last = store.getItem(`pz.seq.${ch}`);
+      subscribe(ch, last === null ? null : Number(last));
+    }
+    setOnline(true);
+    await flushQueue();
+  };
+  ws.onmessage = (e) => {
+    const m = JSON.parse(e.data);
+    const ch = m.channel;
+    if (!chs.includes(ch) || typeof m.seq !== "number") return;
+    const last = store.getItem(`pz.seq.${ch}`);
+    if (m.type === "subscribed") {
+      // The server is behind what this page saw (its data was reset): start again from a snapshot, or
+      // every message up to the old number would be held back.
+      if (last !== null && m.seq < Number(last)) {
+        store.removeItem(`pz.seq.${ch}`);
+        subscribe(ch, null);
+      }
+      return;
+    }
+    store.setItem(`pz.seq.${ch}`, String(m.seq));
+    if (ch === chs[0]) window.pzLastSeq = m.seq;
+    scheduleRefresh();
+  };
+  ws.onclose = () => {
+    if (state.ws !== ws) return;
+    setOnline(false);
+    state.retry = Math.min(state.retry + 1, 5);
+    setTimeout(() => state.token && state.ws === ws && connect(), 500 * state.retry);
+  };
+}
+
+// The roster changed where this person looks after (another grid, another building): listen there instead.
+export function resubscribe() {
+  if (!state.ws || channels().join(" ") === state.channels) return;
+  state.ws.onclose = null;
+  state.ws.close();
+  connect();
+}
+
+let refreshTimer = null;
+function scheduleRefresh() {
+  clearTimeout(refreshTimer);
+  refreshTimer = setTimeout(refresh, 60);
+}
+
+// Offline when the websocket is down or the browser says the network is gone (a phone that lost its signal
+// may keep a dead socket open for a long while).
+function setOnline(online) {
+  state.online = online;
+  showNetwork();
+}
+
+export function setNetwork(up) {
+  state.network = up;
+  showNetwork();
+}
+
+export function showNetwork() {
+  const banner = $("#offline");
+  // Before the first connection is known (null), say nothing.
+  banner.hidden = !state.me || (state.online !== false && state.network && navigator.onLine);
+  banner.textContent = t("offline");
+}
+
+window.addEventListener("offline", () => setNetwork(false));
+window.addEventListener("online", () => {
+  setNetwork(true);
+  if (!state.me) return;
+  flushQueue();
+  refresh();
+});

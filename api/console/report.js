@@ -1,0 +1,76 @@
+// A grid worker's report of a need for a resident: a few taps (what, how many, where, how urgent, situation),
+// then the list of what this worker reported.
+import { state } from "./state.js";
+import { ZH, T, t, cap } from "./i18n.js";
+import { $, esc, toast } from "./dom.js";
+import { act } from "./api.js";
+import { needLine } from "./emergency.js";
+import { mapFigure } from "./map.js";
+import { render } from "./app.js";
+
+// What a grid worker can ask for, here and when a household check needs help.
+export const GRID_CAPS = ["care.visit", "medical.first_aid", "supply.water", "supply.food", "supply.medicine", "transport.vehicle", "rescue.boat", "power.generator"];
+
+export function gridView(d) {
+  const r = state.report;
+  const caps = GRID_CAPS;
+  return `<div id="report-form"><h2>${t("report")}</h2>
+  <label>${t("what")}</label><div class="choices" data-testid="capabilities">${caps.map((c) =>
+    `<button type="button" data-action="cap" data-cap="${c}" aria-pressed="${r.capability === c}">${esc(cap(c))}</button>`).join("")}</div>
+  <label for="qty">${t("howMany")}</label><div class="stepper"><button type="button" data-action="qty" data-d="-1" aria-label="-">−</button>
+    <input id="qty" inputmode="numeric" value="${r.quantity}" data-testid="quantity"><button type="button" data-action="qty" data-d="1" aria-label="+">+</button></div>
+  <label for="loc">${t("where")}</label><input id="loc" value="${esc(r.location || "")}" data-testid="location">
+  ${mapFigure()}
+  <label>${t("urgency")}</label><div class="choices">${[5, 4, 3, 2, 1].map((p) =>
+    `<button type="button" data-action="prio" data-p="${p}" aria-pressed="${r.priority === p}">${p} ${esc(T().priorities[p])}</button>`).join("")}</div>
+  <label>${t("situation")}</label><div class="choices">${Object.keys(ZH.tags).map((tag) =>
+    `<button type="button" data-action="tag" data-tag="${tag}" aria-pressed="${r.tags.includes(tag)}">${esc(T().tags[tag])}</button>`).join("")}</div>
+  <label for="phone">${t("phoneOpt")}</label><input id="phone" inputmode="tel" value="${esc(r.phone || "")}">
+  <label for="note">${t("note")}</label><input id="note" value="${esc(r.note || "")}">
+  <p><button class="primary big" data-action="report" data-testid="send-report">${t("send")}</button></p></div>
+  <h2>${t("myReports")}</h2><div class="cards" id="my-reports" data-testid="my-reports">${myReports(d)}</div>`;
+}
+
+export function myReports(d) {
+  const mine = (d.needs || []).filter((n) => n.reported_by === `${state.me.role}:${state.me.name}`).slice(0, 20);
+  return mine.map((n) => `<div class="card">${needLine(n)}<div class="status">${esc(T().statuses[n.status])}</div></div>`).join("");
+}
+
+// By data-action; `c` is the path of the community the view was drawn for. The choices redraw the form (render(true)).
+export const actions = {
+  cap(el) { state.report.capability = el.dataset.cap; render(true); },
+  prio(el) { state.report.priority = Number(el.dataset.p); render(true); },
+  tag(el) {
+    const r = state.report;
+    r.tags = r.tags.includes(el.dataset.tag) ? r.tags.filter((x) => x !== el.dataset.tag) : [...r.tags, el.dataset.tag];
+    render(true);
+  },
+  qty(el) { state.report.quantity = Math.max(1, (Number($("#qty").value) || 1) + Number(el.dataset.d)); render(true); },
+  async report(el, c) {
+    const r = state.report;
+    r.location = $("#loc").value.trim();
+    r.quantity = Math.max(1, Number($("#qty").value) || 1);
+    if (!r.location) {
+      toast(t("needPlace"));
+      $("#loc").focus();
+      return;
+    }
+    const body = { capability: r.capability, quantity: r.quantity, location: r.location, priority: r.priority, tags: r.tags };
+    const phone = $("#phone").value.trim();
+    const note = $("#note").value.trim();
+    if (phone) body.contact_phone = phone;
+    if (note) body.note = note;
+    const result = await act("POST", `${c}/needs`, body, t("sent"));
+    // Sent, or saved to send when back online: either way the form is ready for the next resident.
+    if (result) state.report = { capability: r.capability, quantity: 1, priority: 3, tags: [] };
+    render(true);
+  },
+};
+
+// Keep what the grid worker typed when the page redraws.
+export function bindReportForm() {
+  for (const [sel, key] of [["#loc", "location"], ["#phone", "phone"], ["#note", "note"]]) {
+    const input = $(sel);
+    if (input) input.oninput = () => { state.report[key] = input.value; };
+  }
+}
