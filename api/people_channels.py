@@ -110,9 +110,7 @@ def _place_data(board: Board, event: GovernanceEvent, base: Data, ids: list[Hous
         **base,
         "event": data,
         "households": [
-            household_json(ledger.households[h], ledger.grid_of(ledger.households[h]), contact=False)
-            for h in ids
-            if h in ledger.households
+            household_json(ledger.households[h], ledger, contact=False) for h in ids if h in ledger.households
         ],
         "checks": [check_json(ledger.checks[h]) for h in ids if h in ledger.checks],
     }
@@ -128,7 +126,7 @@ def place_snapshot(board: Board, kind: str, place: str) -> Data:
     return {
         "exercise": board.exercise,
         "households": [
-            household_json(h, ledger.grid_of(h), contact=False)
+            household_json(h, ledger, contact=False)
             for _, h in sorted(ledger.households.items())
             if here(ledger.grid_of(h), h.building)
         ],

@@ -209,11 +209,12 @@ class Service:
         principal: Principal,
         idempotency: Idempotency | None,
         view: Callable[[Board], dict[str, Any]],
+        photos: tuple[Photo, ...] = (),
     ) -> dict[str, Any]:
         """A route's command on a community it has looked up; the body is ``view`` of the board after it."""
         assert board.community is not None
         _, body = await self.execute(
-            board.community.id, command, principal, lambda b, _: (200, view(b)), idempotency
+            board.community.id, command, principal, lambda b, _: (200, view(b)), idempotency, photos
         )
         result: dict[str, Any] = body
         return result

@@ -23,7 +23,7 @@ ONLY_KEEPERS = "只有本社区干部、街道或本网格网格员可以维护�
 
 
 def household_public(p: Principal, board: Board, h: Household) -> dict[str, Any]:
-    return household_json(h, board.ledger.grid_of(h), contact=sees_contact(p, board, h))
+    return household_json(h, board.ledger, contact=sees_contact(p, board, h))
 
 
 def _visible(board: Board, p: Principal, household: str) -> Household:

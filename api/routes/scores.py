@@ -28,8 +28,9 @@ Start = Annotated[date | None, Query(description="起始日期 YYYY-MM-DD（含�
 End = Annotated[date | None, Query(description="结束日期 YYYY-MM-DD（含），默认本月末")]
 
 
-def _period(start: date | None, end: date | None, today: date) -> tuple[date, date]:
-    first = today.replace(day=1)
+def _period(service: ServiceDep, start: date | None, end: date | None) -> tuple[date, date]:
+    """The dates asked for, by default this month in China."""
+    first = service.clock().astimezone(LOCAL).date().replace(day=1)
     start = start or first
     end = end or (
         first.replace(month=first.month % 12 + 1, year=first.year + first.month // 12) - timedelta(1)
@@ -85,16 +86,14 @@ def _community(
 ) -> dict[str, Any]:
     if not reads_tasks(principal, board):
         raise Forbidden("积分榜只对街道、社区干部和观察员开放 (street, cadres and observers)")
-    first, last = _period(start, end, service.clock().astimezone(LOCAL).date())
-    return _board([board], first, last)
+    return _board([board], *_period(service, start, end))
 
 
 def _street(
     street: str, principal: PrincipalDep, service: ServiceDep, start: date | None, end: date | None
 ) -> dict[str, Any]:
     boards = street_boards(service, principal, street, issue=False)
-    first, last = _period(start, end, service.clock().astimezone(LOCAL).date())
-    return _board(boards, first, last)
+    return _board(boards, *_period(service, start, end))
 
 
 @router.get("/communities/{community}/scores")

@@ -1,5 +1,6 @@
 """A community's street tasks: the head splits and assigns, members submit evidence, the reviewer scores."""
 
+from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
@@ -35,7 +36,7 @@ def _part(record: TaskRecord, part: str) -> PartRecord:
     return found
 
 
-def _view(task: TaskId) -> Any:
+def _view(task: TaskId) -> Callable[[Board], dict[str, Any]]:
     return lambda b: task_json(b.ledger.tasks[task])
 
 
@@ -102,15 +103,14 @@ async def submit_part(
         note=body.note,
         occurred_at=body.occurred_at,
     )
-    _, result = await service.execute(
-        board.community.id,
+    return await service.apply(
+        board,
         command,
         principal,
-        lambda b, _: (200, task_json(b.ledger.tasks[record.task.id])),
         idempotency,
+        _view(record.task.id),
         photos=(photo,) if photo is not None else (),
     )
-    return result  # type: ignore[no-any-return]
 
 
 @router.post("/{task}/parts/{part}/review")

@@ -3,7 +3,7 @@
 from typing import Any
 
 from engine.governance.checks import Check
-from engine.governance.ledger import PartRecord, TaskRecord
+from engine.governance.ledger import Ledger, PartRecord, TaskRecord
 from engine.governance.people import Household
 
 
@@ -24,9 +24,9 @@ def mask_phone(phone: str | None) -> str | None:
     return digits[:3] + "*" * (len(digits) - 7) + digits[-4:]
 
 
-def household_json(h: Household, grid: str | None, *, contact: bool) -> dict[str, Any]:
+def household_json(h: Household, ledger: Ledger, *, contact: bool) -> dict[str, Any]:
     data = h.model_dump(mode="json")
-    data["grid"] = grid
+    data["grid"] = ledger.grid_of(h)
     if not contact:
         data["contact"], data["phone"] = mask_name(h.contact), mask_phone(h.phone)
     return data
