@@ -10,6 +10,7 @@ from sqlalchemy import Engine
 
 from api.auth import Principal, Role, create_token, principal_for
 from api.errors import InputError, describe_validation
+from api.private_files import private_dir, write_private
 from api.profiles import named_profile
 from api.service import Service
 from engine.coordinator import Command, RegisterCommunity, RegisterOrganisation, SaveResource
@@ -150,6 +151,7 @@ def demo_tokens(engine: Engine, path: Path, data_dir: Path, at: datetime) -> dic
         ),
         "observer": create_token(engine, role=Role.OBSERVER, community=c, name="演示观察员", at=at),
     }
-    data_dir.mkdir(parents=True, exist_ok=True)
-    saved.write_text(json.dumps(tokens, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    # The tokens in plain text: for the operator's eyes only.
+    private_dir(data_dir)
+    write_private(saved, json.dumps(tokens, ensure_ascii=False, indent=2) + "\n")
     return tokens

@@ -6,6 +6,7 @@ from sqlalchemy import Engine, event
 from sqlmodel import SQLModel, create_engine
 
 from api.db import tables  # noqa: F401  (registers the tables on SQLModel.metadata)
+from api.private_files import private_dir, private_file
 
 
 def default_url(data_dir: Path) -> str:
@@ -19,13 +20,23 @@ def connect(url: str) -> Engine:
     elif url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
     if url.startswith("sqlite:///"):
-        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+        _private_sqlite(Path(url.removeprefix("sqlite:///")))
         engine = create_engine(url, connect_args={"check_same_thread": False})
         event.listen(engine, "connect", _sqlite_pragmas)
     else:
         engine = create_engine(url, pool_pre_ping=True)
     SQLModel.metadata.create_all(engine)
     return engine
+
+
+def _private_sqlite(path: Path) -> None:
+    """The database file made mode 600 before SQLite opens it: SQLite gives its -wal and -shm files the
+    database file's mode, so they are private too. Left over ones from a looser past are tightened."""
+    private_dir(path.parent)
+    private_file(path)
+    for leftover in (path.with_name(path.name + suffix) for suffix in ("-wal", "-shm", "-journal")):
+        if leftover.exists():
+            private_file(leftover)
 
 
 def _sqlite_pragmas(connection, _record) -> None:  # type: ignore[no-untyped-def]

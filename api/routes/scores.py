@@ -1,7 +1,6 @@
 """The task board: scores per member and per community over a period, as JSON or as CSV for Excel."""
 
-import csv
-import io
+from collections.abc import Iterable
 from dataclasses import asdict
 from datetime import date, datetime, time, timedelta
 from typing import Annotated, Any
@@ -11,6 +10,7 @@ from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
 from api.access import Forbidden
+from api.csv_cells import to_csv
 from api.deps import BoardDep, PrincipalDep, ServiceDep
 from api.people_access import reads_tasks
 from api.routes.street_tasks import street_boards
@@ -63,19 +63,17 @@ def _board(boards: list[Board], start: date, end: date) -> dict[str, Any]:
 
 
 def _csv(result: dict[str, Any]) -> Response:
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(MEMBER_HEAD)
-    for m in result["members"]:
-        writer.writerow(list(m.values()))
-    writer.writerow(())
-    writer.writerow(COMMUNITY_HEAD)
-    for c in result["communities"]:
-        writer.writerow(list(c.values()))
+    rows: list[Iterable[object]] = [
+        MEMBER_HEAD,
+        *(m.values() for m in result["members"]),
+        (),
+        COMMUNITY_HEAD,
+        *(c.values() for c in result["communities"]),
+    ]
     name = f"pingzhan-scores-{result['start']}-{result['end']}.csv"
     # With a byte-order mark, Excel opens the Chinese headers as UTF-8.
     return Response(
-        "\ufeff" + out.getvalue(),
+        "\ufeff" + to_csv(rows),
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="{name}"'},
     )
