@@ -8,9 +8,11 @@ from pathlib import Path
 from fastapi import APIRouter, FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from api import problems
+from api import openapi, problems
 from api.db.database import connect
 from api.demo import load_demo
+from api.headers import SecurityHeaders
+from api.limits import BodyLimits
 from api.pubsub import pubsub_for
 from api.routes import (
     assignments,
@@ -98,6 +100,9 @@ def create_app(settings: ServeSettings) -> FastAPI:
         description="社区应急资源调度 — emergency-response coordination for community governance",
         version="0.1.0",
         lifespan=lifespan,
+        # Served by api.openapi from the package's own files, not from a CDN.
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.service = service
     app.state.resume_limit = settings.resume_limit
@@ -108,9 +113,15 @@ def create_app(settings: ServeSettings) -> FastAPI:
     app.include_router(api)
     app.include_router(ws.router)
 
+    # Says only that the server answers: how many communities or listeners it has is nobody's business.
     @app.get("/healthz", tags=["health"])
-    def health() -> dict[str, object]:
-        return {"ok": True, "communities": len(service.coordinators), "listeners": service.hub.listeners}
+    def health() -> dict[str, bool]:
+        return {"ok": True}
+
+    docs_policies = openapi.install(app)
+    # Added last, so outermost: a body refused by its limits gets the security headers too.
+    app.add_middleware(BodyLimits)
+    app.add_middleware(SecurityHeaders, pages=docs_policies)
 
     # The console: static files, no build step; mounted last so the API and docs are matched first.
     app.mount("/", StaticFiles(directory=CONSOLE, html=True), name="console")

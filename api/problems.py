@@ -15,6 +15,8 @@ from engine.coordinator import Rejected
 
 MEDIA = "application/problem+json"
 REJECTED_STATUS = {"not_found": 404, "conflict": 409, "invalid": 422}
+# The most of a value given that an answer repeats.
+ECHO_CHARS = 100
 
 
 class Replay(Exception):
@@ -40,12 +42,29 @@ def problem(status: int, title: str, detail: str, **extra: Any) -> JSONResponse:
     )
 
 
-def _field(loc: tuple[Any, ...]) -> str:
+def field_name(loc: tuple[Any, ...]) -> str:
     parts = [str(p) for p in loc if p not in ("body", "query", "path", "header")]
     path = ""
     for part in parts:
         path += f"[{part}]" if part.isdigit() else f".{part}" if path else part
     return path
+
+
+def echo(value: Any) -> str:
+    """A value given, as an answer repeats it: bounded, so that a huge input never makes a huge answer, and
+    as text, so that any value (NaN too) can be encoded."""
+    text = repr(value)
+    return text if len(text) <= ECHO_CHARS else f"{text[:ECHO_CHARS]}… ({len(text)} characters)"
+
+
+def invalid_input(errors: list[dict[str, str]], given: str | None) -> JSONResponse:
+    """422 naming the first field at fault (``errors``: each field and what is wrong with it); ``given``: the
+    value it had, echoed once, in the detail."""
+    first = errors[0]
+    detail = f"{first['field'] or '(body)'}: {first['message']}"
+    if given is not None:
+        detail += f" (got {given})"
+    return problem(422, "输入有误 Invalid input", detail, field=first["field"], errors=errors)
 
 
 def _record_rule(error: Any) -> Any:
@@ -64,18 +83,12 @@ def install(app: FastAPI) -> None:
             # Malformed JSON has no field at fault: its location is a character position in the body.
             {"field": "", "message": f"{e['msg']} at character {e['loc'][-1]}"}
             if e["type"] == "json_invalid"
-            else {
-                "field": _field(tuple(e["loc"])),
-                "message": e["msg"],
-                **({"value": e["input"]} if e["type"] != "missing" else {}),
-            }
+            else {"field": field_name(tuple(e["loc"])), "message": str(e["msg"])}
             for e in exc.errors()
         ]
-        first = errors[0]
-        detail = f"{first['field'] or '(body)'}: {first['message']}"
-        if "value" in first:
-            detail += f" (got {first['value']!r})"
-        return problem(422, "输入有误 Invalid input", detail, field=first["field"], errors=_jsonable(errors))
+        first = exc.errors()[0]
+        given = echo(first["input"]) if first["type"] not in ("missing", "json_invalid") else None
+        return invalid_input(errors, given)
 
     @app.exception_handler(ValidationError)
     async def invalid_record(request: Request, exc: ValidationError) -> JSONResponse:
@@ -125,13 +138,3 @@ def install(app: FastAPI) -> None:
         if exc.headers:
             response.headers.update(exc.headers)
         return response
-
-
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {k: _jsonable(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_jsonable(v) for v in value]
-    if isinstance(value, str | int | float | bool) or value is None:
-        return value
-    return str(value)
