@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator
 from typing import Annotated
 
 from fastapi import Depends, Header, HTTPException, Path, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from api.access import sees_community
@@ -62,6 +63,18 @@ async def get_idempotency(
     if key is None:
         yield None
         return
+    if not key.strip():
+        # A blank key is a client bug, not a key: taken as one, every such request would replay the first.
+        raise RequestValidationError(
+            [
+                {
+                    "type": "value_error",
+                    "loc": ("header", "Idempotency-Key"),
+                    "msg": "must not be empty or only spaces; leave the header out to send no key",
+                    "input": key,
+                }
+            ]
+        )
     this = Idempotency.of(key, request.method, request.url.path, await request.body())
     lock = _in_flight.setdefault((principal.id, key), asyncio.Lock())
     async with lock:
