@@ -38,6 +38,7 @@ from api.routes import (
 )
 from api.service import FileMaps, Service
 from api.store import Store
+from api.throttle import DEFAULT_PER_MINUTE, AuthFailures
 from engine.coordinator import CoordinatorSettings
 
 ROUTERS = (
@@ -74,6 +75,8 @@ class ServeSettings:
     profile_dir: Path | None = None
     # A client that missed more than this many messages on a channel gets a snapshot instead.
     resume_limit: int = 500
+    # Failed authentications one client address may make in a minute before it is answered 429.
+    auth_failures_per_minute: int = DEFAULT_PER_MINUTE
 
 
 def create_app(settings: ServeSettings) -> FastAPI:
@@ -106,6 +109,7 @@ def create_app(settings: ServeSettings) -> FastAPI:
     )
     app.state.service = service
     app.state.resume_limit = settings.resume_limit
+    app.state.auth_failures = AuthFailures(settings.auth_failures_per_minute)
     problems.install(app)
     api = APIRouter(prefix="/api/v1")
     for module in ROUTERS:

@@ -13,6 +13,7 @@ from api.access import sees_community
 from api.auth import Principal, principal_for
 from api.problems import NotFound, Replay
 from api.service import Idempotency, IdempotencyConflict, Service
+from api.throttle import AuthFailures, address_of
 from engine.coordinator import Board
 
 bearer = HTTPBearer(auto_error=False, description="pingzhan token create 生成的令牌")
@@ -27,10 +28,15 @@ ServiceDep = Annotated[Service, Depends(get_service)]
 
 
 def get_principal(
-    service: ServiceDep, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
+    request: Request,
+    service: ServiceDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
 ) -> Principal:
     principal = principal_for(service.store.engine, credentials.credentials) if credentials else None
     if principal is None:
+        # A missing token counts too: this route needs one (see api/throttle.py). Past the limit: 429.
+        failures: AuthFailures = request.app.state.auth_failures
+        failures.failed(address_of(request))
         raise HTTPException(
             401, "缺少或无效的令牌 (missing or invalid token)", headers={"WWW-Authenticate": "Bearer"}
         )

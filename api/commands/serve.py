@@ -10,7 +10,9 @@ import uvicorn
 from api.app import ServeSettings, create_app
 from api.db.database import connect, default_url
 from api.demo import DEMO_ROLES, demo_tokens, read_demo, read_people
+from api.errors import InputError
 from api.service import wall_clock
+from api.throttle import DEFAULT_PER_MINUTE
 
 
 def register(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
@@ -38,6 +40,13 @@ def register(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") ->
         help="more missed messages than this: send a snapshot (default 500)",
     )
     serve.add_argument(
+        "--auth-failures-per-minute",
+        type=int,
+        default=DEFAULT_PER_MINUTE,
+        help="requests with a missing, unknown or revoked token one client address may send in a minute; "
+        f"past that they get 429 with Retry-After (valid tokens never do; default {DEFAULT_PER_MINUTE})",
+    )
+    serve.add_argument(
         "--profile-dir", help="a folder of your own governance profiles (NAME.yaml), found by name"
     )
     serve.add_argument(
@@ -49,6 +58,10 @@ def register(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") ->
 def run(args: argparse.Namespace) -> int:
     data_dir = Path(args.data_dir)
     url = args.database or default_url(data_dir)
+    if args.auth_failures_per_minute < 1:
+        raise InputError(
+            f"--auth-failures-per-minute: must be 1 or more (got {args.auth_failures_per_minute})"
+        )
     demo = Path(args.demo) if args.demo else None
     out = sys.stdout
     if demo is not None:
@@ -71,6 +84,7 @@ def run(args: argparse.Namespace) -> int:
         demo=demo,
         profile_dir=Path(args.profile_dir) if args.profile_dir else None,
         resume_limit=args.resume_limit,
+        auth_failures_per_minute=args.auth_failures_per_minute,
     )
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     uvicorn.run(

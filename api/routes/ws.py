@@ -24,6 +24,7 @@ from api.people_access import sees_place
 from api.people_channels import place_snapshot
 from api.schemas import community_public
 from api.service import Service
+from api.throttle import AuthFailures, address_of
 from engine.coordinator import Board
 
 router = APIRouter(tags=["websocket 实时推送"])
@@ -116,6 +117,9 @@ async def websocket_endpoint(websocket: WebSocket) -> None:
     token, subprotocol = _token(websocket)
     principal = principal_for(service.store.engine, token) if token else None
     if principal is None:
+        # A failed authentication like a REST one: past the limit this raises, answered 429 with Retry-After.
+        failures: AuthFailures = websocket.app.state.auth_failures
+        failures.failed(address_of(websocket))
         # Refused before the handshake completes: the client sees HTTP 403 and nothing is sent.
         await websocket.close(code=4401)
         return

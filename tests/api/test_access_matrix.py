@@ -25,6 +25,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -33,7 +34,7 @@ from websockets.asyncio.client import connect
 from websockets.exceptions import InvalidStatus
 
 from api.auth import Role
-from tests.api.server import MAP, Api, Server, api_for, wait_for
+from tests.api.server import MAP, UNTHROTTLED, Api, Server, api_for, build_world, wait_for
 from tests.api.wsclient import Client
 
 V1 = "/api/v1"
@@ -655,6 +656,16 @@ ROWS = (
     Row("GET",   "/api/v1/streets/{street}/scores.csv",       (200,) * 8, street_at("/scores.csv"), rule=street_route(("street", "street_observer"), 200)),
 )
 # fmt: on
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """This module's own server, with no limit on failed authentications: every row sends forged and missing
+    tokens from one address."""
+    s = Server(Path(tmp_path_factory.mktemp("matrix")), extra=UNTHROTTLED).start()
+    build_world(s)
+    yield s
+    s.stop()
 
 
 @pytest.fixture(scope="module")
