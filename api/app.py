@@ -34,6 +34,7 @@ from api.routes import (
     scores,
     street_tasks,
     tasks,
+    tokens,
     ws,
 )
 from api.service import FileMaps, Service
@@ -61,6 +62,7 @@ ROUTERS = (
     tasks,
     photos,
     scores,
+    tokens,
 )
 CONSOLE = Path(__file__).parent / "console"
 

@@ -3,11 +3,11 @@
 import hashlib
 import secrets
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from enum import StrEnum
 
-from sqlalchemy import Engine
-from sqlmodel import Session, select
+from sqlalchemy import Engine, update
+from sqlmodel import Session, col, select
 
 from api.db.tables import TokenRow
 
@@ -101,6 +101,103 @@ def create_token(
 def principal_for(engine: Engine, token: str) -> Principal | None:
     with Session(engine) as session:
         row = session.exec(select(TokenRow).where(TokenRow.token_hash == _hash(token))).first()
-    if row is None or row.revoked or row.id is None:
+    if row is None or row.revoked_at is not None or row.id is None:
         return None
     return Principal(row.id, Role(row.role), row.street, row.community, row.organisation, row.grid, row.name)
+
+
+# -- listing and revoking ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TokenPublic:
+    """What ``pingzhan token list`` and the tokens API show of a token: never the token, nor its hash."""
+
+    id: int
+    role: Role
+    street: str | None
+    community: str | None
+    organisation: str | None
+    grid: str | None
+    name: str
+    created_at: datetime
+    revoked_at: datetime | None
+    revoked_by: str | None
+
+
+@dataclass(frozen=True)
+class TokenScope:
+    """The tokens one street gives out to its own staff and observers, or the tokens of one community.
+
+    A street-level token is known by its role, as :func:`api.access.sees_community` knows it: a street token,
+    or an observer bound to no community. Every other token belongs to the community on it.
+    """
+
+    street: str | None = None
+    community: str | None = None
+
+    def holds(self, row: TokenRow) -> bool:
+        street_level = row.role == Role.STREET or (row.role == Role.OBSERVER and row.community is None)
+        if self.street is not None:
+            return street_level and row.street == self.street
+        return not street_level and row.community == self.community
+
+
+def _utc(at: datetime) -> datetime:
+    # SQLite and a plain TIMESTAMP column hand back the stored UTC time without its zone.
+    return at if at.tzinfo is not None else at.replace(tzinfo=UTC)
+
+
+def _public(row: TokenRow) -> TokenPublic:
+    assert row.id is not None
+    return TokenPublic(
+        id=row.id,
+        role=Role(row.role),
+        street=row.street,
+        community=row.community,
+        organisation=row.organisation,
+        grid=row.grid,
+        name=row.name,
+        created_at=_utc(row.created_at),
+        revoked_at=_utc(row.revoked_at) if row.revoked_at is not None else None,
+        revoked_by=row.revoked_by,
+    )
+
+
+def list_tokens(engine: Engine, scope: TokenScope | None = None) -> list[TokenPublic]:
+    """Every token (of ``scope``), revoked ones included, oldest first."""
+    query = select(TokenRow).order_by(col(TokenRow.id))
+    if scope is not None:
+        query = query.where(
+            TokenRow.street == scope.street
+            if scope.street is not None
+            else TokenRow.community == scope.community
+        )
+    with Session(engine) as session:
+        rows = session.exec(query).all()
+    return [_public(row) for row in rows if scope is None or scope.holds(row)]
+
+
+def revoke_token(
+    engine: Engine, token_id: int, *, by: str, at: datetime, scope: TokenScope | None = None
+) -> TokenPublic | None:
+    """Revoke a token (of ``scope``; None: there is no such token there). Revoking it again changes nothing:
+    the first revocation's time and author stand, even when two arrive at once."""
+    with Session(engine) as session:
+        row = session.get(TokenRow, token_id)
+        if row is None or (scope is not None and not scope.holds(row)):
+            return None
+        session.exec(
+            update(TokenRow)
+            .where(col(TokenRow.id) == token_id, col(TokenRow.revoked_at).is_(None))
+            .values(revoked_at=at, revoked_by=by)
+        )
+        session.commit()
+        session.refresh(row)
+        return _public(row)
+
+
+def token_revoked(engine: Engine, token_id: int) -> bool:
+    with Session(engine) as session:
+        row = session.get(TokenRow, token_id)
+    return row is None or row.revoked_at is not None

@@ -58,7 +58,9 @@ class TokenRow(SQLModel, table=True):
     grid: str | None = Field(default=None, max_length=128)
     name: str = Field(default="", max_length=200)
     created_at: datetime
-    revoked: bool = False
+    # Set once, by the first revocation (pingzhan token revoke, or the tokens API): who did it, and when.
+    revoked_at: datetime | None = None
+    revoked_by: str | None = Field(default=None, max_length=200)
 
 
 class IdempotencyRow(SQLModel, table=True):

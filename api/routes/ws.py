@@ -17,7 +17,7 @@ from typing import Any
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 
 from api.access import manages_community, reads_everything, sees_community
-from api.auth import Principal, Role, principal_for
+from api.auth import Principal, Role, principal_for, token_revoked
 from api.channels import channel_snapshot
 from api.hub import Listener
 from api.people_access import sees_place
@@ -111,6 +111,11 @@ class _CatchUp:
     last: int | None
 
 
+# A revocation reaches every process through the pub/sub at once; this re-read of the token is the backstop
+# for a notice that never came (revoked on the command line without --pubsub, Redis unreachable meanwhile).
+RECHECK_S = 10.0
+
+
 @router.websocket("/ws")
 async def websocket_endpoint(websocket: WebSocket) -> None:
     service: Service = websocket.app.state.service
@@ -124,26 +129,49 @@ async def websocket_endpoint(websocket: WebSocket) -> None:
         await websocket.close(code=4401)
         return
     await websocket.accept(subprotocol=subprotocol)
-    listener = Listener()
+    listener = Listener(principal.id)
+    service.hub.join(listener)
     # One task sends everything, so catch-up and live messages can never interleave out of order.
     sender = asyncio.create_task(_send(websocket, service, listener))
+    guard = asyncio.create_task(_close_when_revoked(websocket, service, listener, sender))
     try:
         while True:
             request = await websocket.receive_json()
-            listener.queue.put_nowait(_request(service, principal, listener, request))
+            listener.queue.put_nowait(await _request(service, principal, listener, request))
     except (WebSocketDisconnect, RuntimeError):
         pass
     except json.JSONDecodeError:
         with contextlib.suppress(RuntimeError):
             await websocket.close(code=1003)
     finally:
-        service.hub.remove(listener)
-        sender.cancel()
-        with contextlib.suppress(asyncio.CancelledError, Exception):
-            await sender
+        service.hub.leave(listener)
+        for task in (guard, sender):
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
 
 
-def _request(service: Service, principal: Principal, listener: Listener, request: object) -> object:
+async def _close_when_revoked(
+    websocket: WebSocket, service: Service, listener: Listener, sender: asyncio.Task[None]
+) -> None:
+    """Close the connection (4401) once its token is revoked: on the hub's word, or found on a re-read."""
+    while not listener.revoked.is_set():
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(listener.revoked.wait(), RECHECK_S)
+        if not listener.revoked.is_set() and await asyncio.to_thread(
+            token_revoked, service.store.engine, listener.token
+        ):
+            # The notice was missed: close the token's other connections in this process too.
+            service.hub.revoke(listener.token)
+    # Nothing more goes out, neither what the sender was about to send nor what is queued behind it.
+    sender.cancel()
+    with contextlib.suppress(asyncio.CancelledError, Exception):
+        await sender
+    with contextlib.suppress(RuntimeError):
+        await websocket.close(code=4401, reason="token revoked 令牌已吊销")
+
+
+async def _request(service: Service, principal: Principal, listener: Listener, request: object) -> object:
     if not isinstance(request, dict):
         return _Reply({"type": "error", "detail": "send a JSON object"})
     if request.get("type") == "ping":
@@ -157,6 +185,10 @@ def _request(service: Service, principal: Principal, listener: Listener, request
             }
         )
     [(channel, last)] = channels.items()
+    # Re-read on every subscribe: a token revoked in a way this process was not told of gets nothing new.
+    if await asyncio.to_thread(token_revoked, service.store.engine, principal.id):
+        service.hub.revoke(principal.id)
+        return _Reply({"type": "error", "channel": channel, "detail": "token revoked"})
     if not allowed(service, principal, channel):
         return _Reply({"type": "error", "channel": channel, "detail": "no such channel, or not yours"})
     if last is not None and (not isinstance(last, int) or isinstance(last, bool) or last < 0):

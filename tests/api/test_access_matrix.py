@@ -563,6 +563,20 @@ def health(w: World, t: Target, fresh: bool) -> Case:
     return Case("/healthz")
 
 
+def revoke(street: bool) -> Prepare:
+    """An observer's token of ``t``'s community (``street``: of its street) to revoke, new for each success."""
+
+    def prepare(w: World, t: Target, fresh: bool) -> Case:
+        listing = f"/streets/{t.street}/tokens" if street else f"/communities/{t.community}/tokens"
+        name = w.new_id("holder")
+        binding = {"street": t.street} if street else {"community": t.community}
+        w.server.token(Role.OBSERVER, name=name, **binding)
+        [number] = [x["id"] for x in w.admin[t.community].ok("GET", listing) if x["name"] == name]
+        return Case(f"{V1}{listing}/{number}/revoke", look=lambda: w.look(t.community, listing))
+
+    return prepare
+
+
 A = "/api/v1/communities/{community}"
 ALL = (200, 200, 200, 200, 200, 200)
 READERS = (200, 200, 403, 200, 200, 200)  # everyone but an organisation
@@ -654,6 +668,11 @@ ROWS = (
     Row("GET",   A + "/scores.csv",                           TASK_READERS, at("/scores.csv")),
     Row("GET",   "/api/v1/streets/{street}/scores",           (200,) * 8, street_at("/scores"), rule=street_route(("street", "street_observer"), 200)),
     Row("GET",   "/api/v1/streets/{street}/scores.csv",       (200,) * 8, street_at("/scores.csv"), rule=street_route(("street", "street_observer"), 200)),
+    # Tokens: the street and the community head keep the community's; street staff their street's own.
+    Row("GET",   A + "/tokens",                               PEOPLE_KEEPERS, at("/tokens")),
+    Row("POST",  A + "/tokens/{token}/revoke",                PEOPLE_KEEPERS, revoke(street=False), changes=True),
+    Row("GET",   "/api/v1/streets/{street}/tokens",           (200,) * 8, street_at("/tokens"), rule=street_route(("street",), 200)),
+    Row("POST",  "/api/v1/streets/{street}/tokens/{token}/revoke", (200,) * 8, revoke(street=True), changes=True, rule=street_route(("street",), 200)),
 )
 # fmt: on
 

@@ -1,0 +1,77 @@
+"""Tokens given out, and revoking one: street staff for their street and its communities, the head for theirs.
+
+Tokens are made with ``pingzhan token create``, which prints the secret once; here they are listed without it.
+A revoked token is refused from then on, and its open websockets are closed in every server process at once.
+Revoking is idempotent: again, it answers with the first revocation's time and author.
+"""
+
+import asyncio
+from typing import Annotated
+
+from fastapi import APIRouter, Path
+
+from api.access import Forbidden
+from api.auth import Principal, Role, TokenPublic, TokenScope, list_tokens, revoke_token
+from api.deps import BoardDep, PrincipalDep, ServiceDep
+from api.hub import revocation_notice
+from api.people_access import manages_people
+from api.problems import NotFound
+from api.service import Service
+from engine.coordinator import Board
+
+router = APIRouter(tags=["tokens 令牌"])
+
+TokenId = Annotated[int, Path(ge=1, description="the token's number, as listed (never the token itself)")]
+
+
+def _community(principal: Principal, board: Board) -> TokenScope:
+    if not manages_people(principal, board):
+        raise Forbidden("只有街道或社区书记可以管理本社区的令牌 (only the street or the community head)")
+    assert board.community is not None
+    return TokenScope(community=board.community.id)
+
+
+def _street(principal: Principal, street: str) -> TokenScope:
+    if principal.role is Role.STREET and principal.street == street:
+        return TokenScope(street=street)
+    street_level = principal.role in (Role.STREET, Role.OBSERVER) and principal.community is None
+    if street_level and principal.street != street:
+        # Another street's people are told nothing of this one, not even that it exists.
+        raise NotFound(f"街道 {street!r}")
+    raise Forbidden("只有街道工作人员可以管理街道的令牌 (street staff only)")
+
+
+async def _revoke(service: Service, principal: Principal, token: int, scope: TokenScope) -> TokenPublic:
+    engine = service.store.engine
+    revoked = await asyncio.to_thread(
+        revoke_token, engine, token, by=principal.subject, at=service.clock(), scope=scope
+    )
+    if revoked is None:
+        raise NotFound(f"令牌 {token}")
+    # Also when it was revoked before: a process that missed the first notice hears this one.
+    await service.pubsub.publish(revocation_notice(token))
+    return revoked
+
+
+@router.get("/communities/{community}/tokens")
+def list_community_tokens(service: ServiceDep, principal: PrincipalDep, board: BoardDep) -> list[TokenPublic]:
+    return list_tokens(service.store.engine, _community(principal, board))
+
+
+@router.post("/communities/{community}/tokens/{token}/revoke")
+async def revoke_community_token(
+    token: TokenId, service: ServiceDep, principal: PrincipalDep, board: BoardDep
+) -> TokenPublic:
+    return await _revoke(service, principal, token, _community(principal, board))
+
+
+@router.get("/streets/{street}/tokens")
+def list_street_tokens(street: str, service: ServiceDep, principal: PrincipalDep) -> list[TokenPublic]:
+    return list_tokens(service.store.engine, _street(principal, street))
+
+
+@router.post("/streets/{street}/tokens/{token}/revoke")
+async def revoke_street_token(
+    street: str, token: TokenId, service: ServiceDep, principal: PrincipalDep
+) -> TokenPublic:
+    return await _revoke(service, principal, token, _street(principal, street))
