@@ -1,5 +1,6 @@
-"""What a request body may be, checked before any route parses it: a size limit per route (413), and no number
-that JSON does not have or that no field here can hold (422 naming the field).
+"""What a request body may be, checked before any route parses it: a size limit per route (413); and for JSON,
+text (not arbitrary bytes) with no number that JSON does not have or that no field here can hold (422 naming
+the field).
 
 Python's JSON parser takes NaN and Infinity (not JSON), turns 1e999 into infinity and parses integers of
 thousands of digits; pydantic would then validate them, or let them through to the solver and the database, and
@@ -62,14 +63,31 @@ def _int(literal: str) -> int | BadNumber:
     return BadNumber(literal, f"a whole number out of range (at most {INT_RANGE - 1})")
 
 
-def bad_number(body: bytes) -> tuple[tuple[Any, ...], BadNumber] | None:
-    """Where the body holds a number no field can take, and that number; None when it holds none, or is not
-    JSON at all (the route says so, naming the character where it breaks)."""
+def refusal(body: bytes) -> JSONResponse | None:
+    """The answer to a JSON body no route should see: bytes that are not text, nesting too deep to read, or a
+    number no field can hold (named by its field). None for any other body; a body that is not JSON at all
+    the route refuses, naming the character where it breaks."""
     try:
         parsed = json.loads(body, parse_constant=_constant, parse_float=_float, parse_int=_int)
-    except (ValueError, RecursionError):
+    except UnicodeDecodeError as exc:
+        return invalid_input(
+            [{"field": "", "message": f"the body is not UTF-8 text (byte {exc.start})"}], None
+        )
+    except RecursionError:
+        return invalid_input([{"field": "", "message": "the body nests arrays and objects too deep"}], None)
+    except ValueError:
         return None
-    return next(_bad_numbers(parsed, ()), None)
+    found = next(_bad_numbers(parsed, ()), None)
+    if found is None:
+        return None
+    at, number = found
+    return invalid_input([{"field": field_name(at), "message": number.message}], echo(number))
+
+
+def is_json(content_type: bytes) -> bool:
+    """As FastAPI decides whether to parse a body as JSON."""
+    media = content_type.split(b";")[0].strip().lower()
+    return media == b"application/json" or (media.startswith(b"application/") and media.endswith(b"+json"))
 
 
 def _bad_numbers(value: Any, at: tuple[Any, ...]) -> Iterator[tuple[tuple[Any, ...], BadNumber]]:
@@ -94,7 +112,8 @@ class BodyLimits:
             await self.app(scope, receive, send)
             return
         limit = limit_for(scope["method"], scope["path"])
-        declared = dict(scope["headers"]).get(b"content-length", b"")
+        headers = dict(scope["headers"])
+        declared = headers.get(b"content-length", b"")
         if declared.isdigit() and int(declared) > limit:
             await _too_large(scope, int(declared), limit)(scope, receive, send)
             return
@@ -111,13 +130,9 @@ class BodyLimits:
             if not message.get("more_body", False):
                 break
         body = bytes(chunks)
-        found = bad_number(body) if body else None
-        if found is not None:
-            at, number = found
-            field = field_name(at)
-            await invalid_input([{"field": field, "message": number.message}], echo(number))(
-                scope, receive, send
-            )
+        refused = refusal(body) if body and is_json(headers.get(b"content-type", b"")) else None
+        if refused is not None:
+            await refused(scope, receive, send)
             return
         await self.app(scope, _replay(body, receive), send)
 

@@ -228,6 +228,23 @@ def test_a_number_json_has_not_is_refused_naming_the_field(world: World, name: s
     assert world.street.ok("GET", N) == before
 
 
+@pytest.mark.parametrize(
+    ("body", "says"),
+    [
+        # Found by schemathesis: was a 400 "There was an error parsing the body", which no route documents.
+        (NEED.encode() + b', "note": "\xff\xfe"}', "not UTF-8 text (byte 89)"),
+        (b"[" * 100_000 + b"]" * 100_000, "too deep"),
+    ],
+    ids=["bytes that are not text", "arrays nested too deep"],
+)
+def test_a_json_body_that_cannot_be_read_is_refused_as_invalid(world: World, body: bytes, says: str) -> None:
+    response = world.head.client.post(
+        "/communities", content=body, headers={"content-type": "application/json"}
+    )
+    assert response.status_code == 422, response.text
+    assert response.json()["field"] == "" and says in response.json()["detail"]
+
+
 def test_an_invalid_value_is_echoed_once_and_bounded(world: World) -> None:
     note = "长" * 20_000  # 60 KB of UTF-8, under the body limit; the field takes 1,000 characters
     response = world.head.post(
