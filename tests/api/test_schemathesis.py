@@ -9,6 +9,7 @@ within a minute.
 import re
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import hypothesis
 import pytest
@@ -16,9 +17,10 @@ import schemathesis
 from hypothesis import HealthCheck, Phase
 from hypothesis.errors import Unsatisfiable
 from schemathesis import GenerationMode
+from schemathesis.core.result import Ok
 
 from api.auth import Role
-from tests.api.server import Server, api_for, build_world
+from tests.api.server import UNTHROTTLED, Server, api_for, build_world
 
 # Cases per operation and principal: EXAMPLES whose path names what the world holds (so that they reach the
 # routes' own checks and writes, not only "not found"), one with data that does not fit the schema.
@@ -47,26 +49,49 @@ SETTINGS = hypothesis.settings(
 
 @pytest.fixture(scope="module")
 def fuzzed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    """A server of its own: the cases change what they are allowed to, and no other module should see it."""
-    server = Server(Path(tmp_path_factory.mktemp("schemathesis"))).start()
+    """A server of its own: the cases change what they are allowed to, and no other module should see it.
+    Unthrottled: the checks send hundreds of requests without a token on purpose, and past the limit on failed
+    authentications the answer is a 429 where the check wants to see the 401."""
+    server = Server(Path(tmp_path_factory.mktemp("schemathesis")), extra=UNTHROTTLED).start()
     build_world(server)
     yield server
     server.stop()
 
 
-@pytest.mark.parametrize("principal", ["cadre", "street", "anonymous"])
-def test_the_server_does_what_its_openapi_document_says(fuzzed: Server, principal: str) -> None:
-    tokens = {
-        "cadre": lambda: api_for(fuzzed, Role.CADRE).token,
-        "street": lambda: fuzzed.token(Role.STREET, street="s1"),
-        "anonymous": lambda: None,
-    }
-    token = tokens[principal]()
+@pytest.fixture(scope="module")
+def throttled(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """With the default limit on failed authentications: with no token, most answers are the 429 past it."""
+    server = Server(Path(tmp_path_factory.mktemp("schemathesis-throttled"))).start()
+    yield server
+    server.stop()
+
+
+# Who sends the cases, to which server, and statuses some of the answers must have: the cases reached the
+# routes' work (2xx), or with no token the limit on failed authentications (429).
+PRINCIPALS = {
+    "cadre": ("fuzzed", range(200, 300)),
+    "street": ("fuzzed", range(200, 300)),
+    "anonymous": ("throttled", range(429, 430)),
+}
+
+
+@pytest.mark.parametrize("principal", PRINCIPALS)
+def test_the_server_does_what_its_openapi_document_says(
+    request: pytest.FixtureRequest, principal: str
+) -> None:
+    where, expected = PRINCIPALS[principal]
+    server: Server = request.getfixturevalue(where)
+    if principal == "cadre":
+        token = api_for(server, Role.CADRE).token
+    elif principal == "street":
+        token = server.token(Role.STREET, street="s1")
+    else:
+        token = ""
     headers = {"Authorization": f"Bearer {token}"} if token else {}
-    schema = schemathesis.openapi.from_url(f"{fuzzed.url}/openapi.json", config=CONFIG)
+    schema = schemathesis.openapi.from_url(f"{server.url}/openapi.json", config=CONFIG)
     failures: dict[str, str] = {}
-    cases = 0
-    operations = [result.ok() for result in schema.get_all_operations()]
+    statuses: list[int] = []
+    operations = [result.ok() for result in schema.get_all_operations() if isinstance(result, Ok)]
     for operation in operations:
         known = {name: KNOWN[name] for name in re.findall(r"{(\w+)}", operation.path) if name in KNOWN}
         runs = (
@@ -77,10 +102,9 @@ def test_the_server_does_what_its_openapi_document_says(fuzzed: Server, principa
 
             @hypothesis.settings(SETTINGS, max_examples=examples)
             @hypothesis.given(case=strategy)
-            def check(case: schemathesis.Case) -> None:
-                nonlocal cases
-                cases += 1
-                case.call_and_validate(base_url=fuzzed.url, headers=headers, timeout=30)
+            def check(case: schemathesis.Case[Any]) -> None:
+                response = case.call_and_validate(base_url=server.url, headers=headers, timeout=30)
+                statuses.append(response.status_code)
 
             try:
                 check()
@@ -89,4 +113,5 @@ def test_the_server_does_what_its_openapi_document_says(fuzzed: Server, principa
             except (Exception, BaseExceptionGroup) as failure:  # every failure reported, not only the first
                 failures[f"{operation.label} ({mode.value})"] = str(failure)[:2000]
     assert failures == {}, "\n\n".join(f"{k}:\n{v}" for k, v in failures.items())
-    assert cases >= 2 * len(operations), cases
+    assert len(statuses) >= 2 * len(operations), len(statuses)
+    assert any(status in expected for status in statuses), sorted(set(statuses))
