@@ -1,15 +1,21 @@
 """Channels and what goes on them: each applied event becomes messages on the channels allowed to see it.
 
-``community:{id}`` carries everything in a community (residents' phones masked); ``incident:{id}`` the same
-while the incident is open; ``organisation:{id}`` only the dispatches sent to that organisation, with the
-needs they serve (phones shown: it is the assigned responder); ``street:{id}`` incidents and escalations. Governance events: see api/people_channels.py.
+``community:{c}`` carries everything in a community; ``incident:{c}:{i}`` the same while the incident is open;
+``organisation:{c}:{o}`` only the dispatches sent to that organisation, with the needs they serve;
+``street:{s}`` incidents and escalations. Governance events: see api/people_channels.py. Names: api/channel.py.
+
+Residents' phones are stored masked in every message; who sees one in clear is decided per subscriber when
+the message is delivered (api/masking.py).
 """
 
 from typing import Any
 
+from api import channel
+from api.channel import Channel, Kind
+from api.masking import need_masked_json
 from api.people_channels import governance_messages
 from engine.coordinator import Board, Dispatch, Step
-from engine.coordinator.board import dispatch_json, incident_json, need_json, snapshot
+from engine.coordinator.board import dispatch_json, incident_json, snapshot
 from engine.coordinator.events import (
     IncidentClosed,
     IncidentTriggered,
@@ -59,18 +65,24 @@ def messages(board: Board, step: Step) -> list[tuple[str, str, Data]]:
         "changed": [dispatch_json(d) for d in step.changed],
         "removed": [dispatch_json(d) for d in step.removed],
     }
-    out: list[tuple[str, str, Data]] = [(f"community:{board.community.id}", event.type, body)]
+    out: list[tuple[str, str, Data]] = [(channel.community(board.community.id), event.type, body)]
     incident = (
         event.incident if isinstance(event, IncidentClosed) else board.incident.id if board.incident else None
     )
     if incident is not None:
-        out.append((f"incident:{incident}", event.type, body))
+        out.append((channel.incident(board.community.id, incident), event.type, body))
     if isinstance(event, NeedEscalated | IncidentTriggered | IncidentClosed):
         out.append(
-            (f"street:{board.community.street}", event.type, {**body, "community": board.community.id})
+            (channel.street(board.community.street), event.type, {**body, "community": board.community.id})
         )
     for organisation, mine in _by_organisation(board, step).items():
-        out.append((f"organisation:{organisation}", "dispatches", {"exercise": exercise, **mine}))
+        out.append(
+            (
+                channel.organisation(board.community.id, organisation),
+                "dispatches",
+                {"exercise": exercise, **mine},
+            )
+        )
     return out
 
 
@@ -91,13 +103,13 @@ def _by_organisation(board: Board, step: Step) -> dict[str, Data]:
 
 def organisation_dispatch(board: Board, d: Dispatch) -> Data:
     record = board.needs.get(d.need)
-    return {**dispatch_json(d), "need_detail": need_json(record) if record is not None else None}
+    return {**dispatch_json(d), "need_detail": need_masked_json(record) if record is not None else None}
 
 
-def channel_snapshot(board: Board, channel: str) -> Data:
+def channel_snapshot(board: Board, where: Channel) -> Data:
     """The full state a channel's subscriber needs, when it has missed too much to catch up."""
-    kind, _, name = channel.partition(":")
-    if kind == "organisation":
+    name = where.name
+    if where.kind is Kind.ORGANISATION:
         mine = [
             organisation_dispatch(board, d)
             for _, d in sorted(board.dispatches.items())
@@ -116,9 +128,8 @@ def channel_snapshot(board: Board, channel: str) -> Data:
             "dispatches": mine,
         }
     state = snapshot(board)
-    for need in state["needs"]:  # type: ignore[attr-defined]
-        need["contact_phone"] = mask_phone(need["contact_phone"])
-    if kind == "incident" and (board.incident is None or board.incident.id != name):
+    state["needs"] = [need_masked_json(r) for _, r in sorted(board.needs.items())]
+    if where.kind is Kind.INCIDENT and (board.incident is None or board.incident.id != name):
         closed = [incident_json(i) for i in board.incidents if i.id == name]
         return {"exercise": bool(closed and closed[0]["exercise"]), "incident": closed[0] if closed else None}
     return {"exercise": board.exercise, **state}

@@ -8,6 +8,7 @@ without address, name or phone; the full record, names and phones masked, goes t
 
 from typing import Any
 
+from api import channel
 from engine.coordinator import Board
 from engine.governance.events import (
     BuildingSaved,
@@ -27,21 +28,15 @@ Data = dict[str, Any]
 Out = list[tuple[str, str, Data]]
 
 
-def grid_channel(community: str, grid: str) -> str:
-    return f"grid:{community}:{grid}"
-
-
-def building_channel(community: str, building: str) -> str:
-    return f"building:{community}:{building}"
-
-
 def governance_messages(board: Board, event: GovernanceEvent, exercise: bool) -> Out:
     assert board.community is not None
     community = board.community.id
     base: Data = {"exercise": exercise}
     match event:
         case MemberSaved() | GridSaved() | BuildingSaved():
-            return [(f"community:{community}", event.type, {**base, "event": event.model_dump(mode="json")})]
+            return [
+                (channel.community(community), event.type, {**base, "event": event.model_dump(mode="json")})
+            ]
         case HouseholdSaved() | HouseholdRemoved() | CheckReported():
             household = event.household.id if isinstance(event, HouseholdSaved) else event.household
             return _per_place(board, event, base, [household])
@@ -50,8 +45,8 @@ def governance_messages(board: Board, event: GovernanceEvent, exercise: bool) ->
     task = board.ledger.tasks[event.task.id if isinstance(event, TaskIssued) else event.task]
     body = {**base, "event": event.model_dump(mode="json"), "task": task_json(task)}
     return [
-        (f"community:{community}", event.type, body),
-        (f"street:{board.community.street}", event.type, {**body, "community": community}),
+        (channel.community(community), event.type, body),
+        (channel.street(board.community.street), event.type, {**body, "community": community}),
     ]
 
 
@@ -77,7 +72,7 @@ def _per_place(board: Board, event: GovernanceEvent, base: Data, households: lis
     """The community gets the summary; each grid and each building one message with its own households."""
     assert board.community is not None
     community = board.community.id
-    out: Out = [(f"community:{community}", event.type, {**base, "event": summary(event)})]
+    out: Out = [(channel.community(community), event.type, {**base, "event": summary(event)})]
     grids: dict[GridId, list[HouseholdId]] = {}
     buildings: dict[BuildingId, list[HouseholdId]] = {}
     for household_id in households:
@@ -92,9 +87,9 @@ def _per_place(board: Board, event: GovernanceEvent, base: Data, households: lis
         if grid is not None:
             grids.setdefault(grid, []).append(household_id)
         buildings.setdefault(building, []).append(household_id)
-    for channel, places in ((grid_channel, grids), (building_channel, buildings)):
+    for name, places in ((channel.grid, grids), (channel.building, buildings)):
         for place, ids in sorted(places.items()):
-            out.append((channel(community, place), event.type, _place_data(board, event, base, ids)))
+            out.append((name(community, place), event.type, _place_data(board, event, base, ids)))
     return out
 
 

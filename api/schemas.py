@@ -4,11 +4,8 @@ from typing import Annotated, Any
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
-from api.access import sees_phone
-from api.auth import Principal
-from engine.coordinator import Board, Dispatch, NeedRecord
-from engine.coordinator.board import dispatch_json, incident_json, need_json
-from engine.governance.views import mask_phone
+from engine.coordinator import Board, Dispatch
+from engine.coordinator.board import dispatch_json, incident_json
 from engine.matching.document import Travel
 from engine.model.entities import (
     CapabilityName,
@@ -132,13 +129,6 @@ class RoadChange(Body):
 
 
 # -- public views ---------------------------------------------------------------------------------
-
-
-def need_public(p: Principal, board: Board, record: NeedRecord) -> dict[str, Any]:
-    data = need_json(record)
-    if not sees_phone(p, board, record.need.id):
-        data["contact_phone"] = mask_phone(record.contact_phone)
-    return data
 
 
 def dispatch_public(board: Board, d: Dispatch) -> dict[str, Any]:

@@ -12,9 +12,9 @@ import contextlib
 import hashlib
 import json
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +40,9 @@ log = logging.getLogger("pingzhan.service")
 
 Clock = Callable[[], datetime]
 Respond = Callable[[Board, list[Step]], tuple[int, Any]]
+# A command, or how to make one from the board as it is under the lock: ids the server gives (the next need
+# or incident number) are worked out there, so two requests at once can never be given the same one.
+Order = Command | Callable[[Board], Command]
 RespondMany = Callable[[list[Board], list[list[Step]]], tuple[int, Any]]
 
 
@@ -83,8 +86,11 @@ class Service:
         settings: CoordinatorSettings | None = None,
         clock: Clock = wall_clock,
         profile_dir: Path | None = None,
+        retention: timedelta = timedelta(days=30),
     ) -> None:
         self.store = store
+        # How long residents' phones and names are kept after their incident (api/store.py Store.purge).
+        self.retention = retention
         # The operator's own profiles, found by name next to the shipped ones.
         self.profile_dir = profile_dir
         self.pubsub = pubsub
@@ -102,6 +108,7 @@ class Service:
 
     def load(self) -> None:
         """Rebuild every community from the event log (what a restart does)."""
+        self.store.keep_ids()
         self.coordinators = {
             community: Coordinator.replay(events, self.maps, self.settings)
             for community, events in self.store.events_by_community().items()
@@ -111,7 +118,11 @@ class Service:
     async def start(self) -> None:
         await self.pubsub.connect()
         self.load()
-        self._tasks = [asyncio.create_task(self._timers()), asyncio.create_task(self._fan_out())]
+        self._tasks = [
+            asyncio.create_task(self._timers()),
+            asyncio.create_task(self._fan_out()),
+            asyncio.create_task(self._purge()),
+        ]
 
     async def stop(self) -> None:
         for task in self._tasks:
@@ -138,7 +149,7 @@ class Service:
     async def execute(
         self,
         community: str,
-        command: Command,
+        command: Order,
         principal: Principal,
         respond: Respond,
         idempotency: Idempotency | None = None,
@@ -155,7 +166,7 @@ class Service:
 
     async def execute_many(
         self,
-        commands: list[tuple[str, Command]],
+        commands: Sequence[tuple[str, Order]],
         principal: Principal,
         respond: RespondMany,
         idempotency: Idempotency | None = None,
@@ -174,8 +185,10 @@ class Service:
             done: list[tuple[str, Coordinator, list[Step]]] = []
             new: set[str] = set()
             try:
-                for community, command in commands:
+                for community, order in commands:
                     coordinator = self.coordinators.get(community)
+                    command = order(coordinator.board) if callable(order) and coordinator else order
+                    assert not callable(command), "a command made from a board needs the community's board"
                     if coordinator is None:
                         assert isinstance(command, RegisterCommunity)
                         coordinator = Coordinator(self.maps, self.settings)
@@ -297,6 +310,22 @@ class Service:
             steps.extend(coordinator.escalate(now))
             if steps:
                 await self._commit([(community, coordinator, steps)], None, now)
+
+    async def _purge(self) -> None:
+        """Purge personal data past its time: at start, then a few times per retention period (at most
+        hourly). The communities whose log changed are rebuilt, so memory forgets it too."""
+        every = min(3600.0, max(1.0, self.retention.total_seconds() / 4))
+        while True:
+            try:
+                async with self.lock:
+                    changed = await asyncio.to_thread(self.store.purge, self.clock() - self.retention)
+                    for community in sorted(changed):
+                        self._rebuild(community)
+                if changed:
+                    log.info("purged residents' contacts past retention in %s", ", ".join(sorted(changed)))
+            except Exception:
+                log.exception("purging personal data failed; trying again later")
+            await asyncio.sleep(every)
 
     async def _fan_out(self) -> None:
         async for raw in self.pubsub.listen():

@@ -8,10 +8,11 @@ import { refresh } from "./refresh.js";
 
 // What the page listens to: the community (or the organisation); a grid worker's grid and a captain's building
 // too (their households and checks in full); a street's own channel (its tasks across communities).
+// Channel names: the same shapes as api/channel.py builds (an organisation's is inside its community).
 function channels() {
   const me = state.me;
-  if (me.role === "organisation") return [`organisation:${me.organisation}`];
   const c = state.community;
+  if (me.role === "organisation") return [`organisation:${c}:${me.organisation}`];
   const list = [`community:${c}`];
   const grid = (me.member && me.member.grid) || me.grid;
   if (me.role === "grid_worker" && grid) list.push(`grid:${c}:${grid}`);

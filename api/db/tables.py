@@ -88,3 +88,17 @@ class PhotoRow(SQLModel, table=True):
     content_type: str = Field(max_length=32)
     data: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
     at: datetime
+
+
+class IdRow(SQLModel, table=True):
+    """Every id a command introduces, written with its events: the database itself refuses a second one, so
+    no check that races (two requests, two workers) can ever let two objects share an id. Ids inside a
+    community are the community's own; a community's own id is kept with ``community`` = itself."""
+
+    __tablename__ = "entity_id"
+    __table_args__ = (UniqueConstraint("community", "kind", "entity"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    community: str = Field(max_length=128)
+    kind: str = Field(max_length=32)
+    entity: str = Field(max_length=200)

@@ -7,11 +7,11 @@ from fastapi import APIRouter, Query
 from api.access import Forbidden
 from api.auth import Principal, Role
 from api.deps import BoardDep, IdempotencyDep, PrincipalDep, ServiceDep
+from api.masking import need_public
 from api.people_access import reports_check, sees_check
 from api.people_schemas import CheckReport
 from api.problems import NotFound
 from api.routes.households import household_public
-from api.schemas import need_public
 from engine.coordinator import Board
 from engine.coordinator.board import incident_json
 from engine.governance.checks import Check, CheckResult

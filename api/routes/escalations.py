@@ -7,8 +7,9 @@ from fastapi import APIRouter
 
 from api.access import Forbidden, manages_community, sees_need
 from api.deps import BoardDep, IdempotencyDep, PrincipalDep, ServiceDep
+from api.masking import need_public
 from api.problems import NotFound
-from api.schemas import RuleRelax, community_public, need_public
+from api.schemas import RuleRelax, community_public
 from engine.coordinator import Escalate, RelaxRule
 from engine.model import NeedId
 

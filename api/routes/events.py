@@ -6,12 +6,11 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 
 from api.access import Forbidden, reads_everything
-from api.auth import Role
 from api.deps import BoardDep, PrincipalDep, ServiceDep
+from api.masking import show_phone
 from api.people_channels import PRIVATE, summary
 from api.store import EVENTS
 from engine.governance.events import GovernanceEvent
-from engine.governance.views import mask_phone
 
 router = APIRouter(prefix="/communities/{community}/events", tags=["events 事件日志"])
 
@@ -36,8 +35,10 @@ def list_events(
     result = []
     for row in rows:
         data = json.loads(row.data)
-        if row.type == "need_reported" and principal.role is not Role.CADRE:
-            data["contact_phone"] = mask_phone(data.get("contact_phone"))
+        if row.type == "need_reported":
+            data["contact_phone"] = show_phone(
+                principal, board, data["need"]["id"], data.get("contact_phone")
+            )
         if row.type in PRIVATE:
             # Addresses, names and phones stay in the households' own routes, where who sees what is decided.
             event = EVENTS.validate_json(row.data)

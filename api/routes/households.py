@@ -63,7 +63,9 @@ async def save_household(
         raise Forbidden(NOT_ORGANISATIONS)
     saved = Household.model_validate({"id": household, **body.model_dump()})
     old = board.ledger.households.get(HouseholdId(household))
-    if old is not None and not sees_household(principal, board, old):
+    # A place the caller cannot see is not found, whether or not a household is there: a grid worker gets the
+    # same answer for another grid's household as for an id nobody uses, and so learns nothing of it.
+    if not sees_household(principal, board, old if old is not None else saved):
         raise NotFound(f"住户 {household!r}")
     # Both where it was and where it goes must be the editor's (a grid worker cannot take one away).
     if not edits_household(principal, board, saved) or (

@@ -7,6 +7,7 @@ from fastapi import APIRouter, Response
 from api.access import Forbidden, manages_community
 from api.auth import Principal
 from api.deps import BoardDep, IdempotencyDep, PrincipalDep, ServiceDep
+from api.ids import next_id
 from api.problems import NotFound
 from api.schemas import IncidentCreate, LevelChange
 from api.service import Idempotency, Service
@@ -60,17 +61,17 @@ async def trigger_incident(
     """Switch the community to incident mode: the profile's incident rules and incident-only resources apply."""
     _may_run(principal, board)
     assert board.community is not None
-    # Incident ids name websocket channels (incident:{id}), which are global: an id used in another community
-    # would let this one listen to that community's incident.
-    if body.id is not None and _used(service, body.id):
-        raise Rejected("conflict", "id", f"incident id {body.id!r} was used before; choose another")
-    n = len(board.incidents) + 1
-    while _used(service, f"{board.community.id}-i{n}"):
-        n += 1
-    incident = IncidentId(body.id or f"{board.community.id}-i{n}")
-    command = TriggerIncident(incident=incident, kind=body.kind, level=body.level, exercise=body.exercise)
+    made: list[IncidentId] = []
+
+    def trigger(now: Board) -> TriggerIncident:
+        """Under the service's lock: the id is the next one free in this community as it is now."""
+        assert now.community is not None
+        used = {i.id for i in (*now.incidents, now.incident) if i is not None}
+        made.append(IncidentId(body.id or next_id(now.community.id, "i", used)))
+        return TriggerIncident(incident=made[-1], kind=body.kind, level=body.level, exercise=body.exercise)
+
     code, result = await service.execute(
-        board.community.id, command, principal, lambda b, _: (201, _find(b, incident)), idempotency
+        board.community.id, trigger, principal, lambda b, _: (201, _find(b, made[-1])), idempotency
     )
     response.status_code = code
     return result  # type: ignore[no-any-return]
@@ -93,13 +94,6 @@ async def close_incident(
     incident: str, board: BoardDep, service: ServiceDep, principal: PrincipalDep, idempotency: IdempotencyDep
 ) -> dict[str, Any]:
     return await _act(incident, CloseIncident(), board, service, principal, idempotency)
-
-
-def _used(service: Service, incident: str) -> bool:
-    """Whether any community has (or had) an incident with this id."""
-    return any(
-        i.id == incident for b in service.boards() for i in (*b.incidents, b.incident) if i is not None
-    )
 
 
 def _may_run(principal: PrincipalDep, board: Board) -> None:

@@ -6,8 +6,10 @@ from fastapi import APIRouter, Query, Response
 
 from api.access import Forbidden, reports_needs, sees_need
 from api.deps import BoardDep, IdempotencyDep, PrincipalDep, ServiceDep
+from api.ids import next_id
+from api.masking import need_public
 from api.problems import NotFound
-from api.schemas import NeedCancel, NeedCreate, NeedUpdate, need_public
+from api.schemas import NeedCancel, NeedCreate, NeedUpdate
 from engine.coordinator import Board, CancelNeed, NeedRecord, ReportNeed, UpdateNeed
 from engine.coordinator.board import NeedStatus
 from engine.model import Need
@@ -52,26 +54,29 @@ async def report_need(
         raise Forbidden("只有网格员、社区干部或街道可以上报需求 (grid workers, cadres or the street)")
     assert board.community is not None
     when = body.occurred_at or service.clock()
-    n = len(board.needs) + 1
-    # Skip numbers taken by needs reported with an id of their own: a report without one is never a conflict.
-    while f"{board.community.id}-n{n}" in board.needs:
-        n += 1
-    need_id = body.id or f"{board.community.id}-n{n}"
     fields = body.model_dump(exclude={"id", "contact_phone", "occurred_at"})
-    need = Need.model_validate(
-        {
-            **fields,
-            "id": need_id,
-            "community": board.community.id,
-            "reported_by": principal.subject,
-            "reported_at": when,
-        }
-    )
+    made: list[Need] = []
+
+    def report(now: Board) -> ReportNeed:
+        """Under the service's lock: the id is the next one free in this community as it is now."""
+        assert now.community is not None
+        need = Need.model_validate(
+            {
+                **fields,
+                "id": body.id or next_id(now.community.id, "n", now.needs),
+                "community": now.community.id,
+                "reported_by": principal.subject,
+                "reported_at": when,
+            }
+        )
+        made.append(need)
+        return ReportNeed(need=need, contact_phone=body.contact_phone)
+
     code, result = await service.execute(
         board.community.id,
-        ReportNeed(need=need, contact_phone=body.contact_phone),
+        report,
         principal,
-        lambda b, _: (201, need_public(principal, b, b.needs[need.id])),
+        lambda b, _: (201, need_public(principal, b, b.needs[made[-1].id])),
         idempotency,
     )
     response.status_code = code

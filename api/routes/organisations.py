@@ -9,7 +9,7 @@ from api.auth import Role
 from api.deps import BoardDep, IdempotencyDep, PrincipalDep, ServiceDep
 from api.problems import NotFound
 from api.schemas import OrganisationCreate
-from engine.coordinator import RegisterOrganisation, Rejected
+from engine.coordinator import RegisterOrganisation
 from engine.model import Organisation
 
 router = APIRouter(prefix="/communities/{community}/organisations", tags=["organisations 组织"])
@@ -43,10 +43,6 @@ async def register_organisation(
     if not manages_community(principal, board):
         raise Forbidden("只有本社区干部或街道可以登记组织 (only the community's cadres or the street)")
     assert board.community is not None
-    # Organisation ids name websocket channels (organisation:{id}), which are global: an id taken in another
-    # community would let this one listen to that organisation's dispatches, phones included.
-    if any(body.id in b.organisations for b in service.boards() if b is not board):
-        raise Rejected("conflict", "id", f"organisation id {body.id!r} is taken; choose another")
     organisation = Organisation(id=body.id, kind=body.kind, community=board.community.id, name=body.name)
     _, result = await service.execute(
         board.community.id,

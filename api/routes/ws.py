@@ -18,8 +18,10 @@ from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 
 from api.access import manages_community, reads_everything, sees_community
 from api.auth import Principal, Role, principal_for, token_revoked
+from api.channel import Channel, Kind
 from api.channels import channel_snapshot
 from api.hub import Listener
+from api.masking import for_subscriber
 from api.people_access import sees_place
 from api.people_channels import place_snapshot
 from api.schemas import community_public
@@ -43,45 +45,40 @@ def _token(websocket: WebSocket) -> tuple[str | None, str | None]:
     return None, None
 
 
-def _board_of(service: Service, channel: str) -> Board | None:
-    kind, _, name = channel.partition(":")
-    for board in service.boards():
-        assert board.community is not None
-        if kind == "community" and board.community.id == name:
-            return board
-        if kind == "incident" and (
-            (board.incident is not None and board.incident.id == name)
-            or any(i.id == name for i in board.incidents)
-        ):
-            return board
-        if kind == "organisation" and name in board.organisations:
-            return board
-        if kind in ("grid", "building") and name.partition(":")[0] == board.community.id:
-            return board
-    return None
+def _board_of(service: Service, where: Channel) -> Board | None:
+    """The community board a channel belongs to, when it names something that is there."""
+    if where.community is None:
+        return None
+    board = service.board(where.community)
+    if board is None:
+        return None
+    if where.kind is Kind.INCIDENT:
+        known = (board.incident, *board.incidents)
+        return board if any(i is not None and i.id == where.name for i in known) else None
+    if where.kind is Kind.ORGANISATION:
+        return board if where.name in board.organisations else None
+    return board
 
 
-def allowed(service: Service, p: Principal, channel: str) -> bool:
-    kind, _, name = channel.partition(":")
-    if kind == "street":
-        return p.street == name and p.role in (Role.STREET, Role.OBSERVER) and p.community is None
-    board = _board_of(service, channel)
+def allowed(service: Service, p: Principal, where: Channel) -> bool:
+    if where.kind is Kind.STREET:
+        return p.street == where.scope and p.role in (Role.STREET, Role.OBSERVER) and p.community is None
+    board = _board_of(service, where)
     if board is None:
         return False
-    if kind in ("community", "incident"):
+    if where.kind in (Kind.COMMUNITY, Kind.INCIDENT):
         return reads_everything(p, board)
-    if kind == "organisation":
-        own = p.role is Role.ORGANISATION and p.organisation == name and sees_community(p, board)
+    if where.kind is Kind.ORGANISATION:
+        own = p.role is Role.ORGANISATION and p.organisation == where.name and sees_community(p, board)
         return own or manages_community(p, board)
-    if kind in ("grid", "building"):
-        return sees_place(p, board, kind, name.partition(":")[2])
-    return False
+    return sees_place(p, board, where.kind.value, where.name)
 
 
-def _snapshot(service: Service, channel: str) -> dict[str, Any]:
-    kind, _, name = channel.partition(":")
-    if kind == "street":
-        boards = [b for b in service.boards() if b.community is not None and b.community.street == name]
+def _snapshot(service: Service, where: Channel) -> dict[str, Any]:
+    if where.kind is Kind.STREET:
+        boards = [
+            b for b in service.boards() if b.community is not None and b.community.street == where.scope
+        ]
         return {
             "communities": [community_public(b) for b in boards],
             "escalated": [
@@ -91,11 +88,11 @@ def _snapshot(service: Service, channel: str) -> dict[str, Any]:
                 if r.escalated
             ],
         }
-    board = _board_of(service, channel)
+    board = _board_of(service, where)
     assert board is not None
-    if kind in ("grid", "building"):
-        return place_snapshot(board, kind, name.partition(":")[2])
-    return channel_snapshot(board, channel)
+    if where.kind in (Kind.GRID, Kind.BUILDING):
+        return place_snapshot(board, where.kind.value, where.name)
+    return channel_snapshot(board, where)
 
 
 @dataclass(frozen=True)
@@ -107,7 +104,7 @@ class _Reply:
 
 @dataclass(frozen=True)
 class _CatchUp:
-    channel: str
+    channel: Channel
     last: int | None
 
 
@@ -132,7 +129,7 @@ async def websocket_endpoint(websocket: WebSocket) -> None:
     listener = Listener(principal.id)
     service.hub.join(listener)
     # One task sends everything, so catch-up and live messages can never interleave out of order.
-    sender = asyncio.create_task(_send(websocket, service, listener))
+    sender = asyncio.create_task(_send(websocket, service, listener, principal))
     guard = asyncio.create_task(_close_when_revoked(websocket, service, listener, sender))
     try:
         while True:
@@ -189,7 +186,8 @@ async def _request(service: Service, principal: Principal, listener: Listener, r
     if await asyncio.to_thread(token_revoked, service.store.engine, principal.id):
         service.hub.revoke(principal.id)
         return _Reply({"type": "error", "channel": channel, "detail": "token revoked"})
-    if not allowed(service, principal, channel):
+    where = Channel.parse(channel) if isinstance(channel, str) else None
+    if where is None or not allowed(service, principal, where):
         return _Reply({"type": "error", "channel": channel, "detail": "no such channel, or not yours"})
     if last is not None and (not isinstance(last, int) or isinstance(last, bool) or last < 0):
         return _Reply(
@@ -198,10 +196,10 @@ async def _request(service: Service, principal: Principal, listener: Listener, r
     # Listen first, then catch up when the sender reaches this request: anything published meanwhile is
     # either in the database already or queued behind the request.
     service.hub.add(listener, channel)
-    return _CatchUp(channel, last)
+    return _CatchUp(where, last)
 
 
-async def _send(websocket: WebSocket, service: Service, listener: Listener) -> None:
+async def _send(websocket: WebSocket, service: Service, listener: Listener, principal: Principal) -> None:
     sent: dict[str, int] = {}
     while True:
         item = await listener.queue.get()
@@ -212,17 +210,27 @@ async def _send(websocket: WebSocket, service: Service, listener: Listener) -> N
         if isinstance(item, _Reply):
             await websocket.send_json(item.body)
         elif isinstance(item, _CatchUp):
-            sent[item.channel] = await _catch_up(websocket, service, item, websocket.app.state.resume_limit)
+            limit = websocket.app.state.resume_limit
+            sent[str(item.channel)] = await _catch_up(websocket, service, principal, item, limit)
         else:
             channel = item["channel"]
             # Before its catch-up, a channel's messages are in the database and will come from there.
             if channel in sent and item["seq"] > sent[channel]:
                 sent[channel] = item["seq"]
-                await websocket.send_json(item)
+                await websocket.send_json(_shown(service, principal, item))
 
 
-async def _catch_up(websocket: WebSocket, service: Service, request: _CatchUp, limit: int) -> int:
-    channel, last = request.channel, request.last
+def _shown(service: Service, principal: Principal, message: dict[str, Any]) -> dict[str, Any]:
+    where = Channel.parse(message["channel"])
+    board = service.board(where.community) if where is not None and where.community is not None else None
+    return for_subscriber(principal, board, message)
+
+
+async def _catch_up(
+    websocket: WebSocket, service: Service, principal: Principal, request: _CatchUp, limit: int
+) -> int:
+    where, last = request.channel, request.last
+    channel = str(where)
     current = service.seq(channel)
     missed = (
         await asyncio.to_thread(service.store.messages_after, channel, last, limit + 1)
@@ -232,20 +240,19 @@ async def _catch_up(websocket: WebSocket, service: Service, request: _CatchUp, l
     await websocket.send_json({"type": "subscribed", "channel": channel, "seq": current})
     # Too much missed, or a seq from the future (the server's data was reset): start again from a snapshot.
     if missed is None or len(missed) > limit or (last is not None and last > current):
-        await websocket.send_json(
-            {
-                "channel": channel,
-                "seq": current,
-                "type": "snapshot",
-                "snapshot": True,
-                "data": _snapshot(service, channel),
-                "at": service.clock().isoformat(),
-            }
-        )
+        snapshot = {
+            "channel": channel,
+            "seq": current,
+            "type": "snapshot",
+            "snapshot": True,
+            "data": _snapshot(service, where),
+            "at": service.clock().isoformat(),
+        }
+        await websocket.send_json(_shown(service, principal, snapshot))
         return current
     seen = last if last is not None else -1
     for message in missed:
         if message.seq > seen:
-            await websocket.send_json(message.wire())
+            await websocket.send_json(_shown(service, principal, message.wire()))
             seen = message.seq
     return seen

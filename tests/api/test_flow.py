@@ -19,7 +19,7 @@ def test_trigger_report_and_every_subscriber_receives_the_plan_diff(server: Serv
         for client, channel in (
             (community, "community:c1"),
             (observer, "community:c1"),
-            (boats, "organisation:c1-boats"),
+            (boats, "organisation:c1:c1-boats"),
         ):
             assert (await client.subscribe(channel))["type"] == "subscribed"
             snap = await client.next()
@@ -27,7 +27,7 @@ def test_trigger_report_and_every_subscriber_receives_the_plan_diff(server: Serv
         incident = cadre.ok("POST", "/communities/c1/incidents", {"kind": "flood", "level": 2})
         assert incident["exercise"] is False
         incident_client = await Client(server.ws_url, cadre.token).open()
-        await incident_client.subscribe(f"incident:{incident['id']}")
+        await incident_client.subscribe(f"incident:c1:{incident['id']}")
         await incident_client.next()  # snapshot
         need = grid.ok(
             "POST",

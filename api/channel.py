@@ -1,0 +1,76 @@
+"""Channel names: built and read here only.
+
+A channel is a kind and the community (or, for ``street``, the street) it belongs to, and for the kinds that
+name something inside a community, that thing's id: ``community:c1``, ``incident:c1:i1``,
+``organisation:c1:boats``, ``grid:c1:g1``, ``building:c1:b1``, ``street:s1``. Ids inside a community are the
+community's own, so a channel never lets one community hear of, or guess, another's incident or organisation.
+"""
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class Kind(StrEnum):
+    COMMUNITY = "community"
+    INCIDENT = "incident"
+    ORGANISATION = "organisation"
+    GRID = "grid"
+    BUILDING = "building"
+    STREET = "street"
+
+
+# Kinds that name something inside a community, after the community's id.
+_INNER = frozenset({Kind.INCIDENT, Kind.ORGANISATION, Kind.GRID, Kind.BUILDING})
+
+
+@dataclass(frozen=True)
+class Channel:
+    kind: Kind
+    # The community's id; for a street channel, the street's.
+    scope: str
+    name: str = ""
+
+    def __str__(self) -> str:
+        return (
+            f"{self.kind.value}:{self.scope}:{self.name}" if self.name else f"{self.kind.value}:{self.scope}"
+        )
+
+    @classmethod
+    def parse(cls, text: str) -> "Channel | None":
+        """The channel ``text`` names, or None when it names none."""
+        kind, _, rest = text.partition(":")
+        if kind not in Kind.__members__.values():
+            return None
+        scope, _, name = rest.partition(":")
+        inner = Kind(kind) in _INNER
+        if not scope or inner != bool(name) or ":" in name:
+            return None
+        return cls(Kind(kind), scope, name)
+
+    @property
+    def community(self) -> str | None:
+        return None if self.kind is Kind.STREET else self.scope
+
+
+def community(community_id: str) -> str:
+    return str(Channel(Kind.COMMUNITY, community_id))
+
+
+def incident(community_id: str, incident_id: str) -> str:
+    return str(Channel(Kind.INCIDENT, community_id, incident_id))
+
+
+def organisation(community_id: str, organisation_id: str) -> str:
+    return str(Channel(Kind.ORGANISATION, community_id, organisation_id))
+
+
+def grid(community_id: str, grid_id: str) -> str:
+    return str(Channel(Kind.GRID, community_id, grid_id))
+
+
+def building(community_id: str, building_id: str) -> str:
+    return str(Channel(Kind.BUILDING, community_id, building_id))
+
+
+def street(street_id: str) -> str:
+    return str(Channel(Kind.STREET, street_id))
