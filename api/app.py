@@ -3,6 +3,7 @@
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
 from fastapi import APIRouter, FastAPI
@@ -13,6 +14,7 @@ from api.db.database import connect
 from api.demo import load_demo
 from api.headers import SecurityHeaders
 from api.limits import BodyLimits
+from api.pii import load_vault
 from api.pubsub import pubsub_for
 from api.routes import (
     assignments,
@@ -79,16 +81,20 @@ class ServeSettings:
     resume_limit: int = 500
     # Failed authentications one client address may make in a minute before it is answered 429.
     auth_failures_per_minute: int = DEFAULT_PER_MINUTE
+    # Residents' phones and names: the key outside the database, and how long after an incident they are kept.
+    pii_key_file: Path | None = None
+    pii_retention: timedelta = timedelta(days=30)
 
 
 def create_app(settings: ServeSettings) -> FastAPI:
     engine = connect(settings.database_url)
     service = Service(
-        Store(engine),
+        Store(engine, load_vault(settings.pii_key_file or settings.data_dir / "pii.key")),
         pubsub_for(settings.pubsub_url),
         FileMaps(settings.data_dir),
         CoordinatorSettings(debounce_s=settings.debounce_s),
         profile_dir=settings.profile_dir,
+        retention=settings.pii_retention,
     )
 
     @asynccontextmanager

@@ -24,6 +24,7 @@ from typing import Any
 
 from api.auth import Principal, Role
 from api.db.database import connect
+from api.pii import load_vault
 from api.profiles import named_profile
 from api.pubsub import pubsub_for
 from api.service import FileMaps, Service
@@ -161,7 +162,9 @@ async def committed_start(households: int, repeats: int, folder: Path) -> dict[s
     building's channel messages written to SQLite in one transaction, then published."""
     setter = Principal(0, Role.STREET, "s", None, None, None, "bench")
     db = folder / f"bench-{households}.db"
-    service = Service(Store(connect(f"sqlite:///{db}")), pubsub_for(None), FileMaps(folder))
+    service = Service(
+        Store(connect(f"sqlite:///{db}"), load_vault(folder / "pii.key")), pubsub_for(None), FileMaps(folder)
+    )
     await service.start()
     try:
         register, *rest = setup(households)

@@ -3,6 +3,7 @@
 import argparse
 import logging
 import sys
+from datetime import timedelta
 from pathlib import Path
 
 import uvicorn
@@ -11,7 +12,10 @@ from api.app import ServeSettings, create_app
 from api.db.database import connect, default_url
 from api.demo import DEMO_ROLES, demo_tokens, read_demo, read_people
 from api.errors import InputError
+from api.pii import KeyProblem, load_vault
+from api.private_files import private_dir
 from api.service import wall_clock
+from api.store import Store
 from api.throttle import DEFAULT_PER_MINUTE
 
 
@@ -52,6 +56,17 @@ def register(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") ->
     serve.add_argument(
         "--demo", help="load a demo community from this problem file and print a token per role"
     )
+    serve.add_argument(
+        "--pii-key-file",
+        help="the key residents' phones and names are encrypted with, kept outside the database "
+        "(default: DATA_DIR/pii.key, made on first start; $PINGZHAN_PII_KEY wins when set)",
+    )
+    serve.add_argument(
+        "--pii-retention-days",
+        type=float,
+        default=30.0,
+        help="purge residents' phones and names this long after their incident closes (default 30)",
+    )
     serve.set_defaults(run=run)
 
 
@@ -62,6 +77,18 @@ def run(args: argparse.Namespace) -> int:
         raise InputError(
             f"--auth-failures-per-minute: must be 1 or more (got {args.auth_failures_per_minute})"
         )
+    if args.pii_retention_days < 0:
+        raise InputError(f"--pii-retention-days: must be 0 or more (got {args.pii_retention_days})")
+    private_dir(data_dir)
+    key_file = Path(args.pii_key_file) if args.pii_key_file else data_dir / "pii.key"
+    engine = connect(url)
+    try:
+        Store(engine, load_vault(key_file)).check_key()
+    except (KeyProblem, OSError) as exc:
+        raise InputError(f"--pii-key-file: {exc}") from None
+    finally:
+        # A connection of this engine left open would hold an old snapshot of an SQLite database open.
+        engine.dispose()
     demo = Path(args.demo) if args.demo else None
     out = sys.stdout
     if demo is not None:
@@ -85,6 +112,8 @@ def run(args: argparse.Namespace) -> int:
         profile_dir=Path(args.profile_dir) if args.profile_dir else None,
         resume_limit=args.resume_limit,
         auth_failures_per_minute=args.auth_failures_per_minute,
+        pii_key_file=key_file,
+        pii_retention=timedelta(days=args.pii_retention_days),
     )
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     uvicorn.run(
