@@ -86,7 +86,9 @@ def test_the_page_resumes_after_a_server_restart_without_losing_a_message(
     page.on("websocket", on_socket)
     page.get_by_test_id("token").fill(c.cadre.token)
     page.get_by_test_id("signin").click()
-    page.wait_for_function("typeof window.pzLastSeq === 'number'")  # subscribed: the snapshot is in
+    # Subscribed: the snapshot is in. A function, not an expression: Playwright evaluates an expression with
+    # eval(), which the console's Content-Security-Policy refuses.
+    page.wait_for_function("() => typeof window.pzLastSeq === 'number'")
     seq_before = page.evaluate("window.pzLastSeq")
     before = c.need(capability="supply.water", quantity=2, location="g2_2", priority=3)
     expect(need_card(page, before["id"])).to_be_visible()
