@@ -5,6 +5,7 @@ import { t } from "./i18n.js";
 import { $ } from "./dom.js";
 import { flushQueue } from "./api.js";
 import { refresh } from "./refresh.js";
+import { signOut } from "./app.js";
 
 // What the page listens to: the community (or the organisation); a grid worker's grid and a captain's building
 // too (their households and checks in full); a street's own channel (its tasks across communities).
@@ -56,8 +57,11 @@ export function connect() {
     if (ch === chs[0]) window.pzLastSeq = m.seq;
     scheduleRefresh();
   };
-  ws.onclose = () => {
+  ws.onclose = (e) => {
     if (state.ws !== ws) return;
+    // 4401: this person's access was revoked. Back to the sign-in page, and no retries that would count as
+    // failed sign-ins from this address.
+    if (e.code === 4401) return signOut();
     setOnline(false);
     state.retry = Math.min(state.retry + 1, 5);
     setTimeout(() => state.token && state.ws === ws && connect(), 500 * state.retry);

@@ -6,6 +6,7 @@ from sqlalchemy import Engine, event
 from sqlmodel import SQLModel, create_engine
 
 from api.db import tables  # noqa: F401  (registers the tables on SQLModel.metadata)
+from api.db.upgrade import upgrade
 from api.private_files import private_dir, private_file
 
 
@@ -26,6 +27,7 @@ def connect(url: str) -> Engine:
     else:
         engine = create_engine(url, pool_pre_ping=True)
     SQLModel.metadata.create_all(engine)
+    upgrade(engine)
     return engine
 
 
