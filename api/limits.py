@@ -85,9 +85,12 @@ def refusal(body: bytes) -> JSONResponse | None:
 
 
 def is_json(content_type: bytes) -> bool:
-    """As FastAPI decides whether to parse a body as JSON."""
+    """As FastAPI decides whether to parse a body as JSON; a body with no content type too, which older
+    FastAPI versions read as JSON."""
     media = content_type.split(b";")[0].strip().lower()
-    return media == b"application/json" or (media.startswith(b"application/") and media.endswith(b"+json"))
+    return media in (b"", b"application/json") or (
+        media.startswith(b"application/") and media.endswith(b"+json")
+    )
 
 
 def _bad_numbers(value: Any, at: tuple[Any, ...]) -> Iterator[tuple[tuple[Any, ...], BadNumber]]:

@@ -87,7 +87,8 @@ def install(app: FastAPI) -> None:
             for e in exc.errors()
         ]
         first = exc.errors()[0]
-        given = echo(first["input"]) if first["type"] not in ("missing", "json_invalid") else None
+        echoed = "input" in first and first["type"] not in ("missing", "json_invalid")
+        given = echo(first["input"]) if echoed else None
         return invalid_input(errors, given)
 
     @app.exception_handler(ValidationError)
