@@ -28,6 +28,12 @@ HEADERS = {
 }
 
 
+def secure(headers: MutableHeaders, policy: str = CONSOLE_CSP) -> None:
+    headers["Content-Security-Policy"] = policy
+    for name, value in HEADERS.items():
+        headers[name] = value
+
+
 class SecurityHeaders:
     """ASGI middleware. ``pages``: a looser policy for the few paths that need one (the API docs), by path."""
 
@@ -43,10 +49,7 @@ class SecurityHeaders:
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                headers = MutableHeaders(scope=message)
-                headers["Content-Security-Policy"] = policy
-                for name, value in HEADERS.items():
-                    headers[name] = value
+                secure(MutableHeaders(scope=message), policy)
             await send(message)
 
         await self.app(scope, receive, send_with_headers)

@@ -10,6 +10,7 @@ from pydantic import ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api.access import Forbidden
+from api.headers import secure
 from api.service import IdempotencyConflict
 from engine.coordinator import Rejected
 
@@ -126,11 +127,14 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(Exception)
     async def unexpected(_: Request, exc: Exception) -> JSONResponse:
         # Logged in full by the server (uvicorn re-raises after this answer); the caller never sees a traceback.
-        return problem(
+        response = problem(
             500,
             "服务器内部错误 Internal error",
             "the server could not complete the request; nothing was changed",
         )
+        # Sent from outside every middleware (Starlette's error middleware is outermost): headers set here.
+        secure(response.headers)
+        return response
 
     @app.exception_handler(StarletteHTTPException)
     async def http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
