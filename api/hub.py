@@ -79,7 +79,3 @@ class Hub:
                 self.remove(listener)
             else:
                 listener.queue.put_nowait(message)
-
-    @property
-    def listeners(self) -> int:
-        return len({id(m) for members in self._by_channel.values() for m in members})

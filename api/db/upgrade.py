@@ -10,16 +10,20 @@ from sqlmodel import SQLModel
 
 
 def upgrade(engine: Engine) -> None:
-    found = inspect(engine)
+    # Read and change on one connection: reading the catalogue on another would wait, on PostgreSQL, for the
+    # lock this transaction's first ALTER TABLE holds.
     with engine.begin() as connection:
+        found = inspect(connection)
+        columns = {
+            t.name: {c["name"] for c in found.get_columns(t.name)} for t in SQLModel.metadata.sorted_tables
+        }
         for table in SQLModel.metadata.sorted_tables:
-            have = {c["name"] for c in found.get_columns(table.name)}
+            have = columns[table.name]
             for column in table.columns:
                 if column.name not in have and column.nullable:
                     kind = column.type.compile(dialect=engine.dialect)
                     connection.execute(text(f'ALTER TABLE "{table.name}" ADD COLUMN "{column.name}" {kind}'))
-        tokens = {c["name"] for c in found.get_columns("api_token")}
-        if "revoked" in tokens:
+        if "revoked" in columns["api_token"]:
             connection.execute(
                 text(
                     "UPDATE api_token SET revoked_at = created_at, revoked_by = 'revoked before upgrade' "
