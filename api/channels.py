@@ -128,7 +128,8 @@ def channel_snapshot(board: Board, where: Channel) -> Data:
             "dispatches": mine,
         }
     state = snapshot(board)
-    state["needs"] = [need_masked_json(r) for _, r in sorted(board.needs.items())]
+    for need in state["needs"]:  # type: ignore[attr-defined]
+        need["contact_phone"] = mask_phone(need["contact_phone"])
     if where.kind is Kind.INCIDENT and (board.incident is None or board.incident.id != name):
         closed = [incident_json(i) for i in board.incidents if i.id == name]
         return {"exercise": bool(closed and closed[0]["exercise"]), "incident": closed[0] if closed else None}

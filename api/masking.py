@@ -6,6 +6,7 @@ board when the message is delivered to them, and only then; everyone else gets t
 """
 
 import copy
+from collections.abc import Callable
 from typing import Any
 
 from api.access import sees_phone
@@ -38,10 +39,16 @@ def need_masked_json(record: NeedRecord) -> dict[str, Any]:
     return data
 
 
-def for_subscriber(p: Principal, board: Board | None, message: dict[str, Any]) -> dict[str, Any]:
+def for_subscriber(
+    p: Principal, board_of: Callable[[], Board | None], message: dict[str, Any]
+) -> dict[str, Any]:
     """The channel message ``message`` (``{channel, seq, type, data, at}``) as ``p`` may see it. The stored
-    message is never changed: a copy is made when something is shown in clear."""
-    if board is None or p.role not in MAY_REVEAL or message.get("type") not in CARRY_PHONES:
+    message is never changed: a copy is made when something is shown in clear. ``board_of`` is asked only
+    for a message that may need it, so most deliveries do no work here at all."""
+    if p.role not in MAY_REVEAL or message.get("type") not in CARRY_PHONES:
+        return message
+    board = board_of()
+    if board is None:
         return message
     revealed = copy.deepcopy(message)
     _reveal(p, board, revealed["data"])

@@ -221,8 +221,10 @@ async def _send(websocket: WebSocket, service: Service, listener: Listener, prin
 
 
 def _shown(service: Service, principal: Principal, message: dict[str, Any]) -> dict[str, Any]:
-    where = Channel.parse(message["channel"])
-    board = service.board(where.community) if where is not None and where.community is not None else None
+    def board() -> Board | None:
+        where = Channel.parse(message["channel"])
+        return service.board(where.community) if where is not None and where.community is not None else None
+
     return for_subscriber(principal, board, message)
 
 
