@@ -13,6 +13,7 @@ from ortools.sat.python import cp_model
 
 from engine.matching.params import SolveParams
 from engine.matching.prepare import IntArray, Prepared
+from engine.model.priority import DESCENDING
 
 
 @dataclass(frozen=True)
@@ -95,7 +96,7 @@ def _stages(
 ) -> list[tuple[str, cp_model.LinearExprT]]:
     stages: list[tuple[str, cp_model.LinearExprT]] = []
     priority = prepared.tables.priority
-    for p in range(5, 0, -1):
+    for p in DESCENDING:
         in_class = [y[n] for n in needs if priority[n] == p]
         if in_class:
             stages.append(("max", sum(in_class)))

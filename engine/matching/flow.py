@@ -19,6 +19,7 @@ from ortools.graph.python import min_cost_flow
 
 from engine.matching.params import SolveParams
 from engine.matching.prepare import IntArray, Prepared
+from engine.model.priority import HIGHEST, INDEXED_LENGTH, LOWEST
 
 # OR-Tools' cost scaling multiplies costs by the number of nodes; keep well inside 63 bits.
 _COST_CEILING = 2**62
@@ -71,7 +72,7 @@ class FlowNetwork:
 
     @property
     def fits_one_solve(self) -> bool:
-        return 5 * self.served_scale * (self.num_nodes + 1) < _COST_CEILING
+        return HIGHEST * self.served_scale * (self.num_nodes + 1) < _COST_CEILING
 
     @staticmethod
     def build(prepared: Prepared, arcs: IntArray) -> "FlowNetwork":
@@ -169,7 +170,7 @@ class FlowNetwork:
         first.set_node_supply(1, -supply)
         _check(first.solve(), first)
         served = np.asarray(first.flows(sink_arcs))
-        per_class = np.bincount(self.need_priority, weights=served, minlength=6).astype(np.int64)
+        per_class = np.bincount(self.need_priority, weights=served, minlength=INDEXED_LENGTH).astype(np.int64)
 
         # Phase 2: exactly those units per priority class (through one node per class), at least cost.
         second = min_cost_flow.SimpleMinCostFlow()
@@ -179,12 +180,12 @@ class FlowNetwork:
         second.add_arcs_with_capacity_and_unit_cost(
             self._need_nodes(), class_node, self.need_open, np.zeros(self.num_needs, np.int64)
         )
-        classes = np.arange(1, 6, dtype=np.int64)
+        classes = np.arange(LOWEST, INDEXED_LENGTH, dtype=np.int64)
         second.add_arcs_with_capacity_and_unit_cost(
             2 + self.num_resources + self.num_needs + classes,
-            np.ones(5, np.int64),
-            per_class[1:],
-            np.zeros(5, np.int64),
+            np.ones(len(classes), np.int64),
+            per_class[LOWEST:],
+            np.zeros(len(classes), np.int64),
         )
         total = int(per_class.sum())
         second.set_node_supply(0, total)

@@ -4,6 +4,7 @@ from collections.abc import Mapping
 
 from engine.matching.prepare import Prepared
 from engine.model.plan import Objective
+from engine.model.priority import DESCENDING, rank
 
 
 def served_units(prepared: Prepared, need: int, units: Mapping[tuple[int, int], int]) -> int:
@@ -31,9 +32,9 @@ def units_by_need(
 
 def objective(prepared: Prepared, units: Mapping[tuple[int, int], int]) -> Objective:
     """``units`` holds the units sent per (slot, resource), pins included."""
-    served = [0] * 5
+    served = [0] * len(DESCENDING)
     for need, need_units in units_by_need(prepared, units).items():
-        served[5 - prepared.need_facts[need].priority] += served_units(prepared, need, need_units)
+        served[rank(prepared.need_facts[need].priority)] += served_units(prepared, need, need_units)
     weighted = sum(quantity * prepared.unit_cost(s, r) for (s, r), quantity in units.items())
     kept = sum(min(quantity, prepared.previous.get(key, 0)) for key, quantity in units.items())
     return Objective(

@@ -19,6 +19,7 @@ from engine.matching.problem import MatchingProblem
 from engine.matching.stopwatch import Stopwatch
 from engine.model.entities import Need
 from engine.model.ids import Capability, NodeId
+from engine.model.priority import INDEXED_LENGTH
 from engine.rules.facts import NeedFacts, ResourceFacts
 from engine.travel import UNREACHABLE, TravelCache, TravelTable
 
@@ -308,9 +309,9 @@ def _tables(
     bit = {label: i for i, label in enumerate(labels)}
     resting = sorted({f.resting_by for f in resource_facts if f.resting_by is not None})
     rest_code = {name: i for i, name in enumerate(resting)}
-    rest_waived = np.ones((len(resting) + 1, 6), dtype=np.bool_)
+    rest_waived = np.ones((len(resting) + 1, INDEXED_LENGTH), dtype=np.bool_)
     for i, name in enumerate(resting):
-        rest_waived[i] = [rules.rest_waived(name, p) for p in range(6)]
+        rest_waived[i] = [rules.rest_waived(name, p) for p in range(INDEXED_LENGTH)]
     return Tables(
         reach=reach,
         need_row=need_row,

@@ -8,6 +8,7 @@ from engine.governance.scoring import TaskSettings
 from engine.model.entities import Mode
 from engine.model.frozen import Frozen
 from engine.model.ids import RuleName
+from engine.model.priority import Priority, StrictPriority
 from engine.rules.conditions import NeedCondition, ResourceCondition
 
 RuleNameField = Annotated[RuleName, Field(pattern=r"^[a-z][a-z0-9_]*$")]
@@ -57,9 +58,7 @@ class TravelLimitRule(_Rule):
     """The longest travel, in seconds, allowed for a need of each priority (after adjustments)."""
 
     kind: Literal["travel_limit"]
-    limits_s: dict[Annotated[int, Field(ge=1, le=5)], Annotated[int, Field(gt=0, strict=True)]] = Field(
-        min_length=1
-    )
+    limits_s: dict[Priority, Annotated[int, Field(gt=0, strict=True)]] = Field(min_length=1)
 
 
 class PreferenceRule(_Rule):
@@ -80,13 +79,17 @@ class RestRule(_Rule):
 
     kind: Literal["rest"]
     max_on_duty_s: int = Field(gt=0, strict=True)
-    except_priority: int | None = Field(default=None, ge=1, le=5, strict=True)
+    except_priority: StrictPriority | None = None
 
 
 Rule = Annotated[
     EligibilityRule | PriorityRule | TravelLimitRule | PreferenceRule | RestRule,
     Field(discriminator="kind"),
 ]
+
+
+# Life-safety within 15 minutes, urgent within 30, down to four hours for routine help.
+DEFAULT_RESPONSE_TARGET_S: dict[int, int] = {5: 900, 4: 1800, 3: 3600, 2: 7200, 1: 14400}
 
 
 class DispatchSettings(Frozen):
@@ -99,10 +102,45 @@ class DispatchSettings(Frozen):
     In normal times, open needs are matched every ``normal_match_every_s``.
     """
 
-    auto_confirm_priority: int | None = Field(default=None, ge=1, le=5, strict=True)
+    auto_confirm_priority: StrictPriority | None = None
     ack_timeout_s: int = Field(default=600, gt=0, strict=True)
     escalate_after_s: int = Field(default=1800, gt=0, strict=True)
     normal_match_every_s: int = Field(default=300, gt=0, strict=True)
+    # The response time each priority should meet, from the report to the first unit on site. The matcher
+    # minimises lateness against these (time already waited + time until free + travel), priority-weighted.
+    response_target_s: dict[Priority, Annotated[int, Field(gt=0, strict=True)]] = Field(
+        default_factory=lambda: dict(DEFAULT_RESPONSE_TARGET_S)
+    )
+    # One second late counts as this many seconds of travel: lateness comes first, travel breaks ties.
+    lateness_weight: int = Field(default=20, ge=1, le=1000, strict=True)
+    # In an incident, a unit on a job may be planned for its next one, from where and when it should finish.
+    plan_busy_units: bool = False
+    # Expected seconds on site per capability (a name, or a prefix ending in "."), to know when a unit is free.
+    job_s: dict[str, Annotated[int, Field(gt=0, strict=True)]] = Field(default_factory=dict)
+    default_job_s: int = Field(default=1200, gt=0, strict=True)
+    # A decline or a missed acknowledgement rules the pair out this long, or until the resource or the need
+    # changes; a responder finding no open road rules it out until the roads change.
+    exclusion_s: int = Field(default=1800, gt=0, strict=True)
+    # A re-plan moves a proposed unit only when it gains more than this (priority-weighted seconds).
+    switch_cost_s: int = Field(default=300, ge=0, strict=True)
+
+    @field_validator("response_target_s")
+    @classmethod
+    def _every_priority(cls, targets: dict[int, int]) -> dict[int, int]:
+        missing = sorted(set(DEFAULT_RESPONSE_TARGET_S) - set(targets))
+        if missing:
+            raise ValueError(f"give a target for every priority 1..5; missing {missing}")
+        return dict(sorted(targets.items()))
+
+    def target_s(self, priority: int) -> int:
+        return self.response_target_s[priority]
+
+    def job_seconds(self, capability: str) -> int:
+        """Expected seconds on site: the capability's own entry, else its longest matching prefix."""
+        if capability in self.job_s:
+            return self.job_s[capability]
+        prefixes = [p for p in self.job_s if p.endswith(".") and capability.startswith(p)]
+        return self.job_s[max(prefixes, key=len)] if prefixes else self.default_job_s
 
 
 class Profile(Frozen):
