@@ -32,7 +32,7 @@ from engine.coordinator.ports import MapLoader
 from engine.governance.ledger import Ledger
 from engine.matching.document import Travel
 from engine.model.entities import Community, Mode, Need, Organisation, Resource
-from engine.model.ids import Capability, NeedId, NodeId, OrganisationId, ResourceId
+from engine.model.ids import Capability, NeedId, NodeId, OrganisationId, ResourceId, RuleName
 from engine.model.plan import Plan
 from engine.rules.facts import CompiledProfile
 from engine.rules.profile import Profile
@@ -51,9 +51,16 @@ class NeedStatus(StrEnum):
 
 @dataclass(frozen=True)
 class NeedRecord:
+    """A need as the board knows it. ``need.priority`` is what the reporter said; ``priority`` is what the
+    profile's priority rules (``priority_rules``) make of it in the board's mode: what the matcher ranks by and
+    every view shows. Worked out here once, when the need is reported or updated and, for open needs, when the
+    profile or the mode changes; a closed need keeps the priority it had when it closed."""
+
     need: Need
     status: NeedStatus
     reported_at: datetime
+    priority: int
+    priority_rules: tuple[RuleName, ...]
     contact_phone: str | None = None
     escalated: bool = False
 
@@ -181,6 +188,7 @@ class Board:
                 self.base_graph, self._graph = self.maps(event.map), None
             case ProfileChanged():
                 self.profile = event.profile
+                self._reprioritise()
                 self._touch(event.at)
             case OrganisationRegistered():
                 self.organisations[event.organisation.id] = event.organisation
@@ -189,11 +197,18 @@ class Board:
                 self._touch(event.at)
             case NeedReported():
                 self.needs[event.need.id] = NeedRecord(
-                    event.need, NeedStatus.OPEN, event.at, contact_phone=event.contact_phone
+                    event.need,
+                    NeedStatus.OPEN,
+                    event.at,
+                    *self._adjusted(event.need),
+                    contact_phone=event.contact_phone,
                 )
                 self._touch(event.at)
             case NeedUpdated():
-                self.needs[event.need.id] = replace(self.needs[event.need.id], need=event.need)
+                priority, rules = self._adjusted(event.need)
+                self.needs[event.need.id] = replace(
+                    self.needs[event.need.id], need=event.need, priority=priority, priority_rules=rules
+                )
                 self._touch(event.at)
             case NeedCancelled():
                 self._close_need(event.need, NeedStatus.CANCELLED, event.at)
@@ -211,6 +226,7 @@ class Board:
                 self._touch(event.at)
             case IncidentTriggered():
                 self.incident = Incident(event.incident, event.kind, event.level, event.exercise, event.at)
+                self._reprioritise()
                 self._touch(event.at)
             case IncidentLevelChanged():
                 assert self.incident is not None
@@ -220,6 +236,7 @@ class Board:
                 self.incidents.append(replace(self.incident, closed_at=event.at))
                 self.incident = None
                 self.ledger.close_checks()
+                self._reprioritise()
                 self._touch(event.at)
             case PlanProposed():
                 self._take_plan(event)
@@ -243,6 +260,18 @@ class Board:
                 self._set_status(event.dispatch, event.status, event.at, event.actor)
             case _:
                 self.ledger.evolve(event)
+
+    def _adjusted(self, need: Need) -> tuple[int, tuple[RuleName, ...]]:
+        facts = self.rules.need_facts(need, self.community.id if self.community else None)
+        return facts.priority, facts.priority_rules
+
+    def _reprioritise(self) -> None:
+        # Priority rules may hold in one mode only, and the profile may have changed them: open needs follow.
+        for need_id, record in self.needs.items():
+            if record.status is NeedStatus.OPEN:
+                priority, rules = self._adjusted(record.need)
+                if (priority, rules) != (record.priority, record.priority_rules):
+                    self.needs[need_id] = replace(record, priority=priority, priority_rules=rules)
 
     def _touch(self, at: datetime) -> None:
         # A change matters to the plan only when there is something to plan, or a plan to take back.
@@ -347,8 +376,13 @@ def incident_json(i: Incident) -> dict[str, object]:
 
 
 def need_json(r: NeedRecord) -> dict[str, object]:
+    """``priority`` is the priority in force (after the profile's rules named in ``priority_rules``);
+    ``reported_priority`` is the one reported, which ``priority`` in a report or an update sets."""
     return {
         **r.need.model_dump(mode="json"),
+        "priority": r.priority,
+        "reported_priority": r.need.priority,
+        "priority_rules": list(r.priority_rules),
         "status": r.status.value,
         "reported_at": r.reported_at.isoformat(),
         "contact_phone": r.contact_phone,

@@ -76,8 +76,7 @@ def auto_confirmations(board: Board, at: datetime) -> list[Event]:
     for d in sorted(board.dispatches.values(), key=lambda d: d.id):
         if d.status is not DispatchStatus.PROPOSED:
             continue
-        need = board.needs[d.need].need
-        if board.rules.need_facts(need, board.community.id).priority >= threshold:
+        if board.needs[d.need].priority >= threshold:
             events.append(
                 DispatchStatusChanged(at=at, dispatch=d.id, status=DispatchStatus.CONFIRMED, note="auto")
             )
