@@ -9,6 +9,7 @@ from engine.governance.checks import CheckResult
 from engine.governance.people import MemberRole, Vulnerability
 from engine.governance.tasks import EvidenceKind, Verdict
 from engine.model.entities import CapabilityName
+from engine.model.priority import Priority
 
 Name = Annotated[str, Field(min_length=1, max_length=64)]
 Phone = Annotated[str, Field(pattern=r"^\+?[0-9 \-]{5,20}$")]
@@ -46,7 +47,7 @@ class CheckReport(Body):
     note: str = Field(default="", max_length=2000)
     capability: CapabilityName | None = None
     quantity: int = Field(default=1, ge=1, le=100)
-    priority: int = Field(default=4, ge=1, le=5)
+    priority: Priority = 4
     occurred_at: AwareDatetime | None = None
 
 

@@ -15,6 +15,7 @@ from engine.model.entities import (
     ServiceModes,
     TeamPart,
 )
+from engine.model.priority import Priority
 
 Id = Annotated[str, Field(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9_\-.]+$")]
 Node = Annotated[str, Field(min_length=1, max_length=128)]
@@ -73,7 +74,10 @@ class NeedCreate(Body):
     capability: CapabilityName
     quantity: int = Field(ge=1, le=10_000)
     location: Node
-    priority: int = Field(ge=1, le=5)
+    priority: Priority = Field(
+        description="as reported, 1-5 (5: life-safety); the profile's priority rules may raise or lower it, "
+        "and a need read back has the result as `priority` and this value as `reported_priority`"
+    )
     requires: Labels = ()
     max_travel_s: int | None = Field(default=None, gt=0)
     tags: Labels = ()
@@ -88,7 +92,7 @@ class NeedCreate(Body):
 
 class NeedUpdate(Body):
     quantity: int | None = Field(default=None, ge=1, le=10_000)
-    priority: int | None = Field(default=None, ge=1, le=5)
+    priority: Priority | None = Field(default=None, description="sets `reported_priority` (see NeedCreate)")
     location: Node | None = None
     requires: Labels | None = None
     tags: Labels | None = None

@@ -14,11 +14,11 @@ life-safety unit is the least the matcher finds for that service (from each reso
 roads): a reference for how far the engine's units travelled, and a lower bound when both serve the same.
 """
 
-from engine.drill.metrics import LIFE_SAFETY
 from engine.drill.scenario import ResourceQuantity, Scenario
 from engine.matching import OptimalMatcher, ProblemBuilder, SolveParams
 from engine.model.entities import Mode, Resource, ResourceStatus
 from engine.model.ids import NeedId, ResourceId
+from engine.model.priority import LIFE_SAFETY
 from engine.rules.profile import Profile
 from engine.travel import RoadGraph
 

@@ -16,11 +16,10 @@ from engine.drill.scenario import Expectation, MaxUnmet, MinServed, ReachWithin,
 from engine.model.entities import Mode
 from engine.model.ids import NeedId
 from engine.model.plan import REASON_ZH as PLAN_REASON_ZH
+from engine.model.priority import DESCENDING, LIFE_SAFETY
 from engine.rules.facts import CompiledProfile
 from engine.rules.profile import Profile
 
-LIFE_SAFETY = 5
-PRIORITIES = (5, 4, 3, 2, 1)
 OUTCOMES = ("served", "unmet", "cancelled")
 REASON_ZH = {
     **PLAN_REASON_ZH,
@@ -84,7 +83,7 @@ def run_metrics(view: View, scenario: Scenario) -> dict[str, object]:
     for t in view.tracks():
         totals[view.status(t)] += 1
     by_priority: dict[str, object] = {}
-    for p in PRIORITIES:
+    for p in DESCENDING:
         tracks = [t for t in view.tracks() if view.priority[t.id] == p]
         if not tracks:
             continue
@@ -121,7 +120,7 @@ def run_metrics(view: View, scenario: Scenario) -> dict[str, object]:
                 for t in view.tracks()
                 if view.priority[t.id] == p and t.reached_s is not None
             ]
-            for p in PRIORITIES
+            for p in DESCENDING
             if any(view.priority[t.id] == p for t in view.tracks())
         },
         "counts": dict(sorted(record.counts.items())),
@@ -162,7 +161,7 @@ def life_safety(view: View) -> dict[str, object]:
 def coverage_series(view: View) -> dict[str, list[list[float]]]:
     """Per priority: ``[seconds, share of its needs reached by then]`` at each arrival (cancelled left out)."""
     series: dict[str, list[list[float]]] = {}
-    for p in PRIORITIES:
+    for p in DESCENDING:
         tracks = [t for t in view.counted() if view.priority[t.id] == p]
         if not tracks:
             continue

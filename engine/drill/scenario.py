@@ -26,6 +26,7 @@ from engine.model.entities import (
 )
 from engine.model.frozen import Frozen
 from engine.model.ids import Capability, CommunityId, NeedId, NodeId, OrganisationId, ResourceId, StreetId
+from engine.model.priority import LOWEST, Priority
 from engine.rules.profile import DispatchSettings, Profile
 from engine.travel import RoadGraph
 
@@ -153,7 +154,7 @@ class ScenarioNeed(Frozen):
     capability: CapabilityName
     quantity: int = Field(default=1, ge=1)
     location: NodeId = Field(min_length=1)
-    priority: int = Field(ge=1, le=5)
+    priority: Priority
     requires: Labels = ()
     tags: Labels = ()
     max_travel_s: int | None = Field(default=None, gt=0)
@@ -281,7 +282,7 @@ class ReachWithin(Frozen):
 
     expect: Literal["reach_within"]
     name: str | None = None
-    priority: int = Field(ge=1, le=5)
+    priority: Priority
     within: Offset
     share: Share = 1.0
 
@@ -296,7 +297,7 @@ class MaxUnmet(Frozen):
     expect: Literal["max_unmet"]
     name: str | None = None
     count: int = Field(ge=0)
-    priority: int = Field(default=1, ge=1, le=5)
+    priority: Priority = LOWEST
 
     def title(self) -> str:
         return self.name or f"at most {self.count} priority-{self.priority}+ needs unmet at the end"
@@ -307,7 +308,7 @@ class MinServed(Frozen):
 
     expect: Literal["min_served"]
     name: str | None = None
-    priority: int = Field(default=1, ge=1, le=5)
+    priority: Priority = LOWEST
     share: Share
 
     def title(self) -> str:

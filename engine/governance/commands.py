@@ -8,6 +8,7 @@ from engine.governance.people import Building, Grid, Household, Member
 from engine.governance.tasks import Evidence, Part, Review, Task, Text
 from engine.model.entities import CapabilityName
 from engine.model.frozen import Frozen
+from engine.model.priority import Priority
 
 
 class SaveMember(Frozen):
@@ -70,7 +71,7 @@ class ReportCheck(Frozen):
     note: Text = ""
     capability: CapabilityName | None = None
     quantity: int = Field(default=1, ge=1, le=100)
-    priority: int = Field(default=4, ge=1, le=5)
+    priority: Priority = 4
     occurred_at: AwareDatetime | None = None
 
 

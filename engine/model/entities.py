@@ -7,6 +7,7 @@ from pydantic import AfterValidator, AwareDatetime, Field, StringConstraints, mo
 
 from engine.model.frozen import Frozen
 from engine.model.ids import Capability, CommunityId, NeedId, NodeId, OrganisationId, ResourceId, StreetId
+from engine.model.priority import Priority
 
 # A capability is a dotted lower-case name such as ``rescue.boat`` or ``supply.water``.
 CapabilityName = Annotated[Capability, StringConstraints(pattern=r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)*$")]
@@ -111,7 +112,7 @@ class Need(Frozen):
     capability: CapabilityName
     quantity: int = Field(ge=1)
     location: NodeId = Field(min_length=1)
-    priority: int = Field(ge=1, le=5)
+    priority: Priority
     requires: Labels = ()
     max_travel_s: int | None = Field(default=None, gt=0)
     tags: Labels = ()

@@ -6,6 +6,7 @@ from pydantic import Field
 
 from engine.model.frozen import Frozen
 from engine.model.ids import Capability, NeedId, ResourceId, RuleName
+from engine.model.priority import Priority
 
 
 class Assignment(Frozen):
@@ -54,7 +55,7 @@ class Suggestion(Frozen):
 class Unmet(Frozen):
     need: NeedId
     quantity: int = Field(ge=1)
-    priority: int = Field(ge=1, le=5)
+    priority: Priority
     reason: UnmetReason
     detail: str
     suggestion: Suggestion

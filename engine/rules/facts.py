@@ -5,6 +5,7 @@ from dataclasses import dataclass
 
 from engine.model.entities import Mode, Need, Organisation, Resource, ResourceStatus
 from engine.model.ids import CommunityId, RuleName
+from engine.model.priority import HIGHEST, LOWEST
 from engine.rules.builtin import NEED_TRAVEL_LIMIT
 from engine.rules.conditions import Value
 from engine.rules.profile import (
@@ -101,7 +102,7 @@ class CompiledProfile:
             "reported_by": need.reported_by,
         }
         raised = [r for r in self.priority_rules if r.need.holds(record)]
-        priority = min(5, max(1, need.priority + sum(r.adjust for r in raised)))
+        priority = min(HIGHEST, max(LOWEST, need.priority + sum(r.adjust for r in raised)))
         limit_s, limit_rule = need.max_travel_s, NEED_TRAVEL_LIMIT if need.max_travel_s else None
         for rule in self.travel_limits:
             cap = rule.limits_s.get(priority)
@@ -132,7 +133,7 @@ class CompiledProfile:
         # The rule hardest to waive keeps the resource back: one without exception, else the highest one.
         resting = sorted(
             (r for r in self.rest if resource.on_duty_s > r.max_on_duty_s),
-            key=lambda r: 6 if r.except_priority is None else r.except_priority,
+            key=lambda r: HIGHEST + 1 if r.except_priority is None else r.except_priority,
             reverse=True,
         )
         return ResourceFacts(
