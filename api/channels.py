@@ -6,6 +6,10 @@
 
 Residents' phones are stored masked in every message; who sees one in clear is decided per subscriber when
 the message is delivered (api/masking.py).
+
+A need's priority in force is the board's (after the profile's rules): a report or an update carries the need
+as the board now has it in ``need``, and a change of profile or mode, which may move every open need, carries
+each open need's priority in ``priorities``. ``event`` is the event itself, with the priority as reported.
 """
 
 from typing import Any
@@ -15,13 +19,15 @@ from api.channel import Channel, Kind
 from api.masking import need_masked_json
 from api.people_channels import governance_messages
 from engine.coordinator import Board, Dispatch, Step
-from engine.coordinator.board import dispatch_json, incident_json, snapshot
+from engine.coordinator.board import NeedStatus, dispatch_json, incident_json, need_priority_json, snapshot
 from engine.coordinator.events import (
     IncidentClosed,
     IncidentTriggered,
     NeedEscalated,
     NeedReported,
+    NeedUpdated,
     PlanProposed,
+    ProfileChanged,
 )
 from engine.governance.events import GovernanceEvent
 from engine.governance.views import mask_phone
@@ -65,6 +71,14 @@ def messages(board: Board, step: Step) -> list[tuple[str, str, Data]]:
         "changed": [dispatch_json(d) for d in step.changed],
         "removed": [dispatch_json(d) for d in step.removed],
     }
+    if isinstance(event, NeedReported | NeedUpdated):
+        body["need"] = need_masked_json(board.needs[event.need.id])
+    if isinstance(event, ProfileChanged | IncidentTriggered | IncidentClosed):
+        body["priorities"] = [
+            {"id": r.need.id, **need_priority_json(r)}
+            for _, r in sorted(board.needs.items())
+            if r.status is NeedStatus.OPEN
+        ]
     out: list[tuple[str, str, Data]] = [(channel.community(board.community.id), event.type, body)]
     incident = (
         event.incident if isinstance(event, IncidentClosed) else board.incident.id if board.incident else None

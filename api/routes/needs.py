@@ -28,7 +28,8 @@ def _visible(board: Board, principal: PrincipalDep, need: str) -> NeedRecord:
 def list_needs(
     board: BoardDep, principal: PrincipalDep, status: Annotated[NeedStatus | None, Query()] = None
 ) -> list[dict[str, Any]]:
-    records = sorted(board.needs.values(), key=lambda r: (-r.need.priority, r.reported_at, r.need.id))
+    # Most urgent first by the priority in force (the one shown), then the longest waiting.
+    records = sorted(board.needs.values(), key=lambda r: (-r.priority, r.reported_at, r.need.id))
     return [
         need_public(principal, board, r)
         for r in records

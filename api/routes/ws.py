@@ -82,7 +82,7 @@ def _snapshot(service: Service, where: Channel) -> dict[str, Any]:
         return {
             "communities": [community_public(b) for b in boards],
             "escalated": [
-                {"community": b.community.id, "need": r.need.id, "priority": r.need.priority}  # type: ignore[union-attr]
+                {"community": b.community.id, "need": r.need.id, "priority": r.priority}  # type: ignore[union-attr]
                 for b in boards
                 for r in b.open_needs()
                 if r.escalated

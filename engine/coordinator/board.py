@@ -375,14 +375,20 @@ def incident_json(i: Incident) -> dict[str, object]:
     }
 
 
-def need_json(r: NeedRecord) -> dict[str, object]:
+def need_priority_json(r: NeedRecord) -> dict[str, object]:
     """``priority`` is the priority in force (after the profile's rules named in ``priority_rules``);
     ``reported_priority`` is the one reported, which ``priority`` in a report or an update sets."""
     return {
-        **r.need.model_dump(mode="json"),
         "priority": r.priority,
         "reported_priority": r.need.priority,
         "priority_rules": list(r.priority_rules),
+    }
+
+
+def need_json(r: NeedRecord) -> dict[str, object]:
+    return {
+        **r.need.model_dump(mode="json"),
+        **need_priority_json(r),
         "status": r.status.value,
         "reported_at": r.reported_at.isoformat(),
         "contact_phone": r.contact_phone,
