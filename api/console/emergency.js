@@ -6,10 +6,11 @@ import { esc } from "./dom.js";
 import { ask } from "./dialog.js";
 import { act, pendingOn } from "./api.js";
 import { mapFigure } from "./map.js";
+import { LIFE_SAFETY, priorityBadge } from "./priority.js";
 
 export function needLine(n) {
   const tags = (n.tags || []).map((x) => `<span class="tag">${esc(T().tags[x] || x)}</span>`).join("");
-  return `<span class="prio p${n.priority}" title="${esc(T().priorities[n.priority])}">${n.priority}</span>
+  return `${priorityBadge(n)}
     <strong>${esc(cap(n.capability))}</strong> × ${n.quantity} · ${esc(n.location)} ${tags}
     <div class="muted">${esc(n.note || "")} ${n.contact_phone ? `· ${t("phone")} ${esc(n.contact_phone)}` : ""}</div>`;
 }
@@ -54,7 +55,7 @@ export function cadreView(d, readOnly) {
          <button data-action="override" data-id="${esc(x.id)}" data-testid="override-${esc(x.id)}">${t("override")}</button></div>`
       : canRun && ["confirmed", "notified"].includes(x.status)
         ? `<div class="row"><button data-action="override" data-id="${esc(x.id)}" data-testid="override-${esc(x.id)}">${t("override")}</button></div>` : "";
-    return `<div class="card ${n.priority === 5 ? "p5" : ""}" data-dispatch="${esc(x.id)}" data-status="${esc(x.status)}">
+    return `<div class="card ${n.priority === LIFE_SAFETY ? "p5" : ""}" data-dispatch="${esc(x.id)}" data-status="${esc(x.status)}">
       <strong>${esc(orgName[x.organisation] || x.organisation)}</strong> · ${esc(r.name || x.resource)} × ${x.quantity}
       → ${esc(cap(x.part || n.capability))} @ ${esc(n.location)}
       <div>${esc(eta)} · <span class="status" data-testid="status-${esc(x.id)}">${esc(T().statuses[x.status])}</span></div>${buttons}</div>`;
@@ -62,12 +63,14 @@ export function cadreView(d, readOnly) {
   const unmet = (d.plan && d.plan.plan.unmet) || [];
   html += `<h2>${t("unmet")}</h2><div class="cards" data-testid="unmet">${unmet.length ? unmet.map((u) => {
     const n = needsById[u.need] || {};
+    // The need's priority as the board has it now, as on its need card; the plan's own if it is not listed.
+    const shown = n.id ? n : u;
     const s = u.suggestion;
     const button = !canRun ? "" : s.action === "relax_rule"
       ? `<button data-action="relax" data-rule="${esc(s.rule)}" data-testid="relax-${esc(u.need)}">${esc(t("relax", { r: s.rule }))}</button>`
       : n.escalated ? `<span class="status">⬆ ${t("escalated")}</span>`
         : `<button class="danger" data-action="escalate" data-id="${esc(u.need)}" data-testid="escalate-${esc(u.need)}">${t("escalate")}</button>`;
-    return `<div class="card p${u.priority}" data-unmet="${esc(u.need)}" data-reason="${esc(u.reason)}"><span class="prio p${u.priority}">${u.priority}</span> <strong>${esc(cap(n.capability))}</strong> × ${u.quantity}
+    return `<div class="card p${shown.priority}" data-unmet="${esc(u.need)}" data-reason="${esc(u.reason)}">${priorityBadge(shown)} <strong>${esc(cap(n.capability))}</strong> × ${u.quantity}
       <div>${esc(u.detail)}</div><div class="muted">${esc(s.text)}</div><div class="row">${button}</div></div>`;
   }).join("") : `<div class="empty">${t("noUnmet")}</div>`}</div>`;
   html += `<h2>${t("map")}</h2>${mapFigure()}`;

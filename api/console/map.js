@@ -3,6 +3,7 @@
 import { state } from "./state.js";
 import { T, t, cap } from "./i18n.js";
 import { $, esc } from "./dom.js";
+import { LIFE_SAFETY } from "./priority.js";
 
 export function mapFigure() {
   const L = T().legend;
@@ -41,7 +42,7 @@ export function drawMap() {
   }
   for (const n of (state.data.needs || []).filter((n) => n.status === "open")) {
     const p = nodes[n.location];
-    if (p) out += `<circle cx="${p[0]}" cy="${p[1]}" r="${unit * (1 + n.priority * 0.25)}" fill="${n.priority >= 5 ? "#b00020" : "#c4410c"}"><title>${esc(cap(n.capability))}</title></circle>`;
+    if (p) out += `<circle cx="${p[0]}" cy="${p[1]}" r="${unit * (1 + n.priority * 0.25)}" fill="${n.priority >= LIFE_SAFETY ? "#b00020" : "#c4410c"}"><title>${esc(cap(n.capability))}</title></circle>`;
   }
   if (state.report.location && nodes[state.report.location]) {
     const p = nodes[state.report.location];

@@ -4,6 +4,7 @@ import { esc } from "./dom.js";
 import { ask } from "./dialog.js";
 import { act, pendingOn } from "./api.js";
 import { needLine } from "./emergency.js";
+import { LIFE_SAFETY } from "./priority.js";
 
 export function organisationView(d) {
   const needs = Object.fromEntries((d.needs || []).map((n) => [n.id, n]));
@@ -21,7 +22,7 @@ export function organisationView(d) {
       : (next[x.status] || []).map(([path, label, style]) =>
         `<button class="${style}" data-action="advance" data-path="${path}" data-id="${esc(x.id)}" data-testid="${path}-${esc(x.id)}">${t(label)}</button>`).join("");
     const phone = n.contact_phone ? `<a class="button" href="tel:${esc(n.contact_phone)}">${t("phone")} ${esc(n.contact_phone)}</a>` : "";
-    return `<div class="card ${n.priority === 5 ? "p5" : ""}" data-dispatch="${esc(x.id)}" data-status="${esc(x.status)}">
+    return `<div class="card ${n.priority === LIFE_SAFETY ? "p5" : ""}" data-dispatch="${esc(x.id)}" data-status="${esc(x.status)}">
       ${needLine({ ...n, capability: x.part || n.capability, quantity: x.quantity, contact_phone: null })}
       <div><span class="status" data-testid="status-${esc(x.id)}">${esc(T().statuses[x.status])}</span>
       ${x.travel_s != null ? " · " + esc(t("minutes", { m: Math.max(1, Math.round(x.travel_s / 60)) })) : ""}</div>

@@ -6,6 +6,7 @@ import { $, esc, toast } from "./dom.js";
 import { act } from "./api.js";
 import { needLine } from "./emergency.js";
 import { mapFigure } from "./map.js";
+import { DESCENDING } from "./priority.js";
 import { render } from "./app.js";
 
 // What a grid worker can ask for, here and when a household check needs help.
@@ -21,7 +22,7 @@ export function gridView(d) {
     <input id="qty" inputmode="numeric" value="${r.quantity}" data-testid="quantity"><button type="button" data-action="qty" data-d="1" aria-label="+">+</button></div>
   <label for="loc">${t("where")}</label><input id="loc" value="${esc(r.location || "")}" data-testid="location">
   ${mapFigure()}
-  <label>${t("urgency")}</label><div class="choices">${[5, 4, 3, 2, 1].map((p) =>
+  <label>${t("urgency")}</label><div class="choices">${DESCENDING.map((p) =>
     `<button type="button" data-action="prio" data-p="${p}" aria-pressed="${r.priority === p}">${p} ${esc(T().priorities[p])}</button>`).join("")}</div>
   <label>${t("situation")}</label><div class="choices">${Object.keys(ZH.tags).map((tag) =>
     `<button type="button" data-action="tag" data-tag="${tag}" aria-pressed="${r.tags.includes(tag)}">${esc(T().tags[tag])}</button>`).join("")}</div>
