@@ -16,9 +16,34 @@ from engine.model.entities import (
     TeamPart,
 )
 from engine.model.priority import Priority
+from engine.model.quantity import MAX_QUANTITY, Quantity, Stock
 
 Id = Annotated[str, Field(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9_\-.]+$")]
 Node = Annotated[str, Field(min_length=1, max_length=128)]
+# One request sets what a person typed, so the live service keeps tighter bounds than the engine's maximum:
+# a slip of a few zeros is refused, not planned. They narrow the engine's types, so they can never pass it.
+StockUnits = Annotated[
+    Stock,
+    Field(
+        le=MAX_QUANTITY // 10,
+        description=f"units the resource holds, 0 to {MAX_QUANTITY // 10:,} "
+        f"(the engine takes at most {MAX_QUANTITY:,})",
+    ),
+]
+NeedUnits = Annotated[
+    Quantity,
+    Field(
+        le=MAX_QUANTITY // 100,
+        description=f"units needed, 1 to {MAX_QUANTITY // 100:,} (the engine takes at most {MAX_QUANTITY:,})",
+    ),
+]
+PerUnit = Annotated[
+    Quantity,
+    Field(
+        le=MAX_QUANTITY // 1000,
+        description=f"units of this part per unit of the need, 1 to {MAX_QUANTITY // 1000:,}",
+    ),
+]
 
 
 class Body(BaseModel):
@@ -47,7 +72,7 @@ class ResourceCreate(Body):
     id: Id
     organisation: Id
     capability: CapabilityName
-    quantity: int = Field(ge=0, le=100_000)
+    quantity: StockUnits
     location: Node
     certifications: Labels = ()
     modes: ServiceModes = ServiceModes.BOTH
@@ -56,7 +81,7 @@ class ResourceCreate(Body):
 
 
 class ResourceUpdate(Body):
-    quantity: int | None = Field(default=None, ge=0, le=100_000)
+    quantity: StockUnits | None = None
     location: Node | None = None
     status: ResourceStatus | None = None
     modes: ServiceModes | None = None
@@ -65,14 +90,13 @@ class ResourceUpdate(Body):
 
 
 class TeamPartBody(TeamPart):
-    # Bounded: a huge per-unit count overflows the solver and stops every later plan of the community.
-    per_unit: int = Field(ge=1, le=1000)
+    per_unit: PerUnit
 
 
 class NeedCreate(Body):
     id: Id | None = Field(default=None, description="left out: the server gives one")
     capability: CapabilityName
-    quantity: int = Field(ge=1, le=10_000)
+    quantity: NeedUnits
     location: Node
     priority: Priority = Field(
         description="as reported, 1-5 (5: life-safety); the profile's priority rules may raise or lower it, "
@@ -91,7 +115,7 @@ class NeedCreate(Body):
 
 
 class NeedUpdate(Body):
-    quantity: int | None = Field(default=None, ge=1, le=10_000)
+    quantity: NeedUnits | None = None
     priority: Priority | None = Field(default=None, description="sets `reported_priority` (see NeedCreate)")
     location: Node | None = None
     requires: Labels | None = None
@@ -117,7 +141,7 @@ class LevelChange(Body):
 
 class OverrideBody(Body):
     resource: Id
-    quantity: int | None = Field(default=None, ge=1)
+    quantity: Quantity | None = Field(default=None, description="default: the dispatch's units")
 
 
 class DispatchAction(Body):

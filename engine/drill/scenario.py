@@ -27,6 +27,7 @@ from engine.model.entities import (
 from engine.model.frozen import Frozen
 from engine.model.ids import Capability, CommunityId, NeedId, NodeId, OrganisationId, ResourceId, StreetId
 from engine.model.priority import LOWEST, Priority
+from engine.model.quantity import Quantity, Stock
 from engine.rules.profile import DispatchSettings, Profile
 from engine.travel import RoadGraph
 
@@ -152,7 +153,7 @@ class ScenarioNeed(Frozen):
 
     id: NeedId = Field(min_length=1)
     capability: CapabilityName
-    quantity: int = Field(default=1, ge=1)
+    quantity: Quantity = 1
     location: NodeId = Field(min_length=1)
     priority: Priority
     requires: Labels = ()
@@ -211,7 +212,7 @@ class ResourceQuantity(_At):
 
     event: Literal["quantity"]
     resource: ResourceId
-    quantity: int = Field(ge=0)
+    quantity: Stock
 
 
 class RoadCloses(_At):

@@ -5,11 +5,10 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TypeVar
 
-from pydantic import Field
-
 from engine.model.entities import Mode, Need, Organisation, Resource
 from engine.model.frozen import Frozen
 from engine.model.ids import Capability, CommunityId, NeedId, OrganisationId, ResourceId
+from engine.model.quantity import Quantity
 from engine.rules.facts import CompiledProfile
 from engine.rules.profile import Profile
 from engine.travel import RoadGraph
@@ -25,7 +24,7 @@ class Pin(Frozen):
 
     need: NeedId
     resource: ResourceId
-    quantity: int = Field(ge=1)
+    quantity: Quantity
     part: Capability | None = None
 
 

@@ -8,6 +8,7 @@ from pydantic import AfterValidator, AwareDatetime, Field, StringConstraints, mo
 from engine.model.frozen import Frozen
 from engine.model.ids import Capability, CommunityId, NeedId, NodeId, OrganisationId, ResourceId, StreetId
 from engine.model.priority import Priority
+from engine.model.quantity import Quantity, Stock
 
 # A capability is a dotted lower-case name such as ``rescue.boat`` or ``supply.water``.
 CapabilityName = Annotated[Capability, StringConstraints(pattern=r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)*$")]
@@ -82,7 +83,7 @@ class Resource(Frozen):
     id: ResourceId = Field(min_length=1)
     organisation: OrganisationId = Field(min_length=1)
     capability: CapabilityName
-    quantity: int = Field(ge=0)
+    quantity: Stock
     location: NodeId = Field(min_length=1)
     certifications: Labels = ()
     modes: ServiceModes = ServiceModes.BOTH
@@ -96,7 +97,7 @@ class TeamPart(Frozen):
     """A companion that must go with each unit of a team need, e.g. two water-rescue crew per boat."""
 
     capability: CapabilityName
-    per_unit: int = Field(ge=1)
+    per_unit: Quantity
     requires: Labels = ()
 
 
@@ -110,7 +111,7 @@ class Need(Frozen):
 
     id: NeedId = Field(min_length=1)
     capability: CapabilityName
-    quantity: int = Field(ge=1)
+    quantity: Quantity
     location: NodeId = Field(min_length=1)
     priority: Priority
     requires: Labels = ()

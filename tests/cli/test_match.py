@@ -5,11 +5,13 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import networkx as nx
 import pytest
 
 from engine.model import Plan
+from engine.model.quantity import MAX_QUANTITY
 from engine.travel import RoadGraph
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -148,3 +150,46 @@ def test_bad_input_is_one_line_and_exit_code_2(tmp_path: Path, doc: object, expe
 def test_missing_file_is_named() -> None:
     result = run("match", "no/such/problem.json")
     assert result.returncode == 2 and "no/such/problem.json: cannot read" in result.stderr
+
+
+def test_quantities_up_to_the_maximum_are_planned(tmp_path: Path) -> None:
+    doc = {
+        **MINIMAL,
+        "needs": [{**MINIMAL["needs"][0], "quantity": MAX_QUANTITY}],
+        "resources": [{**MINIMAL["resources"][0], "quantity": MAX_QUANTITY}],
+    }
+    out = tmp_path / "plan.json"
+    result = run("match", str(write(tmp_path, doc)), "-o", str(out))
+    assert result.returncode == 0, result.stderr
+    plan = Plan.model_validate_json(out.read_text(encoding="utf-8"))
+    assert sum(a.quantity for a in plan.assignments) == MAX_QUANTITY and plan.unmet == ()
+
+
+@pytest.mark.parametrize(
+    "where, value",
+    [
+        ("needs[0].quantity", 10**20),
+        ("resources[0].quantity", 10**20),
+        ("needs[0].quantity", MAX_QUANTITY + 1),
+        ("resources[0].quantity", MAX_QUANTITY + 1),
+        ("needs[0].team[0].per_unit", MAX_QUANTITY + 1),
+        ("pinned[0].quantity", MAX_QUANTITY + 1),
+    ],
+)
+def test_a_quantity_past_the_maximum_is_one_line_and_nothing_written(
+    tmp_path: Path, where: str, value: int
+) -> None:
+    doc = json.loads(json.dumps(MINIMAL))
+    doc["needs"][0]["team"] = [{"capability": "rescue.crew", "per_unit": 1}]
+    at: Any = doc
+    *path, last = where.replace("[0]", ".0").split(".")
+    for part in path:
+        at = at[int(part)] if part.isdigit() else at[part]
+    at[last] = value
+    out = tmp_path / "plan.json"
+    result = run("match", str(write(tmp_path, doc)), "-o", str(out))
+    assert result.returncode == 2, result.stderr
+    assert result.stdout == "" and not out.exists()
+    (line,) = result.stderr.splitlines()
+    assert line.startswith(f"pingzhan: {tmp_path / 'problem.json'}: {where}: "), line
+    assert f"less than or equal to {MAX_QUANTITY}" in line and str(value) in line

@@ -1,11 +1,16 @@
 """A scenario with an error gets one message naming the file, the line and what is wrong; nothing runs."""
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
 from api.drill.loader import ScenarioError, load_scenario
+from engine.model.ids import NeedId
+from engine.model.quantity import MAX_QUANTITY
 
+ROOT = Path(__file__).resolve().parents[2]
 GOOD = """\
 name: tiny
 title_zh: 小演练
@@ -32,6 +37,7 @@ timeline:
 expectations:
   - {expect: max_unmet, count: 1}
 """
+LIMIT = f"less than or equal to {MAX_QUANTITY}"
 
 
 def write(tmp_path: Path, text: str) -> Path:
@@ -87,6 +93,27 @@ def test_the_good_scenario_loads(tmp_path: Path) -> None:
         ('duration: "1:00:00"', 'duration: "one hour"', 12, ["'H:MM:SS'"]),
         ("  - {expect: max_unmet, count: 1}", "  - {expect: max_unmet}", 24, ["count", "Field required"]),
         ("title_en: Tiny drill\n", "title_en: Tiny drill\ncolour: red\n", 4, ["colour", "Extra inputs"]),
+        # quantities past the one maximum (engine/model/quantity.py): 10**20 once reached the solver
+        ("quantity: 5,", "quantity: 100000000000000000000,", 16, ["resources[0].quantity", LIMIT]),
+        ("quantity: 5,", f"quantity: {MAX_QUANTITY + 1},", 16, ["resources[0].quantity", LIMIT]),
+        (
+            "priority: 3}}",
+            f"priority: 3, quantity: {MAX_QUANTITY + 1}}}}}",
+            19,
+            ["timeline[1].need.quantity", LIMIT],
+        ),
+        (
+            "priority: 3}}",
+            f"priority: 3, team: [{{capability: rescue.crew, per_unit: {MAX_QUANTITY + 1}}}]}}}}",
+            19,
+            ["timeline[1].need.team[0].per_unit", LIMIT],
+        ),
+        (
+            "event: offline, resource: r1}",
+            f"event: quantity, resource: r1, quantity: {10**20}}}",
+            20,
+            ["timeline[2].quantity", LIMIT],
+        ),
         # events out of order
         (
             '  - {at: "0:30:00", event: close_incident}',
@@ -119,3 +146,28 @@ def test_a_key_written_twice_is_refused(tmp_path: Path) -> None:
 def test_a_missing_map_file_is_named(tmp_path: Path) -> None:
     message = error(tmp_path, "  grid: {rows: 3, cols: 3, edge_s: 60}", "  osm: {path: maps/none.osm.pbf}")
     assert message.startswith(f"{tmp_path / 'scenario.yaml'}:10:") and "cannot read" in message
+
+
+def test_quantities_at_the_maximum_load(tmp_path: Path) -> None:
+    text = GOOD.replace("quantity: 5,", f"quantity: {MAX_QUANTITY},").replace(
+        "priority: 3}}", f"priority: 3, quantity: {MAX_QUANTITY}}}}}"
+    )
+    loaded = load_scenario(write(tmp_path, text))
+    assert loaded.scenario.resources[0].quantity == MAX_QUANTITY
+    assert loaded.scenario.needs()[NeedId("n1")].quantity == MAX_QUANTITY
+
+
+def test_the_drill_command_refuses_a_quantity_past_the_maximum_and_writes_nothing(tmp_path: Path) -> None:
+    path = write(tmp_path, GOOD.replace("quantity: 5,", f"quantity: {MAX_QUANTITY + 1},"))
+    out = tmp_path / "report"
+    result = subprocess.run(
+        [sys.executable, "-m", "api.cli", "drill", str(path), "--out", str(out)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=120,
+    )
+    assert result.returncode == 2 and result.stdout == ""
+    (line,) = result.stderr.splitlines()
+    assert line.startswith(f"pingzhan: {path}:16: resources[0].quantity: ") and LIMIT in line, line
+    assert not out.exists()
