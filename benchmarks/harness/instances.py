@@ -6,6 +6,7 @@ import numpy as np
 
 from engine.model import Need, Organisation, OrganisationKind, Resource
 from engine.model.ids import NodeId
+from engine.model.priority import HIGHEST, LOWEST
 from engine.travel import RoadGraph
 
 CAPABILITIES = ("rescue.boat", "medical.first_aid", "supply.water", "transport.vehicle", "care.visit")
@@ -64,7 +65,7 @@ def need(rng: np.random.Generator, nodes: tuple[NodeId, ...], number: int, *, un
         capability=CAPABILITIES[int(rng.integers(len(CAPABILITIES)))],
         quantity=1 if unit else int(rng.integers(1, 6)),
         location=nodes[int(rng.integers(len(nodes)))],
-        priority=int(rng.integers(1, 6)),
+        priority=int(rng.integers(LOWEST, HIGHEST + 1)),
         max_travel_s=int(rng.choice([900, 1800, 3600])),
         tags=("elderly_alone",) if rng.random() < 0.2 else (),
         community=f"c{number % COMMUNITIES}",
