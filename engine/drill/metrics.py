@@ -1,13 +1,19 @@
-"""What a run achieved, as plain JSON-ready numbers: coverage, response times, unmet needs, plan churn.
+"""What a run achieved, as plain JSON-ready numbers: coverage, response times, lateness, unmet needs, churn.
 
 Priorities here are the profile's (after its adjustments, in incident mode): "priority 5" is what the
 community's rules call life-safety. Response time is from a need's report to its first unit on site.
 Every reported need ends in exactly one of served (the work is done), cancelled, or unmet.
+
+A need that is not cancelled is *counted*. It is *reached in time* when its first unit came within the
+profile's response target for its priority (``dispatch.response_target_s``), *late* otherwise, never reached
+included. Medians and p90s are over counted needs, a need never reached standing at the time from its report
+to the end of the drill (censored): seeds stay comparable, and reaching more needs is never punished by
+adding long times that the other run simply left out.
 """
 
 import math
 import statistics
-from collections.abc import Iterable, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from engine.coordinator import NeedStatus
@@ -21,12 +27,15 @@ from engine.rules.facts import CompiledProfile
 from engine.rules.profile import Profile
 
 OUTCOMES = ("served", "unmet", "cancelled")
+# Read from the plan's table when this module is imported, so a reason added there is labelled here too.
 REASON_ZH = {
     **PLAN_REASON_ZH,
     # A drill also ends with needs still being served, or never planned.
     "in_progress": "已派出，演练结束时尚未完成",
     "not_planned": "演练结束时尚未进入方案",
 }
+CENSORED_ZH = "未到达的需求按“上报到演练结束”计入中位数和 p90"
+CENSORED_EN = "a need never reached counts at (drill end − reported) in medians and p90s"
 
 
 def effective_priorities(scenario: Scenario, profile: Profile) -> dict[NeedId, int]:
@@ -57,10 +66,12 @@ def _round(value: float | None) -> float | None:
 
 @dataclass(frozen=True)
 class View:
-    """A run seen through the profile's priorities."""
+    """A run seen through the profile's priorities and response targets."""
 
     record: RunRecord
     priority: dict[NeedId, int]
+    # Seconds from report to first unit on site that each priority should meet.
+    target_s: Mapping[int, int]
 
     def tracks(self, at_least: int = 1) -> list[NeedTrack]:
         return [t for _, t in sorted(self.record.needs.items()) if self.priority[t.id] >= at_least]
@@ -72,9 +83,37 @@ class View:
         """Needs that count towards coverage: all but the cancelled ones."""
         return [t for t in self.tracks(at_least) if self.status(t) != "cancelled"]
 
+    def of_priority(self, priority: int) -> list[NeedTrack]:
+        return [t for t in self.counted(priority) if self.priority[t.id] == priority]
+
+    def in_time(self, track: NeedTrack) -> bool:
+        response = response_s(track)
+        return response is not None and response <= self.target_s[self.priority[track.id]]
+
+    def waited_s(self, track: NeedTrack) -> float:
+        """Its response time, or for a need never reached the time from its report to the end (censored)."""
+        response = response_s(track)
+        return self.record.end_s - track.reported_s if response is None else response
+
 
 def response_s(track: NeedTrack) -> float | None:
     return None if track.reached_s is None else track.reached_s - track.reported_s
+
+
+def timeliness(view: View, tracks: Sequence[NeedTrack]) -> dict[str, object]:
+    """Reached and reached-in-time counts of counted needs, with median and p90 (censored)."""
+    waited = [view.waited_s(t) for t in tracks]
+    reached = sum(1 for t in tracks if t.reached_s is not None)
+    in_time = sum(1 for t in tracks if view.in_time(t))
+    return {
+        "counted": len(tracks),
+        "reached": reached,
+        "in_time": in_time,
+        "late": len(tracks) - in_time,
+        "censored": len(tracks) - reached,
+        "median_response_s": _round(statistics.median(waited)) if waited else None,
+        "p90_response_s": _round(percentile(waited, 0.9)),
+    }
 
 
 def run_metrics(view: View, scenario: Scenario) -> dict[str, object]:
@@ -87,27 +126,24 @@ def run_metrics(view: View, scenario: Scenario) -> dict[str, object]:
         tracks = [t for t in view.tracks() if view.priority[t.id] == p]
         if not tracks:
             continue
-        times = [r for t in tracks if (r := response_s(t)) is not None]
         by_priority[str(p)] = {
             "reported": len(tracks),
             **{o: sum(1 for t in tracks if view.status(t) == o) for o in OUTCOMES},
-            "reached": sum(1 for t in tracks if t.reached_s is not None),
-            "median_response_s": _round(statistics.median(times)) if times else None,
-            "p90_response_s": _round(percentile(times, 0.9)),
+            "target_s": view.target_s[p],
+            **timeliness(view, view.of_priority(p)),
         }
-    times = [r for t in view.tracks() if (r := response_s(t)) is not None]
+    overall = timeliness(view, view.counted())
     return {
         "solver": record.solver,
         "exercise": record.exercise,
         "needs": {"reported": len(record.needs), **totals},
         "by_priority": by_priority,
         "life_safety": life_safety(view),
-        "response_s": {
-            "reached": len(times),
-            "median": _round(statistics.median(times)) if times else None,
-            "p90": _round(percentile(times, 0.9)),
-        },
+        "response_s": {key: overall[key] for key in ("counted", "reached", "in_time", "late", "censored")}
+        | {"median": overall["median_response_s"], "p90": overall["p90_response_s"]},
+        "late": overall["late"],
         "unmet": unmet_needs(view),
+        "escalated": escalated(view),
         "replans": {
             "count": len(record.replans),
             "churn": sum(r.churn for r in record.replans),
@@ -132,6 +168,7 @@ def run_metrics(view: View, scenario: Scenario) -> dict[str, object]:
                 "outcome": view.status(t),
                 "reported": clock(t.reported_s),
                 "response_s": _round(response_s(t)),
+                "in_time": None if view.status(t) == "cancelled" else view.in_time(t),
                 "first_resource": t.first_resource,
             }
             for t in view.tracks()
@@ -140,29 +177,41 @@ def run_metrics(view: View, scenario: Scenario) -> dict[str, object]:
 
 
 def life_safety(view: View) -> dict[str, object]:
-    tracks = view.counted(LIFE_SAFETY)
-    tracks = [t for t in tracks if view.priority[t.id] == LIFE_SAFETY]
+    tracks = view.of_priority(LIFE_SAFETY)
     units = sum(t.quantity for t in tracks)
     reached_units = sum(t.units_reached for t in tracks)
     travelled = [(u, s) for t in tracks for u, s in t.arrivals if s is not None]
     travel_units = sum(u for u, _ in travelled)
+    figures = timeliness(view, tracks)
     return {
         "needs": len(tracks),
-        "reached": sum(1 for t in tracks if t.reached_s is not None),
-        "coverage": _round(100.0 * sum(1 for t in tracks if t.reached_s is not None) / len(tracks))
-        if tracks
-        else None,
+        "reached": figures["reached"],
+        "in_time": figures["in_time"],
+        "late": figures["late"],
+        "target_s": view.target_s[LIFE_SAFETY],
+        "p90_response_s": figures["p90_response_s"],
         "units": units,
         "units_reached": reached_units,
+        # Travel of the units whose travel is known, and how many they are: a mean is read with its count.
+        "travelled_units": travel_units,
         "mean_travel_s": _round(sum(u * s for u, s in travelled) / travel_units) if travel_units else None,
     }
+
+
+def escalated(view: View) -> dict[str, int]:
+    """Needs passed to the street, and what became of them by the end of the drill."""
+    tracks = [t for t in view.tracks() if t.escalated]
+    out = {"needs": len(tracks), **dict.fromkeys(OUTCOMES, 0)}
+    for t in tracks:
+        out[view.status(t)] += 1
+    return out
 
 
 def coverage_series(view: View) -> dict[str, list[list[float]]]:
     """Per priority: ``[seconds, share of its needs reached by then]`` at each arrival (cancelled left out)."""
     series: dict[str, list[list[float]]] = {}
     for p in DESCENDING:
-        tracks = [t for t in view.counted() if view.priority[t.id] == p]
+        tracks = view.of_priority(p)
         if not tracks:
             continue
         times = sorted(t.reached_s for t in tracks if t.reached_s is not None)
@@ -245,13 +294,3 @@ def evaluate(expectation: Expectation, view: View) -> dict[str, object]:
                 "detail": f"{served}/{len(tracks)} served ({share:.0%}; at least {expectation.share:.0%})",
                 "late": [],
             }
-
-
-def late_count(results: Iterable[dict[str, object]]) -> int:
-    """Needs late against any reach-within expectation, each counted once."""
-    needs: set[object] = set()
-    for r in results:
-        late = r["late"]
-        assert isinstance(late, list)
-        needs.update(item["need"] for item in late)
-    return len(needs)
