@@ -156,6 +156,12 @@ class RoadChange(Body):
     target: Node = Field(alias="to")
 
 
+class RoadClose(RoadChange):
+    one_way: bool = Field(
+        default=False, description="close only the direction from → to (otherwise both ways: 双向封闭)"
+    )
+
+
 # -- public views ---------------------------------------------------------------------------------
 
 

@@ -6,7 +6,7 @@ from fastapi import APIRouter
 
 from api.access import Forbidden, reports_needs
 from api.deps import BoardDep, IdempotencyDep, PrincipalDep, ServiceDep
-from api.schemas import RoadChange
+from api.schemas import RoadChange, RoadClose
 from engine.coordinator import CloseRoad, ReopenRoad
 
 router = APIRouter(prefix="/communities/{community}/roads", tags=["roads 道路"])
@@ -38,14 +38,18 @@ async def _change(
 
 @router.post("/close")
 async def close_road(
-    body: RoadChange,
+    body: RoadClose,
     board: BoardDep,
     service: ServiceDep,
     principal: PrincipalDep,
     idempotency: IdempotencyDep,
 ) -> dict[str, Any]:
     return await _change(
-        CloseRoad(source=body.source, target=body.target), board, service, principal, idempotency
+        CloseRoad(source=body.source, target=body.target, one_way=body.one_way),
+        board,
+        service,
+        principal,
+        idempotency,
     )
 
 

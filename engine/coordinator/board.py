@@ -1,8 +1,9 @@
 """A community's live state, and how each event changes it: the board is the fold of its event log."""
 
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 
 from engine.coordinator.events import (
@@ -76,10 +77,32 @@ class Dispatch:
     since: datetime
     confirmed_by: str | None = None
     notified_at: datetime | None = None
+    # A proposal for units still on another job: that need, and when they should be free.
+    after: NeedId | None = None
+    ready_at: datetime | None = None
 
     @property
     def committed(self) -> bool:
         return self.status in COMMITTED
+
+
+# Why a pair is ruled out for now, by the status that ended its dispatch.
+EXCLUDED_BY = {
+    DispatchStatus.DECLINED: "declined",
+    DispatchStatus.TIMED_OUT: "not_acknowledged",
+    DispatchStatus.NO_ROAD: "no_open_road",
+}
+
+
+@dataclass(frozen=True)
+class Exclusion:
+    """A pair people ruled out: ``reason`` is one of EXCLUDED_BY's, ``until`` when it lapses by itself.
+
+    It also ends when the resource or the need changes, and one for no open road when the roads change."""
+
+    reason: str
+    since: datetime
+    until: datetime
 
 
 @dataclass(frozen=True)
@@ -104,12 +127,14 @@ class Board:
     # Roads closed and reopened since the map was drawn (the map itself may list closed roads).
     closed_roads: set[tuple[NodeId, NodeId]] = field(default_factory=set)
     reopened_roads: set[tuple[NodeId, NodeId]] = field(default_factory=set)
+    # Roads closed in the direction named only (the event said one way).
+    closed_one_way: set[tuple[NodeId, NodeId]] = field(default_factory=set)
     organisations: dict[OrganisationId, Organisation] = field(default_factory=dict)
     resources: dict[ResourceId, Resource] = field(default_factory=dict)
     needs: dict[NeedId, NeedRecord] = field(default_factory=dict)
     # Dispatches still in play: proposed, or committed to a need that is still open.
     dispatches: dict[DispatchId, Dispatch] = field(default_factory=dict)
-    excluded: set[tuple[NeedId, ResourceId]] = field(default_factory=set)
+    excluded: dict[tuple[NeedId, ResourceId], Exclusion] = field(default_factory=dict)
     incident: Incident | None = None
     incidents: list[Incident] = field(default_factory=list)
     plan: Plan | None = None
@@ -140,8 +165,10 @@ class Board:
         if self._graph is None:
             if self.base_graph is None:
                 raise ValueError("the community has no map yet")
-            self._graph = self.base_graph.reopened(sorted(self.reopened_roads)).with_closures(
-                sorted(self.closed_roads)
+            self._graph = (
+                self.base_graph.reopened(sorted(self.reopened_roads))
+                .with_closures(sorted(self.closed_roads))
+                .with_closures(sorted(self.closed_one_way), one_way=True)
             )
         return self._graph
 
@@ -193,6 +220,8 @@ class Board:
             case OrganisationRegistered():
                 self.organisations[event.organisation.id] = event.organisation
             case ResourceSaved():
+                if self.resources.get(event.resource.id) != event.resource:
+                    self._lift(lambda pair, _: pair[1] == event.resource.id)
                 self.resources[event.resource.id] = event.resource
                 self._touch(event.at)
             case NeedReported():
@@ -205,6 +234,8 @@ class Board:
                 )
                 self._touch(event.at)
             case NeedUpdated():
+                if self.needs[event.need.id].need != event.need:
+                    self._lift(lambda pair, _: pair[0] == event.need.id)
                 priority, rules = self._adjusted(event.need)
                 self.needs[event.need.id] = replace(
                     self.needs[event.need.id], need=event.need, priority=priority, priority_rules=rules
@@ -215,12 +246,16 @@ class Board:
             case NeedEscalated():
                 self.needs[event.need] = replace(self.needs[event.need], escalated=True)
             case RoadClosed():
-                self.closed_roads.add((event.source, event.target))
-                self.reopened_roads.discard((event.source, event.target))
+                self._lift(lambda _, e: e.reason == "no_open_road")
+                road = (event.source, event.target)
+                (self.closed_one_way if event.one_way else self.closed_roads).add(road)
+                self.reopened_roads.discard(road)
                 self._graph = None
                 self._touch(event.at)
             case RoadReopened():
+                self._lift(lambda _, e: e.reason == "no_open_road")
                 self.closed_roads.discard((event.source, event.target))
+                self.closed_one_way.discard((event.source, event.target))
                 self.reopened_roads.add((event.source, event.target))
                 self._graph = None
                 self._touch(event.at)
@@ -273,6 +308,21 @@ class Board:
                 if (priority, rules) != (record.priority, record.priority_rules):
                     self.needs[need_id] = replace(record, priority=priority, priority_rules=rules)
 
+    def exclusions_at(self, at: datetime | None) -> dict[tuple[NeedId, ResourceId], str]:
+        """The pairs ruled out at ``at`` (None: every one on the board), with why."""
+        return {pair: e.reason for pair, e in self.excluded.items() if at is None or e.until > at}
+
+    def next_lapse(self) -> datetime | None:
+        """When the next exclusion lapses after the last plan (a plan is due then)."""
+        return min(
+            (e.until for e in self.excluded.values() if self.plan_at is None or e.until > self.plan_at),
+            default=None,
+        )
+
+    def _lift(self, which: Callable[[tuple[NeedId, ResourceId], Exclusion], bool]) -> None:
+        for pair in [p for p, e in self.excluded.items() if which(p, e)]:
+            del self.excluded[pair]
+
     def _touch(self, at: datetime) -> None:
         # A change matters to the plan only when there is something to plan, or a plan to take back.
         if self.dirty_since is None and (
@@ -285,20 +335,31 @@ class Board:
     def _take_plan(self, event: PlanProposed) -> None:
         self.plan, self.plan_version, self.plan_at = event.plan, event.version, event.at
         self.dirty_since = None
-        proposed = {(d.need, d.part, d.resource): d for d in self.dispatches.values() if not d.committed}
+        proposed = {
+            (d.need, d.part, d.resource, d.after): d for d in self.dispatches.values() if not d.committed
+        }
         keep: set[DispatchId] = set()
         for a in event.plan.assignments:
             if a.pinned:
                 continue
-            old = proposed.get((a.need, a.part, a.resource))
+            ready_at = event.at + timedelta(seconds=a.ready_in_s) if a.after is not None else None
+            old = proposed.get((a.need, a.part, a.resource, a.after))
             if old is not None:
-                self.dispatches[old.id] = replace(old, quantity=a.quantity)
+                self.dispatches[old.id] = replace(old, quantity=a.quantity, ready_at=ready_at)
                 keep.add(old.id)
                 continue
             new_id = self.next_dispatch_id()
             self.dispatch_count += 1
             self.dispatches[new_id] = Dispatch(
-                new_id, a.need, a.part, a.resource, a.quantity, DispatchStatus.PROPOSED, event.at
+                new_id,
+                a.need,
+                a.part,
+                a.resource,
+                a.quantity,
+                DispatchStatus.PROPOSED,
+                event.at,
+                after=a.after,
+                ready_at=ready_at,
             )
             keep.add(new_id)
         # Proposals the new plan no longer makes are withdrawn; nobody had acted on them.
@@ -308,10 +369,11 @@ class Board:
 
     def _set_status(self, dispatch_id: DispatchId, status: DispatchStatus, at: datetime, actor: str) -> None:
         d = self.dispatches[dispatch_id]
-        if status in (DispatchStatus.DECLINED, DispatchStatus.TIMED_OUT, DispatchStatus.CANCELLED):
+        if status in (*EXCLUDED_BY, DispatchStatus.CANCELLED):
             del self.dispatches[dispatch_id]
             if status is not DispatchStatus.CANCELLED:
-                self.excluded.add((d.need, d.resource))
+                lasts = timedelta(seconds=self.profile.dispatch.exclusion_s if self.profile else 1800)
+                self.excluded[(d.need, d.resource)] = Exclusion(EXCLUDED_BY[status], at, at + lasts)
                 # A proposal of a pair just ruled out must not wait for the next plan to go away.
                 self._withdraw_proposals(d.need, d.resource)
             self._touch(at)
@@ -361,6 +423,8 @@ def dispatch_json(d: Dispatch) -> dict[str, object]:
         "since": d.since.isoformat(),
         "confirmed_by": d.confirmed_by,
         "notified_at": d.notified_at.isoformat() if d.notified_at else None,
+        "after": d.after,
+        "ready_at": d.ready_at.isoformat() if d.ready_at else None,
     }
 
 
@@ -409,9 +473,19 @@ def snapshot(board: Board) -> dict[str, object]:
         "resources": [r.model_dump(mode="json") for _, r in sorted(board.resources.items())],
         "needs": [need_json(r) for _, r in sorted(board.needs.items())],
         "dispatches": [dispatch_json(d) for _, d in sorted(board.dispatches.items())],
-        "excluded": sorted([list(pair) for pair in board.excluded]),
+        "excluded": [
+            {
+                "need": n,
+                "resource": r,
+                "reason": e.reason,
+                "since": e.since.isoformat(),
+                "until": e.until.isoformat(),
+            }
+            for (n, r), e in sorted(board.excluded.items())
+        ],
         "closed_roads": sorted([list(pair) for pair in board.closed_roads]),
         "reopened_roads": sorted([list(pair) for pair in board.reopened_roads]),
+        "closed_one_way": sorted([list(pair) for pair in board.closed_one_way]),
         "plan_version": board.plan_version,
         "plan": board.plan.model_dump(mode="json", exclude={"solver"}) if board.plan else None,
         "dirty_since": board.dirty_since.isoformat() if board.dirty_since else None,

@@ -44,8 +44,11 @@ class CancelNeed(Frozen):
 
 
 class CloseRoad(Frozen):
+    """Close a road, both ways unless ``one_way`` (then source → target only)."""
+
     source: NodeId
     target: NodeId
+    one_way: bool = False
 
 
 class ReopenRoad(Frozen):

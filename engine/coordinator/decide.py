@@ -58,6 +58,7 @@ TRANSITIONS: dict[DispatchStatus, frozenset[DispatchStatus]] = {
     S.EN_ROUTE: frozenset({S.NOTIFIED, S.ACKNOWLEDGED}),
     S.ON_SITE: frozenset({S.EN_ROUTE}),
     S.DONE: frozenset({S.EN_ROUTE, S.ON_SITE}),
+    S.NO_ROAD: frozenset({S.NOTIFIED, S.ACKNOWLEDGED, S.EN_ROUTE}),
 }
 STATUS_ZH = {
     S.PROPOSED: "待确认",
@@ -69,6 +70,7 @@ STATUS_ZH = {
     S.DONE: "完成",
     S.DECLINED: "已拒绝",
     S.TIMED_OUT: "超时未响应",
+    S.NO_ROAD: "无路可达",
     S.CANCELLED: "已取消",
 }
 
@@ -219,11 +221,12 @@ def _road(board: Board, command: CloseRoad | ReopenRoad, at: datetime, actor: st
     if isinstance(command, CloseRoad):
         if closed:
             raise Rejected("conflict", "target", f"the road {u}–{v} is already closed")
-        return RoadClosed(at=at, actor=actor, source=u, target=v)
+        return RoadClosed(at=at, actor=actor, source=u, target=v, one_way=command.one_way)
     if not closed:
         raise Rejected("conflict", "target", f"the road {u}–{v} is not closed")
     # Reopen the road as it was closed: an undirected road may have been closed from the other end.
-    if (u, v) not in board.closed_roads and (v, u) in board.closed_roads:
+    closed_here = board.closed_roads | board.closed_one_way
+    if (u, v) not in closed_here and (v, u) in closed_here:
         u, v = v, u
     return RoadReopened(at=at, actor=actor, source=u, target=v)
 

@@ -34,6 +34,8 @@ class DispatchStatus(StrEnum):
     DONE = "done"
     DECLINED = "declined"
     TIMED_OUT = "timed_out"
+    # The responder found no open road there (at set-off or on the way): not a refusal.
+    NO_ROAD = "no_road"
     CANCELLED = "cancelled"
 
 
@@ -104,6 +106,8 @@ class RoadClosed(EventBase):
     type: Literal["road_closed"] = "road_closed"
     source: NodeId
     target: NodeId
+    # Closed in the direction source → target only; otherwise both ways.
+    one_way: bool = False
 
 
 class RoadReopened(EventBase):

@@ -300,7 +300,7 @@ class DrillRun:
             case ResourceOffline() | ResourceOnline() | ResourceQuantity():
                 command = self._resource_change(event, at_s)
             case RoadCloses():
-                command = CloseRoad(source=event.source, target=event.target)
+                command = CloseRoad(source=event.source, target=event.target, one_way=event.one_way)
             case RoadReopens():
                 command = ReopenRoad(source=event.source, target=event.target)
             case OrganisationDeclines() | OrganisationSilent():
@@ -374,7 +374,8 @@ class DrillRun:
                 if event.need in self.record.needs:
                     self.record.needs[event.need].escalated = True
             for d in step.changed:
-                if d.status is S.PROPOSED and d.id not in self._seen_proposed:
+                # A proposal for units still on another job is confirmed once a plan has them free.
+                if d.status is S.PROPOSED and d.after is None and d.id not in self._seen_proposed:
                     self._seen_proposed.add(d.id)
                     self._push(at_s + self.scenario.settings.confirm_after_s, 1, "confirm", dispatch=d.id)
                 elif d.status is S.NOTIFIED and d.id not in self._seen_notified:
@@ -423,7 +424,10 @@ class DrillRun:
     def _set_off(self, dispatch: Dispatch, at_s: float) -> None:
         travel = self._travel_s(dispatch)
         if travel is None:
-            self._advance(dispatch, S.DECLINED, at_s, note="无路可达 no open road there")
+            # Not a refusal: the pair is set aside until the roads change, and the plan uses the roads as
+            # they are.
+            self._advance(dispatch, S.NO_ROAD, at_s, note="无路可达 no open road there")
+            self.record.counts["no_road"] += 1
             return
         if self._advance(dispatch, S.EN_ROUTE, at_s):
             self._travel[dispatch.id] = travel
@@ -470,25 +474,17 @@ class DrillRun:
     # -- plans ---------------------------------------------------------------------------------------------
 
     def _replanned(self, plan: Plan, version: int, at_s: float) -> None:
-        previous = self._last_plan
-        churn = 0
-        if previous is not None:
-            still_open = {a.need for a in plan.assignments} | {u.need for u in plan.unmet}
-            now = {(a.need, a.part, a.resource): a.quantity for a in plan.assignments}
-            for a in previous.assignments:
-                if a.need in still_open and now.get((a.need, a.part, a.resource), 0) < a.quantity:
-                    churn += 1
-        self._last_plan = plan
         self.record.replans.append(
             Replan(
                 at_s,
                 version,
-                churn,
+                churn(self._last_plan, plan),
                 len(plan.assignments),
                 len(plan.unmet),
                 plan.objective.served_by_priority,
             )
         )
+        self._last_plan = plan
 
     def _log(self, step: Step, at_s: float) -> None:
         event = step.event
@@ -515,6 +511,27 @@ class DrillRun:
             ):
                 track.in_flight = d.status
         self.record.exercise = self.record.exercise or any(i.exercise for i in board.incidents)
+
+
+def churn(before: Plan | None, after: Plan) -> int:
+    """Units moved from one need to another between two plans: a proposed or committed unit of a resource
+    that the new plan sends to a need it did not go to before, while its old need is still open."""
+    if before is None:
+        return 0
+    still_open = {a.need for a in after.assignments} | {u.need for u in after.unmet}
+    old: Counter[tuple[ResourceId, NeedId]] = Counter()
+    new: Counter[tuple[ResourceId, NeedId]] = Counter()
+    for a in before.assignments:
+        old[(a.resource, a.need)] += a.quantity
+    for a in after.assignments:
+        new[(a.resource, a.need)] += a.quantity
+    moved = 0
+    for resource in sorted({r for r, _ in old}):
+        # Units that left an open need of this resource, and units it gained at other needs.
+        left = sum(max(0, q - new[(r, n)]) for (r, n), q in old.items() if r == resource and n in still_open)
+        gained = sum(max(0, q - old[(r, n)]) for (r, n), q in new.items() if r == resource)
+        moved += min(left, gained)
+    return moved
 
 
 def _shortest(

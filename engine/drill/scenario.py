@@ -216,9 +216,12 @@ class ResourceQuantity(_At):
 
 
 class RoadCloses(_At):
+    """A road closes, both ways unless ``one_way`` (then from → to only)."""
+
     event: Literal["close_road"]
     source: NodeId = Field(alias="from", min_length=1)
     target: NodeId = Field(alias="to", min_length=1)
+    one_way: bool = False
 
 
 class RoadReopens(_At):
@@ -361,7 +364,11 @@ def effective_profile(profile: Profile, scenario: Scenario) -> Profile:
     """The profile as this drill runs it: named rules switched off, dispatch settings replaced."""
     community = scenario.community
     rules = tuple(r for r in profile.rules if r.name not in community.disable_rules)
-    return profile.model_copy(update={"rules": rules, "dispatch": community.dispatch or profile.dispatch})
+    # The scenario's dispatch settings replace only what they name.
+    dispatch = profile.dispatch
+    if community.dispatch is not None:
+        dispatch = dispatch.model_copy(update=community.dispatch.model_dump(exclude_unset=True))
+    return profile.model_copy(update={"rules": rules, "dispatch": dispatch})
 
 
 # -- checks the model cannot make -----------------------------------------------------------------------

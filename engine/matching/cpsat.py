@@ -1,8 +1,9 @@
 """Needs min-cost flow cannot express — teams sent together, all-or-nothing — solved with CP-SAT.
 
 The strict order of the objective is kept by solving in stages, each fixing the value the last one found:
-units served at priority 5, then 4, ... 1; then the least (travel + preference) × priority; then the most
-units kept from the previous plan.
+units served at priority 5, then 4, ... 1; then the least tier-2 cost (lateness, travel and preferences,
+less waiting costs saved and proposals kept; see engine/matching/objective.py); then the most units kept
+from the previous plan.
 """
 
 from collections import defaultdict
@@ -100,14 +101,26 @@ def _stages(
         in_class = [y[n] for n in needs if priority[n] == p]
         if in_class:
             stages.append(("max", sum(in_class)))
-    stages.append(("min", sum(int(prepared.arc_cost[a]) * var for var, a in zip(x, arcs, strict=True))))
     kept_terms = []
     for var, a in zip(x, arcs, strict=True):
-        before = prepared.previous.get((int(prepared.arc_slot[a]), int(prepared.arc_resource[a])), 0)
-        if before:
+        key = (int(prepared.arc_slot[a]), int(prepared.arc_resource[a]))
+        # Units the previous plan had beyond what pins already send on the same pair.
+        before = prepared.previous.get(key, 0) - prepared.pinned.get(key, 0)
+        if before > 0:
             kept = model.new_int_var(0, before, f"k{a}")
             model.add(kept <= var)
             kept_terms.append(kept)
+    # Tier 2: lateness and travel of the units sent, less the waiting cost of the units served, less the
+    # switching cost of each proposal kept.
+    switch = prepared.problem.dispatch.switch_cost_s
+    stages.append(
+        (
+            "min",
+            sum(int(prepared.arc_cost[a]) * var for var, a in zip(x, arcs, strict=True))
+            - sum(int(prepared.waiting_cost[n]) * y[n] for n in needs)
+            - switch * sum(kept_terms),
+        )
+    )
     if kept_terms:
         stages.append(("max", sum(kept_terms)))
     return stages

@@ -19,8 +19,11 @@ class Edge(Frozen):
 
 
 class Road(Frozen):
+    """A closed road: both ways unless ``one_way`` (then from → to only)."""
+
     source: NodeId = Field(alias="from", min_length=1)
     target: NodeId = Field(alias="to", min_length=1)
+    one_way: bool = False
 
 
 class Grid(Frozen):
@@ -72,7 +75,9 @@ class Travel(Frozen):
                 fmt="osm" if self.osm.path.endswith(".osm") else "pbf",
                 speeds_kmh=self.osm.speeds_kmh,
             )
-        return graph.with_closures((r.source, r.target) for r in self.closed)
+        return graph.with_closures((r.source, r.target) for r in self.closed if not r.one_way).with_closures(
+            ((r.source, r.target) for r in self.closed if r.one_way), one_way=True
+        )
 
 
 class ProblemDocument(Frozen):

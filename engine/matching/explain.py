@@ -10,7 +10,7 @@ from engine.matching.params import SolveParams
 from engine.matching.prepare import Prepared, Screen
 from engine.model.ids import NodeId, RuleName
 from engine.model.plan import Suggestion, Unmet, UnmetReason
-from engine.rules.builtin import DECLINED, NEED_TRAVEL_LIMIT
+from engine.rules.builtin import NEED_TRAVEL_LIMIT
 from engine.travel import UNREACHABLE, RoadGraph, TravelTable, travel_matrix
 
 ESCALATE = Suggestion(action="escalate_to_street", text="上报街道，请求街道资源库支援")
@@ -69,9 +69,10 @@ def _diagnose(
         key=lambda r: prepared.problem.resources[r].id,
     )
     taken_at = [priority for r in eligible for need, priority in takers.get(r, ()) if need != n]
-    ids = "、".join(prepared.problem.resources[r].id for r in eligible[:5]) + (
-        "等" if len(eligible) > 5 else ""
-    )
+    problem = prepared.problem
+    # Units offered after their current job are named by their resource, once.
+    names = list(dict.fromkeys(problem.real_id(problem.resources[r].id) for r in eligible))
+    ids = "、".join(names[:5]) + ("等" if len(names) > 5 else "")
     lowest = f"（其中最低优先级为 {min(taken_at)}）" if taken_at else ""
     detail = f"符合条件的资源（{ids}）已全部派往其他需求{lowest}"
     if prepared.problem.needs[n].combinatorial:
@@ -104,8 +105,8 @@ def _screened_out(
         return UnmetReason.NOT_AVAILABLE, f"「{cap}」资源都已离线、忙碌或不在{mode}模式下服务", ESCALATE
     if not (usable & screen.allowed).any():
         rule = _excluding_rule(prepared, s, screen, usable)
-        if rule == DECLINED:
-            return UnmetReason.EXCLUDED_BY_RULE, f"可用的「{cap}」资源都已拒绝或未及时响应", ESCALATE
+        if rule in PEOPLE:
+            return _ruled_out_by_people(prepared, cap, rule)
         return UnmetReason.EXCLUDED_BY_RULE, f"可用的「{cap}」资源都被规则「{rule}」排除", relax(rule)
     if not (usable & screen.allowed & screen.in_range).any():
         return _out_of_range(prepared, s, screen.resources[usable & screen.allowed], params, open_roads)
@@ -121,13 +122,45 @@ def _excluding_rule(prepared: Prepared, s: int, screen: Screen, usable: np.ndarr
         if screen.excluded_by[k] >= 0:
             named[problem.rules.eligibility[int(screen.excluded_by[k])].name] += 1
         elif (need_id, problem.resources[resource].id) in problem.excluded:
-            named[DECLINED] += 1
+            named[RuleName(problem.excluded[(need_id, problem.resources[resource].id)])] += 1
         else:
             resting = prepared.resource_facts[resource].resting_by
             if resting is not None:
                 named[resting] += 1
     # The rule that keeps back the most resources; ties go to the name that sorts first.
     return min(named, key=lambda name: (-named[name], name))
+
+
+# Pairs people ruled out for a while, by why: each is its own reason, and none is a rule to relax.
+PEOPLE = {
+    "declined": UnmetReason.DECLINED,
+    "not_acknowledged": UnmetReason.NOT_ACKNOWLEDGED,
+    "no_open_road": UnmetReason.NO_OPEN_ROAD,
+}
+
+
+def _ruled_out_by_people(prepared: Prepared, cap: str, why: str) -> tuple[UnmetReason, str, Suggestion]:
+    minutes = prepared.problem.dispatch.exclusion_s // 60
+    again = f"{minutes} 分钟后会再次考虑它们"
+    if why == "declined":
+        return (
+            UnmetReason.DECLINED,
+            f"可用的「{cap}」资源都已拒绝这项需求",
+            Suggestion(
+                action="escalate_to_street", text=f"联系拒绝的单位了解原因（{again}），急需请上报街道"
+            ),
+        )
+    if why == "not_acknowledged":
+        return (
+            UnmetReason.NOT_ACKNOWLEDGED,
+            f"可用的「{cap}」资源都未及时接单",
+            Suggestion(action="escalate_to_street", text=f"打电话确认能否出动（{again}），急需请上报街道"),
+        )
+    return (
+        UnmetReason.NO_OPEN_ROAD,
+        f"派出的「{cap}」资源报告无路可达",
+        Suggestion(action="mark_road", text="在地图上标出封闭的道路，系统按现有道路重新规划；急需请上报街道"),
+    )
 
 
 def _out_of_range(

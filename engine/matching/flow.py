@@ -58,7 +58,9 @@ class FlowNetwork:
     arc_capacity: IntArray
     kept_capacity: IntArray
     arc_cost: IntArray  # scaled by K, plus 1 per unit not kept from the previous plan
-    kept_cost: IntArray
+    kept_cost: IntArray  # scaled by K, less the switching cost: keeping a proposal is worth that much
+    # Per need node, scaled by K: the waiting cost each unit served saves (see Prepared.waiting_cost).
+    need_reward: IntArray
     has_previous: bool
 
     @property
@@ -67,8 +69,13 @@ class FlowNetwork:
 
     @property
     def served_scale(self) -> int:
-        """S: more than any augmenting path or cycle can change in travel cost."""
-        return (self.num_nodes + 3) * int(self.arc_cost.max(initial=0)) + 1
+        """S: more than any augmenting path or cycle can change in tier-2 cost."""
+        largest = max(
+            int(np.abs(self.arc_cost).max(initial=0)),
+            int(np.abs(self.kept_cost).max(initial=0)),
+            int(self.need_reward.max(initial=0)),
+        )
+        return (self.num_nodes + 3) * largest + 1
 
     @property
     def fits_one_solve(self) -> bool:
@@ -84,14 +91,26 @@ class FlowNetwork:
         need_open = np.maximum(wanted - prepared.pinned_per_slot[used_slots], 0)
         free = prepared.free[used_resources]
         cap = np.minimum(free[resource_pos], need_open[slot_pos])
+        # Units the previous plan had beyond what pins already send on the same pair.
         kept = np.array(
-            [prepared.previous.get((int(s), int(r)), 0) for s, r in zip(slots, resources, strict=True)],
+            [
+                max(0, prepared.previous.get((int(s), int(r)), 0) - prepared.pinned.get((int(s), int(r)), 0))
+                for s, r in zip(slots, resources, strict=True)
+            ],
             dtype=np.int64,
         )
         kept = np.minimum(kept, cap)
         has_previous = bool(kept.any())
         k = len(used_resources) + len(used_slots) + 3 if has_previous else 1
         cost = prepared.arc_cost[arcs] * k
+        switch = prepared.problem.dispatch.switch_cost_s * k
+        reward = np.array(
+            [
+                prepared.waiting_cost[prepared.slots[s].need] if prepared.slots[s].part is None else 0
+                for s in used_slots
+            ],
+            dtype=np.int64,
+        )
         return FlowNetwork(
             num_resources=len(used_resources),
             num_needs=len(used_slots),
@@ -103,7 +122,8 @@ class FlowNetwork:
             arc_capacity=cap - kept,
             kept_capacity=kept,
             arc_cost=cost + (1 if has_previous else 0),
-            kept_cost=cost,
+            kept_cost=cost - switch,
+            need_reward=reward * k,
             has_previous=has_previous,
         )
 
@@ -137,12 +157,13 @@ class FlowNetwork:
         # Variables: units on each pair arc (plain and kept), on each source and sink arc, and idle units.
         plain, kept = self._pair_arcs(smcf)
         self._resource_arcs(smcf)
-        # Objective, tier 1: each unit served at priority p earns p × S (a negative cost on the sink arc).
+        # Objective, tier 1: each unit served at priority p earns p × S (a negative cost on the sink arc);
+        # tier 2: it also saves the need's waiting cost.
         smcf.add_arcs_with_capacity_and_unit_cost(
             self._need_nodes(),
             np.ones(self.num_needs, np.int64),
             self.need_open,
-            -self.need_priority * scale_s,
+            -self.need_priority * scale_s - self.need_reward,
         )
         # Constraint: every free unit leaves the source; those not sent take the bypass at no cost.
         supply = int(self.resource_free.sum())
@@ -178,7 +199,7 @@ class FlowNetwork:
         self._resource_arcs(second)
         class_node = 2 + self.num_resources + self.num_needs + self.need_priority
         second.add_arcs_with_capacity_and_unit_cost(
-            self._need_nodes(), class_node, self.need_open, np.zeros(self.num_needs, np.int64)
+            self._need_nodes(), class_node, self.need_open, -self.need_reward
         )
         classes = np.arange(LOWEST, INDEXED_LENGTH, dtype=np.int64)
         second.add_arcs_with_capacity_and_unit_cost(

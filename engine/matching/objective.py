@@ -33,12 +33,32 @@ def units_by_need(
 def objective(prepared: Prepared, units: Mapping[tuple[int, int], int]) -> Objective:
     """``units`` holds the units sent per (slot, resource), pins included."""
     served = [0] * len(DESCENDING)
+    served_of = [0] * len(prepared.problem.needs)
     for need, need_units in units_by_need(prepared, units).items():
-        served[rank(prepared.need_facts[need].priority)] += served_units(prepared, need, need_units)
+        served_of[need] = served_units(prepared, need, need_units)
+        served[rank(prepared.need_facts[need].priority)] += served_of[need]
+    t = prepared.tables
+    lateness = sum(
+        quantity * prepared.unit_late(s, r) * int(t.priority[prepared.slots[s].need])
+        for (s, r), quantity in units.items()
+    )
+    weight = t.lateness_weight
+    # Units left waiting are charged as if reached at the end of their travel limit (waiting_cost holds it
+    # already weighted).
+    lateness += sum(
+        (need.quantity - served_of[n]) * int(prepared.waiting_cost[n]) // weight
+        for n, need in enumerate(prepared.problem.needs)
+    )
     weighted = sum(quantity * prepared.unit_cost(s, r) for (s, r), quantity in units.items())
+    travel = weighted - weight * sum(
+        quantity * prepared.unit_late(s, r) * int(t.priority[prepared.slots[s].need])
+        for (s, r), quantity in units.items()
+    )
     kept = sum(min(quantity, prepared.previous.get(key, 0)) for key, quantity in units.items())
     return Objective(
         served_by_priority=(served[0], served[1], served[2], served[3], served[4]),
-        weighted_travel=weighted,
+        cost=weight * lateness + travel - prepared.problem.dispatch.switch_cost_s * kept,
+        weighted_lateness=lateness,
+        weighted_travel=travel,
         kept=kept,
     )

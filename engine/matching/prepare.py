@@ -24,6 +24,9 @@ from engine.rules.facts import NeedFacts, ResourceFacts
 from engine.travel import UNREACHABLE, TravelCache, TravelTable
 
 IntArray = npt.NDArray[np.int64]
+# Lateness counts up to four hours: beyond that a need is as late as can be, and unit costs stay small
+# enough for CP-SAT's sums of cost × units (see engine/model/quantity.py).
+LATENESS_CAP_S = 4 * 3600
 BoolArray = npt.NDArray[np.bool_]
 BitArray = npt.NDArray[np.uint64]
 
@@ -69,6 +72,13 @@ class Tables:
     need_community: IntArray  # -2: none, so that it never equals a resource's
     rotation_s: IntArray
     priority: IntArray
+    # Seconds until each resource's units are free (0 but for units offered after their current job).
+    ready_s: IntArray
+    # Per need: seconds already waited, and the response time its priority should meet.
+    waited_s: IntArray
+    target_s: IntArray
+    lateness_weight: int
+    late_step_s: int
     groups: dict[Capability, IntArray]
     capability: IntArray  # per resource, a code shared with slot_capability
     serves: BoolArray
@@ -106,6 +116,10 @@ class Prepared:
     arc_resource: IntArray
     arc_travel: IntArray
     arc_cost: IntArray
+    # Per need: what leaving one unit waiting costs, as if it were reached at the end of its travel limit
+    # (priority × lateness weight × lateness then). The matcher earns it back for each unit it serves, so of
+    # two equal needs the one that would be later if left waiting goes first.
+    waiting_cost: IntArray = field(default_factory=lambda: np.zeros(0, np.int64))
     # Milliseconds per step ("rules", "travel", "screening") when SolveParams has a stopwatch.
     timings_ms: Mapping[str, float] = field(default_factory=dict)
 
@@ -135,7 +149,8 @@ class Prepared:
         return None if seconds == UNREACHABLE else seconds
 
     def unit_cost(self, slot: int, resource: int) -> int:
-        """(travel + preference seconds) × priority for one unit; unreachable pinned pairs count no travel."""
+        """Priority × (weight × lateness + seconds to arrive + preference seconds) for one unit; an
+        unreachable pinned pair counts no travel."""
         if (slot, resource) not in self.pinned_travel:
             arc = self._arc(slot, resource)
             if arc is not None:
@@ -150,6 +165,13 @@ class Prepared:
                 np.array([self.travel_s(slot, resource) or 0]),
             )[0]
         )
+
+    def unit_late(self, slot: int, resource: int) -> int:
+        """Seconds past the need's target for a unit of ``resource`` (capped; see :func:`late_s`)."""
+        t = self.tables
+        need = self.slots[slot].need
+        arrival = int(t.waited_s[need]) + int(t.ready_s[resource]) + (self.travel_s(slot, resource) or 0)
+        return int(late_s(np.array([arrival]), np.array([t.target_s[need]]), t.late_step_s)[0])
 
     def screen(self, slot: int) -> Screen:
         s = self.slots[slot]
@@ -215,6 +237,9 @@ def prepare(problem: MatchingProblem, params: SolveParams) -> Prepared:
         arc_cost=np.zeros(0, np.int64),
     )
     prepared = _with_arcs(prepared)
+    t = tables
+    waiting = late_s(t.waited_s + need_limit, t.target_s, t.late_step_s) * t.priority * t.lateness_weight
+    prepared = replace(prepared, waiting_cost=waiting.astype(np.int64))
     clock.lap("screening")
     return replace(prepared, timings_ms=clock.laps)
 
@@ -309,6 +334,7 @@ def _tables(
     bit = {label: i for i, label in enumerate(labels)}
     resting = sorted({f.resting_by for f in resource_facts if f.resting_by is not None})
     rest_code = {name: i for i, name in enumerate(resting)}
+    dispatch = problem.dispatch
     rest_waived = np.ones((len(resting) + 1, INDEXED_LENGTH), dtype=np.bool_)
     for i, name in enumerate(resting):
         rest_waived[i] = [rules.rest_waived(name, p) for p in range(INDEXED_LENGTH)]
@@ -327,6 +353,11 @@ def _tables(
         ),
         rotation_s=np.array([f.rotation_s for f in resource_facts], dtype=np.int64),
         priority=np.array([f.priority for f in need_facts], dtype=np.int64),
+        ready_s=np.array([problem.soon.get(r.id, (r.id, 0))[1] for r in problem.resources], dtype=np.int64),
+        waited_s=np.array([problem.waited_s(n) for n in problem.needs], dtype=np.int64),
+        target_s=np.array([dispatch.target_s(f.priority) for f in need_facts], dtype=np.int64),
+        lateness_weight=dispatch.lateness_weight,
+        late_step_s=dispatch.late_step_s,
         groups={c: np.array(ix, dtype=np.int64) for c, ix in groups.items()},
         capability=np.array([capability_code[r.capability] for r in problem.resources], dtype=np.int64),
         serves=np.array([f.serves for f in resource_facts], dtype=np.bool_),
@@ -366,15 +397,26 @@ def _positions(values: list[NodeId], ordered: list[NodeId]) -> IntArray:
     return np.array([where[v] for v in values], dtype=np.int64)
 
 
+def late_s(arrival_s: IntArray, target_s: IntArray, step_s: int) -> IntArray:
+    """Lateness: seconds past the target, counted up to :data:`LATENESS_CAP_S` (costs stay well inside 64
+    bits), plus ``step_s`` for being late at all, so that more needs are reached in time."""
+    past = np.clip(arrival_s - target_s, 0, LATENESS_CAP_S)
+    result: IntArray = past + step_s * (past > 0)
+    return result
+
+
 def _costs(
     tables: Tables, problem: MatchingProblem, need: IntArray, resource: IntArray, travel: IntArray
 ) -> IntArray:
+    # A unit arrives after the need has waited, once it is free, and after its travel.
+    arrive = tables.ready_s[resource] + travel
+    late = late_s(tables.waited_s[need] + arrive, tables.target_s[need], tables.late_step_s)
     # Preferences count as extra seconds of travel, so they can never outrank serving a need.
     foreign = tables.resource_community[resource] != tables.need_community[need]
     preference = (
         problem.rules.own_community_penalty_s * foreign.astype(np.int64) + tables.rotation_s[resource]
     )
-    result: IntArray = (travel + preference) * tables.priority[need]
+    result: IntArray = (tables.lateness_weight * late + arrive + preference) * tables.priority[need]
     return result
 
 

@@ -3,14 +3,17 @@
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import TypeVar
+
+from pydantic import Field
 
 from engine.model.entities import Mode, Need, Organisation, Resource
 from engine.model.frozen import Frozen
-from engine.model.ids import Capability, CommunityId, NeedId, OrganisationId, ResourceId
+from engine.model.ids import Capability, CommunityId, NeedId, NodeId, OrganisationId, ResourceId
 from engine.model.quantity import Quantity
 from engine.rules.facts import CompiledProfile
-from engine.rules.profile import Profile
+from engine.rules.profile import DispatchSettings, Profile
 from engine.travel import RoadGraph
 
 T = TypeVar("T", Need, Resource, Organisation)
@@ -28,6 +31,22 @@ class Pin(Frozen):
     part: Capability | None = None
 
 
+class SoonFree(Frozen):
+    """Units of a resource on a job now, expected free ``in_s`` seconds after the plan's moment, at the job's
+    place. The matcher may plan them for a next need (the profile's ``plan_busy_units``)."""
+
+    resource: ResourceId
+    job: NeedId
+    quantity: Quantity
+    location: NodeId
+    in_s: int = Field(ge=0)
+
+
+def soon_id(resource: ResourceId, job: NeedId) -> ResourceId:
+    """The id under which the units of ``resource`` busy on ``job`` are offered for their next need."""
+    return ResourceId(f"{resource}@{job}")
+
+
 @dataclass(frozen=True)
 class MatchingProblem:
     """Needs, the pool, the roads and the rules in force: everything one plan depends on."""
@@ -41,14 +60,39 @@ class MatchingProblem:
     graph: RoadGraph
     pinned: tuple[Pin, ...]
     previous: tuple[Pin, ...]
-    # Pairs a person ruled out: the organisation declined, or did not acknowledge in time.
-    excluded: frozenset[tuple[NeedId, ResourceId]]
+    # Pairs people ruled out for now, with why: "declined", "not_acknowledged" or "no_open_road".
+    excluded: Mapping[tuple[NeedId, ResourceId], str]
     need_index: Mapping[NeedId, int] = field(repr=False)
     resource_index: Mapping[ResourceId, int] = field(repr=False)
+    # The moment the plan is made: a need's waiting time counts to it (None: no need has waited).
+    at: datetime | None = None
+    # Units on a job, offered under their own id (see soon_id): the real resource and seconds until free.
+    soon: Mapping[ResourceId, tuple[ResourceId, int]] = field(default_factory=dict)
+    soon_jobs: Mapping[ResourceId, NeedId] = field(default_factory=dict)
 
     @property
     def profile(self) -> Profile | None:
         return self.rules.profile
+
+    @property
+    def dispatch(self) -> DispatchSettings:
+        """Response targets, lateness weight and switching cost: the profile's, or the defaults."""
+        return self.profile.dispatch if self.profile is not None else DispatchSettings()
+
+    def real_id(self, resource: ResourceId) -> ResourceId:
+        """The resource itself, for units offered after their current job."""
+        entry = self.soon.get(resource)
+        return entry[0] if entry is not None else resource
+
+    def soon_job(self, resource: ResourceId) -> NeedId | None:
+        """The job whose units ``resource`` offers after it (None: free units)."""
+        return self.soon_jobs.get(resource)
+
+    def waited_s(self, need: Need) -> int:
+        """Seconds ``need`` has waited by the plan's moment (0 without a report time or a moment)."""
+        if self.at is None or need.reported_at is None:
+            return 0
+        return max(0, int((self.at - need.reported_at).total_seconds()))
 
 
 class ProblemBuilder:
@@ -65,7 +109,9 @@ class ProblemBuilder:
         self.organisations: list[Organisation] = []
         self.pinned: list[Pin] = []
         self.previous: list[Pin] = []
-        self.excluded: set[tuple[NeedId, ResourceId]] = set()
+        self.excluded: dict[tuple[NeedId, ResourceId], str] = {}
+        self.moment: datetime | None = None
+        self.soon: list[SoonFree] = []
 
     def add_needs(self, needs: Iterable[Need]) -> "ProblemBuilder":
         self.needs.extend(needs)
@@ -87,9 +133,21 @@ class ProblemBuilder:
         self.previous.extend(previous)
         return self
 
-    def exclude(self, pairs: Iterable[tuple[NeedId, ResourceId]]) -> "ProblemBuilder":
-        """Never send these resources to these needs again (a decline or a missed acknowledgement)."""
-        self.excluded.update(pairs)
+    def exclude(
+        self, pairs: Iterable[tuple[NeedId, ResourceId]], reason: str = "declined"
+    ) -> "ProblemBuilder":
+        """Do not send these resources to these needs now; ``reason`` says why (see ExclusionReason)."""
+        self.excluded.update(dict.fromkeys(pairs, reason))
+        return self
+
+    def at(self, moment: datetime | None) -> "ProblemBuilder":
+        """The moment the plan is made, so that needs that have waited longer can go first."""
+        self.moment = moment
+        return self
+
+    def add_soon(self, units: Iterable[SoonFree]) -> "ProblemBuilder":
+        """Units on a job that may be planned for their next need, from where and when they finish."""
+        self.soon.extend(units)
         return self
 
     def use_profile(self, profile: Profile | None, community: CommunityId | None = None) -> "ProblemBuilder":
@@ -103,9 +161,25 @@ class ProblemBuilder:
         return self
 
     def build(self) -> MatchingProblem:
-        needs = _unique("needs", self.needs)
-        resources = _unique("resources", self.resources)
         organisations = {o.id: o for o in _unique("organisations", self.organisations)}
+        needs = _unique("needs", self.needs)
+        real = {r.id: r for r in self.resources}
+        soon: dict[ResourceId, tuple[ResourceId, int]] = {}
+        jobs: dict[ResourceId, NeedId] = {}
+        offered: list[Resource] = []
+        for i, units in enumerate(self.soon):
+            resource = real.get(units.resource)
+            if resource is None:
+                raise ValueError(f"soon[{i}].resource: unknown resource {units.resource!r}")
+            offer = soon_id(resource.id, units.job)
+            soon[offer] = (resource.id, units.in_s)
+            jobs[offer] = units.job
+            offered.append(
+                resource.model_copy(
+                    update={"id": offer, "quantity": units.quantity, "location": units.location}
+                )
+            )
+        resources = _unique("resources", [*self.resources, *offered])
         for where, located in (("needs", needs), ("resources", resources)):
             for item in located:
                 if not self.graph.has_node(item.location):
@@ -145,9 +219,25 @@ class ProblemBuilder:
             pinned=tuple(self.pinned),
             previous=previous,
             # Pairs naming needs or resources no longer in the problem are history, like the previous plan.
-            excluded=frozenset((n, r) for n, r in self.excluded if n in need_index and r in resource_index),
+            # A pair ruled out holds for the resource's units after their current job too.
+            excluded={
+                (n, r): why
+                for (n, r), why in {
+                    **self.excluded,
+                    **{
+                        (n, o): why
+                        for o, (r, _) in soon.items()
+                        for (n, r2), why in self.excluded.items()
+                        if r2 == r
+                    },
+                }.items()
+                if n in need_index and r in resource_index
+            },
             need_index=need_index,
             resource_index=resource_index,
+            at=self.moment,
+            soon=soon,
+            soon_jobs=jobs,
         )
 
 

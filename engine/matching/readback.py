@@ -24,21 +24,26 @@ def build_plan(
             continue
         slot = prepared.slots[s]
         pinned = prepared.pinned.get((s, r), 0)
+        offer = problem.resources[r].id
+        real = problem.real_id(offer)
+        after = problem.soon_job(offer)
         # A pinned pair is reported apart from units the matcher added on the same pair.
         for amount, is_pin in ((pinned, True), (quantity - pinned, False)):
             if amount > 0:
                 assignments.append(
                     Assignment(
                         need=problem.needs[slot.need].id,
-                        resource=problem.resources[r].id,
+                        resource=real,
                         quantity=amount,
                         part=slot.part,
                         travel_s=prepared.travel_s(s, r),
                         rules=(PINNED,) if is_pin else _rules(prepared, s, r),
                         pinned=is_pin,
+                        after=after,
+                        ready_in_s=int(prepared.tables.ready_s[r]),
                     )
                 )
-    assignments.sort(key=lambda a: (a.need, a.part or "", a.resource, not a.pinned))
+    assignments.sort(key=lambda a: (a.need, a.part or "", a.resource, a.after or "", not a.pinned))
     return Plan(
         assignments=tuple(assignments),
         unmet=tuple(explain_unmet(prepared, units, params)),

@@ -20,6 +20,9 @@ class Assignment(Frozen):
     travel_s: int | None
     rules: tuple[RuleName, ...]
     pinned: bool = False
+    # Units still on another job (``after``, a need): they set off from there in about ``ready_in_s``.
+    after: NeedId | None = None
+    ready_in_s: int = 0
 
 
 class UnmetReason(StrEnum):
@@ -30,6 +33,11 @@ class UnmetReason(StrEnum):
     OUT_OF_RANGE = "out_of_range"
     ROAD_CLOSED = "road_closed"
     ALL_COMMITTED = "all_committed"
+    # People ruled the pair out for a while: the organisation said no, did not answer in time, or found no
+    # open road at set-off. Each lapses (see DispatchSettings.exclusion_s); none is a rule to relax.
+    DECLINED = "declined"
+    NOT_ACKNOWLEDGED = "not_acknowledged"
+    NO_OPEN_ROAD = "no_open_road"
 
 
 # What a cadre reads for each reason.
@@ -41,13 +49,16 @@ REASON_ZH: dict[str, str] = {
     "out_of_range": "超出距离",
     "road_closed": "道路封闭",
     "all_committed": "已全部派出",
+    "declined": "已拒绝",
+    "not_acknowledged": "未及时接单",
+    "no_open_road": "无路可达",
 }
 
 
 class Suggestion(Frozen):
     """What a cadre can do about an unmet need: escalate to the street's pool, or relax a named rule."""
 
-    action: str = Field(pattern=r"^(escalate_to_street|relax_rule)$")
+    action: str = Field(pattern=r"^(escalate_to_street|relax_rule|wait|mark_road)$")
     rule: RuleName | None = None
     text: str
 
@@ -62,14 +73,20 @@ class Unmet(Frozen):
 
 
 class Objective(Frozen):
-    """The plan's value in the matcher's strict order.
+    """The plan's value in the matcher's strict order: tier 1, then tier 2, then ``kept``.
 
-    ``served_by_priority[k]`` counts units served at priority ``5 - k`` (5 first); ``weighted_travel`` is the
-    sum over assigned units of (travel seconds + preference seconds) × priority; ``kept`` counts units that
-    the previous plan also had.
+    Tier 1, ``served_by_priority[k]``: units served at priority ``5 - k`` (5 first), class by class.
+    Tier 2, ``cost`` = lateness weight × ``weighted_lateness`` + ``weighted_travel`` − switching cost ×
+    ``kept``, where ``weighted_lateness`` sums, over units sent, priority × seconds past the need's response
+    target (time already waited + time until the unit is free + travel), and over units left waiting,
+    priority × the lateness they would have if reached at the end of the need's travel limit;
+    ``weighted_travel`` sums priority × (seconds until free + travel + preference seconds) over units sent.
+    Last, ``kept``: units that the previous plan also had.
     """
 
     served_by_priority: tuple[int, int, int, int, int]
+    cost: int = 0
+    weighted_lateness: int = 0
     weighted_travel: int
     kept: int
 

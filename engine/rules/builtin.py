@@ -8,7 +8,5 @@ SERVICE_MODE = RuleName("service_mode")
 # The need's own ``max_travel_s``; a profile's travel_limit rule is named by its own name.
 NEED_TRAVEL_LIMIT = RuleName("max_travel_s")
 PINNED = RuleName("pinned")
-# The organisation declined the need, or did not acknowledge it in time.
-DECLINED = RuleName("declined")
 
 BUILTIN_RULES = (CAPABILITY_MATCH, CERTIFICATIONS, SERVICE_MODE)

@@ -112,7 +112,10 @@ class DispatchSettings(Frozen):
         default_factory=lambda: dict(DEFAULT_RESPONSE_TARGET_S)
     )
     # One second late counts as this many seconds of travel: lateness comes first, travel breaks ties.
-    lateness_weight: int = Field(default=20, ge=1, le=1000, strict=True)
+    lateness_weight: int = Field(default=20, ge=1, le=100, strict=True)
+    # Being late at all counts as this many seconds more lateness: of two plans equally late in all, the one
+    # that reaches more needs in time wins.
+    late_step_s: int = Field(default=600, ge=0, le=3600, strict=True)
     # In an incident, a unit on a job may be planned for its next one, from where and when it should finish.
     plan_busy_units: bool = False
     # Expected seconds on site per capability (a name, or a prefix ending in "."), to know when a unit is free.

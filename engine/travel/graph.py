@@ -125,11 +125,14 @@ class RoadGraph:
             raise ValueError(f"road {u}->{v}: closed")
         return int(self._network.seconds[position])
 
-    def with_closures(self, roads: Iterable[tuple[str, str]]) -> "RoadGraph":
-        """This graph with ``roads`` closed as well; closing a closed road again changes nothing."""
+    def with_closures(self, roads: Iterable[tuple[str, str]], *, one_way: bool = False) -> "RoadGraph":
+        """This graph with ``roads`` closed as well; closing a closed road again changes nothing.
+
+        A closed road is closed both ways (a flooded street is flooded for everyone), on directed maps too,
+        unless ``one_way``: then only the direction named."""
         closed = set(self._closures)
         for u, v in roads:
-            closed.update(self._arcs_of_road(u, v, "closed road"))
+            closed.update(self._arcs_of_road(u, v, "closed road", one_way=one_way))
         return self._version(frozenset(closed))
 
     def reopened(self, roads: Iterable[tuple[str, str]]) -> "RoadGraph":
@@ -207,10 +210,17 @@ class RoadGraph:
             raise ValueError(f"{what} {u}->{v}: no such road")
         return position
 
-    def _arcs_of_road(self, u: str, v: str, what: str) -> tuple[Road, ...]:
+    def _arcs_of_road(self, u: str, v: str, what: str, *, one_way: bool = False) -> tuple[Road, ...]:
+        """The arcs of road ``u->v``: both directions, where the map has both, unless ``one_way``."""
         self._arc_position(u, v, what)
-        road = (NodeId(u), NodeId(v))
-        return (road,) if self.directed else (road, (road[1], road[0]))
+        road, back = (NodeId(u), NodeId(v)), (NodeId(v), NodeId(u))
+        if one_way:
+            return (road,)
+        if not self.directed:
+            return (road, back)
+        index = self._network.index
+        has_back = self._network.arc_position(index[back[0]], index[back[1]]) is not None
+        return (road, back) if has_back else (road,)
 
     def _latlon(self) -> FloatArray:
         if self._network.latlon is None:

@@ -115,8 +115,9 @@ def _check_invariants(c: Coordinator) -> None:
     board = c.board
     committed: dict[str, int] = {}
     for d in board.dispatches.values():
-        # No dispatch to a pair a person ruled out, unless a cadre chose it since.
-        if (d.need, d.resource) in board.excluded:
+        # No proposal to a pair ruled out while it was in force, unless a cadre chose it since.
+        ruled_out = board.excluded.get((d.need, d.resource))
+        if ruled_out is not None and ruled_out.since <= d.since < ruled_out.until:
             assert d.committed and d.confirmed_by != "system"
         if d.committed:
             committed[d.resource] = committed.get(d.resource, 0) + d.quantity

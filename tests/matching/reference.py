@@ -13,13 +13,19 @@ from scipy.optimize import Bounds, LinearConstraint, milp
 from engine.matching import MatchingProblem
 
 HORIZON_S = 4 * 3600
+LATE_CAP_S = 4 * 3600
 
 
 @dataclass
 class Reference:
     served_by_priority: tuple[int, ...]
-    weighted_travel: int
+    cost: int
     kept: int
+
+
+def _late(seconds: int, step: int) -> int:
+    past = min(max(0, seconds), LATE_CAP_S)
+    return past + (step if past > 0 else 0)
 
 
 def travel_seconds(problem: MatchingProblem) -> dict[str, dict[str, int]]:
@@ -124,16 +130,41 @@ def solve_reference(problem: MatchingProblem) -> Reference:
         for t, i in enumerate(aon):
             row({Y + i: 1, B + t: -problem.needs[i].quantity}, 0, 0)
     integrality = np.ones(ncol)
+    # Tier 2 in words: each unit sent costs priority × (weight × seconds late + seconds until the unit is
+    # free + travel); each unit left waiting costs priority × weight × the lateness it would have if reached
+    # at the end of its travel limit; each unit kept from the previous plan saves the switching cost.
+    dispatch = problem.dispatch
+    weight, switch = dispatch.lateness_weight, dispatch.switch_cost_s
+
+    def waited(i: int) -> int:
+        need = problem.needs[i]
+        if problem.at is None or need.reported_at is None:
+            return 0
+        return max(0, int((problem.at - need.reported_at).total_seconds()))
 
     def cost(a: int) -> int:
         i, _, j = arcs[a]
-        seconds = times[problem.resources[j].location].get(problem.needs[i].location, 0)
-        return seconds * problem.needs[i].priority
+        need, res = problem.needs[i], problem.resources[j]
+        ready = problem.soon[res.id][1] if res.id in problem.soon else 0
+        seconds = times[res.location].get(need.location, 0) + ready
+        late = _late(waited(i) + seconds - dispatch.response_target_s[need.priority], dispatch.late_step_s)
+        return need.priority * (weight * late + seconds)
 
+    def waiting(i: int) -> int:
+        need = problem.needs[i]
+        limit = min(need.max_travel_s or HORIZON_S, HORIZON_S)
+        late = _late(waited(i) + limit - dispatch.response_target_s[need.priority], dispatch.late_step_s)
+        return need.priority * weight * late
+
+    # Units left waiting, as a constant less what each served unit saves.
+    left_waiting = sum(n.quantity * waiting(i) for i, n in enumerate(problem.needs))
     stages = []
     for p in range(5, 0, -1):
         stages.append(("max", {Y + i: 1 for i, n in enumerate(problem.needs) if n.priority == p}))
-    stages.append(("min", {X + a: cost(a) for a in range(na)}))
+    tier2 = {X + a: cost(a) for a in range(na)}
+    tier2.update({Y + i: -waiting(i) for i in range(nn)})
+    tier2.update({K + a: -switch for a in range(na)})
+    stages.append(("min", tier2))
     stages.append(("max", {K + a: 1 for a in range(na)}))
     values = []
     for sense, coeffs in stages:
@@ -155,4 +186,4 @@ def solve_reference(problem: MatchingProblem) -> Reference:
         rows.append(r)
         lo.append(value - 0.5 if sense == "max" else -np.inf)
         hi.append(np.inf if sense == "max" else value + 0.5)
-    return Reference(tuple(values[:5]), values[5], values[6])
+    return Reference(tuple(values[:5]), values[5] + left_waiting, values[6])

@@ -5,6 +5,7 @@ from datetime import UTC, datetime, timedelta
 from hypothesis import strategies as st
 
 from engine.matching import MatchingProblem, Pin, ProblemBuilder
+from engine.matching.problem import SoonFree
 from engine.model import (
     Need,
     Organisation,
@@ -24,7 +25,7 @@ T0 = datetime(2026, 7, 21, 8, 0, tzinfo=UTC)
 
 @st.composite
 def problems(
-    draw: st.DrawFn, *, teams: bool = False, pins: bool = True, previous: bool = True
+    draw: st.DrawFn, *, teams: bool = False, pins: bool = True, previous: bool = True, soon: bool = False
 ) -> MatchingProblem:
     rows, cols = draw(st.integers(2, 4)), draw(st.integers(2, 4))
     graph = RoadGraph.grid(
@@ -68,7 +69,22 @@ def problems(
             )
         )
     builder = ProblemBuilder(graph, mode=draw(st.sampled_from(list(Mode))))
+    # The plan is made some minutes after the first reports: needs have waited, some past their target.
+    builder.at(T0 + timedelta(minutes=draw(st.integers(0, 60))))
     builder.add_needs(needs).add_resources(resources).add_organisations(orgs)
+    if soon:
+        # Units on a job elsewhere, free again within a quarter of an hour.
+        busy = draw(st.lists(st.sampled_from(resources), max_size=2, unique_by=lambda r: r.id))
+        builder.add_soon(
+            SoonFree(
+                resource=r.id,
+                job=f"job{i}",
+                quantity=draw(st.integers(1, 2)),
+                location=draw(node),
+                in_s=draw(st.integers(0, 900)),
+            )
+            for i, r in enumerate(busy)
+        )
     if pins:
         builder.pin(_valid_pins(draw, needs, resources, limit=2))
     if previous:

@@ -14,7 +14,7 @@ def _assert_matches_reference(problem: MatchingProblem, params: SolveParams) -> 
     ref = solve_reference(problem)
     got = plan.objective
     assert got.served_by_priority == ref.served_by_priority
-    assert got.weighted_travel == ref.weighted_travel
+    assert got.cost == ref.cost
     assert got.kept == ref.kept
 
 
@@ -31,6 +31,12 @@ def test_two_phase_flow_is_exact(problem: MatchingProblem) -> None:
 
 
 @SETTINGS
-@given(problems(teams=True))
+@given(problems(soon=True))
+def test_exact_with_units_free_soon(problem: MatchingProblem) -> None:
+    _assert_matches_reference(problem, SolveParams())
+
+
+@SETTINGS
+@given(problems(teams=True, soon=True))
 def test_cp_sat_is_exact_for_teams_and_all_or_nothing(problem: MatchingProblem) -> None:
     _assert_matches_reference(problem, SolveParams())

@@ -30,7 +30,8 @@ def floyd_warshall(
     """All-pairs seconds straight from the edge list, knowing nothing of RoadGraph's internals."""
     nodes = sorted({u for u, _, _ in edges} | {v for _, v, _ in edges})
     at = {node: i for i, node in enumerate(nodes)}
-    shut = set(closed) | (set() if directed else {(v, u) for u, v in closed})
+    # A closed road is closed both ways, on directed maps too.
+    shut = set(closed) | {(v, u) for u, v in closed}
     seconds = np.full((len(nodes), len(nodes)), np.inf)
     np.fill_diagonal(seconds, 0)
     for u, v, s in edges:

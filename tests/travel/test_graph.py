@@ -79,11 +79,31 @@ def test_reopening_in_either_direction_restores_the_open_graph() -> None:
     assert closed.reopened([("a", "c")]).closures == closed.closures
 
 
-def test_directed_closure_closes_one_direction_only() -> None:
-    graph = RoadGraph.from_edges([("a", "b", 3), ("b", "a", 3)], directed=True)
+def test_a_closure_closes_both_ways_on_a_directed_map() -> None:
+    # An OSM two-way street is two arcs: a flooded street is flooded for traffic both ways.
+    graph = RoadGraph.from_edges([("a", "b", 3), ("b", "a", 3), ("b", "c", 2)], directed=True)
     closed = graph.with_closures([("a", "b")])
+    assert closed.closures == {("a", "b"), ("b", "a")}
+    with pytest.raises(ValueError, match="closed"):
+        closed.edge_seconds("b", "a")
+    # A one-way street has one arc: closing it closes that arc.
+    assert graph.with_closures([("b", "c")]).closures == {("b", "c")}
+    # Reopening opens both ways again.
+    assert closed.reopened([("a", "b")]) is graph
+
+
+def test_a_one_way_closure_closes_the_direction_named_only() -> None:
+    graph = RoadGraph.from_edges([("a", "b", 3), ("b", "a", 3)], directed=True)
+    closed = graph.with_closures([("a", "b")], one_way=True)
     assert closed.closures == {("a", "b")}
     assert closed.edge_seconds("b", "a") == 3
+
+
+def test_a_closure_closes_both_ways_on_grid_and_edge_maps() -> None:
+    grid = RoadGraph.grid(2, 2, edge_s=60)
+    assert grid.with_closures([("g0_0", "g0_1")]).closures == {("g0_0", "g0_1"), ("g0_1", "g0_0")}
+    edges = RoadGraph.from_edges([("a", "b", 3)])
+    assert edges.with_closures([("b", "a")]).closures == {("a", "b"), ("b", "a")}
 
 
 def test_closing_or_reopening_a_missing_road_names_it() -> None:

@@ -174,3 +174,18 @@ def test_closing_a_street_in_the_extract_lengthens_the_trip(extract: RoadGraph) 
     after = travel_matrix(closed, [a], [b], 7200)[0, 0]
     assert after > before
     assert travel_matrix(closed.reopened([(path[0], path[1])]), [a], [b], 7200)[0, 0] == before
+
+
+def test_closing_a_two_way_osm_street_closes_both_directions() -> None:
+    graph = RoadGraph.from_osm(HAND_MADE, fmt="osm", speeds_kmh=TEN_M_PER_S)
+    closed = graph.with_closures([("1", "2")])
+    # 1–2 is two-way: closed from either end, nobody drives it.
+    assert travel_matrix(closed, ["1", "2"], ["2", "1"], 1000).tolist() == [
+        [UNREACHABLE, 0],
+        [0, UNREACHABLE],
+    ]
+    # 2→3 is one-way: closing it closes that one arc, and one_way keeps 2→1 open on 1–2.
+    assert graph.with_closures([("2", "3")]).closures == {("2", "3")}
+    assert travel_matrix(graph.with_closures([("1", "2")], one_way=True), ["2"], ["1"], 1000).tolist() == [
+        [100]
+    ]
