@@ -59,7 +59,12 @@ def _nearest(prepared: Prepared, slot: int) -> list[int]:
     lo, hi = np.searchsorted(prepared.arc_slot, [slot, slot + 1])
     arcs = range(int(lo), int(hi))
     resources = prepared.problem.resources
-    ranked = sorted(arcs, key=lambda a: (int(prepared.arc_travel[a]), resources[prepared.arc_resource[a]].id))
+    # Today's practice sends free units only: units still on a job are not offered to it.
+    ready = prepared.tables.ready_s
+    free_now = [a for a in arcs if ready[prepared.arc_resource[a]] == 0]
+    ranked = sorted(
+        free_now, key=lambda a: (int(prepared.arc_travel[a]), resources[prepared.arc_resource[a]].id)
+    )
     return [int(prepared.arc_resource[a]) for a in ranked]
 
 

@@ -125,7 +125,7 @@ class DispatchSettings(Frozen):
     # changes; a responder finding no open road rules it out until the roads change.
     exclusion_s: int = Field(default=1800, gt=0, strict=True)
     # A re-plan moves a proposed unit only when it gains more than this (priority-weighted seconds).
-    switch_cost_s: int = Field(default=300, ge=0, strict=True)
+    switch_cost_s: int = Field(default=3000, ge=0, strict=True)
 
     @field_validator("response_target_s")
     @classmethod
