@@ -6,8 +6,9 @@ units), plus a source → sink bypass for units left idle.
 The strict order of the objective is kept with small numbers. Serving a unit of priority p earns p × S;
 the sets of need units that can be served together form a matroid (a gammoid), so a plan of greatest
 total priority also serves the most units of priority 5, then of 4, and so on (Gale's theorem). S exceeds
-what any augmenting path or cycle can change in travel cost, so no travel saving can buy a lost unit.
-Likewise travel cost is scaled by K, more than the units of the previous plan any cycle can keep.
+what any augmenting path or cycle can change in tier-2 cost (lateness, travel, waiting costs paid back on
+the sink arcs, switching costs), so no saving there can buy a lost unit. Likewise that cost is scaled by K,
+more than the units of the previous plan any cycle can keep.
 When S would not fit in 64 bits, two solves do the same: first the served units per priority, then the
 cheapest flow serving exactly those.
 """
