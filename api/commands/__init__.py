@@ -1,1 +1,1 @@
-"""The subcommands of ``pingzhan``: one module each, with ``register`` and ``run``."""
+"""The subcommands of ``pingzhan``: one module each, with ``arguments`` and ``run`` (see ``api/cli.py``)."""

@@ -1,46 +1,46 @@
-"""``pingzhan match``: read a problem file, write a plan."""
+"""``pingzhan match``: read a problem file, write a plan.
+
+The solver (OR-Tools, SciPy, NumPy), the models and the profiles are imported when the subcommand runs, not
+here, so ``pingzhan match --help`` answers at once.
+"""
 
 import argparse
 import json
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pydantic import ValidationError
 
 from api.errors import InputError, describe_validation
-from api.profiles import find_profile
-from api.table import plan_table
-from engine.matching import ClosestAvailable, OptimalMatcher, SolveParams, Solver
-from engine.matching.document import ProblemDocument
-from engine.model.plan import Plan
-from engine.rules import ProfileError
 
-SOLVERS: dict[str, Solver] = {"optimal": OptimalMatcher(), "closest": ClosestAvailable()}
+if TYPE_CHECKING:
+    from engine.matching import Solver
+    from engine.model.plan import Plan
+
+SOLVER_NAMES = ("closest", "optimal")
 
 
-def register(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
-    match = commands.add_parser("match", help="match needs to resources: read a problem, write a plan")
+def arguments(match: argparse.ArgumentParser) -> None:
     match.add_argument("problem", nargs="?", help="problem JSON file")
     match.add_argument("-o", "--output", help="write the plan JSON here (default: standard output)")
     match.add_argument("--profile", help="governance profile: a shipped name or a YAML file")
-    match.add_argument("--solver", choices=sorted(SOLVERS), default="optimal")
+    match.add_argument("--solver", choices=SOLVER_NAMES, default="optimal")
     match.add_argument("--table", action="store_true", help="print a readable table instead of JSON")
     match.add_argument("--schema", action="store_true", help="print the JSON Schema of problem and plan")
-    match.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
     if args.schema:
-        schema = {
-            "problem": ProblemDocument.model_json_schema(by_alias=True),
-            "plan": Plan.model_json_schema(),
-        }
-        sys.stdout.write(json.dumps(schema, ensure_ascii=False, indent=2) + "\n")
-        return 0
+        return _schema()
     if not args.problem:
         raise InputError("match: give a problem file (or --schema)")
-    plan = _solve_file(Path(args.problem), args.profile, SOLVERS[args.solver])
+    from api.table import plan_table
+    from engine.matching import ClosestAvailable, OptimalMatcher
+
+    solver: Solver = OptimalMatcher() if args.solver == "optimal" else ClosestAvailable()
+    plan = _solve_file(Path(args.problem), args.profile, solver)
     text = plan.model_dump_json(indent=2)
     if args.output:
         Path(args.output).write_text(text + "\n", encoding="utf-8")
@@ -51,7 +51,21 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _solve_file(path: Path, profile_arg: str | None, solver: Solver) -> Plan:
+def _schema() -> int:
+    from engine.matching.document import ProblemDocument
+    from engine.model.plan import Plan
+
+    schema = {"problem": ProblemDocument.model_json_schema(by_alias=True), "plan": Plan.model_json_schema()}
+    sys.stdout.write(json.dumps(schema, ensure_ascii=False, indent=2) + "\n")
+    return 0
+
+
+def _solve_file(path: Path, profile_arg: str | None, solver: "Solver") -> "Plan":
+    from api.profiles import find_profile
+    from engine.matching import SolveParams
+    from engine.matching.document import ProblemDocument
+    from engine.rules import ProfileError
+
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:

@@ -1,4 +1,7 @@
-"""``pingzhan serve``: the live service on uvicorn."""
+"""``pingzhan serve``: the live service on uvicorn.
+
+The service (FastAPI, SQLAlchemy, the engine) is imported when the subcommand runs, not here.
+"""
 
 import argparse
 import logging
@@ -6,21 +9,11 @@ import sys
 from datetime import timedelta
 from pathlib import Path
 
-import uvicorn
-
-from api.app import ServeSettings, create_app
-from api.db.database import connect, default_url
-from api.demo import DEMO_ROLES, demo_tokens, read_demo, read_people
 from api.errors import InputError
-from api.pii import KeyProblem, load_vault
-from api.private_files import private_dir
-from api.service import wall_clock
-from api.store import Store
 from api.throttle import DEFAULT_PER_MINUTE
 
 
-def register(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
-    serve = commands.add_parser("serve", help="run the live service: REST, websockets, OpenAPI docs at /docs")
+def arguments(serve: argparse.ArgumentParser) -> None:
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument(
@@ -67,10 +60,19 @@ def register(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") ->
         default=30.0,
         help="purge residents' phones and names this long after their incident closes (default 30)",
     )
-    serve.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from api.app import ServeSettings, create_app
+    from api.db.database import connect, default_url
+    from api.demo import DEMO_ROLES, demo_tokens, read_demo, read_people
+    from api.pii import KeyProblem, load_vault
+    from api.private_files import private_dir
+    from api.service import wall_clock
+    from api.store import Store
+
     data_dir = Path(args.data_dir)
     url = args.database or default_url(data_dir)
     if args.auth_failures_per_minute < 1:

@@ -19,8 +19,7 @@ from api.service import wall_clock
 from api.table import _rows
 
 
-def register(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
-    token = commands.add_parser("token", help="create, list and revoke access tokens")
+def arguments(token: argparse.ArgumentParser) -> None:
     actions = token.add_subparsers(dest="action", required=True)
     create = actions.add_parser("create", help="create a token and print it (shown only this once)")
     create.add_argument("--role", required=True, choices=[r.value for r in Role])
