@@ -40,15 +40,19 @@ def problem_of(board: Board, at: datetime | None = None) -> MatchingProblem:
     for d in board.dispatches.values():
         if d.committed:
             pins[(d.need, d.part, d.resource)] += d.quantity
+    soon = soon_free(board, at) if at is not None else []
+    offered = {soon_id(u.resource, u.job) for u in soon}
+    # A proposal for units after their job is the same proposal whether those units or other units of the
+    # same resource go: it is kept under the offer while the job lasts, and under the resource itself.
     previous = [
-        Pin(
-            need=d.need,
-            resource=d.resource if d.after is None else soon_id(d.resource, d.after),
-            quantity=d.quantity,
-            part=d.part,
-        )
+        Pin(need=d.need, resource=resource, quantity=d.quantity, part=d.part)
         for d in board.dispatches.values()
         if not d.committed
+        for resource in (
+            (soon_id(d.resource, d.after), d.resource)
+            if d.after is not None and soon_id(d.resource, d.after) in offered
+            else (d.resource,)
+        )
     ]
     recent = board.recent_dispatches()
     organisations = [
@@ -69,8 +73,7 @@ def problem_of(board: Board, at: datetime | None = None) -> MatchingProblem:
     excluded = board.exclusions_at(at)
     for reason in sorted(set(excluded.values())):
         builder.exclude((pair for pair, why in excluded.items() if why == reason), reason)
-    if at is not None:
-        builder.add_soon(soon_free(board, at))
+    builder.add_soon(soon)
     return builder.build()
 
 

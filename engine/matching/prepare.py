@@ -19,7 +19,7 @@ from engine.matching.problem import MatchingProblem
 from engine.matching.stopwatch import Stopwatch
 from engine.model.entities import Need
 from engine.model.ids import Capability, NodeId
-from engine.model.priority import INDEXED_LENGTH
+from engine.model.priority import INDEXED_LENGTH, LIFE_SAFETY
 from engine.rules.facts import NeedFacts, ResourceFacts
 from engine.travel import UNREACHABLE, TravelCache, TravelTable
 
@@ -79,6 +79,9 @@ class Tables:
     target_s: IntArray
     lateness_weight: int
     late_step_s: int
+    life_safety_band_s: int
+    # Expected seconds from a proposal to setting off (confirmation, answer, getting ready).
+    setoff_s: int
     groups: dict[Capability, IntArray]
     capability: IntArray  # per resource, a code shared with slot_capability
     serves: BoolArray
@@ -170,8 +173,13 @@ class Prepared:
         """Seconds past the need's target for a unit of ``resource`` (capped; see :func:`late_s`)."""
         t = self.tables
         need = self.slots[slot].need
-        arrival = int(t.waited_s[need]) + int(t.ready_s[resource]) + (self.travel_s(slot, resource) or 0)
-        return int(late_s(np.array([arrival]), np.array([t.target_s[need]]), t.late_step_s)[0])
+        arrival = (
+            int(t.waited_s[need])
+            + t.setoff_s
+            + int(t.ready_s[resource])
+            + (self.travel_s(slot, resource) or 0)
+        )
+        return int(lateness(t, np.array([need]), np.array([arrival]))[0])
 
     def screen(self, slot: int) -> Screen:
         s = self.slots[slot]
@@ -238,7 +246,8 @@ def prepare(problem: MatchingProblem, params: SolveParams) -> Prepared:
     )
     prepared = _with_arcs(prepared)
     t = tables
-    waiting = late_s(t.waited_s + need_limit, t.target_s, t.late_step_s) * t.priority * t.lateness_weight
+    everyone = np.arange(len(problem.needs), dtype=np.int64)
+    waiting = lateness(t, everyone, t.waited_s + t.setoff_s + need_limit) * t.priority * t.lateness_weight
     prepared = replace(prepared, waiting_cost=waiting.astype(np.int64))
     clock.lap("screening")
     return replace(prepared, timings_ms=clock.laps)
@@ -358,6 +367,8 @@ def _tables(
         target_s=np.array([dispatch.target_s(f.priority) for f in need_facts], dtype=np.int64),
         lateness_weight=dispatch.lateness_weight,
         late_step_s=dispatch.late_step_s,
+        life_safety_band_s=dispatch.life_safety_band_s,
+        setoff_s=dispatch.setoff_s,
         groups={c: np.array(ix, dtype=np.int64) for c, ix in groups.items()},
         capability=np.array([capability_code[r.capability] for r in problem.resources], dtype=np.int64),
         serves=np.array([f.serves for f in resource_facts], dtype=np.bool_),
@@ -397,11 +408,19 @@ def _positions(values: list[NodeId], ordered: list[NodeId]) -> IntArray:
     return np.array([where[v] for v in values], dtype=np.int64)
 
 
-def late_s(arrival_s: IntArray, target_s: IntArray, step_s: int) -> IntArray:
-    """Lateness: seconds past the target, counted up to :data:`LATENESS_CAP_S` (costs stay well inside 64
-    bits), plus ``step_s`` for being late at all, so that more needs are reached in time."""
-    past = np.clip(arrival_s - target_s, 0, LATENESS_CAP_S)
-    result: IntArray = past + step_s * (past > 0)
+def lateness(tables: Tables, need: IntArray, arrival_s: IntArray) -> IntArray:
+    """How late units arriving at ``arrival_s`` (from each need's report) are, in weighted seconds.
+
+    Seconds past the need's target, counted up to :data:`LATENESS_CAP_S` (costs stay well inside 64 bits).
+    Below life-safety, being late at all counts ``late_step_s`` more, so that more needs are reached in time.
+    For life-safety every ``life_safety_band_s`` further late weighs once more (1×, 2×, 3×, then 4×), so the
+    longest waits are cut first.
+    """
+    past = np.clip(arrival_s - tables.target_s[need], 0, LATENESS_CAP_S)
+    life_safety = tables.priority[need] == LIFE_SAFETY
+    band = max(1, tables.life_safety_band_s)
+    steeper = sum(np.maximum(0, past - k * band) for k in range(1, 4)) if tables.life_safety_band_s else 0
+    result: IntArray = past + np.where(life_safety, steeper, tables.late_step_s * (past > 0))
     return result
 
 
@@ -410,7 +429,7 @@ def _costs(
 ) -> IntArray:
     # A unit arrives after the need has waited, once it is free, and after its travel.
     arrive = tables.ready_s[resource] + travel
-    late = late_s(tables.waited_s[need] + arrive, tables.target_s[need], tables.late_step_s)
+    late = lateness(tables, need, tables.waited_s[need] + tables.setoff_s + arrive)
     # Preferences count as extra seconds of travel, so they can never outrank serving a need.
     foreign = tables.resource_community[resource] != tables.need_community[need]
     preference = (

@@ -113,9 +113,15 @@ class DispatchSettings(Frozen):
     )
     # One second late counts as this many seconds of travel: lateness comes first, travel breaks ties.
     lateness_weight: int = Field(default=20, ge=1, le=100, strict=True)
-    # Being late at all counts as this many seconds more lateness: of two plans equally late in all, the one
-    # that reaches more needs in time wins.
-    late_step_s: int = Field(default=600, ge=0, le=3600, strict=True)
+    # Below life-safety, being late at all counts as this many seconds more lateness: of two plans equally
+    # late in all, the one that reaches more needs in time wins.
+    late_step_s: int = Field(default=1800, ge=0, le=3600, strict=True)
+    # For life-safety every this many seconds further late weighs once more (1×, 2×, 3×, then 4×), so the
+    # longest waits are cut first (0: every second alike).
+    life_safety_band_s: int = Field(default=300, ge=0, le=3600, strict=True)
+    # Expected seconds from a proposal to setting off (confirmation, answer, getting ready): counted in every
+    # arrival, so that a need just inside its target is not taken for one that can wait.
+    setoff_s: int = Field(default=120, ge=0, le=3600, strict=True)
     # In an incident, a unit on a job may be planned for its next one, from where and when it should finish.
     plan_busy_units: bool = False
     # Expected seconds on site per capability (a name, or a prefix ending in "."), to know when a unit is free.
@@ -125,7 +131,7 @@ class DispatchSettings(Frozen):
     # changes; a responder finding no open road rules it out until the roads change.
     exclusion_s: int = Field(default=1800, gt=0, strict=True)
     # A re-plan moves a proposed unit only when it gains more than this (priority-weighted seconds).
-    switch_cost_s: int = Field(default=3000, ge=0, strict=True)
+    switch_cost_s: int = Field(default=12000, ge=0, strict=True)
 
     @field_validator("response_target_s")
     @classmethod

@@ -23,9 +23,16 @@ class Reference:
     kept: int
 
 
-def _late(seconds: int, step: int) -> int:
+def _late(seconds: int, priority: int, step: int, band: int) -> int:
+    """Seconds late, capped; below life-safety plus ``step`` if late at all, for life-safety steeper by
+    ``band``: slope 1 for the first band, 2 for the second, 3 for the third, 4 beyond."""
     past = min(max(0, seconds), LATE_CAP_S)
-    return past + (step if past > 0 else 0)
+    if priority < 5:
+        return past + (step if past > 0 else 0)
+    if band == 0:
+        return past
+    slope = [min(4, 1 + t // band) for t in range(past)]
+    return sum(slope)
 
 
 def travel_seconds(problem: MatchingProblem) -> dict[str, dict[str, int]]:
@@ -135,6 +142,7 @@ def solve_reference(problem: MatchingProblem) -> Reference:
     # at the end of its travel limit; each unit kept from the previous plan saves the switching cost.
     dispatch = problem.dispatch
     weight, switch = dispatch.lateness_weight, dispatch.switch_cost_s
+    shape = (dispatch.late_step_s, dispatch.life_safety_band_s)
 
     def waited(i: int) -> int:
         need = problem.needs[i]
@@ -147,13 +155,15 @@ def solve_reference(problem: MatchingProblem) -> Reference:
         need, res = problem.needs[i], problem.resources[j]
         ready = problem.soon[res.id][1] if res.id in problem.soon else 0
         seconds = times[res.location].get(need.location, 0) + ready
-        late = _late(waited(i) + seconds - dispatch.response_target_s[need.priority], dispatch.late_step_s)
+        arrival = waited(i) + dispatch.setoff_s + seconds
+        late = _late(arrival - dispatch.response_target_s[need.priority], need.priority, *shape)
         return need.priority * (weight * late + seconds)
 
     def waiting(i: int) -> int:
         need = problem.needs[i]
         limit = min(need.max_travel_s or HORIZON_S, HORIZON_S)
-        late = _late(waited(i) + limit - dispatch.response_target_s[need.priority], dispatch.late_step_s)
+        arrival = waited(i) + dispatch.setoff_s + limit
+        late = _late(arrival - dispatch.response_target_s[need.priority], need.priority, *shape)
         return need.priority * weight * late
 
     # Units left waiting, as a constant less what each served unit saves.
