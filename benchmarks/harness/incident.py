@@ -10,6 +10,7 @@ from enum import StrEnum
 import numpy as np
 
 from benchmarks.harness.instances import Instance, need
+from benchmarks.harness.quality import BENCH_PROFILE
 from engine.matching import MatchingProblem, Pin, ProblemBuilder
 from engine.model import Mode, Need, Plan, Resource, ResourceStatus
 from engine.model.ids import NodeId
@@ -61,7 +62,7 @@ class Incident:
         self.closed: list[tuple[NodeId, NodeId]] = []
         self.offline: list[str] = []
         self.previous: Plan | None = None
-        self.rules = CompiledProfile(None, Mode.INCIDENT)
+        self.rules = CompiledProfile(BENCH_PROFILE, Mode.INCIDENT)
         self._rng = np.random.default_rng(seed)
         self._next_need = len(base.needs)
         self._steady_needs = len(base.needs)
@@ -72,6 +73,7 @@ class Incident:
     def problem(self) -> MatchingProblem:
         builder = (
             ProblemBuilder(self.road_graph())
+            .use_profile(BENCH_PROFILE)
             .reuse_rules(self.rules)
             .add_needs(self.needs.values())
             .add_resources(self.resources.values())

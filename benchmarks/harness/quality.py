@@ -6,16 +6,25 @@ from dataclasses import dataclass
 from engine.matching.objective import objective
 from engine.matching.prepare import Prepared
 from engine.model import Plan
+from engine.rules.profile import DispatchSettings, Profile
 
 Units = dict[tuple[int, int], int]
 
-# A unit arrives late when it travels longer than this for its need's priority (5: life-safety, 10 minutes).
+# The response targets of the benchmark's problems (5: life-safety, 10 minutes): the matcher plans against
+# them and a unit that arrives after its need's is late.
 RESPONSE_TARGET_S: Mapping[int, int] = {5: 600, 4: 900, 3: 1200, 2: 1800, 1: 2700}
+BENCH_PROFILE = Profile(
+    name="bench",
+    title_zh="基准测试",
+    title_en="Benchmark",
+    dispatch=DispatchSettings(response_target_s=dict(RESPONSE_TARGET_S)),
+)
 
 
 @dataclass(frozen=True)
 class Quality:
     served_by_priority: tuple[int, int, int, int, int]  # priority 5 first
+    cost: int
     weighted_travel: int
     late_units: int
 
@@ -24,13 +33,14 @@ class Quality:
         return sum(self.served_by_priority)
 
     def key(self) -> tuple[tuple[int, ...], int]:
-        """Larger is better, in the matcher's strict order: units served class by class, then less travel."""
-        return self.served_by_priority, -self.weighted_travel
+        """Larger is better, in the matcher's strict order: units served class by class, then less tier-2 cost."""
+        return self.served_by_priority, -self.cost
 
     def as_dict(self) -> dict[str, object]:
         return {
             "served_by_priority": list(self.served_by_priority),
             "served": self.served,
+            "cost": self.cost,
             "weighted_travel": self.weighted_travel,
             "late_units": self.late_units,
         }
@@ -38,13 +48,10 @@ class Quality:
 
 def quality(prepared: Prepared, units: Units) -> Quality:
     value = objective(prepared, units)
-    late = 0
-    for (s, r), quantity in units.items():
-        travel = prepared.travel_s(s, r)
-        priority = prepared.need_facts[prepared.slots[s].need].priority
-        if quantity > 0 and travel is not None and travel > RESPONSE_TARGET_S[priority]:
-            late += quantity
-    return Quality(value.served_by_priority, value.weighted_travel, late)
+    late = sum(
+        quantity for (s, r), quantity in units.items() if quantity > 0 and prepared.unit_late(s, r) > 0
+    )
+    return Quality(value.served_by_priority, value.cost, value.weighted_travel, late)
 
 
 def plan_units(prepared: Prepared, plan: Plan) -> Units:

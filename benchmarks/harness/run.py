@@ -19,7 +19,7 @@ from benchmarks.harness.baselines import (
 )
 from benchmarks.harness.incident import MEASURED, Incident, Kind, poisson_stream
 from benchmarks.harness.instances import Instance, instance, road_graph
-from benchmarks.harness.quality import excess, quality
+from benchmarks.harness.quality import BENCH_PROFILE, excess, quality
 from benchmarks.harness.replan import PHASES, Replan, replan
 from benchmarks.harness.sizes import Size
 from benchmarks.harness.stats import medians, percentiles
@@ -158,6 +158,7 @@ def _baselines(size: Size) -> list[Baseline]:
 def _case(base: Instance, cache: TravelCache) -> Case:
     problem = (
         ProblemBuilder(base.graph)
+        .use_profile(BENCH_PROFILE)
         .add_needs(base.needs)
         .add_resources(base.resources)
         .add_organisations(base.organisations)

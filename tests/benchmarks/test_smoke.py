@@ -22,7 +22,7 @@ def report(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, Any], Pa
 
 
 def _lexicographic(objective: dict[str, Any]) -> tuple[tuple[int, ...], int]:
-    return tuple(objective["served_by_priority"]), -objective["weighted_travel"]
+    return tuple(objective["served_by_priority"]), -objective["cost"]
 
 
 def test_files_are_written(report: tuple[dict[str, Any], Path]) -> None:

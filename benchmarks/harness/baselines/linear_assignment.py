@@ -31,8 +31,11 @@ class LinearAssignment:
         # Rows are needs; columns are resources, then one "unserved" column per need at no cost.
         cost = np.full((slots, resources + slots), np.inf)
         cost[:, resources:] = 0.0
-        priority = prepared.tables.priority[prepared.tables.slot_need[prepared.arc_slot]]
-        cost[prepared.arc_slot, prepared.arc_resource] = prepared.arc_cost - priority * scale
+        need = prepared.tables.slot_need[prepared.arc_slot]
+        # Serving also saves the need's waiting cost (the matcher pays it back on the sink arc).
+        cost[prepared.arc_slot, prepared.arc_resource] = (
+            prepared.arc_cost - prepared.tables.priority[need] * scale - prepared.waiting_cost[need]
+        )
         rows, columns = linear_sum_assignment(cost)
         seconds = clock() - start
         units = {

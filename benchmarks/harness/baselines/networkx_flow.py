@@ -30,7 +30,9 @@ class NetworkxFlow:
         for k, (open_units, priority) in enumerate(
             zip(net.need_open.tolist(), net.need_priority.tolist(), strict=True)
         ):
-            graph.add_edge(first_need + k, 1, capacity=open_units, weight=-priority * scale)
+            # Tier 1 and the waiting cost a served unit saves, as in the matcher's own network.
+            weight = -priority * scale - int(net.need_reward[k])
+            graph.add_edge(first_need + k, 1, capacity=open_units, weight=weight)
         pairs = zip(
             net.resource_nodes.tolist(),
             net.need_nodes.tolist(),
