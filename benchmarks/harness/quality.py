@@ -17,7 +17,8 @@ BENCH_PROFILE = Profile(
     name="bench",
     title_zh="基准测试",
     title_en="Benchmark",
-    dispatch=DispatchSettings(response_target_s=dict(RESPONSE_TARGET_S)),
+    # No people in the loop here: a unit sets off the moment it is planned.
+    dispatch=DispatchSettings(response_target_s=dict(RESPONSE_TARGET_S), setoff_s=0),
 )
 
 

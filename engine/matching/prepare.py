@@ -411,16 +411,16 @@ def _positions(values: list[NodeId], ordered: list[NodeId]) -> IntArray:
 def lateness(tables: Tables, need: IntArray, arrival_s: IntArray) -> IntArray:
     """How late units arriving at ``arrival_s`` (from each need's report) are, in weighted seconds.
 
-    Seconds past the need's target, counted up to :data:`LATENESS_CAP_S` (costs stay well inside 64 bits).
-    Below life-safety, being late at all counts ``late_step_s`` more, so that more needs are reached in time.
-    For life-safety every ``life_safety_band_s`` further late weighs once more (1×, 2×, 3×, then 4×), so the
-    longest waits are cut first.
+    Seconds past the need's target, counted up to :data:`LATENESS_CAP_S` (costs stay well inside 64 bits),
+    plus ``late_step_s`` for being late at all, so that more needs are reached in time. For life-safety every
+    ``life_safety_band_s`` further late weighs once more (1×, 2×, 3×, then 4×), so the longest waits are cut
+    first.
     """
     past = np.clip(arrival_s - tables.target_s[need], 0, LATENESS_CAP_S)
     life_safety = tables.priority[need] == LIFE_SAFETY
     band = max(1, tables.life_safety_band_s)
     steeper = sum(np.maximum(0, past - k * band) for k in range(1, 4)) if tables.life_safety_band_s else 0
-    result: IntArray = past + np.where(life_safety, steeper, tables.late_step_s * (past > 0))
+    result: IntArray = past + tables.late_step_s * (past > 0) + np.where(life_safety, steeper, 0)
     return result
 
 

@@ -113,8 +113,8 @@ class DispatchSettings(Frozen):
     )
     # One second late counts as this many seconds of travel: lateness comes first, travel breaks ties.
     lateness_weight: int = Field(default=20, ge=1, le=100, strict=True)
-    # Below life-safety, being late at all counts as this many seconds more lateness: of two plans equally
-    # late in all, the one that reaches more needs in time wins.
+    # Being late at all counts as this many seconds more lateness: of two plans equally late in all, the one
+    # that reaches more needs in time wins.
     late_step_s: int = Field(default=1800, ge=0, le=3600, strict=True)
     # For life-safety every this many seconds further late weighs once more (1×, 2×, 3×, then 4×), so the
     # longest waits are cut first (0: every second alike).

@@ -24,15 +24,13 @@ class Reference:
 
 
 def _late(seconds: int, priority: int, step: int, band: int) -> int:
-    """Seconds late, capped; below life-safety plus ``step`` if late at all, for life-safety steeper by
-    ``band``: slope 1 for the first band, 2 for the second, 3 for the third, 4 beyond."""
+    """Seconds late, capped, plus ``step`` if late at all; for life-safety steeper by ``band``: slope 1 for
+    the first band, 2 for the second, 3 for the third, 4 beyond."""
     past = min(max(0, seconds), LATE_CAP_S)
-    if priority < 5:
-        return past + (step if past > 0 else 0)
-    if band == 0:
-        return past
-    slope = [min(4, 1 + t // band) for t in range(past)]
-    return sum(slope)
+    stepped = step if past > 0 else 0
+    if priority < 5 or band == 0:
+        return past + stepped
+    return stepped + sum(min(4, 1 + t // band) for t in range(past))
 
 
 def travel_seconds(problem: MatchingProblem) -> dict[str, dict[str, int]]:
