@@ -27,7 +27,8 @@ DEFINITIONS = {
     "breakdown": "the same re-plan step by step on a copy of the cache as it stood before it: travel, rules "
     "(per-entity facts), screening (candidate arcs), model build, solve (the bare OR-Tools solve), read-back",
     "first_plan_cold_ms": "the incident's first plan with an empty cache (includes every travel search)",
-    "late_units": f"units whose travel exceeds the response target for their need's priority: {dict(RESPONSE_TARGET_S)}, with any time already waited",
+    "late_units": f"units sent whose travel exceeds the response target for their need's priority: {dict(RESPONSE_TARGET_S)}",
+    "not_in_time": "units not on site within their target: late units plus units never sent",
     "percentiles": "numpy linear interpolation; with few samples (L, XL) p99 is close to the maximum",
 }
 

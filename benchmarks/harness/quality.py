@@ -28,6 +28,8 @@ class Quality:
     cost: int
     weighted_travel: int
     late_units: int
+    # Units not on site in time: late, or not sent at all (a unit never sent is later than any late one).
+    not_in_time: int
 
     @property
     def served(self) -> int:
@@ -44,6 +46,7 @@ class Quality:
             "cost": self.cost,
             "weighted_travel": self.weighted_travel,
             "late_units": self.late_units,
+            "not_in_time": self.not_in_time,
         }
 
 
@@ -52,7 +55,8 @@ def quality(prepared: Prepared, units: Units) -> Quality:
     late = sum(
         quantity for (s, r), quantity in units.items() if quantity > 0 and prepared.unit_late(s, r) > 0
     )
-    return Quality(value.served_by_priority, value.cost, value.weighted_travel, late)
+    unserved = sum(n.quantity for n in prepared.problem.needs) - sum(value.served_by_priority)
+    return Quality(value.served_by_priority, value.cost, value.weighted_travel, late, late + unserved)
 
 
 def plan_units(prepared: Prepared, plan: Plan) -> Units:
@@ -80,4 +84,5 @@ def excess(ours: Quality, greedy: Quality) -> dict[str, object]:
         if ours.weighted_travel
         else 0.0,
         "late_units": greedy.late_units - ours.late_units,
+        "not_in_time": greedy.not_in_time - ours.not_in_time,
     }
