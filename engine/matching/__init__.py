@@ -15,7 +15,7 @@ def solve(problem: MatchingProblem, params: SolveParams | None = None) -> Plan:
     tier-2 cost — over units sent, priority × (lateness weight × seconds past the need's response target,
     its arrival being the time already waited + the time until the unit is free + travel, plus a step for
     being late at all; + seconds to arrive + preference seconds), over units left waiting, priority × weight ×
-    the lateness they would have if reached at the end of their travel limit, less the switching cost of each
+    the lateness they would have if reached one target later (or at the end of their travel limit), less the switching cost of each
     proposal kept; (3) the most units kept from the previous plan. See :class:`engine.model.plan.Objective`.
     """
     return OptimalMatcher().solve(problem, params or SolveParams())

@@ -43,7 +43,7 @@ def objective(prepared: Prepared, units: Mapping[tuple[int, int], int]) -> Objec
         for (s, r), quantity in units.items()
     )
     weight = t.lateness_weight
-    # Units left waiting are charged as if reached at the end of their travel limit (waiting_cost holds it
+    # Units left waiting are charged as if reached one target later (or at the end of their travel limit) (waiting_cost holds it
     # already weighted).
     lateness += sum(
         (need.quantity - served_of[n]) * int(prepared.waiting_cost[n]) // weight

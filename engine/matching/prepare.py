@@ -119,9 +119,9 @@ class Prepared:
     arc_resource: IntArray
     arc_travel: IntArray
     arc_cost: IntArray
-    # Per need: what leaving one unit waiting costs, as if it were reached at the end of its travel limit
-    # (priority × lateness weight × lateness then). The matcher earns it back for each unit it serves, so of
-    # two equal needs the one that would be later if left waiting goes first.
+    # Per need: what leaving one unit waiting costs, as if it were reached one response target later, or at
+    # the end of its travel limit if sooner (priority × lateness weight × lateness then). The matcher earns
+    # it back for each unit it serves, so of two equal needs the one that would be later if left goes first.
     waiting_cost: IntArray = field(default_factory=lambda: np.zeros(0, np.int64))
     # Milliseconds per step ("rules", "travel", "screening") when SolveParams has a stopwatch.
     timings_ms: Mapping[str, float] = field(default_factory=dict)
@@ -247,7 +247,10 @@ def prepare(problem: MatchingProblem, params: SolveParams) -> Prepared:
     prepared = _with_arcs(prepared)
     t = tables
     everyone = np.arange(len(problem.needs), dtype=np.int64)
-    waiting = lateness(t, everyone, t.waited_s + t.setoff_s + need_limit) * t.priority * t.lateness_weight
+    # A need left waiting is taken to be reached one response target later (or at the end of its travel
+    # limit, if sooner): the longer it has waited, the later that is.
+    later = np.minimum(need_limit, t.target_s)
+    waiting = lateness(t, everyone, t.waited_s + t.setoff_s + later) * t.priority * t.lateness_weight
     prepared = replace(prepared, waiting_cost=waiting.astype(np.int64))
     clock.lap("screening")
     return replace(prepared, timings_ms=clock.laps)

@@ -79,7 +79,8 @@ class Objective(Frozen):
     Tier 2, ``cost`` = lateness weight × ``weighted_lateness`` + ``weighted_travel`` − switching cost ×
     ``kept``, where ``weighted_lateness`` sums, over units sent, priority × seconds past the need's response
     target (time already waited + time until the unit is free + travel), and over units left waiting,
-    priority × the lateness they would have if reached at the end of the need's travel limit;
+    priority × the lateness they would have if reached one response target later (or at the end of the
+    need's travel limit, if sooner);
     ``weighted_travel`` sums priority × (seconds until free + travel + preference seconds) over units sent.
     Last, ``kept``: units that the previous plan also had.
     """

@@ -135,9 +135,10 @@ def solve_reference(problem: MatchingProblem) -> Reference:
         for t, i in enumerate(aon):
             row({Y + i: 1, B + t: -problem.needs[i].quantity}, 0, 0)
     integrality = np.ones(ncol)
-    # Tier 2 in words: each unit sent costs priority × (weight × seconds late + seconds until the unit is
-    # free + travel); each unit left waiting costs priority × weight × the lateness it would have if reached
-    # at the end of its travel limit; each unit kept from the previous plan saves the switching cost.
+    # Tier 2 in words: each unit sent costs priority × (weight × lateness + seconds until the unit is free +
+    # travel); each unit left waiting costs priority × weight × the lateness it would have if reached one
+    # target later (or at the end of its travel limit); each unit kept from the previous plan saves the
+    # switching cost.
     dispatch = problem.dispatch
     weight, switch = dispatch.lateness_weight, dispatch.switch_cost_s
     shape = (dispatch.late_step_s, dispatch.life_safety_band_s)
@@ -159,8 +160,10 @@ def solve_reference(problem: MatchingProblem) -> Reference:
 
     def waiting(i: int) -> int:
         need = problem.needs[i]
-        limit = min(need.max_travel_s or HORIZON_S, HORIZON_S)
-        arrival = waited(i) + dispatch.setoff_s + limit
+        # Left waiting, it is taken to be reached one target later, or at the end of its limit if sooner.
+        target = dispatch.response_target_s[need.priority]
+        later = min(need.max_travel_s or HORIZON_S, HORIZON_S, target)
+        arrival = waited(i) + dispatch.setoff_s + later
         late = _late(arrival - dispatch.response_target_s[need.priority], need.priority, *shape)
         return need.priority * weight * late
 
