@@ -57,13 +57,19 @@ def _phases(problem: MatchingProblem, cache: TravelCache) -> tuple[dict[str, flo
     laps = dict(prepared.timings_ms)
     start = time.perf_counter()
     network = FlowNetwork.build(prepared, np.arange(len(prepared.arc_slot), dtype=np.int64))
-    smcf, plain, kept = network.single_model(network.served_scale)
-    built = time.perf_counter()
-    status = smcf.solve()
-    solved = time.perf_counter()
-    if status != smcf.OPTIMAL:
-        raise RuntimeError(f"min-cost flow ended with status {status}")
-    flow = np.asarray(smcf.flows(plain), dtype=np.int64) + np.asarray(smcf.flows(kept), dtype=np.int64)
+    if network.fits_one_solve:
+        smcf, plain, kept = network.single_model(network.served_scale)
+        built = time.perf_counter()
+        status = smcf.solve()
+        solved = time.perf_counter()
+        if status != smcf.OPTIMAL:
+            raise RuntimeError(f"min-cost flow ended with status {status}")
+        flow = np.asarray(smcf.flows(plain), dtype=np.int64) + np.asarray(smcf.flows(kept), dtype=np.int64)
+    else:
+        # Costs too large for one 64-bit solve: the matcher's two solves, model building included.
+        built = time.perf_counter()
+        flow = network.solve_two_phase()
+        solved = time.perf_counter()
     units: dict[tuple[int, int], int] = defaultdict(int, prepared.pinned)
     for slot, resource, quantity in zip(
         prepared.arc_slot.tolist(), prepared.arc_resource.tolist(), flow.tolist(), strict=True

@@ -1,11 +1,30 @@
 """Matching needs to the pool: the exact OR-Tools matcher and today's closest-available baseline."""
 
-from engine.matching.closest_available import ClosestAvailable
-from engine.matching.optimal import OptimalMatcher
+from typing import TYPE_CHECKING, Any
+
 from engine.matching.params import SolveParams
 from engine.matching.problem import MatchingProblem, Pin, ProblemBuilder
 from engine.matching.solver import Solver
 from engine.model.plan import Plan
+
+if TYPE_CHECKING:
+    from engine.matching.closest_available import ClosestAvailable
+    from engine.matching.optimal import OptimalMatcher
+
+# The solvers load OR-Tools and SciPy: imported on first use, so reading a problem file or printing its
+# schema does not pay for them.
+_SOLVERS = {
+    "ClosestAvailable": "engine.matching.closest_available",
+    "OptimalMatcher": "engine.matching.optimal",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _SOLVERS:
+        from importlib import import_module
+
+        return getattr(import_module(_SOLVERS[name]), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def solve(problem: MatchingProblem, params: SolveParams | None = None) -> Plan:
@@ -18,6 +37,8 @@ def solve(problem: MatchingProblem, params: SolveParams | None = None) -> Plan:
     the lateness they would have if reached one target later (or at the end of their travel limit), less the switching cost of each
     proposal kept; (3) the most units kept from the previous plan. See :class:`engine.model.plan.Objective`.
     """
+    from engine.matching.optimal import OptimalMatcher
+
     return OptimalMatcher().solve(problem, params or SolveParams())
 
 
