@@ -105,12 +105,12 @@ class FlowNetwork:
         k = len(used_resources) + len(used_slots) + 3 if has_previous else 1
         cost = prepared.arc_cost[arcs] * k
         switch = prepared.problem.dispatch.switch_cost_s * k
-        reward = np.array(
-            [
-                prepared.waiting_cost[prepared.slots[s].need] if prepared.slots[s].part is None else 0
-                for s in used_slots
-            ],
-            dtype=np.int64,
+        # The waiting cost is paid back once per unit served: on a need's own slot, not on its team parts.
+        first = np.array(
+            [prepared.slots_of_need[prepared.slots[s].need][0] == s for s in used_slots.tolist()]
+        )
+        reward = np.where(first, prepared.waiting_cost[prepared.tables.slot_need[used_slots]], 0).astype(
+            np.int64
         )
         return FlowNetwork(
             num_resources=len(used_resources),

@@ -2,6 +2,8 @@
 
 from collections.abc import Mapping
 
+import numpy as np
+
 from engine.matching.prepare import Prepared
 from engine.model.plan import Objective
 from engine.model.priority import DESCENDING, rank
@@ -38,22 +40,18 @@ def objective(prepared: Prepared, units: Mapping[tuple[int, int], int]) -> Objec
         served_of[need] = served_units(prepared, need, need_units)
         served[rank(prepared.need_facts[need].priority)] += served_of[need]
     t = prepared.tables
-    lateness = sum(
-        quantity * prepared.unit_late(s, r) * int(t.priority[prepared.slots[s].need])
-        for (s, r), quantity in units.items()
-    )
     weight = t.lateness_weight
-    # Units left waiting are charged as if reached one target later (or at the end of their travel limit) (waiting_cost holds it
-    # already weighted).
-    lateness += sum(
-        (need.quantity - served_of[n]) * int(prepared.waiting_cost[n]) // weight
-        for n, need in enumerate(prepared.problem.needs)
-    )
-    weighted = sum(quantity * prepared.unit_cost(s, r) for (s, r), quantity in units.items())
-    travel = weighted - weight * sum(
-        quantity * prepared.unit_late(s, r) * int(t.priority[prepared.slots[s].need])
-        for (s, r), quantity in units.items()
-    )
+    keys = list(units)
+    slots = np.array([k[0] for k in keys], dtype=np.int64)
+    resources = np.array([k[1] for k in keys], dtype=np.int64)
+    quantity = np.array([units[k] for k in keys], dtype=np.int64)
+    cost, late = prepared.pair_costs(slots, resources)
+    sent_late = int((quantity * late * t.priority[t.slot_need[slots]]).sum())
+    # Units left waiting are charged as if reached one target later, or at the end of their travel limit
+    # (waiting_cost holds that already weighted).
+    left = np.array([need.quantity - served_of[n] for n, need in enumerate(prepared.problem.needs)], np.int64)
+    lateness = sent_late + int((left * prepared.waiting_cost).sum()) // weight
+    travel = int((quantity * cost).sum()) - weight * sent_late
     kept = sum(min(quantity, prepared.previous.get(key, 0)) for key, quantity in units.items())
     return Objective(
         served_by_priority=(served[0], served[1], served[2], served[3], served[4]),

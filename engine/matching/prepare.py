@@ -169,6 +169,29 @@ class Prepared:
             )[0]
         )
 
+    def pair_costs(self, slots: IntArray, resources: IntArray) -> tuple[IntArray, IntArray]:
+        """Per (slot, resource) pair: the unit cost (as :meth:`unit_cost`) and the lateness (as
+        :meth:`unit_late`), for many pairs at once."""
+        count = max(1, len(self.problem.resources))
+        keys = np.asarray(self._arc_keys, dtype=np.int64)
+        wanted = slots * count + resources
+        at = np.minimum(np.searchsorted(keys, wanted), max(len(keys) - 1, 0))
+        on_arc = (at < len(keys)) & (keys[at] == wanted) if len(keys) else np.zeros(len(wanted), np.bool_)
+        travel = np.where(on_arc, self.arc_travel[at] if len(keys) else 0, 0)
+        # Pinned pairs may lie beyond every limit, and pairs of neither kind are looked up one by one.
+        odd = [
+            i
+            for i in range(len(wanted))
+            if not on_arc[i] or (int(slots[i]), int(resources[i])) in self.pinned_travel
+        ]
+        for i in odd:
+            travel[i] = self.travel_s(int(slots[i]), int(resources[i])) or 0
+        t = self.tables
+        need = t.slot_need[slots]
+        cost = _costs(t, self.problem, need, resources, travel)
+        late = lateness(t, need, t.waited_s[need] + t.setoff_s + t.ready_s[resources] + travel)
+        return cost, late
+
     def unit_late(self, slot: int, resource: int) -> int:
         """Seconds past the need's target for a unit of ``resource`` (capped; see :func:`late_s`)."""
         t = self.tables
