@@ -27,6 +27,7 @@ def __getattr__(name: str) -> Any:
         return getattr(import_module(_RUNNING[name]), name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
+
 __all__ = [
     "DrillResult",
     "DrillRun",

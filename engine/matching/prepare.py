@@ -173,17 +173,19 @@ class Prepared:
         """Per (slot, resource) pair: the unit cost (as :meth:`unit_cost`) and the lateness (as
         :meth:`unit_late`), for many pairs at once."""
         count = max(1, len(self.problem.resources))
-        keys = np.asarray(self._arc_keys, dtype=np.int64)
+        keys = self.arc_slot * count + self.arc_resource
         wanted = slots * count + resources
-        at = np.minimum(np.searchsorted(keys, wanted), max(len(keys) - 1, 0))
-        on_arc = (at < len(keys)) & (keys[at] == wanted) if len(keys) else np.zeros(len(wanted), np.bool_)
-        travel = np.where(on_arc, self.arc_travel[at] if len(keys) else 0, 0)
+        travel = np.zeros(len(wanted), dtype=np.int64)
+        on_arc = np.zeros(len(wanted), dtype=np.bool_)
+        if len(keys):
+            at = np.minimum(np.searchsorted(keys, wanted), len(keys) - 1)
+            on_arc = keys[at] == wanted
+            travel = np.where(on_arc, self.arc_travel[at], 0)
         # Pinned pairs may lie beyond every limit, and pairs of neither kind are looked up one by one.
-        odd = [
-            i
-            for i in range(len(wanted))
-            if not on_arc[i] or (int(slots[i]), int(resources[i])) in self.pinned_travel
-        ]
+        odd = np.flatnonzero(~on_arc).tolist()
+        if self.pinned_travel:
+            pairs = zip(slots.tolist(), resources.tolist(), strict=True)
+            odd += [i for i, pair in enumerate(pairs) if pair in self.pinned_travel]
         for i in odd:
             travel[i] = self.travel_s(int(slots[i]), int(resources[i])) or 0
         t = self.tables
