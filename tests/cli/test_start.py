@@ -75,3 +75,17 @@ def test_serve_help_loads_neither_the_app_nor_the_database() -> None:
     modules, shown = loaded("serve", "--help")
     assert heavy(modules, ("uvicorn", "sqlalchemy", "api.app", "engine.matching", *BENCH)) == []
     assert "--auth-failures-per-minute" in shown
+
+
+@pytest.mark.parametrize("argv", [("match", "--schema"), ("drill", "--schema")])
+def test_schema_loads_no_solver_runner_service_or_benchmarks(argv: tuple[str, ...]) -> None:
+    modules, shown = loaded(*argv)
+    # The schema needs the models only: not OR-Tools, the drill runner, the service or matplotlib.
+    solvers = (
+        "ortools",
+        "engine.matching.optimal",
+        "engine.matching.closest_available",
+        "engine.drill.runner",
+    )
+    assert heavy(modules, solvers + SERVICE + BENCH) == []
+    assert json.loads(shown)
