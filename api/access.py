@@ -8,9 +8,9 @@ from api.auth import Principal, Role
 from engine.coordinator import Board, Dispatch, DispatchStatus
 
 S = DispatchStatus
-ORGANISATION_ACTIONS = frozenset({S.ACKNOWLEDGED, S.DECLINED, S.EN_ROUTE, S.ON_SITE, S.DONE})
+ORGANISATION_ACTIONS = frozenset({S.ACKNOWLEDGED, S.DECLINED, S.EN_ROUTE, S.ON_SITE, S.DONE, S.NO_ROAD})
 # A cadre may record progress a responder phoned in; acknowledging or declining is the organisation's word.
-CADRE_RECORDS = frozenset({S.EN_ROUTE, S.ON_SITE, S.DONE})
+CADRE_RECORDS = frozenset({S.EN_ROUTE, S.ON_SITE, S.DONE, S.NO_ROAD})
 
 
 class Forbidden(Exception):

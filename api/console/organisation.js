@@ -10,8 +10,8 @@ export function organisationView(d) {
   const needs = Object.fromEntries((d.needs || []).map((n) => [n.id, n]));
   const next = {
     notified: [["acknowledge", "ack", "go"], ["decline", "decline", "danger"]],
-    acknowledged: [["en-route", "enRoute", "go"], ["decline", "decline", "danger"]],
-    en_route: [["on-site", "onSite", "go"]],
+    acknowledged: [["en-route", "enRoute", "go"], ["no-road", "noRoad", "danger"], ["decline", "decline", "danger"]],
+    en_route: [["on-site", "onSite", "go"], ["no-road", "noRoad", "danger"]],
     on_site: [["done", "done", "go"]],
   };
   const mine = d.dispatches || [];

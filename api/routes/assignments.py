@@ -20,6 +20,8 @@ ACTIONS = {
     "en-route": S.EN_ROUTE,
     "on-site": S.ON_SITE,
     "done": S.DONE,
+    # The responder finds no open road there: not a refusal; the pair waits for the roads to change.
+    "no-road": S.NO_ROAD,
 }
 
 

@@ -636,6 +636,7 @@ ROWS = (
     Row("POST",  A + "/assignments/{assignment}/en-route",    RESPONDERS, dispatch_action("notified", "/en-route"), changes=True, owned=True),
     Row("POST",  A + "/assignments/{assignment}/on-site",     RESPONDERS, dispatch_action("en_route", "/on-site"), changes=True, owned=True),
     Row("POST",  A + "/assignments/{assignment}/done",        RESPONDERS, dispatch_action("en_route", "/done"), changes=True, owned=True),
+    Row("POST",  A + "/assignments/{assignment}/no-road",     RESPONDERS, dispatch_action("notified", "/no-road"), changes=True, owned=True),
     Row("GET",   A + "/roads/closed",                         ALL, at("/roads/closed")),
     Row("POST",  A + "/roads/close",                          REPORTERS, road("close"), changes=True),
     Row("POST",  A + "/roads/reopen",                         REPORTERS, road("reopen"), changes=True),

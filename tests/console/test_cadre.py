@@ -6,6 +6,7 @@ import time
 
 from playwright.sync_api import Locator, Page, expect
 
+from tests.api.server import wait_for
 from tests.console.conftest import OpenPage, World, dispatch_card, need_card, record
 
 LATENCY_SAMPLES = 20
@@ -279,3 +280,32 @@ def test_english_switch_changes_the_labels(world: World, open_page: OpenPage) ->
     page.get_by_test_id("lang").click()
     expect(page.get_by_test_id("signout")).to_have_text("退出")
     expect(page.locator("h2").first).to_have_text("需求（按紧急程度）")
+
+
+def test_a_responder_finding_no_road_is_not_a_decline(world: World, open_page: OpenPage) -> None:
+    c = world.community("nrd")
+    cadre = open_page(c.cadre.token)
+    shop = open_page(c.shop.token)
+    need = c.need(capability="supply.water", quantity=5, location="g1_1", priority=3)
+    d = c.proposal_for(need["id"])["id"]
+    cadre.get_by_test_id(f"confirm-{d}").click()
+    card = dispatch_card(shop, d)
+    shop.get_by_test_id(f"acknowledge-{d}").click()
+    expect(card).to_have_attribute("data-status", "acknowledged")
+    # The shop's people find the road under water: one tap, and the task leaves their list.
+    shop.get_by_test_id(f"no-road-{d}").click()
+    expect(card).to_have_count(0)
+    # The plan turns to the other water station; the volunteers find no road either.
+    other = wait_for(
+        lambda: (x := c.dispatch_for(need["id"])) and x["resource"] == "nrd-water2" and x, timeout=5
+    )
+    c.cadre.ok("POST", f"{c.path}/assignments/{other['id']}/confirm", {})
+    c.volunteers.ok("POST", f"{c.path}/assignments/{other['id']}/no-road", {})
+    # Named for what happened, with its own suggestion: mark the closed road, not relax a rule.
+    unmet = cadre.locator(f'[data-unmet="{need["id"]}"]')
+    expect(unmet).to_have_attribute("data-reason", "no_open_road")
+    expect(unmet).to_contain_text("在地图上标出封闭的道路")
+    # Marking a closed road changes the roads: the pairs are planned again on the roads as they are.
+    c.cadre.ok("POST", f"{c.path}/roads/close", {"from": "g4_4", "to": "g4_5"})
+    expect(unmet).to_have_count(0)
+    assert c.proposal_for(need["id"])["resource"] in ("nrd-water1", "nrd-water2")
