@@ -2,7 +2,7 @@
 
 from typing import Annotated
 
-from pydantic import Field, model_validator
+from pydantic import AwareDatetime, Field, model_validator
 
 from engine.matching.problem import MatchingProblem, Pin, ProblemBuilder
 from engine.model.entities import Community, Mode, Need, Organisation, OrganisationKind, Resource
@@ -91,6 +91,8 @@ class ProblemDocument(Frozen):
     travel: Travel
     pinned: tuple[Pin, ...] = ()
     previous: tuple[Pin, ...] = ()
+    # The moment of the plan, with a time zone: needs' waiting (from their reported_at) counts to it.
+    at: AwareDatetime | None = None
 
     def road_graph(self, osm_data: bytes | None = None) -> RoadGraph:
         return self.travel.road_graph(osm_data)
@@ -102,6 +104,7 @@ class ProblemDocument(Frozen):
             organisations = tuple(Organisation(id=o, kind=OrganisationKind.VOLUNTEER_TEAM) for o in named)
         return (
             ProblemBuilder(graph, mode=self.mode)
+            .at(self.at)
             .use_profile(profile, self.community.id if self.community else None)
             .add_needs(self.needs)
             .add_resources(self.resources)

@@ -193,3 +193,45 @@ def test_a_quantity_past_the_maximum_is_one_line_and_nothing_written(
     (line,) = result.stderr.splitlines()
     assert line.startswith(f"pingzhan: {tmp_path / 'problem.json'}: {where}: "), line
     assert f"less than or equal to {MAX_QUANTITY}" in line and str(value) in line
+
+
+def test_the_moment_of_the_plan_lets_the_older_need_go_first(tmp_path: Path) -> None:
+    # One boat, two life-safety calls: the one reported 20 minutes earlier goes, though farther.
+    doc = {
+        "at": "2026-07-21T08:20:00+08:00",
+        "needs": [
+            {
+                "id": "new",
+                "capability": "rescue.boat",
+                "quantity": 1,
+                "location": "a",
+                "priority": 5,
+                "reported_at": "2026-07-21T08:20:00+08:00",
+            },
+            {
+                "id": "old",
+                "capability": "rescue.boat",
+                "quantity": 1,
+                "location": "c",
+                "priority": 5,
+                "reported_at": "2026-07-21T08:00:00+08:00",
+            },
+        ],
+        "resources": [
+            {"id": "r1", "organisation": "o1", "capability": "rescue.boat", "quantity": 1, "location": "b"}
+        ],
+        "travel": {
+            "edges": [{"from": "a", "to": "b", "seconds": 120}, {"from": "b", "to": "c", "seconds": 300}]
+        },
+    }
+    out = tmp_path / "plan.json"
+    assert run("match", str(write(tmp_path, doc)), "-o", str(out)).returncode == 0
+    assert [a.need for a in Plan.model_validate_json(out.read_text(encoding="utf-8")).assignments] == ["old"]
+    # Without the moment neither has waited: the nearer one goes.
+    del doc["at"]
+    assert run("match", str(write(tmp_path, doc)), "-o", str(out)).returncode == 0
+    assert [a.need for a in Plan.model_validate_json(out.read_text(encoding="utf-8")).assignments] == ["new"]
+    # A moment without a time zone is refused, naming the field.
+    doc["at"] = "2026-07-21T08:20:00"
+    result = run("match", str(write(tmp_path, doc)), "-o", str(out))
+    assert result.returncode == 2 and "at" in result.stderr and len(result.stderr.strip().splitlines()) == 1
