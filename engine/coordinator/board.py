@@ -34,9 +34,9 @@ from engine.governance.ledger import Ledger
 from engine.matching.document import Travel
 from engine.model.entities import Community, Mode, Need, Organisation, Resource
 from engine.model.ids import Capability, NeedId, NodeId, OrganisationId, ResourceId, RuleName
-from engine.model.plan import Plan
+from engine.model.plan import Plan, UnmetReason
 from engine.rules.facts import CompiledProfile
-from engine.rules.profile import Profile
+from engine.rules.profile import Profile, dispatch_of
 from engine.travel import RoadGraph
 
 # Dispatch history counted by the rotation preference: the last this many confirmed dispatches per
@@ -88,9 +88,9 @@ class Dispatch:
 
 # Why a pair is ruled out for now, by the status that ended its dispatch.
 EXCLUDED_BY = {
-    DispatchStatus.DECLINED: "declined",
-    DispatchStatus.TIMED_OUT: "not_acknowledged",
-    DispatchStatus.NO_ROAD: "no_open_road",
+    DispatchStatus.DECLINED: UnmetReason.DECLINED,
+    DispatchStatus.TIMED_OUT: UnmetReason.NOT_ACKNOWLEDGED,
+    DispatchStatus.NO_ROAD: UnmetReason.NO_OPEN_ROAD,
 }
 
 
@@ -100,7 +100,7 @@ class Exclusion:
 
     It also ends when the resource or the need changes, and one for no open road when the roads change."""
 
-    reason: str
+    reason: UnmetReason
     since: datetime
     until: datetime
 
@@ -246,19 +246,15 @@ class Board:
             case NeedEscalated():
                 self.needs[event.need] = replace(self.needs[event.need], escalated=True)
             case RoadClosed():
-                self._lift(lambda _, e: e.reason == "no_open_road")
                 road = (event.source, event.target)
                 (self.closed_one_way if event.one_way else self.closed_roads).add(road)
                 self.reopened_roads.discard(road)
-                self._graph = None
-                self._touch(event.at)
+                self._roads_changed(event.at)
             case RoadReopened():
-                self._lift(lambda _, e: e.reason == "no_open_road")
                 self.closed_roads.discard((event.source, event.target))
                 self.closed_one_way.discard((event.source, event.target))
                 self.reopened_roads.add((event.source, event.target))
-                self._graph = None
-                self._touch(event.at)
+                self._roads_changed(event.at)
             case IncidentTriggered():
                 self.incident = Incident(event.incident, event.kind, event.level, event.exercise, event.at)
                 self._reprioritise()
@@ -308,7 +304,7 @@ class Board:
                 if (priority, rules) != (record.priority, record.priority_rules):
                     self.needs[need_id] = replace(record, priority=priority, priority_rules=rules)
 
-    def exclusions_at(self, at: datetime | None) -> dict[tuple[NeedId, ResourceId], str]:
+    def exclusions_at(self, at: datetime | None) -> dict[tuple[NeedId, ResourceId], UnmetReason]:
         """The pairs ruled out at ``at`` (None: every one on the board), with why."""
         return {pair: e.reason for pair, e in self.excluded.items() if at is None or e.until > at}
 
@@ -318,6 +314,12 @@ class Board:
             (e.until for e in self.excluded.values() if self.plan_at is None or e.until > self.plan_at),
             default=None,
         )
+
+    def _roads_changed(self, at: datetime) -> None:
+        # "No open road" holds for the roads as they were: the plan tries the pair again on the new ones.
+        self._lift(lambda _, e: e.reason is UnmetReason.NO_OPEN_ROAD)
+        self._graph = None
+        self._touch(at)
 
     def _lift(self, which: Callable[[tuple[NeedId, ResourceId], Exclusion], bool]) -> None:
         for pair in [p for p, e in self.excluded.items() if which(p, e)]:
@@ -372,7 +374,7 @@ class Board:
         if status in (*EXCLUDED_BY, DispatchStatus.CANCELLED):
             del self.dispatches[dispatch_id]
             if status is not DispatchStatus.CANCELLED:
-                lasts = timedelta(seconds=self.profile.dispatch.exclusion_s if self.profile else 1800)
+                lasts = timedelta(seconds=dispatch_of(self.profile).exclusion_s)
                 self.excluded[(d.need, d.resource)] = Exclusion(EXCLUDED_BY[status], at, at + lasts)
                 # A proposal of a pair just ruled out must not wait for the next plan to go away.
                 self._withdraw_proposals(d.need, d.resource)

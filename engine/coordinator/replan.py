@@ -70,11 +70,7 @@ def problem_of(board: Board, at: datetime | None = None) -> MatchingProblem:
         .pin(Pin(need=n, part=p, resource=r, quantity=q) for (n, p, r), q in sorted(pins.items(), key=str))
         .keep(previous)
     )
-    excluded = board.exclusions_at(at)
-    for reason in sorted(set(excluded.values())):
-        builder.exclude((pair for pair, why in excluded.items() if why == reason), reason)
-    builder.add_soon(soon)
-    return builder.build()
+    return builder.exclude(board.exclusions_at(at)).add_soon(soon).build()
 
 
 def soon_free(board: Board, at: datetime) -> list[SoonFree]:

@@ -1,9 +1,10 @@
 """Drills (演练): scenario files replayed through the real coordinator on simulated time, compared with
 today's closest-available practice and with the hindsight bound. No I/O and no clock here."""
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from engine.drill.scenario import Problem, Scenario, check, clock, effective_profile
+from engine.lazy import lazy_attributes
 
 if TYPE_CHECKING:
     from engine.drill.report import DrillResult, Progress, run_drill
@@ -11,22 +12,16 @@ if TYPE_CHECKING:
 
 # Running a drill loads the coordinator and the solvers: imported on first use, so reading a scenario file
 # or printing its schema does not pay for them.
-_RUNNING = {
-    "DrillResult": "engine.drill.report",
-    "Progress": "engine.drill.report",
-    "run_drill": "engine.drill.report",
-    "DrillRun": "engine.drill.runner",
-    "RunRecord": "engine.drill.runner",
-}
-
-
-def __getattr__(name: str) -> Any:
-    if name in _RUNNING:
-        from importlib import import_module
-
-        return getattr(import_module(_RUNNING[name]), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
+__getattr__ = lazy_attributes(
+    __name__,
+    {
+        "DrillResult": "engine.drill.report",
+        "Progress": "engine.drill.report",
+        "run_drill": "engine.drill.report",
+        "DrillRun": "engine.drill.runner",
+        "RunRecord": "engine.drill.runner",
+    },
+)
 
 __all__ = [
     "DrillResult",

@@ -525,13 +525,15 @@ def churn(before: Plan | None, after: Plan) -> int:
         old[(a.resource, a.need)] += a.quantity
     for a in after.assignments:
         new[(a.resource, a.need)] += a.quantity
-    moved = 0
-    for resource in sorted({r for r, _ in old}):
-        # Units that left an open need of this resource, and units it gained at other needs.
-        left = sum(max(0, q - new[(r, n)]) for (r, n), q in old.items() if r == resource and n in still_open)
-        gained = sum(max(0, q - old[(r, n)]) for (r, n), q in new.items() if r == resource)
-        moved += min(left, gained)
-    return moved
+    # Per resource: units that left a need still open, and units it gained at other needs.
+    left: Counter[ResourceId] = Counter()
+    gained: Counter[ResourceId] = Counter()
+    for (resource, need), units in old.items():
+        if need in still_open:
+            left[resource] += max(0, units - new[(resource, need)])
+    for (resource, need), units in new.items():
+        gained[resource] += max(0, units - old[(resource, need)])
+    return sum(min(units, gained[resource]) for resource, units in left.items())
 
 
 def _shortest(

@@ -1,7 +1,8 @@
 """Matching needs to the pool: the exact OR-Tools matcher and today's closest-available baseline."""
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from engine.lazy import lazy_attributes
 from engine.matching.params import SolveParams
 from engine.matching.problem import MatchingProblem, Pin, ProblemBuilder
 from engine.matching.solver import Solver
@@ -13,18 +14,10 @@ if TYPE_CHECKING:
 
 # The solvers load OR-Tools and SciPy: imported on first use, so reading a problem file or printing its
 # schema does not pay for them.
-_SOLVERS = {
-    "ClosestAvailable": "engine.matching.closest_available",
-    "OptimalMatcher": "engine.matching.optimal",
-}
-
-
-def __getattr__(name: str) -> Any:
-    if name in _SOLVERS:
-        from importlib import import_module
-
-        return getattr(import_module(_SOLVERS[name]), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+__getattr__ = lazy_attributes(
+    __name__,
+    {"ClosestAvailable": "engine.matching.closest_available", "OptimalMatcher": "engine.matching.optimal"},
+)
 
 
 def solve(problem: MatchingProblem, params: SolveParams | None = None) -> Plan:

@@ -131,36 +131,31 @@ def _excluding_rule(prepared: Prepared, s: int, screen: Screen, usable: np.ndarr
     return min(named, key=lambda name: (-named[name], name))
 
 
-# Pairs people ruled out for a while, by why: each is its own reason, and none is a rule to relax.
-PEOPLE = {
-    "declined": UnmetReason.DECLINED,
-    "not_acknowledged": UnmetReason.NOT_ACKNOWLEDGED,
-    "no_open_road": UnmetReason.NO_OPEN_ROAD,
+# Pairs people ruled out for a while: each is its own reason, and none is a rule to relax. Per reason, what
+# a cadre reads and what they can do ({cap}: the capability; {again}: when the pairs come back).
+PEOPLE: dict[str, tuple[str, str, str]] = {
+    UnmetReason.DECLINED: (
+        "可用的「{cap}」资源都已拒绝这项需求",
+        "escalate_to_street",
+        "联系拒绝的单位了解原因（{again}），急需请上报街道",
+    ),
+    UnmetReason.NOT_ACKNOWLEDGED: (
+        "可用的「{cap}」资源都未及时接单",
+        "escalate_to_street",
+        "打电话确认能否出动（{again}），急需请上报街道",
+    ),
+    UnmetReason.NO_OPEN_ROAD: (
+        "派出的「{cap}」资源报告无路可达",
+        "mark_road",
+        "在地图上标出封闭的道路，系统按现有道路重新规划；急需请上报街道",
+    ),
 }
 
 
 def _ruled_out_by_people(prepared: Prepared, cap: str, why: str) -> tuple[UnmetReason, str, Suggestion]:
-    minutes = prepared.problem.dispatch.exclusion_s // 60
-    again = f"{minutes} 分钟后会再次考虑它们"
-    if why == "declined":
-        return (
-            UnmetReason.DECLINED,
-            f"可用的「{cap}」资源都已拒绝这项需求",
-            Suggestion(
-                action="escalate_to_street", text=f"联系拒绝的单位了解原因（{again}），急需请上报街道"
-            ),
-        )
-    if why == "not_acknowledged":
-        return (
-            UnmetReason.NOT_ACKNOWLEDGED,
-            f"可用的「{cap}」资源都未及时接单",
-            Suggestion(action="escalate_to_street", text=f"打电话确认能否出动（{again}），急需请上报街道"),
-        )
-    return (
-        UnmetReason.NO_OPEN_ROAD,
-        f"派出的「{cap}」资源报告无路可达",
-        Suggestion(action="mark_road", text="在地图上标出封闭的道路，系统按现有道路重新规划；急需请上报街道"),
-    )
+    detail, action, text = PEOPLE[why]
+    again = f"{prepared.problem.dispatch.exclusion_s // 60} 分钟后会再次考虑它们"
+    return UnmetReason(why), detail.format(cap=cap), Suggestion(action=action, text=text.format(again=again))
 
 
 def _out_of_range(

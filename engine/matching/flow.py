@@ -106,12 +106,8 @@ class FlowNetwork:
         cost = prepared.arc_cost[arcs] * k
         switch = prepared.problem.dispatch.switch_cost_s * k
         # The waiting cost is paid back once per unit served: on a need's own slot, not on its team parts.
-        first = np.array(
-            [prepared.slots_of_need[prepared.slots[s].need][0] == s for s in used_slots.tolist()]
-        )
-        reward = np.where(first, prepared.waiting_cost[prepared.tables.slot_need[used_slots]], 0).astype(
-            np.int64
-        )
+        own = np.array([prepared.slots[s].part is None for s in used_slots.tolist()], dtype=np.bool_)
+        reward = np.where(own, prepared.waiting_cost[prepared.tables.slot_need[used_slots]], 0)
         return FlowNetwork(
             num_resources=len(used_resources),
             num_needs=len(used_slots),
@@ -124,7 +120,7 @@ class FlowNetwork:
             kept_capacity=kept,
             arc_cost=cost + (1 if has_previous else 0),
             kept_cost=cost - switch,
-            need_reward=reward * k,
+            need_reward=(reward * k).astype(np.int64),
             has_previous=has_previous,
         )
 

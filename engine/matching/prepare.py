@@ -151,27 +151,9 @@ class Prepared:
         seconds = int(t.reach.lookup(target, t.resource_col[[resource]])[0])
         return None if seconds == UNREACHABLE else seconds
 
-    def unit_cost(self, slot: int, resource: int) -> int:
-        """Priority × (weight × lateness + seconds to arrive + preference seconds) for one unit; an
-        unreachable pinned pair counts no travel."""
-        if (slot, resource) not in self.pinned_travel:
-            arc = self._arc(slot, resource)
-            if arc is not None:
-                return int(self.arc_cost[arc])
-        need = self.slots[slot].need
-        return int(
-            _costs(
-                self.tables,
-                self.problem,
-                np.array([need]),
-                np.array([resource]),
-                np.array([self.travel_s(slot, resource) or 0]),
-            )[0]
-        )
-
     def pair_costs(self, slots: IntArray, resources: IntArray) -> tuple[IntArray, IntArray]:
-        """Per (slot, resource) pair: the unit cost (as :meth:`unit_cost`) and the lateness (as
-        :meth:`unit_late`), for many pairs at once."""
+        """Per (slot, resource) pair: the cost of one unit (priority × (weight × lateness + seconds to arrive
+        + preference seconds)) and its lateness; an unreachable pinned pair counts no travel."""
         count = max(1, len(self.problem.resources))
         keys = self.arc_slot * count + self.arc_resource
         wanted = slots * count + resources
@@ -188,23 +170,11 @@ class Prepared:
             odd += [i for i, pair in enumerate(pairs) if pair in self.pinned_travel]
         for i in odd:
             travel[i] = self.travel_s(int(slots[i]), int(resources[i])) or 0
-        t = self.tables
-        need = t.slot_need[slots]
-        cost = _costs(t, self.problem, need, resources, travel)
-        late = lateness(t, need, t.waited_s[need] + t.setoff_s + t.ready_s[resources] + travel)
-        return cost, late
+        return _priced(self.tables, self.problem, self.tables.slot_need[slots], resources, travel)
 
     def unit_late(self, slot: int, resource: int) -> int:
-        """Seconds past the need's target for a unit of ``resource`` (capped; see :func:`late_s`)."""
-        t = self.tables
-        need = self.slots[slot].need
-        arrival = (
-            int(t.waited_s[need])
-            + t.setoff_s
-            + int(t.ready_s[resource])
-            + (self.travel_s(slot, resource) or 0)
-        )
-        return int(lateness(t, np.array([need]), np.array([arrival]))[0])
+        """The lateness of one unit of ``resource`` sent to ``slot`` (see :func:`lateness`)."""
+        return int(self.pair_costs(np.array([slot]), np.array([resource]))[1][0])
 
     def screen(self, slot: int) -> Screen:
         s = self.slots[slot]
@@ -390,7 +360,7 @@ def _tables(
         ),
         rotation_s=np.array([f.rotation_s for f in resource_facts], dtype=np.int64),
         priority=np.array([f.priority for f in need_facts], dtype=np.int64),
-        ready_s=np.array([problem.soon.get(r.id, (r.id, 0))[1] for r in problem.resources], dtype=np.int64),
+        ready_s=np.array([problem.ready_s(r.id) for r in problem.resources], dtype=np.int64),
         waited_s=np.array([problem.waited_s(n) for n in problem.needs], dtype=np.int64),
         target_s=np.array([dispatch.target_s(f.priority) for f in need_facts], dtype=np.int64),
         lateness_weight=dispatch.lateness_weight,
@@ -452,10 +422,11 @@ def lateness(tables: Tables, need: IntArray, arrival_s: IntArray) -> IntArray:
     return result
 
 
-def _costs(
+def _priced(
     tables: Tables, problem: MatchingProblem, need: IntArray, resource: IntArray, travel: IntArray
-) -> IntArray:
-    # A unit arrives after the need has waited, once it is free, and after its travel.
+) -> tuple[IntArray, IntArray]:
+    """Per pair, the cost of one unit and its lateness."""
+    # A unit arrives after the need has waited, once it has set off and is free, and after its travel.
     arrive = tables.ready_s[resource] + travel
     late = lateness(tables, need, tables.waited_s[need] + tables.setoff_s + arrive)
     # Preferences count as extra seconds of travel, so they can never outrank serving a need.
@@ -463,8 +434,8 @@ def _costs(
     preference = (
         problem.rules.own_community_penalty_s * foreign.astype(np.int64) + tables.rotation_s[resource]
     )
-    result: IntArray = (tables.lateness_weight * late + arrive + preference) * tables.priority[need]
-    return result
+    cost: IntArray = (tables.lateness_weight * late + arrive + preference) * tables.priority[need]
+    return cost, late
 
 
 def _certified(have: BitArray, wanted: BitArray) -> BoolArray:
@@ -562,5 +533,5 @@ def _with_arcs(prepared: Prepared) -> Prepared:
         arc_slot=slot,
         arc_resource=resource,
         arc_travel=travel,
-        arc_cost=_costs(t, prepared.problem, need, resource, travel),
+        arc_cost=_priced(t, prepared.problem, need, resource, travel)[0],
     )

@@ -11,9 +11,10 @@ from pydantic import Field
 from engine.model.entities import Mode, Need, Organisation, Resource
 from engine.model.frozen import Frozen
 from engine.model.ids import Capability, CommunityId, NeedId, NodeId, OrganisationId, ResourceId
+from engine.model.plan import UnmetReason
 from engine.model.quantity import Quantity
 from engine.rules.facts import CompiledProfile
-from engine.rules.profile import DispatchSettings, Profile
+from engine.rules.profile import DispatchSettings, Profile, dispatch_of
 from engine.travel import RoadGraph
 
 T = TypeVar("T", Need, Resource, Organisation)
@@ -60,15 +61,14 @@ class MatchingProblem:
     graph: RoadGraph
     pinned: tuple[Pin, ...]
     previous: tuple[Pin, ...]
-    # Pairs people ruled out for now, with why: "declined", "not_acknowledged" or "no_open_road".
-    excluded: Mapping[tuple[NeedId, ResourceId], str]
+    # Pairs people ruled out for now, with why: declined, not acknowledged, or no open road.
+    excluded: Mapping[tuple[NeedId, ResourceId], UnmetReason]
     need_index: Mapping[NeedId, int] = field(repr=False)
     resource_index: Mapping[ResourceId, int] = field(repr=False)
     # The moment the plan is made: a need's waiting time counts to it (None: no need has waited).
     at: datetime | None = None
-    # Units on a job, offered under their own id (see soon_id): the real resource and seconds until free.
-    soon: Mapping[ResourceId, tuple[ResourceId, int]] = field(default_factory=dict)
-    soon_jobs: Mapping[ResourceId, NeedId] = field(default_factory=dict)
+    # Units on a job, by the id they are offered under (see soon_id).
+    soon: Mapping[ResourceId, SoonFree] = field(default_factory=dict)
 
     @property
     def profile(self) -> Profile | None:
@@ -77,16 +77,22 @@ class MatchingProblem:
     @property
     def dispatch(self) -> DispatchSettings:
         """Response targets, lateness weight and switching cost: the profile's, or the defaults."""
-        return self.profile.dispatch if self.profile is not None else DispatchSettings()
+        return dispatch_of(self.profile)
 
     def real_id(self, resource: ResourceId) -> ResourceId:
         """The resource itself, for units offered after their current job."""
-        entry = self.soon.get(resource)
-        return entry[0] if entry is not None else resource
+        units = self.soon.get(resource)
+        return units.resource if units is not None else resource
 
     def soon_job(self, resource: ResourceId) -> NeedId | None:
         """The job whose units ``resource`` offers after it (None: free units)."""
-        return self.soon_jobs.get(resource)
+        units = self.soon.get(resource)
+        return units.job if units is not None else None
+
+    def ready_s(self, resource: ResourceId) -> int:
+        """Seconds until the units of ``resource`` are free (0 for free units)."""
+        units = self.soon.get(resource)
+        return units.in_s if units is not None else 0
 
     def waited_s(self, need: Need) -> int:
         """Seconds ``need`` has waited by the plan's moment (0 without a report time or a moment)."""
@@ -109,7 +115,7 @@ class ProblemBuilder:
         self.organisations: list[Organisation] = []
         self.pinned: list[Pin] = []
         self.previous: list[Pin] = []
-        self.excluded: dict[tuple[NeedId, ResourceId], str] = {}
+        self.excluded: dict[tuple[NeedId, ResourceId], UnmetReason] = {}
         self.moment: datetime | None = None
         self.soon: list[SoonFree] = []
 
@@ -133,11 +139,10 @@ class ProblemBuilder:
         self.previous.extend(previous)
         return self
 
-    def exclude(
-        self, pairs: Iterable[tuple[NeedId, ResourceId]], reason: str = "declined"
-    ) -> "ProblemBuilder":
-        """Do not send these resources to these needs now; ``reason`` says why (see ExclusionReason)."""
-        self.excluded.update(dict.fromkeys(pairs, reason))
+    def exclude(self, pairs: Mapping[tuple[NeedId, ResourceId], UnmetReason]) -> "ProblemBuilder":
+        """Do not send these resources to these needs now, each pair with why (declined, not acknowledged,
+        no open road)."""
+        self.excluded.update(pairs)
         return self
 
     def at(self, moment: datetime | None) -> "ProblemBuilder":
@@ -164,16 +169,14 @@ class ProblemBuilder:
         organisations = {o.id: o for o in _unique("organisations", self.organisations)}
         needs = _unique("needs", self.needs)
         real = {r.id: r for r in self.resources}
-        soon: dict[ResourceId, tuple[ResourceId, int]] = {}
-        jobs: dict[ResourceId, NeedId] = {}
+        soon: dict[ResourceId, SoonFree] = {}
         offered: list[Resource] = []
         for i, units in enumerate(self.soon):
             resource = real.get(units.resource)
             if resource is None:
                 raise ValueError(f"soon[{i}].resource: unknown resource {units.resource!r}")
             offer = soon_id(resource.id, units.job)
-            soon[offer] = (resource.id, units.in_s)
-            jobs[offer] = units.job
+            soon[offer] = units
             offered.append(
                 resource.model_copy(
                     update={"id": offer, "quantity": units.quantity, "location": units.location}
@@ -219,26 +222,28 @@ class ProblemBuilder:
             pinned=tuple(self.pinned),
             previous=previous,
             # Pairs naming needs or resources no longer in the problem are history, like the previous plan.
-            # A pair ruled out holds for the resource's units after their current job too.
             excluded={
-                (n, r): why
-                for (n, r), why in {
-                    **self.excluded,
-                    **{
-                        (n, o): why
-                        for o, (r, _) in soon.items()
-                        for (n, r2), why in self.excluded.items()
-                        if r2 == r
-                    },
-                }.items()
-                if n in need_index and r in resource_index
+                pair: why
+                for pair, why in _with_offers(self.excluded, soon).items()
+                if pair[0] in need_index and pair[1] in resource_index
             },
             need_index=need_index,
             resource_index=resource_index,
             at=self.moment,
             soon=soon,
-            soon_jobs=jobs,
         )
+
+
+def _with_offers(
+    excluded: Mapping[tuple[NeedId, ResourceId], UnmetReason], soon: Mapping[ResourceId, SoonFree]
+) -> dict[tuple[NeedId, ResourceId], UnmetReason]:
+    """A pair ruled out holds for the resource's units after their current job too."""
+    result = dict(excluded)
+    for offer, units in soon.items():
+        for (need, resource), why in excluded.items():
+            if resource == units.resource:
+                result[(need, offer)] = why
+    return result
 
 
 def _unique(where: str, items: list[T]) -> tuple[T, ...]:

@@ -152,6 +152,11 @@ class DispatchSettings(Frozen):
         return self.job_s[max(prefixes, key=len)] if prefixes else self.default_job_s
 
 
+def dispatch_of(profile: "Profile | None") -> DispatchSettings:
+    """The dispatch settings in force: the profile's, or the defaults where there is no profile."""
+    return profile.dispatch if profile is not None else DispatchSettings()
+
+
 class Profile(Frozen):
     """A governance profile: who may serve whom, what comes first, how far is too far, how tasks score."""
 

@@ -3,26 +3,17 @@
 from engine.coordinator import Advance, CloseRoad, DispatchStatus, ReopenRoad, SaveResource, TriggerIncident
 from engine.model import ResourceStatus
 from engine.model.plan import UnmetReason
-from engine.rules import load_profile
 from tests.coordinator.world import PROFILE, at, community, report, run_until
 
 S = DispatchStatus
 # The test profile with a short exclusion and units on a job planned for their next need.
-BUSY = load_profile(
-    """
-name: drill_test
-title_zh: 测试
-title_en: Test
-dispatch:
-  auto_confirm_priority: 5
-  ack_timeout_s: 300
-  escalate_after_s: 900
-  exclusion_s: 600
-  plan_busy_units: true
-  default_job_s: 600
-rules: []
-""",
-    "busy.yaml",
+BUSY = PROFILE.model_copy(
+    update={
+        "name": "busy_test",
+        "dispatch": PROFILE.dispatch.model_copy(
+            update={"exclusion_s": 600, "plan_busy_units": True, "default_job_s": 600}
+        ),
+    }
 )
 
 
@@ -117,21 +108,23 @@ def test_a_closed_road_is_closed_both_ways_unless_one_way() -> None:
     assert c.board.graph.closures == {("g0_0", "g0_1")}
 
 
-def _on_the_job(c, need: str) -> None:  # type: ignore[no-untyped-def]
-    [d] = _of(c, need)
-    for to in (S.ACKNOWLEDGED, S.EN_ROUTE, S.ON_SITE):
-        c.handle(Advance(dispatch=d.id, to=to), at(30), "o1")
-
-
-def test_a_life_safety_need_waits_for_the_one_unit_on_a_job_rather_than_nobody_planning_it() -> None:
-    c = community(BUSY)
+def _second_call_while_the_unit_works(profile):  # type: ignore[no-untyped-def]
+    """The one unit goes to life-safety n1 and is on site at 30 s; life-safety n2 is reported at 100 s."""
+    c = community(profile)
     _incident(c)
     _only_near(c)
     report(c, "n1", 10, priority=5)
     run_until(c, 11)
-    _on_the_job(c, "n1")
+    [d] = _of(c, "n1")
+    for to in (S.ACKNOWLEDGED, S.EN_ROUTE, S.ON_SITE):
+        c.handle(Advance(dispatch=d.id, to=to), at(30), "o1")
     report(c, "n2", 100, priority=5, location="g1_1")
     run_until(c, 101)
+    return c
+
+
+def test_a_life_safety_need_waits_for_the_one_unit_on_a_job_rather_than_nobody_planning_it() -> None:
+    c = _second_call_while_the_unit_works(BUSY)
     [queued] = _of(c, "n2")
     # Planned from n1's place, free when the job is expected to end (on site at 30 s + 600 s of work).
     assert queued.resource == "near" and queued.after == "n1" and queued.status is S.PROPOSED
@@ -142,26 +135,12 @@ def test_a_life_safety_need_waits_for_the_one_unit_on_a_job_rather_than_nobody_p
 
 
 def test_without_the_switch_units_on_a_job_are_not_planned() -> None:
-    c = community(PROFILE)
-    _incident(c)
-    _only_near(c)
-    report(c, "n1", 10, priority=5)
-    run_until(c, 11)
-    _on_the_job(c, "n1")
-    report(c, "n2", 100, priority=5, location="g1_1")
-    run_until(c, 101)
+    c = _second_call_while_the_unit_works(PROFILE)
     assert _of(c, "n2") == [] and [u.need for u in c.board.plan.unmet] == ["n2"]
 
 
 def test_a_queued_unit_is_confirmed_once_it_is_free() -> None:
-    c = community(BUSY)
-    _incident(c)
-    _only_near(c)
-    report(c, "n1", 10, priority=5)
-    run_until(c, 11)
-    _on_the_job(c, "n1")
-    report(c, "n2", 100, priority=5, location="g1_1")
-    run_until(c, 101)
+    c = _second_call_while_the_unit_works(BUSY)
     [d] = _of(c, "n1")
     c.handle(Advance(dispatch=d.id, to=S.DONE), at(500), "o1")
     run_until(c, 501)

@@ -152,7 +152,7 @@ def solve_reference(problem: MatchingProblem) -> Reference:
     def cost(a: int) -> int:
         i, _, j = arcs[a]
         need, res = problem.needs[i], problem.resources[j]
-        ready = problem.soon[res.id][1] if res.id in problem.soon else 0
+        ready = problem.soon[res.id].in_s if res.id in problem.soon else 0
         seconds = times[res.location].get(need.location, 0) + ready
         arrival = waited(i) + dispatch.setoff_s + seconds
         late = _late(arrival - dispatch.response_target_s[need.priority], need.priority, *shape)

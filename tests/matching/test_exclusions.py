@@ -13,7 +13,7 @@ def _plan(exclude: list[tuple[str, str]], reason: str = "declined"):  # type: ig
         .add_needs([need("n1"), need("n2", location="c")])
         .add_resources([resource("near", location="b"), resource("far", location="d")])
         .add_organisations([org("o1")])
-        .exclude(((NeedId(n), ResourceId(r)) for n, r in exclude), reason)
+        .exclude({(NeedId(n), ResourceId(r)): UnmetReason(reason) for n, r in exclude})
         .build()
     )
     return solve(problem, SolveParams())

@@ -1,7 +1,7 @@
 """Builders for needs, resources and organisations, the shipped profiles, and the project's vocabulary.
 
 ``pair_blocked_by`` and ``own_community_cost`` restate, for tests, how the matcher combines a need's facts
-with a resource's facts (engine/matching/prepare.py ``_screen`` and ``_costs``): a community that is not
+with a resource's facts (engine/matching/prepare.py ``_screen`` and ``_priced``): a community that is not
 known counts as different from every community.
 """
 
