@@ -13,6 +13,8 @@ from engine.coordinator.events import (
     DispatchId,
     DispatchStatus,
     DispatchStatusChanged,
+    EscalationAnswer,
+    EscalationAnswered,
     Event,
     IncidentClosed,
     IncidentId,
@@ -28,8 +30,10 @@ from engine.coordinator.events import (
     ResourceSaved,
     RoadClosed,
     RoadReopened,
+    StreetRegistered,
 )
-from engine.coordinator.ports import MapLoader
+from engine.coordinator.ports import MapLoader, Pool
+from engine.coordinator.refs import SEPARATOR, is_street_key, street_key
 from engine.governance.ledger import Ledger
 from engine.matching.document import Travel
 from engine.model.entities import Community, Mode, Need, Organisation, Resource
@@ -64,6 +68,17 @@ class NeedRecord:
     priority_rules: tuple[RuleName, ...]
     contact_phone: str | None = None
     escalated: bool = False
+    # What the street answered, oldest first.
+    answers: tuple["Answer", ...] = ()
+
+
+@dataclass(frozen=True)
+class Answer:
+    answer: EscalationAnswer
+    at: datetime
+    by: str
+    note: str = ""
+    community: str | None = None
 
 
 @dataclass(frozen=True)
@@ -80,6 +95,8 @@ class Dispatch:
     # A proposal for units still on another job: that need, and when they should be free.
     after: NeedId | None = None
     ready_at: datetime | None = None
+    # Another community's units, which the street must approve before they are sent.
+    approval: bool = False
 
     @property
     def committed(self) -> bool:
@@ -142,13 +159,16 @@ class Board:
     plan_at: datetime | None = None
     # Since when something that changes the plan has happened without a re-plan (None: plan is current).
     dirty_since: datetime | None = None
-    recent: list[OrganisationId] = field(default_factory=list)
+    # The resources of the last confirmed dispatches (refs for units not of this community).
+    recent: list[ResourceId] = field(default_factory=list)
     dispatch_count: int = 0
     # Normal-time governance: people, places, households, street tasks and the incident's checks.
     ledger: Ledger = field(default_factory=Ledger)
     events: int = 0
     _graph: RoadGraph | None = None
     _rules: CompiledProfile | None = None
+    # The street this board plans with (wired by the street's coordinator; not state: the log never names it).
+    pool: Pool | None = field(default=None, repr=False, compare=False)
 
     # -- reading ---------------------------------------------------------------------------------
 
@@ -186,8 +206,31 @@ class Board:
     def open_needs(self) -> list[NeedRecord]:
         return [r for r in self.needs.values() if r.status is NeedStatus.OPEN]
 
+    @property
+    def is_street(self) -> bool:
+        """The street office's own board (its pool), not a community's."""
+        return self.community is not None and is_street_key(self.community.id)
+
+    @property
+    def key(self) -> str:
+        assert self.community is not None
+        return self.community.id
+
+    def resource(self, ref: ResourceId) -> Resource | None:
+        """A resource by the name this board gives it: its own by id, another's by ref (``home/id``)."""
+        if SEPARATOR not in ref:
+            return self.resources.get(ref)
+        return self.pool.resource(ref) if self.pool is not None else None
+
+    def units_committed(self, ref: ResourceId) -> int:
+        """Units of ``ref`` committed anywhere in the street (on this board alone without a street)."""
+        if self.pool is None:
+            return self.resource_units_committed(ref)
+        return self.pool.committed(ref, self.key)
+
     def recent_dispatches(self) -> Counter[OrganisationId]:
-        return Counter(self.recent)
+        """Recent confirmed dispatches per organisation of this community (the rotation preference)."""
+        return Counter(self.resources[r].organisation for r in self.recent if r in self.resources)
 
     def committed_units(self, need: NeedId, part: Capability | None) -> int:
         return sum(
@@ -212,6 +255,15 @@ class Board:
         match event:
             case CommunityRegistered():
                 self.community, self.profile, self.map = event.community, event.profile, event.map
+                self.base_graph, self._graph = self.maps(event.map), None
+            case StreetRegistered():
+                self.community = Community(
+                    id=street_key(event.street),
+                    street=event.street,
+                    profile=event.profile.name,
+                    name=event.name,
+                )
+                self.profile, self.map = event.profile, event.map
                 self.base_graph, self._graph = self.maps(event.map), None
             case ProfileChanged():
                 self.profile = event.profile
@@ -245,6 +297,10 @@ class Board:
                 self._close_need(event.need, NeedStatus.CANCELLED, event.at)
             case NeedEscalated():
                 self.needs[event.need] = replace(self.needs[event.need], escalated=True)
+            case EscalationAnswered():
+                record = self.needs[event.need]
+                answer = Answer(event.answer, event.at, event.actor, event.note, event.community)
+                self.needs[event.need] = replace(record, escalated=True, answers=(*record.answers, answer))
             case RoadClosed():
                 road = (event.source, event.target)
                 (self.closed_one_way if event.one_way else self.closed_roads).add(road)
@@ -347,7 +403,9 @@ class Board:
             ready_at = event.at + timedelta(seconds=a.ready_in_s) if a.after is not None else None
             old = proposed.get((a.need, a.part, a.resource, a.after))
             if old is not None:
-                self.dispatches[old.id] = replace(old, quantity=a.quantity, ready_at=ready_at)
+                self.dispatches[old.id] = replace(
+                    old, quantity=a.quantity, ready_at=ready_at, approval=a.approval
+                )
                 keep.add(old.id)
                 continue
             new_id = self.next_dispatch_id()
@@ -362,6 +420,7 @@ class Board:
                 event.at,
                 after=a.after,
                 ready_at=ready_at,
+                approval=a.approval,
             )
             keep.add(new_id)
         # Proposals the new plan no longer makes are withdrawn; nobody had acted on them.
@@ -383,8 +442,7 @@ class Board:
         updated = replace(d, status=status, since=at)
         if status is DispatchStatus.CONFIRMED:
             updated = replace(updated, confirmed_by=actor)
-            organisation = self.resources[d.resource].organisation
-            self.recent = [*self.recent, organisation][-ROTATION_WINDOW:]
+            self.recent = [*self.recent, d.resource][-ROTATION_WINDOW:]
         if status is DispatchStatus.NOTIFIED:
             updated = replace(updated, notified_at=at)
         self.dispatches[dispatch_id] = updated
@@ -427,6 +485,7 @@ def dispatch_json(d: Dispatch) -> dict[str, object]:
         "notified_at": d.notified_at.isoformat() if d.notified_at else None,
         "after": d.after,
         "ready_at": d.ready_at.isoformat() if d.ready_at else None,
+        "approval": d.approval,
     }
 
 
@@ -459,6 +518,17 @@ def need_json(r: NeedRecord) -> dict[str, object]:
         "reported_at": r.reported_at.isoformat(),
         "contact_phone": r.contact_phone,
         "escalated": r.escalated,
+        "answers": [answer_json(a) for a in r.answers],
+    }
+
+
+def answer_json(a: Answer) -> dict[str, object]:
+    return {
+        "answer": a.answer.value,
+        "at": a.at.isoformat(),
+        "by": a.by,
+        "note": a.note,
+        "community": a.community,
     }
 
 

@@ -2,17 +2,26 @@
 
 from pydantic import AwareDatetime, Field
 
-from engine.coordinator.events import DispatchId, DispatchStatus, IncidentId
+from engine.coordinator.events import DispatchId, DispatchStatus, EscalationAnswer, IncidentId
 from engine.governance.commands import GovernanceCommand
 from engine.matching.document import Travel
 from engine.model.entities import Community, Need, Organisation, Resource
 from engine.model.frozen import Frozen
-from engine.model.ids import NeedId, NodeId, ResourceId
+from engine.model.ids import Capability, CommunityId, NeedId, NodeId, ResourceId, StreetId
 from engine.rules.profile import Profile
 
 
 class RegisterCommunity(Frozen):
     community: Community
+    profile: Profile
+    map: Travel
+
+
+class RegisterStreet(Frozen):
+    """The street office's own board, for its pool: on the street's map, under the street's profile."""
+
+    street: StreetId
+    name: str = ""
     profile: Profile
     map: Travel
 
@@ -95,6 +104,35 @@ class Escalate(Frozen):
     need: NeedId
 
 
+class Approve(Frozen):
+    """The street approves a proposed dispatch of another community's units (the lender's sharing rules ask
+    for it): it is sent at once."""
+
+    dispatch: DispatchId
+    note: str = Field(default="", max_length=500)
+
+
+class Assign(Frozen):
+    """Send units by hand to a need (street staff: from the street's pool or a community that lends);
+    the plan keeps it as a pin. ``resource`` is a ref (``home/id``) for units not of the need's community."""
+
+    need: NeedId
+    resource: ResourceId
+    quantity: int = Field(ge=1)
+    part: Capability | None = None
+    note: str = Field(default="", max_length=500)
+
+
+class AnswerEscalation(Frozen):
+    """The street's answer to an escalated need that sends nothing itself: another community is asked to
+    help (``community``), or no help is available (``note`` says why)."""
+
+    need: NeedId
+    answer: EscalationAnswer
+    note: str = Field(default="", max_length=500)
+    community: CommunityId | None = None
+
+
 class RelaxRule(Frozen):
     """A cadre stops applying one rule of the community's profile (the plan's suggestion to relax it)."""
 
@@ -103,6 +141,7 @@ class RelaxRule(Frozen):
 
 Command = (
     RegisterCommunity
+    | RegisterStreet
     | ChangeProfile
     | RegisterOrganisation
     | SaveResource
@@ -117,6 +156,9 @@ Command = (
     | Override
     | Advance
     | Escalate
+    | Approve
+    | Assign
+    | AnswerEscalation
     | RelaxRule
     | GovernanceCommand
 )

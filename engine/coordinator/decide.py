@@ -5,6 +5,9 @@ from datetime import datetime
 from engine.coordinator.board import Board, Dispatch, NeedStatus
 from engine.coordinator.commands import (
     Advance,
+    AnswerEscalation,
+    Approve,
+    Assign,
     CancelNeed,
     ChangeLevel,
     ChangeProfile,
@@ -15,6 +18,7 @@ from engine.coordinator.commands import (
     Override,
     RegisterCommunity,
     RegisterOrganisation,
+    RegisterStreet,
     RelaxRule,
     ReopenRoad,
     ReportNeed,
@@ -29,6 +33,8 @@ from engine.coordinator.events import (
     DispatchId,
     DispatchStatus,
     DispatchStatusChanged,
+    EscalationAnswer,
+    EscalationAnswered,
     Event,
     IncidentClosed,
     IncidentLevelChanged,
@@ -42,11 +48,12 @@ from engine.coordinator.events import (
     ResourceSaved,
     RoadClosed,
     RoadReopened,
+    StreetRegistered,
 )
 from engine.coordinator.rejected import Rejected
 from engine.coordinator.timers import ESCALATE
-from engine.model.entities import Need, ResourceStatus
-from engine.model.ids import Capability, NodeId
+from engine.model.entities import Need, Resource, ResourceStatus
+from engine.model.ids import Capability, NeedId, NodeId, ResourceId
 
 S = DispatchStatus
 # Where a dispatch may go from where it is. Declined, timed out and cancelled end it.
@@ -77,14 +84,22 @@ STATUS_ZH = {
 
 def decide(board: Board, command: Command, at: datetime, actor: str) -> list[Event]:
     """The events that ``command`` causes now, or :class:`Rejected` naming the field at fault."""
-    if board.community is None and not isinstance(command, RegisterCommunity):
+    if board.community is None and not isinstance(command, RegisterCommunity | RegisterStreet):
         raise Rejected("not_found", "community", "the community is not registered")
+    if board.is_street and not isinstance(command, STREET_COMMANDS):
+        # The street's own board holds its pool; needs, incidents and dispatches are the communities'.
+        raise Rejected("invalid", "community", "the street's own pool takes organisations and resources only")
     match command:
         case RegisterCommunity():
             if board.community is not None:
                 raise Rejected("conflict", "community.id", f"{command.community.id!r} is already registered")
             _check_map(board, command)
             return [CommunityRegistered(at=at, actor=actor, **_fields(command))]
+        case RegisterStreet():
+            if board.community is not None:
+                raise Rejected("conflict", "street", f"the street {command.street!r} is already registered")
+            _check_map(board, command)
+            return [StreetRegistered(at=at, actor=actor, **_fields(command))]
         case ChangeProfile():
             return [ProfileChanged(at=at, actor=actor, profile=command.profile)]
         case RegisterOrganisation():
@@ -122,13 +137,22 @@ def decide(board: Board, command: Command, at: datetime, actor: str) -> list[Eve
             return _advance(board, command, at, actor)
         case Escalate():
             return [_escalate(board, command, at, actor)]
+        case Approve():
+            return _approve(board, command, at, actor)
+        case Assign():
+            return _assign(board, command, at, actor)
+        case AnswerEscalation():
+            return [_answer(board, command, at, actor)]
         case RelaxRule():
             return [_relax(board, command, at, actor)]
         case _:
             return decide_governance(board, command, at, actor)
 
 
-def _check_map(board: Board, command: RegisterCommunity) -> None:
+STREET_COMMANDS = (RegisterOrganisation, SaveResource, ChangeProfile)
+
+
+def _check_map(board: Board, command: RegisterCommunity | RegisterStreet) -> None:
     """Build the map once before it is logged: a map that cannot be read must never reach the event log,
     where it would stop every later rebuild."""
     try:
@@ -137,7 +161,7 @@ def _check_map(board: Board, command: RegisterCommunity) -> None:
         raise Rejected("invalid", "map", f"the map cannot be read: {exc}") from None
 
 
-def _fields(command: RegisterCommunity | TriggerIncident) -> dict[str, object]:
+def _fields(command: RegisterCommunity | RegisterStreet | TriggerIncident) -> dict[str, object]:
     return {name: getattr(command, name) for name in type(command).model_fields}
 
 
@@ -152,6 +176,8 @@ def _organisation(board: Board, command: RegisterOrganisation, at: datetime, act
     assert board.community is not None
     if organisation.id in board.organisations:
         raise Rejected("conflict", "organisation.id", f"{organisation.id!r} is already registered")
+    if board.is_street and organisation.community is not None:
+        raise Rejected("invalid", "organisation.community", "the street's own pool belongs to no community")
     if organisation.community not in (None, board.community.id):
         raise Rejected(
             "invalid", "organisation.community", f"{organisation.community!r} is not {board.community.id!r}"
@@ -251,23 +277,17 @@ def _advance(board: Board, command: Advance, at: datetime, actor: str) -> list[E
             f"it cannot become {command.to.value}",
         )
     if command.to is S.CONFIRMED:
-        resource = board.resources[dispatch.resource]
-        if resource.status is not ResourceStatus.AVAILABLE:
+        if dispatch.approval:
             raise Rejected(
                 "conflict",
                 "dispatch",
-                f"{resource.id!r} is {resource.status.value} now; wait for the next plan",
+                f"dispatch {dispatch.id} sends another community's units: the street approves it "
+                "(须街道批准)",
             )
-        free = resource.quantity - board.resource_units_committed(dispatch.resource)
-        if free < dispatch.quantity:
-            # The pool changed since the plan was made; the next plan (due shortly) will say what is possible.
-            raise Rejected(
-                "conflict",
-                "dispatch",
-                f"{dispatch.resource!r} has {free} units free now, the proposal needs {dispatch.quantity}; "
-                "wait for the next plan",
-            )
-    events: list[Event] = [
+        _check_free(board, dispatch)
+    if command.to is S.CONFIRMED:
+        return _send(dispatch.id, at, actor, command.note, command.occurred_at)
+    return [
         DispatchStatusChanged(
             at=at,
             actor=actor,
@@ -277,10 +297,137 @@ def _advance(board: Board, command: Advance, at: datetime, actor: str) -> list[E
             occurred_at=command.occurred_at,
         )
     ]
-    if command.to is S.CONFIRMED:
-        # Confirming sends it: the organisation is notified at once and the acknowledgement clock starts.
-        events.append(DispatchStatusChanged(at=at, dispatch=dispatch.id, status=S.NOTIFIED))
-    return events
+
+
+def _check_free(board: Board, dispatch: Dispatch) -> None:
+    resource = _known_resource(board, dispatch.resource, "dispatch")
+    if resource.status is not ResourceStatus.AVAILABLE:
+        raise Rejected(
+            "conflict",
+            "dispatch",
+            f"{dispatch.resource!r} is {resource.status.value} now; wait for the next plan",
+        )
+    free = resource.quantity - board.units_committed(dispatch.resource)
+    if free < dispatch.quantity:
+        # The pool changed since the plan was made; the next plan (due shortly) will say what is possible.
+        raise Rejected(
+            "conflict",
+            "dispatch",
+            f"{dispatch.resource!r} has {free} units free now, the proposal needs {dispatch.quantity}; "
+            "wait for the next plan",
+        )
+
+
+def _known_resource(board: Board, ref: ResourceId, field: str) -> Resource:
+    resource = board.resource(ref)
+    if resource is None:
+        raise Rejected("not_found", field, f"unknown resource {ref!r}")
+    return resource
+
+
+def _approve(board: Board, command: Approve, at: datetime, actor: str) -> list[Event]:
+    dispatch = _dispatch(board, command.dispatch)
+    if not dispatch.approval:
+        raise Rejected(
+            "conflict", "dispatch", f"dispatch {dispatch.id} does not wait for the street's approval"
+        )
+    if dispatch.status is not S.PROPOSED or dispatch.after is not None:
+        raise Rejected(
+            "conflict",
+            "dispatch",
+            f"dispatch {dispatch.id} is {dispatch.status.value}"
+            + ("; its units are still on another job" if dispatch.after is not None else ""),
+        )
+    _check_free(board, dispatch)
+    return [
+        *_send(dispatch.id, at, actor, command.note or "street_approved"),
+        *_answered(board, dispatch.need, EscalationAnswer.APPROVED, at, actor, command.note),
+    ]
+
+
+def _send(
+    dispatch: DispatchId, at: datetime, actor: str, note: str, occurred_at: datetime | None = None
+) -> list[Event]:
+    """Confirming sends it: the organisation is notified at once and the acknowledgement clock starts."""
+    return [
+        DispatchStatusChanged(
+            at=at, actor=actor, dispatch=dispatch, status=S.CONFIRMED, note=note, occurred_at=occurred_at
+        ),
+        DispatchStatusChanged(at=at, dispatch=dispatch, status=S.NOTIFIED),
+    ]
+
+
+def _answered(
+    board: Board, need: NeedId, answer: EscalationAnswer, at: datetime, actor: str, note: str
+) -> list[Event]:
+    """Units the street sends to an escalated need answer the escalation too (the cadre sees it)."""
+    if not board.needs[need].escalated:
+        return []
+    return [EscalationAnswered(at=at, actor=actor, need=need, answer=answer, note=note)]
+
+
+def _assign(board: Board, command: Assign, at: datetime, actor: str) -> list[Event]:
+    _open_need(board, command.need, "need")
+    need = board.needs[command.need].need
+    resource = _known_resource(board, command.resource, "resource")
+    parts = {p.capability for p in need.team}
+    if command.part is not None and command.part not in parts:
+        raise Rejected("invalid", "part", f"need {need.id!r} has no team part {command.part!r}")
+    wanted: Capability = command.part if command.part is not None else need.capability
+    if resource.capability != wanted:
+        raise Rejected(
+            "invalid",
+            "resource",
+            f"{command.resource!r} offers {resource.capability!r}; the need asks {wanted!r}",
+        )
+    if resource.status is not ResourceStatus.AVAILABLE:
+        raise Rejected("conflict", "resource", f"{command.resource!r} is {resource.status.value} now")
+    free = resource.quantity - board.units_committed(command.resource)
+    if free < command.quantity:
+        raise Rejected(
+            "conflict", "quantity", f"{command.resource!r} has {free} units free; got {command.quantity}"
+        )
+    new_id = board.next_dispatch_id()
+    return [
+        DispatchCreated(
+            at=at,
+            actor=actor,
+            dispatch=new_id,
+            need=need.id,
+            part=command.part,
+            resource=command.resource,
+            quantity=command.quantity,
+        ),
+        *_send(new_id, at, actor, command.note or "assigned"),
+        *_answered(board, need.id, EscalationAnswer.ASSIGNED, at, actor, command.note),
+    ]
+
+
+def _answer(board: Board, command: AnswerEscalation, at: datetime, actor: str) -> Event:
+    _open_need(board, command.need, "need")
+    if not board.needs[command.need].escalated:
+        raise Rejected("conflict", "need", f"need {command.need!r} has not been escalated to the street")
+    if command.answer not in (EscalationAnswer.ASKED, EscalationAnswer.NO_HELP):
+        raise Rejected(
+            "invalid",
+            "answer",
+            f"{command.answer.value!r}: approving or assigning sends units (approve, assign)",
+        )
+    if command.answer is EscalationAnswer.ASKED:
+        if command.community is None:
+            raise Rejected("invalid", "community", "name the community asked to help")
+        if board.community is not None and command.community == board.community.id:
+            raise Rejected("invalid", "community", "ask another community than the need's own")
+    elif not command.note.strip():
+        raise Rejected("invalid", "note", "say why no help is available, for the cadre who asked")
+    return EscalationAnswered(
+        at=at,
+        actor=actor,
+        need=command.need,
+        answer=command.answer,
+        note=command.note,
+        community=command.community if command.answer is EscalationAnswer.ASKED else None,
+    )
 
 
 def _override(board: Board, command: Override, at: datetime, actor: str) -> list[Event]:
@@ -291,9 +438,7 @@ def _override(board: Board, command: Override, at: datetime, actor: str) -> list
             "dispatch",
             f"dispatch {old.id} is already {old.status.value}; it can no longer be changed",
         )
-    resource = board.resources.get(command.resource)
-    if resource is None:
-        raise Rejected("not_found", "resource", f"unknown resource {command.resource!r}")
+    resource = _known_resource(board, command.resource, "resource")
     need = board.needs[old.need].need
     wanted: Capability = old.part if old.part is not None else need.capability
     if resource.capability != wanted:
@@ -304,14 +449,14 @@ def _override(board: Board, command: Override, at: datetime, actor: str) -> list
         )
     quantity = command.quantity or old.quantity
     # Units already committed elsewhere stay there; the replaced dispatch's own units are freed by it.
-    held = board.resource_units_committed(resource.id) - (
-        old.quantity if old.resource == resource.id and old.committed else 0
+    held = board.units_committed(command.resource) - (
+        old.quantity if old.resource == command.resource and old.committed else 0
     )
     if resource.quantity - held < quantity:
         raise Rejected(
             "conflict",
             "quantity",
-            f"{resource.id!r} has {resource.quantity - held} units free; got {quantity}",
+            f"{command.resource!r} has {resource.quantity - held} units free; got {quantity}",
         )
     new_id = board.next_dispatch_id()
     return [
@@ -321,12 +466,11 @@ def _override(board: Board, command: Override, at: datetime, actor: str) -> list
             dispatch=new_id,
             need=old.need,
             part=old.part,
-            resource=resource.id,
+            resource=command.resource,
             quantity=quantity,
             replaces=old.id,
         ),
-        DispatchStatusChanged(at=at, actor=actor, dispatch=new_id, status=S.CONFIRMED, note="override"),
-        DispatchStatusChanged(at=at, dispatch=new_id, status=S.NOTIFIED),
+        *_send(new_id, at, actor, "override"),
     ]
 
 

@@ -14,7 +14,7 @@ from engine.governance.events import GovernanceEvent
 from engine.matching.document import Travel
 from engine.model.entities import Community, Need, Organisation, Resource
 from engine.model.event_base import EventBase
-from engine.model.ids import Capability, NeedId, NodeId, ResourceId
+from engine.model.ids import Capability, CommunityId, NeedId, NodeId, ResourceId, StreetId
 from engine.model.plan import Plan, Suggestion
 from engine.rules.profile import Profile
 
@@ -55,6 +55,17 @@ COMMITTED = frozenset(
 class CommunityRegistered(EventBase):
     type: Literal["community_registered"] = "community_registered"
     community: Community
+    profile: Profile
+    map: Travel
+
+
+class StreetRegistered(EventBase):
+    """A street office's own board: its pool of organisations and resources, on the street's map; its
+    profile says how that pool is planned (rest rules, dispatch settings of the street's own units)."""
+
+    type: Literal["street_registered"] = "street_registered"
+    street: StreetId
+    name: str = ""
     profile: Profile
     map: Travel
 
@@ -100,6 +111,36 @@ class NeedEscalated(EventBase):
     missing: int
     suggestion: Suggestion
     detail: str
+
+
+class EscalationAnswer(StrEnum):
+    """What the street did about an escalated need."""
+
+    # Approved a proposed dispatch of another community's (or the street's) units.
+    APPROVED = "approved"
+    # Sent units of the street's pool (or of another community) by hand.
+    ASSIGNED = "assigned"
+    # Asked another community to help.
+    ASKED = "asked"
+    # No help is available; the note says why (and what the cadre might do).
+    NO_HELP = "no_help"
+
+
+ANSWER_ZH = {
+    EscalationAnswer.APPROVED: "街道已批准调派",
+    EscalationAnswer.ASSIGNED: "街道已派出力量",
+    EscalationAnswer.ASKED: "街道已请邻社区支援",
+    EscalationAnswer.NO_HELP: "街道暂无可派力量",
+}
+
+
+class EscalationAnswered(EventBase):
+    type: Literal["escalation_answered"] = "escalation_answered"
+    need: NeedId
+    answer: EscalationAnswer
+    note: str = Field(default="", max_length=500)
+    # The community asked to help (``asked``).
+    community: CommunityId | None = None
 
 
 class RoadClosed(EventBase):
@@ -170,6 +211,7 @@ class DispatchStatusChanged(EventBase):
 
 Event = Annotated[
     CommunityRegistered
+    | StreetRegistered
     | ProfileChanged
     | OrganisationRegistered
     | ResourceSaved
@@ -177,6 +219,7 @@ Event = Annotated[
     | NeedUpdated
     | NeedCancelled
     | NeedEscalated
+    | EscalationAnswered
     | RoadClosed
     | RoadReopened
     | IncidentTriggered

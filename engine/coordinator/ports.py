@@ -3,6 +3,8 @@
 from typing import Protocol
 
 from engine.matching.document import Travel
+from engine.model.entities import Resource
+from engine.model.ids import ResourceId
 from engine.travel import RoadGraph
 
 
@@ -10,3 +12,12 @@ class MapLoader(Protocol):
     """Builds a community's road graph from its map description (an OSM extract is read by the caller)."""
 
     def __call__(self, spec: Travel) -> RoadGraph: ...
+
+
+class Pool(Protocol):
+    """The street a board belongs to, as the board sees it: units of other communities and of the street's own
+    pool, named by ref (``home/id``), and the units of any resource committed anywhere in the street."""
+
+    def resource(self, ref: ResourceId) -> Resource | None: ...
+
+    def committed(self, ref: ResourceId, seen_from: str) -> int: ...

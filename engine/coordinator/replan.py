@@ -94,7 +94,10 @@ def soon_free(board: Board, at: datetime) -> list[SoonFree]:
         on_site = d.since
         if d.status is DispatchStatus.EN_ROUTE:
             on_site += timedelta(seconds=travel.get((d.need, d.part, d.resource), 0))
-        capability = board.resources[d.resource].capability
+        resource = board.resource(d.resource)
+        if resource is None:
+            continue
+        capability = resource.capability
         ends = on_site + timedelta(seconds=profile.dispatch.job_seconds(capability))
         units, latest = jobs.get((d.resource, d.need), (0, ends))
         jobs[(d.resource, d.need)] = (units + d.quantity, max(latest, ends))
@@ -131,7 +134,8 @@ def auto_confirmations(board: Board, at: datetime) -> list[Event]:
     events: list[Event] = []
     for d in sorted(board.dispatches.values(), key=lambda d: d.id):
         # A unit still on another job is confirmed when it is free (a plan then proposes it as free).
-        if d.status is not DispatchStatus.PROPOSED or d.after is not None:
+        # Another community's units wait for the street's approval.
+        if d.status is not DispatchStatus.PROPOSED or d.after is not None or d.approval:
             continue
         if board.needs[d.need].priority >= threshold:
             events.append(

@@ -81,7 +81,7 @@ def _diagnose(
 
 
 def _eligible(screen: Screen) -> list[int]:
-    ok = screen.certified & screen.serving & screen.allowed & screen.in_range
+    ok = screen.certified & screen.serving & screen.allowed & screen.shared & screen.in_range
     return [int(r) for r in screen.resources[ok]]
 
 
@@ -108,6 +108,13 @@ def _screened_out(
         if rule in PEOPLE:
             return _ruled_out_by_people(prepared, cap, rule)
         return UnmetReason.EXCLUDED_BY_RULE, f"可用的「{cap}」资源都被规则「{rule}」排除", relax(rule)
+    if not (usable & screen.allowed & screen.shared).any():
+        return (
+            UnmetReason.NOT_LENT,
+            f"可用的「{cap}」资源属于其他社区，按共享规则现在不外借",
+            Suggestion(action="escalate_to_street", text="上报街道，请街道调派街道资源库或协调邻社区支援"),
+        )
+    usable &= screen.shared
     if not (usable & screen.allowed & screen.in_range).any():
         return _out_of_range(prepared, s, screen.resources[usable & screen.allowed], params, open_roads)
     return None

@@ -50,6 +50,8 @@ class Screen:
     certified: BoolArray
     serving: BoolArray
     allowed: BoolArray
+    # False where the resource is kept for its own community's needs (the street's sharing rules).
+    shared: BoolArray
     # For each resource, the index of the first profile rule that excluded it (-1: none did).
     excluded_by: IntArray
     # Seconds to the need; UNREACHABLE beyond the travel limit of every need at its place.
@@ -69,6 +71,8 @@ class Tables:
     rule_match: BoolArray  # [resource, eligibility rule]
     need_rules: BoolArray  # [need, eligibility rule]: the rule's need condition holds
     resource_community: IntArray  # -1: none
+    # Resources kept for their own community's needs (a joint plan of the street, see MatchingProblem.home_only).
+    home_only: BoolArray
     need_community: IntArray  # -2: none, so that it never equals a resource's
     rotation_s: IntArray
     priority: IntArray
@@ -355,6 +359,7 @@ def _tables(
         resource_community=np.array(
             [code.get(f.community, -1) if f.community else -1 for f in resource_facts], dtype=np.int64
         ),
+        home_only=np.array([r.id in problem.home_only for r in problem.resources], dtype=np.bool_),
         need_community=np.array(
             [code.get(f.community, -2) if f.community else -2 for f in need_facts], dtype=np.int64
         ),
@@ -482,8 +487,19 @@ def _screen(prepared: Prepared, slot: int, group: IntArray) -> Screen:
     excluded_by = _excluded_by(prepared, sorted(facts.eligibility), needs, group)
     allowed = (excluded_by < 0) & t.rest_waived[t.rest_rule[group], facts.priority]
     allowed &= ~_ruled_out(t, needs, group)
+    shared = _shared(t, needs, group)
     travel = t.reach.lookup(int(t.need_row[need]), t.resource_col[group])
-    return Screen(group, certified, serving, allowed, excluded_by, travel, travel <= t.need_limit[need])
+    return Screen(
+        group, certified, serving, allowed, shared, excluded_by, travel, travel <= t.need_limit[need]
+    )
+
+
+def _shared(tables: Tables, need: IntArray, resource: IntArray) -> BoolArray:
+    """Pairs the street's sharing rules allow: a unit kept at home serves its own community's needs only."""
+    result: BoolArray = ~tables.home_only[resource] | (
+        tables.resource_community[resource] == tables.need_community[need]
+    )
+    return result
 
 
 def _ragged(starts: IntArray, counts: IntArray) -> IntArray:
@@ -525,6 +541,7 @@ def _with_arcs(prepared: Prepared) -> Prepared:
     used_rules = np.flatnonzero(t.need_rules[np.unique(need)].any(axis=0)).tolist()
     ok &= _excluded_by(prepared, used_rules, need, resource) < 0
     ok &= ~_ruled_out(t, need, resource)
+    ok &= _shared(t, need, resource)
     slot, resource, travel, need = slot[ok], resource[ok], travel[ok], need[ok]
     order = np.lexsort((resource, slot))
     slot, resource, travel, need = slot[order], resource[order], travel[order], need[order]

@@ -69,6 +69,9 @@ class MatchingProblem:
     at: datetime | None = None
     # Units on a job, by the id they are offered under (see soon_id).
     soon: Mapping[ResourceId, SoonFree] = field(default_factory=dict)
+    # Resources that serve needs of their own organisation's community only (a street's joint plan: units a
+    # community does not lend now).
+    home_only: frozenset[ResourceId] = frozenset()
 
     @property
     def profile(self) -> Profile | None:
@@ -118,6 +121,7 @@ class ProblemBuilder:
         self.excluded: dict[tuple[NeedId, ResourceId], UnmetReason] = {}
         self.moment: datetime | None = None
         self.soon: list[SoonFree] = []
+        self.home: set[ResourceId] = set()
 
     def add_needs(self, needs: Iterable[Need]) -> "ProblemBuilder":
         self.needs.extend(needs)
@@ -153,6 +157,11 @@ class ProblemBuilder:
     def add_soon(self, units: Iterable[SoonFree]) -> "ProblemBuilder":
         """Units on a job that may be planned for their next need, from where and when they finish."""
         self.soon.extend(units)
+        return self
+
+    def keep_home(self, resources: Iterable[ResourceId]) -> "ProblemBuilder":
+        """These resources serve their own community's needs only (their organisation's community)."""
+        self.home.update(resources)
         return self
 
     def use_profile(self, profile: Profile | None, community: CommunityId | None = None) -> "ProblemBuilder":
@@ -231,7 +240,28 @@ class ProblemBuilder:
             resource_index=resource_index,
             at=self.moment,
             soon=soon,
+            home_only=frozenset(self._home_only(resources, organisations)),
         )
+
+    def _home_only(
+        self, resources: tuple[Resource, ...], organisations: Mapping[OrganisationId, Organisation]
+    ) -> set[ResourceId]:
+        # Units offered after their job are kept at home with their resource.
+        home = set(self.home) | {offer for offer, u in _offers(self.soon).items() if u in self.home}
+        known = {r.id for r in resources}
+        for resource in sorted(home):
+            if resource not in known:
+                raise ValueError(f"home_only: unknown resource {resource!r}")
+        for r in resources:
+            if r.id in home and organisations[r.organisation].community is None:
+                raise ValueError(
+                    f"home_only[{r.id}]: its organisation {r.organisation!r} belongs to no community"
+                )
+        return home
+
+
+def _offers(soon: list[SoonFree]) -> dict[ResourceId, ResourceId]:
+    return {soon_id(u.resource, u.job): u.resource for u in soon}
 
 
 def _with_offers(

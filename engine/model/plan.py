@@ -23,6 +23,20 @@ class Assignment(Frozen):
     # Units still on another job (``after``, a need): they set off from there in about ``ready_in_s``.
     after: NeedId | None = None
     ready_in_s: int = 0
+    # Whose units these are when not the need's own community's: another community's id, or the street's key;
+    # ``shared_by`` names the sharing rule that let them go (see SHARED_BY), ``approval`` whether the street
+    # must approve the dispatch before it is sent.
+    owner: str | None = None
+    shared_by: str | None = None
+    approval: bool = False
+
+
+# The sharing rules that let a unit serve a need outside its own community.
+SHARED_BY = {
+    "street_pool": "街道资源库",
+    "lend_spare": "邻社区空闲力量（本社区优先）",
+    "lend": "邻社区支援",
+}
 
 
 class UnmetReason(StrEnum):
@@ -38,6 +52,8 @@ class UnmetReason(StrEnum):
     DECLINED = "declined"
     NOT_ACKNOWLEDGED = "not_acknowledged"
     NO_OPEN_ROAD = "no_open_road"
+    # Units that could serve are another community's, which does not lend them now (the street's sharing rules).
+    NOT_LENT = "not_lent"
 
 
 # What a cadre reads for each reason.
@@ -52,6 +68,7 @@ REASON_ZH: dict[str, str] = {
     "declined": "已拒绝",
     "not_acknowledged": "未及时接单",
     "no_open_road": "无路可达",
+    "not_lent": "邻社区不外借",
 }
 
 

@@ -152,6 +152,32 @@ class DispatchSettings(Frozen):
         return self.job_s[max(prefixes, key=len)] if prefixes else self.default_job_s
 
 
+class SharingSettings(Frozen):
+    """How a community shares its units with the other communities of its street (the street's own pool
+    serves every community of the street, in the modes each of its resources serves).
+
+    ``lend``: when this community's units may serve another community's needs: ``never``, while the community
+    asking is in an incident (``incident``), or also for its everyday needs (``always``).
+    ``own_first``: only units its own needs leave idle go (its own plan, made alone, says which); without it
+    the street's plan sends them wherever they serve most.
+    ``street_approval``: a dispatch of its units to another community waits for the street's approval.
+    ``never_lend``: capabilities (a name, or a prefix ending in ".") it never lends.
+    """
+
+    lend: Literal["never", "incident", "always"] = "never"
+    own_first: bool = True
+    street_approval: bool = False
+    never_lend: tuple[Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)*\.?$")], ...] = ()
+
+    def lends(self, capability: str, mode: Mode) -> bool:
+        """Whether a unit of ``capability`` may serve a need of another community in ``mode`` (its mode)."""
+        if self.lend == "never" or (self.lend == "incident" and mode is not Mode.INCIDENT):
+            return False
+        return not any(
+            capability == p or (p.endswith(".") and capability.startswith(p)) for p in self.never_lend
+        )
+
+
 def dispatch_of(profile: "Profile | None") -> DispatchSettings:
     """The dispatch settings in force: the profile's, or the defaults where there is no profile."""
     return profile.dispatch if profile is not None else DispatchSettings()
@@ -165,6 +191,7 @@ class Profile(Frozen):
     title_en: str = Field(min_length=1)
     description: str = ""
     dispatch: DispatchSettings = DispatchSettings()
+    sharing: SharingSettings = SharingSettings()
     tasks: TaskSettings = TaskSettings()
     rules: tuple[Rule, ...] = ()
 
