@@ -1,0 +1,47 @@
+"""The Chinese names people read for the engine's codes: organisation kinds, service modes, resource statuses
+and capabilities, each by its code. Files for people (the pool's spreadsheet) show these, and read either
+these or the codes.
+
+The capability names are the console's (``caps`` in ``api/console/i18n.js``); a test keeps the two equal.
+"""
+
+from collections.abc import Mapping
+from typing import Final
+
+from engine.matching.explain import MODE_ZH
+from engine.model import OrganisationKind, ResourceStatus, ServiceModes
+
+KINDS: Final[Mapping[str, str]] = {
+    OrganisationKind.SOCIAL_ORGANISATION: "社会组织",
+    OrganisationKind.ENTERPRISE: "企业",
+    OrganisationKind.PARTY_ORGANISATION: "党组织",
+    OrganisationKind.PUBLIC_UNIT: "事业单位",
+    OrganisationKind.VOLUNTEER_TEAM: "志愿队",
+    OrganisationKind.SELF_ORGANISED_GROUP: "居民自组织",
+}
+# The words the plan's explanations use for the community's modes.
+MODES: Final[Mapping[str, str]] = {
+    ServiceModes.NORMAL: MODE_ZH["normal"],
+    ServiceModes.INCIDENT: MODE_ZH["incident"],
+    ServiceModes.BOTH: f"{MODE_ZH['normal']}和{MODE_ZH['incident']}",
+}
+STATUSES: Final[Mapping[str, str]] = {
+    ResourceStatus.AVAILABLE: "可用",
+    ResourceStatus.BUSY: "忙碌",
+    ResourceStatus.OFFLINE: "停用",
+}
+# Capabilities are open (a profile may name others): one not listed is shown by its code.
+CAPABILITIES: Final[Mapping[str, str]] = {
+    "rescue.boat": "救生艇",
+    "rescue.crew": "救援队员",
+    "medical.first_aid": "急救",
+    "medical.doctor": "医生",
+    "supply.water": "饮用水",
+    "supply.food": "食品",
+    "supply.medicine": "药品",
+    "transport.vehicle": "车辆转移",
+    "care.visit": "上门探视",
+    "power.generator": "发电机",
+    "shelter.bed": "安置床位",
+    "repair.electric": "电工维修",
+}
