@@ -6,6 +6,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
 
+from engine.coordinator.contributions import Contributions, contributions_json
 from engine.coordinator.events import (
     COMMITTED,
     CommunityRegistered,
@@ -164,6 +165,8 @@ class Board:
     dispatch_count: int = 0
     # Normal-time governance: people, places, households, street tasks and the incident's checks.
     ledger: Ledger = field(default_factory=Ledger)
+    # Each organisation's jobs, hours and missed calls: kept as dispatches end, since done ones leave the board.
+    contributions: Contributions = field(default_factory=Contributions)
     events: int = 0
     _graph: RoadGraph | None = None
     _rules: CompiledProfile | None = None
@@ -344,7 +347,7 @@ class Board:
                 self._withdraw_proposals(event.need, event.resource, keep=event.dispatch)
                 self._touch(event.at)
             case DispatchStatusChanged():
-                self._set_status(event.dispatch, event.status, event.at, event.actor)
+                self._set_status(event.dispatch, event.status, event.at, event.actor, event.occurred_at)
             case _:
                 self.ledger.evolve(event)
 
@@ -428,8 +431,16 @@ class Board:
             if d.id not in keep:
                 del self.dispatches[d.id]
 
-    def _set_status(self, dispatch_id: DispatchId, status: DispatchStatus, at: datetime, actor: str) -> None:
+    def _set_status(
+        self,
+        dispatch_id: DispatchId,
+        status: DispatchStatus,
+        at: datetime,
+        actor: str,
+        occurred_at: datetime | None = None,
+    ) -> None:
         d = self.dispatches[dispatch_id]
+        self.contributions.changed(d, status, at, occurred_at, self.mode, self.exercise)
         if status in (*EXCLUDED_BY, DispatchStatus.CANCELLED):
             del self.dispatches[dispatch_id]
             if status is not DispatchStatus.CANCELLED:
@@ -469,6 +480,7 @@ class Board:
         # Its dispatches are history now; the units they held are free again.
         for d in self.dispatches_of(need_id):
             del self.dispatches[d.id]
+            self.contributions.forget(d.id)
         self._touch(at)
 
 
@@ -563,4 +575,5 @@ def snapshot(board: Board) -> dict[str, object]:
         "dirty_since": board.dirty_since.isoformat() if board.dirty_since else None,
         "recent": list(board.recent),
         "dispatch_count": board.dispatch_count,
+        "contributions": contributions_json(board.contributions),
     }
