@@ -6,6 +6,7 @@ an object they can see but not change is refused as forbidden.
 
 from api.auth import Principal, Role
 from engine.coordinator import Board, Dispatch, DispatchStatus
+from engine.coordinator.refs import home_of, street_key
 
 S = DispatchStatus
 ORGANISATION_ACTIONS = frozenset({S.ACKNOWLEDGED, S.DECLINED, S.EN_ROUTE, S.ON_SITE, S.DONE, S.NO_ROAD})
@@ -20,10 +21,17 @@ class Forbidden(Exception):
 
 
 def sees_community(p: Principal, board: Board) -> bool:
+    """A community's cadres, grid workers and organisations see it; the street's staff see every community of
+    the street. An organisation also sees another community of its street while one of its units is sent
+    there (only that dispatch and its need: see :func:`sees_dispatch`)."""
     assert board.community is not None
     if p.role is Role.STREET or (p.role is Role.OBSERVER and p.community is None):
         return board.community.street == p.street
-    return p.community == board.community.id
+    if p.community == board.community.id or home_key(p) == board.community.id:
+        return True
+    return p.role is Role.ORGANISATION and any(
+        d.committed and owns_resource(p, board, d.resource) for d in board.dispatches.values()
+    )
 
 
 def manages_community(p: Principal, board: Board) -> bool:
@@ -39,12 +47,21 @@ def reads_everything(p: Principal, board: Board) -> bool:
     return p.role is not Role.ORGANISATION and sees_community(p, board)
 
 
+def home_key(p: Principal) -> str | None:
+    """The board an organisation's units are kept on: its community's, or the street's own pool's."""
+    if p.role is not Role.ORGANISATION:
+        return None
+    return p.community if p.community is not None else street_key(p.street) if p.street else None
+
+
 def owns_resource(p: Principal, board: Board, resource_id: str) -> bool:
-    resource = board.resources.get(resource_id)  # type: ignore[call-overload]
+    """The unit is the organisation's own: on its community's board by id, on another's by ref (home/id)."""
+    if p.role is not Role.ORGANISATION or board.community is None:
+        return False
+    resource = board.resource(resource_id)  # type: ignore[arg-type]
     return (
-        p.role is Role.ORGANISATION
-        and sees_community(p, board)
-        and resource is not None
+        resource is not None
+        and home_of(resource_id, board.community.id) == home_key(p)
         and resource.organisation == p.organisation
     )
 

@@ -35,6 +35,7 @@ from api.routes import (
     roads,
     scores,
     street_tasks,
+    streets,
     tasks,
     tokens,
     ws,
@@ -47,6 +48,7 @@ from engine.coordinator import CoordinatorSettings
 ROUTERS = (
     me,
     communities,
+    streets,
     organisations,
     resources,
     needs,

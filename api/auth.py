@@ -59,8 +59,11 @@ def check_binding(
         return "a street token needs --street"
     if role in (Role.CADRE, Role.GRID_WORKER, Role.CAPTAIN) and not community:
         return f"a {role.value} token needs --community"
-    if role is Role.ORGANISATION and not (community and organisation):
-        return "an organisation token needs --community and --organisation"
+    if role is Role.ORGANISATION and not (organisation and (community or street)):
+        return (
+            "an organisation token needs --organisation and --community "
+            "(or --street for an organisation of the street's own pool)"
+        )
     if role is Role.OBSERVER and not (community or street):
         return "an observer token needs --community or --street"
     return None

@@ -9,6 +9,11 @@ community's own, so a channel never lets one community hear of, or guess, anothe
 from dataclasses import dataclass
 from enum import StrEnum
 
+from engine.coordinator.refs import is_street_key, street_key, street_of_key
+
+# A channel's scope for the street's own pool board (its organisations' channels): ids never hold "~".
+_POOL = "~"
+
 
 class Kind(StrEnum):
     COMMUNITY = "community"
@@ -49,7 +54,10 @@ class Channel:
 
     @property
     def community(self) -> str | None:
-        return None if self.kind is Kind.STREET else self.scope
+        """The key of the board the channel belongs to (a community's id, or the street pool's key)."""
+        if self.kind is Kind.STREET:
+            return None
+        return street_key(self.scope.removeprefix(_POOL)) if self.scope.startswith(_POOL) else self.scope
 
 
 def community(community_id: str) -> str:
@@ -61,7 +69,9 @@ def incident(community_id: str, incident_id: str) -> str:
 
 
 def organisation(community_id: str, organisation_id: str) -> str:
-    return str(Channel(Kind.ORGANISATION, community_id, organisation_id))
+    """An organisation's channel; ``community_id`` is its board's key (the street pool's too)."""
+    scope = f"{_POOL}{street_of_key(community_id)}" if is_street_key(community_id) else community_id
+    return str(Channel(Kind.ORGANISATION, scope, organisation_id))
 
 
 def grid(community_id: str, grid_id: str) -> str:

@@ -21,6 +21,7 @@ from api.people_channels import governance_messages
 from engine.coordinator import Board, Dispatch, Step
 from engine.coordinator.board import NeedStatus, dispatch_json, incident_json, need_priority_json, snapshot
 from engine.coordinator.events import (
+    EscalationAnswered,
     IncidentClosed,
     IncidentTriggered,
     NeedEscalated,
@@ -29,9 +30,9 @@ from engine.coordinator.events import (
     PlanProposed,
     ProfileChanged,
 )
+from engine.coordinator.refs import home_of
 from engine.governance.events import GovernanceEvent
 from engine.governance.views import mask_phone
-from engine.model import OrganisationId
 
 Data = dict[str, Any]
 
@@ -73,6 +74,8 @@ def messages(board: Board, step: Step) -> list[tuple[str, str, Data]]:
     }
     if isinstance(event, NeedReported | NeedUpdated):
         body["need"] = need_masked_json(board.needs[event.need.id])
+    if isinstance(event, NeedEscalated | EscalationAnswered):
+        body["need"] = need_masked_json(board.needs[event.need])
     if isinstance(event, ProfileChanged | IncidentTriggered | IncidentClosed):
         body["priorities"] = [
             {"id": r.need.id, **need_priority_json(r)}
@@ -85,56 +88,78 @@ def messages(board: Board, step: Step) -> list[tuple[str, str, Data]]:
     )
     if incident is not None:
         out.append((channel.incident(board.community.id, incident), event.type, body))
-    if isinstance(event, NeedEscalated | IncidentTriggered | IncidentClosed):
+    # The street hears of escalations and its answers, incidents, and dispatches that wait for its approval.
+    waits = any(d.approval for d in (*step.changed, *step.removed))
+    if waits or isinstance(event, NeedEscalated | EscalationAnswered | IncidentTriggered | IncidentClosed):
         out.append(
             (channel.street(board.community.street), event.type, {**body, "community": board.community.id})
         )
-    for organisation, mine in _by_organisation(board, step).items():
+    for (home, organisation), mine in _by_organisation(board, step).items():
         out.append(
             (
-                channel.organisation(board.community.id, organisation),
+                channel.organisation(home, organisation),
                 "dispatches",
-                {"exercise": exercise, **mine},
+                {"exercise": exercise, "community": board.community.id, **mine},
             )
         )
     return out
 
 
-def _by_organisation(board: Board, step: Step) -> dict[str, Data]:
-    result: dict[str, Data] = {}
+def _by_organisation(board: Board, step: Step) -> dict[tuple[str, str], Data]:
+    """Per (home community, organisation): the dispatches of its units this step changed. A unit lent to
+    another community is heard of on its own organisation's channel, with the need it serves only."""
+    assert board.community is not None
+    result: dict[tuple[str, str], Data] = {}
     for key, dispatches in (("changed", step.changed), ("removed", step.removed)):
         for d in dispatches:
             # Organisations hear of a dispatch once it is sent, and of its end if they had heard of it.
             if not d.committed:
                 continue
-            resource = board.resources.get(d.resource)
+            resource = board.resource(d.resource)
             if resource is None:
                 continue
-            mine = result.setdefault(resource.organisation, {"changed": [], "removed": []})
+            home = home_of(d.resource, board.community.id)
+            mine = result.setdefault((home, resource.organisation), {"changed": [], "removed": []})
             mine[key].append(organisation_dispatch(board, d))
     return result
 
 
 def organisation_dispatch(board: Board, d: Dispatch) -> Data:
+    assert board.community is not None
     record = board.needs.get(d.need)
-    return {**dispatch_json(d), "need_detail": need_masked_json(record) if record is not None else None}
+    return {
+        **dispatch_json(d),
+        "community": board.community.id,
+        "need_detail": need_masked_json(record) if record is not None else None,
+    }
+
+
+def organisation_dispatches(board: Board, organisation: str) -> list[Data]:
+    """Every dispatch sent to the units of ``organisation`` (of ``board``'s community), on its own board and
+    on any other of the street it was lent to."""
+    assert board.community is not None
+    boards = board.pool.boards() if board.pool is not None else [board]
+    return [
+        organisation_dispatch(b, d)
+        for b in boards
+        if b.community is not None
+        for _, d in sorted(b.dispatches.items())
+        if d.committed
+        and home_of(d.resource, b.community.id) == board.community.id
+        and (r := b.resource(d.resource)) is not None
+        and r.organisation == organisation
+    ]
 
 
 def channel_snapshot(board: Board, where: Channel) -> Data:
     """The full state a channel's subscriber needs, when it has missed too much to catch up."""
     name = where.name
     if where.kind is Kind.ORGANISATION:
-        mine = [
-            organisation_dispatch(board, d)
-            for _, d in sorted(board.dispatches.items())
-            if d.committed
-            and d.resource in board.resources
-            and board.resources[d.resource].organisation == name
-        ]
+        mine = organisation_dispatches(board, name)
         return {
             "exercise": board.exercise,
-            "organisation": board.organisations[OrganisationId(name)].model_dump(mode="json")
-            if OrganisationId(name) in board.organisations
+            "organisation": board.organisations[name].model_dump(mode="json")  # type: ignore[index]
+            if name in board.organisations
             else None,
             "resources": [
                 r.model_dump(mode="json") for r in board.resources.values() if r.organisation == name

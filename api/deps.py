@@ -9,8 +9,8 @@ from fastapi import Depends, Header, HTTPException, Path, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from api.access import sees_community
-from api.auth import Principal, principal_for
+from api.access import Forbidden, sees_community
+from api.auth import Principal, Role, principal_for
 from api.problems import NotFound, Replay
 from api.service import Idempotency, IdempotencyConflict, Service
 from api.throttle import AuthFailures, address_of
@@ -48,12 +48,26 @@ PrincipalDep = Annotated[Principal, Depends(get_principal)]
 
 def get_board(service: ServiceDep, principal: PrincipalDep, community: Annotated[str, Path()]) -> Board:
     board = service.board(community)
-    if board is None or not sees_community(principal, board):
+    if board is None or board.is_street or not sees_community(principal, board):
         raise NotFound(f"社区 {community!r}")
     return board
 
 
 BoardDep = Annotated[Board, Depends(get_board)]
+
+
+def get_street_board(service: ServiceDep, principal: PrincipalDep, street: Annotated[str, Path()]) -> Board:
+    """The street's own board (its pool): for the street's staff and observers (another street's: not found;
+    anyone else: forbidden, as the street's other routes answer)."""
+    if principal.role not in (Role.STREET, Role.OBSERVER) or principal.community is not None:
+        raise Forbidden("只有街道工作人员可以查看 (the street's staff only)")
+    board = service.street_board(street)
+    if board is None or principal.street != street:
+        raise NotFound(f"街道 {street!r}")
+    return board
+
+
+StreetBoardDep = Annotated[Board, Depends(get_street_board)]
 
 
 # One lock per (principal, key) while its request runs: a retry waits for the first attempt to finish.

@@ -1,6 +1,6 @@
 """Request bodies (Create / Update families, unknown fields refused) and public views of board objects."""
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
@@ -55,6 +55,15 @@ class CommunityCreate(Body):
     street: Id
     name: str = Field(default="", max_length=200)
     profile: str = Field(min_length=1, description="shipped profile name, e.g. strong_social_orgs")
+    map: Travel
+
+
+class StreetCreate(Body):
+    """The street office's own pool board, on the street's map (its communities plan on the same map)."""
+
+    id: Id
+    name: str = Field(default="", max_length=200)
+    profile: str = Field(min_length=1, description="the profile the street's own units are planned under")
     map: Travel
 
 
@@ -192,6 +201,28 @@ def community_public(board: Board) -> dict[str, Any]:
         "exercise": board.exercise,
         "plan_version": board.plan_version,
     }
+
+
+class ApprovalBody(Body):
+    note: str = Field(default="", max_length=500)
+
+
+class AssignBody(Body):
+    """Units sent by hand: ``resource`` is the street's (``street:{id}/res``) or another community's
+    (``c2/res``) as the need's community names it, or one of its own by id."""
+
+    resource: str = Field(
+        min_length=1, max_length=260, pattern=r"^(street:)?[A-Za-z0-9_\-.]+(/[A-Za-z0-9_\-.]+)?$"
+    )
+    quantity: Quantity
+    part: CapabilityName | None = None
+    note: str = Field(default="", max_length=500)
+
+
+class AnswerBody(Body):
+    answer: Literal["asked", "no_help"]
+    note: str = Field(default="", max_length=500)
+    community: Id | None = Field(default=None, description="the community asked to help (answer asked)")
 
 
 class RuleRelax(Body):

@@ -32,7 +32,10 @@ from engine.coordinator import (
     Rejected,
     Step,
 )
+from engine.coordinator.commands import RegisterStreet
 from engine.coordinator.events import IncidentClosed
+from engine.coordinator.refs import street_key
+from engine.coordinator.street import Street
 from engine.matching.document import Travel
 from engine.travel import RoadGraph
 
@@ -98,7 +101,10 @@ class Service:
         self.settings = settings or CoordinatorSettings()
         self.clock = clock
         self.hub = Hub()
+        # By community id, and the street's own pool by its street key (engine/coordinator/refs.py).
         self.coordinators: dict[str, Coordinator] = {}
+        # Each street plans its communities together (engine/coordinator/street.py).
+        self.streets: dict[str, Street] = {}
         self.lock = asyncio.Lock()
         self._wake = asyncio.Event()
         self._seq: dict[str, int] = {}
@@ -109,10 +115,15 @@ class Service:
     def load(self) -> None:
         """Rebuild every community from the event log (what a restart does)."""
         self.store.keep_ids()
-        self.coordinators = {
-            community: Coordinator.replay(events, self.maps, self.settings)
-            for community, events in self.store.events_by_community().items()
-        }
+        self.coordinators = {}
+        self.streets = {}
+        for key, events in self.store.events_by_community().items():
+            self._join(key, Coordinator.replay(events, self.maps, self.settings))
+        # A change in one community that the others' plans depended on may not have been planned before the
+        # stop: each street that shares plans once.
+        now = self.clock()
+        for street in self.streets.values():
+            street.touch(now)
         self._seq = self.store.last_seqs()
 
     async def start(self) -> None:
@@ -139,7 +150,26 @@ class Service:
         return coordinator.board if coordinator is not None else None
 
     def boards(self) -> list[Board]:
-        return [c.board for _, c in sorted(self.coordinators.items())]
+        """Every community's board (the streets' own pools are not communities: see :meth:`street_board`)."""
+        return [c.board for _, c in sorted(self.coordinators.items()) if not c.board.is_street]
+
+    def street_board(self, street: str) -> Board | None:
+        """The street's own board (its pool), once the street is registered."""
+        return self.board(street_key(street))
+
+    def street_boards(self, street: str) -> list[Board]:
+        """The boards of the street's communities."""
+        return [b for b in self.boards() if b.community is not None and b.community.street == street]
+
+    def _join(self, key: str, coordinator: Coordinator) -> None:
+        """Keep ``coordinator`` under ``key``, in its street (the board must be registered)."""
+        board = coordinator.board
+        assert board.community is not None
+        self.coordinators[key] = coordinator
+        street = self.streets.get(board.community.street)
+        if street is None:
+            street = self.streets[board.community.street] = Street(board.community.street, self.settings)
+        street.add(key, coordinator)
 
     def seq(self, channel: str) -> int:
         return self._seq.get(channel, 0)
@@ -190,13 +220,16 @@ class Service:
                     command = order(coordinator.board) if callable(order) and coordinator else order
                     assert not callable(command), "a command made from a board needs the community's board"
                     if coordinator is None:
-                        assert isinstance(command, RegisterCommunity)
+                        assert isinstance(command, RegisterCommunity | RegisterStreet)
                         coordinator = Coordinator(self.maps, self.settings)
                         # In memory before it is applied, so that a failure below drops it again.
                         self.coordinators[community] = coordinator
                         new.add(community)
                     done.append((community, coordinator, []))
                     done[-1][2].extend(coordinator.handle(command, now, principal.subject))
+                    if community in new:
+                        self._join(community, coordinator)
+                    self._street_of(coordinator).touch(now)
                 status, body = respond([c.board for _, c, _ in done], [steps for _, _, steps in done])
             except Exception as exc:
                 # Refused or failed part-way: memory must not run ahead of the log. A refusal applied nothing
@@ -232,12 +265,17 @@ class Service:
         result: dict[str, Any] = body
         return result
 
+    def _street_of(self, coordinator: Coordinator) -> Street:
+        assert coordinator.board.community is not None
+        return self.streets[coordinator.board.community.street]
+
     def _rebuild(self, community: str) -> None:
         events = self.store.events_of(community)
+        old = self.coordinators.pop(community, None)
+        if old is not None and old.board.community is not None and old.board.community.street in self.streets:
+            self._street_of(old).remove(community)
         if events:
-            self.coordinators[community] = Coordinator.replay(events, self.maps, self.settings)
-        else:
-            self.coordinators.pop(community, None)
+            self._join(community, Coordinator.replay(events, self.maps, self.settings))
 
     async def _commit(
         self,
@@ -277,10 +315,10 @@ class Service:
     # -- background --------------------------------------------------------------------------------
 
     async def _timers(self) -> None:
-        """Wake at the next deadline of any community (or when a command may have made a new one)."""
+        """Wake at the next deadline of any street (or when a command may have made a new one)."""
         while True:
             self._wake.clear()
-            dues = [d for d in (c.due() for c in self.coordinators.values()) if d is not None]
+            dues = [d for d in (s.due() for s in self.streets.values()) if d is not None]
             now = self.clock()
             if not dues:
                 await self._wake.wait()
@@ -290,26 +328,27 @@ class Service:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._wake.wait(), timeout=wait)
                 continue
-            for community, coordinator in sorted(self.coordinators.items()):
-                due = coordinator.due()
+            for name, street in sorted(self.streets.items()):
+                due = street.due()
                 if due is not None and due <= now:
                     try:
-                        await self._tick(community, coordinator)
+                        await self._tick(street)
                     except Exception:
-                        log.exception("tick failed for community %s", community)
+                        log.exception("tick failed for street %s", name)
                         await asyncio.sleep(1)
 
-    async def _tick(self, community: str, coordinator: Coordinator) -> None:
+    async def _tick(self, street: Street) -> None:
         async with self.lock:
             now = self.clock()
-            steps = coordinator.expire(now)
-            # The solve runs off the event loop; only reads of the board happen meanwhile (commands wait).
-            proposal = await asyncio.to_thread(coordinator.proposal, now)
-            if proposal is not None:
-                steps.extend(coordinator.adopt(proposal))
-            steps.extend(coordinator.escalate(now))
-            if steps:
-                await self._commit([(community, coordinator, steps)], None, now)
+            steps = street.expire(now)
+            # The solve runs off the event loop; only reads of the boards happen meanwhile (commands wait).
+            proposals = await asyncio.to_thread(street.proposals, now)
+            for parts in (street.adopt(proposals, now), street.escalate(now)):
+                for key, more in parts.items():
+                    steps.setdefault(key, []).extend(more)
+            changes = [(key, street.coordinators[key], s) for key, s in sorted(steps.items()) if s]
+            if changes:
+                await self._commit(changes, None, now)
 
     async def _purge(self) -> None:
         """Purge personal data past its time: at start, then a few times per retention period (at most

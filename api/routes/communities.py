@@ -18,14 +18,15 @@ from engine.rules import Profile, ProfileError
 router = APIRouter(prefix="/communities", tags=["communities 社区"])
 
 
-def _profile(service: Service, name: str, field: str) -> Profile:
+def named(service: Service, name: str, field: str) -> Profile:
+    """The profile called ``name`` (shipped, or the operator's own), or a refusal naming ``field``."""
     try:
         return named_profile(name, service.profile_dir)
     except (ProfileError, ValueError) as exc:
         raise Rejected("invalid", field, str(exc)) from None
 
 
-def _check_map(service: Service, spec: Travel) -> None:
+def check_map(service: Service, spec: Travel) -> None:
     """An OpenStreetMap extract is a file in the data folder: nowhere else, and it must be there."""
     if spec.osm is None:
         return
@@ -53,10 +54,10 @@ async def create_community(
     existing = service.board(body.id)
     if existing is not None:
         raise Rejected("conflict", "id", f"community {body.id!r} already exists")
-    _check_map(service, body.map)
+    check_map(service, body.map)
     command = RegisterCommunity(
         community=Community(id=body.id, street=body.street, profile=body.profile, name=body.name),
-        profile=_profile(service, body.profile, "profile"),
+        profile=named(service, body.profile, "profile"),
         map=body.map,
     )
     status, result = await service.execute(
@@ -87,5 +88,5 @@ async def change_profile(
 ) -> dict[str, Any]:
     if not manages_community(principal, board):
         raise Forbidden("只有本社区干部或街道可以更改规则 (only the community's cadres or the street)")
-    command = ChangeProfile(profile=_profile(service, body.profile, "profile"))
+    command = ChangeProfile(profile=named(service, body.profile, "profile"))
     return await service.apply(board, command, principal, idempotency, lambda b: community_public(b))

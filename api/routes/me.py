@@ -4,8 +4,9 @@ from typing import Any
 
 from fastapi import APIRouter
 
-from api.access import sees_community
-from api.auth import ROLE_ZH
+from api import channel
+from api.access import home_key, sees_community
+from api.auth import ROLE_ZH, Role
 from api.deps import PrincipalDep, ServiceDep
 from api.people_access import member_of
 from engine.governance.people import MemberRole
@@ -30,6 +31,10 @@ def me(principal: PrincipalDep, service: ServiceDep) -> dict[str, Any]:
         "organisation": principal.organisation,
         "grid": principal.grid,
         "member": member.model_dump(mode="json") if member is not None else None,
+        # An organisation's own channel (its units' dispatches, wherever in the street they were sent).
+        "organisation_channel": channel.organisation(key, principal.organisation)
+        if principal.role is Role.ORGANISATION and principal.organisation and (key := home_key(principal))
+        else None,
         "communities": [
             b.community.id
             for b in service.boards()

@@ -16,14 +16,15 @@ from engine.model import Resource
 router = APIRouter(prefix="/communities/{community}/resources", tags=["resources 资源"])
 
 
-def _public(board: Board, resource: Resource) -> dict[str, Any]:
-    return {**resource.model_dump(mode="json"), "committed": board.resource_units_committed(resource.id)}
+def resource_public(board: Board, resource: Resource) -> dict[str, Any]:
+    # Units committed anywhere in the street: a lent unit is busy wherever it went.
+    return {**resource.model_dump(mode="json"), "committed": board.units_committed(resource.id)}
 
 
 @router.get("")
 def list_resources(board: BoardDep, principal: PrincipalDep) -> list[dict[str, Any]]:
     return [
-        _public(board, r)
+        resource_public(board, r)
         for _, r in sorted(board.resources.items())
         if reads_everything(principal, board) or owns_resource(principal, board, r.id)
     ]
@@ -34,7 +35,7 @@ def get_resource(resource: str, board: BoardDep, principal: PrincipalDep) -> dic
     found = board.resources.get(resource)  # type: ignore[call-overload]
     if found is None or not (reads_everything(principal, board) or owns_resource(principal, board, resource)):
         raise NotFound(f"资源 {resource!r}")
-    return _public(board, found)
+    return resource_public(board, found)
 
 
 @router.post("", status_code=201)
@@ -54,7 +55,7 @@ async def register_resource(
     if body.id in board.resources:
         raise Rejected("conflict", "id", f"resource {body.id!r} already exists; change it with PATCH")
     resource = Resource.model_validate(body.model_dump())
-    return await _save(board, service, principal, idempotency, resource, 201, response)
+    return await save_resource(board, service, principal, idempotency, resource, 201, response)
 
 
 @router.patch("/{resource}")
@@ -76,10 +77,10 @@ async def update_resource(
         )
     changes = {k: v for k, v in body.model_dump(exclude_unset=True).items() if v is not None}
     updated = Resource.model_validate({**found.model_dump(), **changes})
-    return await _save(board, service, principal, idempotency, updated, 200, response)
+    return await save_resource(board, service, principal, idempotency, updated, 200, response)
 
 
-async def _save(
+async def save_resource(
     board: Board,
     service: Service,
     principal: Principal,
@@ -93,7 +94,7 @@ async def _save(
         board.community.id,
         SaveResource(resource=resource),
         principal,
-        lambda b, _: (status, _public(b, b.resources[resource.id])),
+        lambda b, _: (status, resource_public(b, b.resources[resource.id])),
         idempotency,
     )
     response.status_code = code

@@ -1,23 +1,26 @@
 """Tokens given out, and revoking one: street staff for their street and its communities, the head for theirs.
 
-Tokens are made with ``pingzhan token create``, which prints the secret once; here they are listed without it.
+Tokens are made with ``pingzhan token create`` or here (the console's people and pool pages), and the secret
+is shown that once; afterwards they are listed without it.
 A revoked token is refused from then on, and its open websockets are closed in every server process at once.
 Revoking is idempotent: again, it answers with the first revocation's time and author.
 """
 
 import asyncio
-from typing import Annotated
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Path
+from pydantic import Field
 
 from api.access import Forbidden
-from api.auth import Principal, Role, TokenPublic, TokenScope, list_tokens, revoke_token
-from api.deps import BoardDep, PrincipalDep, ServiceDep
+from api.auth import Principal, Role, TokenPublic, TokenScope, create_token, list_tokens, revoke_token
+from api.deps import BoardDep, PrincipalDep, ServiceDep, StreetBoardDep
 from api.hub import revocation_notice
 from api.people_access import manages_people
 from api.problems import NotFound
+from api.schemas import Body, Id
 from api.service import Service
-from engine.coordinator import Board
+from engine.coordinator import Board, Rejected
 
 router = APIRouter(tags=["tokens 令牌"])
 
@@ -51,6 +54,71 @@ async def _revoke(service: Service, principal: Principal, token: int, scope: Tok
     # Also when it was revoked before: a process that missed the first notice hears this one.
     await service.pubsub.publish(revocation_notice(token))
     return revoked
+
+
+class TokenCreate(Body):
+    """A token for a person of the community (``name``: their roster entry) or for an organisation."""
+
+    role: Literal["cadre", "grid_worker", "captain", "organisation", "observer"]
+    name: str = Field(min_length=1, max_length=128)
+    organisation: Id | None = None
+    grid: Id | None = None
+
+
+class StreetTokenCreate(Body):
+    """A token for the street's staff, an observer of the street, or an organisation of its own pool."""
+
+    role: Literal["street", "observer", "organisation"]
+    name: str = Field(min_length=1, max_length=128)
+    organisation: Id | None = None
+
+
+def _organisation_of(board: Board, role: str, organisation: str | None) -> str | None:
+    if role != "organisation":
+        if organisation is not None:
+            raise Rejected("invalid", "organisation", "only an organisation's token names an organisation")
+        return None
+    if organisation is None or organisation not in board.organisations:
+        raise Rejected("invalid", "organisation", f"{organisation!r}: no such organisation in this pool")
+    return organisation
+
+
+async def _made(service: Service, principal: Principal, role: str, **binding: Any) -> dict[str, Any]:
+    token = await asyncio.to_thread(
+        create_token, service.store.engine, role=Role(role), at=service.clock(), **binding
+    )
+    # The secret is shown this once: only its hash is kept.
+    return {"token": token, "role": role, **binding}
+
+
+@router.post("/communities/{community}/tokens", status_code=201)
+async def create_community_token(
+    body: TokenCreate, service: ServiceDep, principal: PrincipalDep, board: BoardDep
+) -> dict[str, Any]:
+    scope = _community(principal, board)
+    organisation = _organisation_of(board, body.role, body.organisation)
+    if body.grid is not None and body.role != "grid_worker":
+        raise Rejected("invalid", "grid", "only a grid worker's token names a grid")
+    return await _made(
+        service,
+        principal,
+        body.role,
+        community=scope.community,
+        organisation=organisation,
+        grid=body.grid,
+        name=body.name,
+    )
+
+
+@router.post("/streets/{street}/tokens", status_code=201)
+async def create_street_token(
+    street: str, body: StreetTokenCreate, service: ServiceDep, principal: PrincipalDep, board: StreetBoardDep
+) -> dict[str, Any]:
+    _street(principal, street)
+    organisation = _organisation_of(board, body.role, body.organisation)
+    return await _made(
+        service, principal, body.role, street=street, organisation=organisation, name=body.name
+    )
 
 
 @router.get("/communities/{community}/tokens")

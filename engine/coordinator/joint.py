@@ -42,7 +42,9 @@ IslandUse = Callable[[Board], Mapping[ResourceId, int]]
 def group_key(board: Board) -> tuple[bool, str, str]:
     """Boards with the same key are planned in one solve: incident groups sort first."""
     assert board.profile is not None and board.map is not None
-    return (board.mode is not Mode.INCIDENT, board.profile.model_dump_json(), board.map.model_dump_json())
+    # Sharing rules say whose units are offered, not how needs are planned: they do not split a group.
+    rules = board.profile.model_dump_json(exclude={"sharing"})
+    return (board.mode is not Mode.INCIDENT, rules, board.map.model_dump_json())
 
 
 def groups(boards: Iterable[Board]) -> list[list[Board]]:
@@ -199,7 +201,18 @@ def joint_problem(
             key = (board.key, resource.id)
             pinned = pinned_home[key] + pinned_away[key]
             free = max(resource.quantity - held_outside[key], pinned)
-            offer = _offer(board, resource, free, member, same_map, mode, island_use, used, pinned_home[key])
+            offer = _offer(
+                board,
+                resource,
+                free,
+                member,
+                same_map,
+                mode,
+                island_use,
+                used,
+                pinned_home[key],
+                len(members) == 1,
+            )
             if offer is None and pinned == 0:
                 continue
             if offer is None:
@@ -277,6 +290,7 @@ def _offer(
     island_use: IslandUse,
     used: Mapping[ResourceId, int],
     pinned_home: int,
+    alone: bool,
 ) -> _Offer | None:
     if not same_map:
         return None
@@ -285,7 +299,8 @@ def _offer(
     sharing = board.profile.sharing if board.profile is not None else None
     lends = sharing is not None and sharing.lends(resource.capability, mode)
     if member:
-        if not lends:
+        # Alone in its group, a community's units have no other community's needs to serve here.
+        if not lends or alone:
             return _Offer(board.key, resource, free, 0, False, None)
         assert sharing is not None
         if not sharing.own_first:
@@ -293,7 +308,8 @@ def _offer(
         home = min(free, max(island_use(board).get(resource.id, 0), pinned_home))
         return _Offer(board.key, resource, home, free - home, True, "lend")
     if not lends:
-        return None
+        # Offered at home only, where it serves nothing here: the plan can say the unit is not lent.
+        return _Offer(board.key, resource, free, 0, False, None)
     spare = max(0, free - used.get(resource.id, 0))
     return _Offer(
         board.key, resource, 0, spare, False, "lend_spare" if sharing and sharing.own_first else "lend"

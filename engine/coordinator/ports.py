@@ -1,11 +1,14 @@
 """What the coordinator needs from outside, as small protocols (the engine does no I/O itself)."""
 
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from engine.matching.document import Travel
 from engine.model.entities import Resource
 from engine.model.ids import ResourceId
 from engine.travel import RoadGraph
+
+if TYPE_CHECKING:
+    from engine.coordinator.board import Board
 
 
 class MapLoader(Protocol):
@@ -21,3 +24,5 @@ class Pool(Protocol):
     def resource(self, ref: ResourceId) -> Resource | None: ...
 
     def committed(self, ref: ResourceId, seen_from: str) -> int: ...
+
+    def boards(self) -> "list[Board]": ...

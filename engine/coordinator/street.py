@@ -95,10 +95,17 @@ class Street:
     def shares(self) -> bool:
         """Whether the street plans jointly: it has a pool of its own, a community lends, or units already
         serve another community than their own."""
-        for b in self.boards():
+        boards = self.boards()
+        communities = sum(1 for b in boards if not b.is_street)
+        for b in boards:
             if b.is_street and b.resources:
                 return True
-            if not b.is_street and b.profile is not None and b.profile.sharing.lend != "never":
+            if (
+                communities > 1
+                and not b.is_street
+                and b.profile is not None
+                and b.profile.sharing.lend != "never"
+            ):
                 return True
             if any(SEPARATOR in d.resource for d in b.dispatches.values()):
                 return True

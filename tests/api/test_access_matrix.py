@@ -559,6 +559,83 @@ def street_route(allowed: tuple[str, ...], status: int) -> Callable[[str, Target
     return rule
 
 
+# -- the street's own pool, its inbox and what it does about a community's need ---------------------------
+
+
+def street_organisation(w: World, t: Target, fresh: bool) -> Case:
+    body = {"id": w.new_id("pool-org"), "kind": "social_organisation", "name": "街道志愿队"}
+    return Case(
+        f"{V1}/streets/{t.street}/organisations",
+        body,
+        look=lambda: w.look(t.community, f"/streets/{t.street}/organisations"),
+    )
+
+
+def street_resource(w: World, t: Target, fresh: bool) -> Case:
+    # A capability no fixture asks for, far from SPOT: the street's pool never changes a fixture's plan.
+    body = {
+        "id": w.new_id("pool-tent"),
+        "organisation": STREET_ORG,
+        "capability": "shelter.tent",
+        "quantity": 1,
+        "location": "g0_0",
+    }
+    return Case(
+        f"{V1}/streets/{t.street}/resources",
+        body,
+        look=lambda: w.look(t.community, f"/streets/{t.street}/resources"),
+    )
+
+
+def update_street_resource(w: World, t: Target, fresh: bool) -> Case:
+    made = street_resource(w, t, fresh).body
+    if t.street == "s1":
+        w.admin[t.community].ok("POST", f"/streets/{t.street}/resources", made)
+    path = f"/streets/{t.street}/resources/{made['id']}"
+    return Case(V1 + path, {"quantity": 2}, look=lambda: w.look(t.community, path))
+
+
+def create_street(w: World, t: Target, fresh: bool) -> Case:
+    # s1 is registered by the fixture: its staff are told so (409), everyone else may not (403).
+    body = {"id": t.street, "name": "街道", "profile": PROFILE, "map": MAP}
+    return Case(f"{V1}/streets", body, look=lambda: w.look(t.community, f"/streets/{t.street}"))
+
+
+def assign_need(w: World, t: Target, fresh: bool) -> Case:
+    """Units of the need's own community sent by hand by the street."""
+    name = "fleet" if t.owner == "boats" else "water"
+    case = change_need("/assign", {"resource": f"{t.community}-{name}", "quantity": 1})(w, t, fresh)
+    return case
+
+
+def answer_need(w: World, t: Target, fresh: bool) -> Case:
+    """An escalated need, for the street's answer."""
+    c = t.community
+    need_id, _ = w.dispatch(t, "notified")
+    w.admin[c].ok("POST", f"/communities/{c}/needs/{need_id}/escalate", {})
+    path = f"/communities/{c}/needs/{need_id}"
+    return Case(
+        V1 + path + "/answer",
+        {"answer": "no_help", "note": "街道暂无可派力量"},
+        look=lambda: w.look(c, path),
+        cleanup=lambda _: w.cancel(c, need_id),
+    )
+
+
+def new_token(street: bool) -> Prepare:
+    """A token made for a new observer of ``t``'s community (``street``: of its street)."""
+
+    def prepare(w: World, t: Target, fresh: bool) -> Case:
+        listing = f"/streets/{t.street}/tokens" if street else f"/communities/{t.community}/tokens"
+        return Case(
+            f"{V1}{listing}",
+            {"role": "observer", "name": w.new_id("viewer")},
+            look=lambda: len(w.admin[t.community].ok("GET", listing)),
+        )
+
+    return prepare
+
+
 def health(w: World, t: Target, fresh: bool) -> Case:
     return Case("/healthz")
 
@@ -578,7 +655,10 @@ def revoke(street: bool) -> Prepare:
 
 
 A = "/api/v1/communities/{community}"
+S = "/api/v1/streets/{street}"
+STREET_ORG = "s1-pool"
 ALL = (200, 200, 200, 200, 200, 200)
+STREET_STAFF = (200, 403, 403, 403, 403, 403)  # the street's staff alone
 READERS = (200, 200, 403, 200, 200, 200)  # everyone but an organisation
 MANAGERS = (200, 200, 403, 403, 403, 403)  # the community's cadres and its street
 # With the head and the captain:       street cadre org  grid  obs  st.obs head captain
@@ -674,6 +754,22 @@ ROWS = (
     Row("POST",  A + "/tokens/{token}/revoke",                PEOPLE_KEEPERS, revoke(street=False), changes=True),
     Row("GET",   "/api/v1/streets/{street}/tokens",           (200,) * 8, street_at("/tokens"), rule=street_route(("street",), 200)),
     Row("POST",  "/api/v1/streets/{street}/tokens/{token}/revoke", (200,) * 8, revoke(street=True), changes=True, rule=street_route(("street",), 200)),
+    # The street's own pool and inbox; the street's actions on a community's need (approve: this dispatch
+    # does not wait for approval, so the street's staff get 409 past the access check).
+    Row("POST",  A + "/tokens",                               (201, 403, 403, 403, 403, 403, 201, 403), new_token(street=False), changes=True),
+    Row("POST",  "/api/v1/streets/{street}/tokens",           (201,) * 8, new_token(street=True), changes=True, rule=street_route(("street",), 201)),
+    Row("POST",  "/api/v1/streets",                           (409, 403, 403, 403, 403, 403), create_street, scoped=False),
+    Row("GET",   S,                                           (200,) * 8, street_at(""), rule=street_route(("street", "street_observer"), 200)),
+    Row("GET",   S + "/organisations",                        (200,) * 8, street_at("/organisations"), rule=street_route(("street", "street_observer"), 200)),
+    Row("POST",  S + "/organisations",                        (201,) * 8, street_organisation, changes=True, rule=street_route(("street",), 201)),
+    Row("GET",   S + "/resources",                            (200,) * 8, street_at("/resources"), rule=street_route(("street", "street_observer"), 200)),
+    Row("POST",  S + "/resources",                            (201,) * 8, street_resource, changes=True, rule=street_route(("street",), 201)),
+    Row("PATCH", S + "/resources/{resource}",                 (200,) * 8, update_street_resource, changes=True, rule=street_route(("street",), 200)),
+    Row("GET",   S + "/inbox",                                (200,) * 8, street_at("/inbox"), rule=street_route(("street", "street_observer"), 200)),
+    Row("GET",   S + "/pool",                                 (200,) * 8, street_at("/pool"), rule=street_route(("street", "street_observer"), 200)),
+    Row("POST",  A + "/assignments/{assignment}/approve",     (409, 403, 403, 403, 403, 403), dispatch_action("notified", "/approve", lambda t: {"note": "同意"}), owned=True, foreign=403),
+    Row("POST",  A + "/needs/{need}/assign",                  STREET_STAFF, assign_need, changes=True, owned=True, foreign=403),
+    Row("POST",  A + "/needs/{need}/answer",                  STREET_STAFF, answer_need, changes=True, owned=True, foreign=403),
 )
 # fmt: on
 
@@ -703,6 +799,9 @@ def world(server: Server) -> Iterator[World]:
         }
         admin.ok("POST", f"/communities/{c}/resources", {**fleet, "location": SPOT})
         admin.ok("POST", f"/communities/{c}/incidents", {"kind": "flood", "level": 2})
+    # Street s1's own pool (one organisation, no units yet: nothing it holds changes a fixture's plan).
+    w.admin["c1"].ok("POST", "/streets", {"id": "s1", "name": "一街道", "profile": PROFILE, "map": MAP})
+    w.admin["c1"].ok("POST", "/streets/s1/organisations", {"id": STREET_ORG, "kind": "social_organisation"})
     # A first plan in every community, so that /plan and /plans/1 have something to show.
     for t in (OWN, SAME_STREET, OTHER_STREET):
         w.dispatch(t, "proposed")
