@@ -21,6 +21,7 @@ from api.people_channels import governance_messages
 from engine.coordinator import Board, Dispatch, Step
 from engine.coordinator.board import NeedStatus, dispatch_json, incident_json, need_priority_json, snapshot
 from engine.coordinator.events import (
+    EscalationAnswer,
     EscalationAnswered,
     IncidentClosed,
     IncidentTriggered,
@@ -94,6 +95,15 @@ def messages(board: Board, step: Step) -> list[tuple[str, str, Data]]:
         out.append(
             (channel.street(board.community.street), event.type, {**body, "community": board.community.id})
         )
+    if isinstance(event, EscalationAnswered) and event.answer is EscalationAnswer.ASKED and event.community:
+        # The community asked to help hears what is needed and where; the resident stays masked.
+        asked = {
+            "exercise": exercise,
+            "community": board.community.id,
+            "need": body["need"],
+            "note": event.note,
+        }
+        out.append((channel.community(event.community), "help_requested", asked))
     for (home, organisation), mine in _by_organisation(board, step).items():
         out.append(
             (

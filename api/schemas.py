@@ -219,6 +219,14 @@ class AssignBody(Body):
     note: str = Field(default="", max_length=500)
 
 
+class OfferBody(Body):
+    """One of the community's own units (by id) for a need the street asked it to help with."""
+
+    resource: Id
+    quantity: Quantity
+    note: str = Field(default="", max_length=500)
+
+
 class AnswerBody(Body):
     answer: Literal["asked", "no_help"]
     note: str = Field(default="", max_length=500)

@@ -8,12 +8,13 @@ from fastapi import APIRouter
 from api.access import Forbidden, manages_community, sees_need
 from api.auth import Principal, Role
 from api.deps import BoardDep, IdempotencyDep, PrincipalDep, ServiceDep
-from api.masking import need_public
+from api.masking import need_masked_json, need_public
 from api.problems import NotFound
-from api.schemas import AnswerBody, ApprovalBody, AssignBody, RuleRelax, community_public
-from engine.coordinator import Board, Escalate, RelaxRule
+from api.schemas import AnswerBody, ApprovalBody, AssignBody, OfferBody, RuleRelax, community_public
+from engine.coordinator import Board, Escalate, NeedRecord, NeedStatus, RelaxRule
 from engine.coordinator.commands import AnswerEscalation, Approve, Assign
 from engine.coordinator.events import DispatchId, EscalationAnswer
+from engine.coordinator.refs import seen_from
 from engine.model import NeedId
 from engine.model.ids import Capability, CommunityId, ResourceId
 
@@ -135,3 +136,74 @@ async def answer(
 
 def _same_street(a: Board, b: Board) -> bool:
     return a.community is not None and b.community is not None and a.community.street == b.community.street
+
+
+# -- a community the street asked to help ---------------------------------------------------------------
+
+
+def _asked(record: NeedRecord, community: str) -> bool:
+    """The street's latest answer to this open need asked ``community`` to help."""
+    answers = record.answers
+    return (
+        record.status is NeedStatus.OPEN
+        and bool(answers)
+        and answers[-1].answer is EscalationAnswer.ASKED
+        and answers[-1].community == community
+    )
+
+
+@router.get("/requests")
+def help_requests(board: BoardDep, service: ServiceDep, principal: PrincipalDep) -> list[dict[str, Any]]:
+    """Needs of other communities of the street that the street asked this community to help with: what is
+    needed and where, never who the resident is (the phone stays masked)."""
+    if not manages_community(principal, board):
+        raise Forbidden("只有本社区干部或街道可以查看支援请求 (only the community's cadres or the street)")
+    assert board.community is not None
+    now = service.clock()
+    return [
+        {
+            "community": other.community.id,
+            "community_name": other.community.name,
+            "need": need_masked_json(record),
+            "priority": record.priority,
+            "waiting_s": max(0, int((now - record.reported_at).total_seconds())),
+            "note": record.answers[-1].note,
+        }
+        for other in service.street_boards(board.community.street)
+        if other.community is not None and other.key != board.key
+        for _, record in sorted(other.needs.items())
+        if _asked(record, board.key)
+    ]
+
+
+@router.post("/requests/{asking}/{need}/offer")
+async def offer_help(
+    asking: str,
+    need: str,
+    body: OfferBody,
+    board: BoardDep,
+    service: ServiceDep,
+    principal: PrincipalDep,
+    idempotency: IdempotencyDep,
+) -> dict[str, Any]:
+    """This community sends one of its own units to the need the street asked it to help with."""
+    if not manages_community(principal, board):
+        raise Forbidden("只有本社区干部或街道可以派出支援 (only the community's cadres or the street)")
+    other = service.board(asking)
+    record = other.needs.get(NeedId(need)) if other is not None and not other.is_street else None
+    if other is None or record is None or not _asked(record, board.key):
+        raise NotFound(f"支援请求 {asking!r}/{need!r}")
+    command = Assign(
+        need=NeedId(need),
+        resource=ResourceId(seen_from(other.key, board.key, body.resource)),
+        quantity=body.quantity,
+        note=body.note or "应街道请求支援",
+    )
+    _, result = await service.execute(
+        other.key,
+        command,
+        principal,
+        lambda b, _: (200, need_masked_json(b.needs[NeedId(need)])),
+        idempotency,
+    )
+    return result  # type: ignore[no-any-return]

@@ -382,6 +382,14 @@ def _assign(board: Board, command: Assign, at: datetime, actor: str) -> list[Eve
         )
     if resource.status is not ResourceStatus.AVAILABLE:
         raise Rejected("conflict", "resource", f"{command.resource!r} is {resource.status.value} now")
+    per_unit = next((p.per_unit for p in need.team if p.capability == command.part), 1)
+    missing = need.quantity * per_unit - board.committed_units(need.id, command.part)
+    if command.quantity > missing:
+        raise Rejected(
+            "conflict",
+            "quantity",
+            f"need {need.id!r} still lacks {max(0, missing)} units; got {command.quantity}",
+        )
     free = resource.quantity - board.units_committed(command.resource)
     if free < command.quantity:
         raise Rejected(

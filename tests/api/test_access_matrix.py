@@ -602,10 +602,17 @@ def create_street(w: World, t: Target, fresh: bool) -> Case:
 
 
 def assign_need(w: World, t: Target, fresh: bool) -> Case:
-    """Units of the need's own community sent by hand by the street."""
+    """Units of the need's own community sent by hand by the street, for a need only proposed for."""
+    c = t.community
+    need_id, _ = w.dispatch(t, "proposed")
+    path = f"/communities/{c}/needs/{need_id}"
     name = "fleet" if t.owner == "boats" else "water"
-    case = change_need("/assign", {"resource": f"{t.community}-{name}", "quantity": 1})(w, t, fresh)
-    return case
+    return Case(
+        V1 + path + "/assign",
+        {"resource": f"{c}-{name}", "quantity": 1},
+        look=lambda: w.look(c, path),
+        cleanup=lambda _: w.cancel(c, need_id),
+    )
 
 
 def answer_need(w: World, t: Target, fresh: bool) -> Case:
@@ -634,6 +641,27 @@ def new_token(street: bool) -> Prepare:
         )
 
     return prepare
+
+
+def offer_help(w: World, t: Target, fresh: bool) -> Case:
+    """A need of the other community of the street, which the street asked ``t``'s community to help with."""
+    c = t.community
+    if c == "c3":
+        # Street s2 has one community: nobody asks it; every principal here is told there is no such request.
+        return Case(f"{V1}/communities/c3/requests/c1/none/offer", {"resource": "c3-fleet", "quantity": 1})
+    asking = "c2" if c == "c1" else "c1"
+    need_id, _ = w.dispatch(Target(asking, "boats"), "proposed")
+    w.admin[asking].ok("POST", f"/communities/{asking}/needs/{need_id}/escalate", {})
+    w.admin[asking].ok(
+        "POST", f"/communities/{asking}/needs/{need_id}/answer", {"answer": "asked", "community": c}
+    )
+    path = f"/communities/{asking}/needs/{need_id}"
+    return Case(
+        f"{V1}/communities/{c}/requests/{asking}/{need_id}/offer",
+        {"resource": f"{c}-fleet", "quantity": 1},
+        look=lambda: w.look(asking, path),
+        cleanup=lambda _: w.cancel(asking, need_id),
+    )
 
 
 def health(w: World, t: Target, fresh: bool) -> Case:
@@ -770,6 +798,9 @@ ROWS = (
     Row("POST",  A + "/assignments/{assignment}/approve",     (409, 403, 403, 403, 403, 403), dispatch_action("notified", "/approve", lambda t: {"note": "同意"}), owned=True, foreign=403),
     Row("POST",  A + "/needs/{need}/assign",                  STREET_STAFF, assign_need, changes=True, owned=True, foreign=403),
     Row("POST",  A + "/needs/{need}/answer",                  STREET_STAFF, answer_need, changes=True, owned=True, foreign=403),
+    # A community the street asked to help: its cadres (and the street) see the request and send a unit.
+    Row("GET",   A + "/requests",                             MANAGERS, at("/requests")),
+    Row("POST",  A + "/requests/{asking}/{need}/offer",       MANAGERS, offer_help, changes=True),
 )
 # fmt: on
 

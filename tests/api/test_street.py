@@ -196,3 +196,47 @@ def test_the_inbox_and_approvals_survive_a_restart(server: Server, world: dict[s
     assert any(i["need"]["id"] == power and i["approvals"] for i in after)
     street.ok("POST", f"/communities/c1/assignments/{proposal['id']}/approve", {})
     assert dispatches_of(cadre, power)[0]["status"] == "notified"
+
+
+def test_a_community_the_street_asks_sends_help(server: Server, world: dict[str, Api]) -> None:
+    cadre = api_for(server, Role.CADRE, "c1")
+    street = world["street1"]
+    crane = need(cadre, "rescue.crane", 5, phone="13900002222")
+    wait_for(lambda: [i for i in street.ok("GET", "/streets/s1/inbox") if i["need"]["id"] == crane])
+    neighbour = api_for(server, Role.CADRE, "c2")
+    assert neighbour.ok("GET", "/communities/c2/requests") == []
+    street.ok(
+        "POST",
+        f"/communities/c1/needs/{crane}/answer",
+        {"answer": "asked", "community": "c2", "note": "请支援吊车"},
+    )
+    # c2's cadres see what is needed and where, not who: the phone stays masked.
+    [request] = neighbour.ok("GET", "/communities/c2/requests")
+    assert (request["community"], request["need"]["id"], request["note"]) == ("c1", crane, "请支援吊车")
+    assert request["need"]["contact_phone"] != "13900002222"
+    street.ok(
+        "POST",
+        "/communities/c2/resources",
+        {
+            "id": "c2-crane",
+            "organisation": "c2-shop",
+            "capability": "rescue.crane",
+            "quantity": 1,
+            "location": "g2_2",
+        },
+    )
+    # Only for a need it was asked about, and only with its own units.
+    assert (
+        neighbour.post(
+            "/communities/c2/requests/c1/nope/offer", {"resource": "c2-crane", "quantity": 1}
+        ).status_code
+        == 404
+    )
+    neighbour.ok(
+        "POST", f"/communities/c2/requests/c1/{crane}/offer", {"resource": "c2-crane", "quantity": 1}
+    )
+    [sent] = dispatches_of(cadre, crane)
+    assert (sent["resource"], sent["status"]) == ("c2/c2-crane", "notified")
+    answers = [a["answer"] for a in cadre.ok("GET", f"/communities/c1/needs/{crane}")["answers"]]
+    assert answers == ["asked", "assigned"]
+    assert neighbour.ok("GET", "/communities/c2/requests") == []
