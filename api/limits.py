@@ -16,6 +16,7 @@ from typing import Any
 from fastapi.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from api.pool_file import MAX_BYTES as POOL_FILE_BYTES
 from api.problems import echo, field_name, invalid_input, problem
 
 KIB = 1024
@@ -27,6 +28,8 @@ LIMITS = (
     ("POST", re.compile(r"/api/v1/communities/[^/]+/tasks/[^/]+/parts/[^/]+/submission"), 8 * MIB),
     # A new community with its map, which may list every road of the street as an edge.
     ("POST", re.compile(r"/api/v1/communities"), 4 * MIB),
+    # A resource pool as a spreadsheet, with room for a form's wrapping around the file.
+    ("POST", re.compile(r"/api/v1/communities/[^/]+/pool/import"), POOL_FILE_BYTES + DEFAULT_LIMIT),
 )
 # No field takes a whole number outside a signed 64-bit integer, the database's widest.
 INT_RANGE = 2**63

@@ -184,8 +184,9 @@ class Pool:
 
     @classmethod
     def of(cls, board: Board) -> "Pool":
+        """A community's pool, or a street's own (whose organisations belong to no community)."""
         graph = board.graph
-        community = board.community.id if board.community is not None else None
+        community = board.community.id if board.community is not None and not board.is_street else None
         return cls(
             board.organisations, board.resources, community, graph.has_node, board.resource_units_committed
         )

@@ -16,9 +16,10 @@ from openpyxl import Workbook, load_workbook
 
 from api import labels
 from api import pool_file as pf
-from engine.coordinator import RegisterOrganisation, SaveResource
+from engine.coordinator import Board, RegisterOrganisation, SaveResource
+from engine.coordinator.events import StreetRegistered
 from engine.model import Organisation, OrganisationKind, Resource, ResourceStatus, ServiceModes
-from tests.coordinator.world import community
+from tests.coordinator.world import MAP, PROFILE, T0, community, maps
 
 ROOT = Path(__file__).resolve().parents[2]
 HEADER = [c.header for c in pf.COLUMNS]
@@ -284,9 +285,10 @@ def test_codes_full_width_digits_gbk_and_other_separators_are_read(pool: pf.Pool
         assert (boat.quantity, boat.modes, boat.status) == (12, ServiceModes.INCIDENT, ResourceStatus.BUSY)
 
 
-def test_a_street_pool_has_organisations_of_no_community(pool: pf.Pool) -> None:
-    street = dataclasses.replace(empty(pool), community=None)
-    [org] = pf.read_pool(csv_file(good()), street).organisations
+def test_a_streets_own_pool_has_organisations_of_no_community() -> None:
+    board = Board(maps)
+    board.evolve(StreetRegistered(at=T0, actor="setup", street="s1", profile=PROFILE, map=MAP))
+    [org] = pf.read_pool(csv_file(good()), pf.Pool.of(board)).organisations
     assert org.community is None
 
 
