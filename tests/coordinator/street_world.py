@@ -30,12 +30,12 @@ dispatch:
   escalate_after_s: 900
   normal_match_every_s: 600
 sharing: {sharing}
-rules: []
+rules: {rules}
 """
 
 
-def profile(sharing: str = "{}") -> Profile:
-    return load_profile(SHARING.format(sharing=sharing), "street_test.yaml")
+def profile(sharing: str = "{}", rules: str = "[]") -> Profile:
+    return load_profile(SHARING.format(sharing=sharing, rules=rules), "street_test.yaml")
 
 
 class StreetWorld:
@@ -57,8 +57,8 @@ class StreetWorld:
             for key, steps in self.street.tick(due).items():
                 self.logs.setdefault(key, []).extend(s.event for s in steps)
 
-    def community(self, key: str, sharing: str = "{}") -> None:
-        p = profile(sharing)
+    def community(self, key: str, sharing: str = "{}", rules: str = "[]") -> None:
+        p = profile(sharing, rules)
         community = Community(id=key, street="s1", profile=p.name)
         self.handle(key, RegisterCommunity(community=community, profile=p, map=MAP), 0)
         self.handle(
@@ -71,24 +71,26 @@ class StreetWorld:
             0,
         )
 
-    def street_pool(self) -> str:
+    def street_pool(self, organisations: tuple[str, ...] = ("pool-org",)) -> str:
         key = street_key("s1")
         self.handle(
             key, RegisterStreet(street=StreetId("s1"), name="测试街道", profile=profile(), map=MAP), 0
         )
-        self.handle(
-            key,
-            RegisterOrganisation(
-                organisation=Organisation(id="pool-org", kind=OrganisationKind.SOCIAL_ORGANISATION)
-            ),
-            0,
-        )
+        for org in organisations:
+            organisation = Organisation(id=org, kind=OrganisationKind.SOCIAL_ORGANISATION)
+            self.handle(key, RegisterOrganisation(organisation=organisation), 0)
         return key
 
     def unit(
-        self, key: str, rid: str, location: str, capability: str = "rescue.boat", quantity: int = 1
+        self,
+        key: str,
+        rid: str,
+        location: str,
+        capability: str = "rescue.boat",
+        quantity: int = 1,
+        organisation: str | None = None,
     ) -> None:
-        org = "pool-org" if key.startswith("street:") else f"{key}-org"
+        org = organisation or ("pool-org" if key.startswith("street:") else f"{key}-org")
         resource = Resource(
             id=rid, organisation=org, capability=capability, quantity=quantity, location=location
         )

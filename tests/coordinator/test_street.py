@@ -60,6 +60,49 @@ def test_a_community_alone_has_no_street_pool() -> None:
     assert w.unmet("a", "n1").reason is UnmetReason.NO_CAPABILITY
 
 
+ROTATION = "[{name: rotate, kind: preference, prefer: rotation, penalty_s: 900, modes: [normal]}]"
+
+
+def test_in_normal_times_the_street_pool_rotates_across_organisations() -> None:
+    """Everyday needs on the normal-time schedule: the street's two volunteer teams take turns, counted over
+    the whole street (a team asked by one community counts for the next)."""
+    w = StreetWorld()
+    w.community("a", rules=ROTATION)
+    w.community("b", rules=ROTATION)
+    pool = w.street_pool(("team1", "team2"))
+    w.unit(pool, "near", "g0_1", "care.visit", organisation="team1")
+    w.unit(pool, "far", "g0_3", "care.visit", organisation="team2")
+    sent = []
+    for i, key in enumerate(["a", "b", "a", "b"]):
+        start = 1000 * (i + 1)
+        w.need(key, f"{key}{i}", start, location="g0_0", priority=2, capability="care.visit")
+        w.tick(start + 700)  # the normal-time schedule (every 600 s)
+        [d] = [d for d in w.board(key).dispatches.values() if d.need == f"{key}{i}"]
+        sent.append(d.resource)
+        w.handle(key, Advance(dispatch=d.id, to=DispatchStatus.CONFIRMED), start + 710, "cadre")
+        w.handle(key, Advance(dispatch=d.id, to=DispatchStatus.EN_ROUTE), start + 720, "team")
+        w.handle(key, Advance(dispatch=d.id, to=DispatchStatus.DONE), start + 730, "team")
+    # Without rotation the near team would go every time.
+    assert sent == ["street:s1/near", "street:s1/far", "street:s1/near", "street:s1/far"]
+
+
+def test_without_rotation_the_nearest_team_goes_every_time() -> None:
+    w = StreetWorld()
+    w.community("a")
+    pool = w.street_pool(("team1", "team2"))
+    w.unit(pool, "near", "g0_1", "care.visit", organisation="team1")
+    w.unit(pool, "far", "g0_3", "care.visit", organisation="team2")
+    for i in range(2):
+        start = 1000 * (i + 1)
+        w.need("a", f"a{i}", start, location="g0_0", priority=2, capability="care.visit")
+        w.tick(start + 700)
+        [d] = [d for d in w.board("a").dispatches.values() if d.need == f"a{i}"]
+        assert d.resource == "street:s1/near"
+        w.handle("a", Advance(dispatch=d.id, to=DispatchStatus.CONFIRMED), start + 710, "cadre")
+        w.handle("a", Advance(dispatch=d.id, to=DispatchStatus.EN_ROUTE), start + 720, "team")
+        w.handle("a", Advance(dispatch=d.id, to=DispatchStatus.DONE), start + 730, "team")
+
+
 # -- lend: never / incident / always ------------------------------------------------------------------
 
 
