@@ -17,6 +17,7 @@ from api.access import Forbidden, manages_community
 from api.auth import Principal
 from api.deps import BoardDep, IdempotencyDep, PrincipalDep, ServiceDep
 from api.problems import problem
+from api.service import Idempotency, Service
 from engine.coordinator import Board
 
 router = APIRouter(prefix="/communities/{community}", tags=["pool 资源库"])
@@ -80,6 +81,10 @@ def _rows(board: Board) -> list[list[pool_file.Cell]]:
 )
 async def export_xlsx(board: BoardDep, principal: PrincipalDep) -> Response:
     _check_manager(principal, board)
+    return await xlsx(board)
+
+
+async def xlsx(board: Board) -> Response:
     # The rows are read here, on the loop that changes the board; the workbook is written off it.
     data = await asyncio.to_thread(pool_file.to_xlsx, _rows(board))
     return _download(board, data, "xlsx", pool_file.XLSX_MEDIA)
@@ -94,6 +99,10 @@ async def export_xlsx(board: BoardDep, principal: PrincipalDep) -> Response:
 )
 async def export_csv(board: BoardDep, principal: PrincipalDep) -> Response:
     _check_manager(principal, board)
+    return csv(board)
+
+
+def csv(board: Board) -> Response:
     return _download(board, pool_file.to_csv_bytes(_rows(board)), "csv", f"{CSV_MEDIA}; charset=utf-8")
 
 
@@ -110,6 +119,18 @@ async def import_pool(
     any row has a problem, none (422 listing each problem with its row and column). Organisations already
     registered stay as they are; resources given are added or changed; nothing not in the file is removed."""
     _check_manager(principal, board)
+    return await import_into(request, board, service, principal, idempotency, dry_run)
+
+
+async def import_into(
+    request: Request,
+    board: Board,
+    service: Service,
+    principal: Principal,
+    idempotency: Idempotency | None,
+    dry_run: bool,
+) -> dict[str, Any] | JSONResponse:
+    """The import into ``board`` (a community's, or the street's own pool), the caller's access checked."""
     try:
         data, filename, content_type = _upload(await request.body(), request.headers.get("content-type", ""))
         sheet = await asyncio.to_thread(pool_file.read_sheet, data, filename, content_type)
@@ -123,10 +144,8 @@ async def import_pool(
     summary = {"dry_run": dry_run, "rows": imported.rows, **changes.summary}
     if dry_run:
         return summary
-    assert board.community is not None
-    community = board.community.id
     _, result = await service.execute_many(
-        [(community, command) for command in changes.commands],
+        [(board.key, command) for command in changes.commands],
         principal,
         lambda boards, steps: (200, summary),
         idempotency,

@@ -29,7 +29,7 @@ from engine.model.ids import StreetId
 router = APIRouter(prefix="/streets", tags=["streets 街道"])
 
 
-def _street_staff(p: Principal, street: str) -> None:
+def street_staff(p: Principal, street: str) -> None:
     if p.role is not Role.STREET or p.street != street:
         raise Forbidden("只有本街道工作人员可以操作 (only the street's staff)")
 
@@ -63,7 +63,7 @@ async def create_street(
     response: Response,
 ) -> dict[str, Any]:
     """Register the street's own pool board, on the street's map (the one its communities plan on)."""
-    _street_staff(principal, body.id)
+    street_staff(principal, body.id)
     if service.street_board(body.id) is not None:
         raise Rejected("conflict", "id", f"street {body.id!r} is already registered")
     check_map(service, body.map)
@@ -102,7 +102,7 @@ async def register_organisation(
     principal: PrincipalDep,
     idempotency: IdempotencyDep,
 ) -> dict[str, Any]:
-    _street_staff(principal, street)
+    street_staff(principal, street)
     organisation = Organisation(id=body.id, kind=body.kind, name=body.name)
     _, result = await service.execute(
         board.key,
@@ -129,7 +129,7 @@ async def register_resource(
     idempotency: IdempotencyDep,
     response: Response,
 ) -> dict[str, Any]:
-    _street_staff(principal, street)
+    street_staff(principal, street)
     if body.id in board.resources:
         raise Rejected("conflict", "id", f"resource {body.id!r} already exists; change it with PATCH")
     resource = Resource.model_validate(body.model_dump())
@@ -147,7 +147,7 @@ async def update_resource(
     idempotency: IdempotencyDep,
     response: Response,
 ) -> dict[str, Any]:
-    _street_staff(principal, street)
+    street_staff(principal, street)
     found = board.resources.get(resource)  # type: ignore[call-overload]
     if found is None:
         raise NotFound(f"资源 {resource!r}")

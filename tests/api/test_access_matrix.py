@@ -663,6 +663,17 @@ def new_token(street: bool) -> Prepare:
     return prepare
 
 
+def import_street_pool(w: World, t: Target, fresh: bool) -> Case:
+    """A CSV of one new organisation of the street's own pool, with a tent no fixture asks for."""
+    organisation = w.new_id("street-pool")
+    data = f"组织编号,组织类型,资源编号,能力,数量,位置\r\n{organisation},社会组织,{organisation}-tent,shelter.tent,1,g0_0\r\n"
+    return Case(
+        f"{V1}/streets/{t.street}/pool/import",
+        data.encode(),
+        look=lambda: w.look(t.community, f"/streets/{t.street}/organisations"),
+    )
+
+
 def offer_help(w: World, t: Target, fresh: bool) -> Case:
     """A need of the other community of the street, which the street asked ``t``'s community to help with."""
     c = t.community
@@ -817,6 +828,9 @@ ROWS = (
     Row("GET",   S + "/resources",                            (200,) * 8, street_at("/resources"), rule=street_route(("street", "street_observer"), 200)),
     Row("POST",  S + "/resources",                            (201,) * 8, street_resource, changes=True, rule=street_route(("street",), 201)),
     Row("PATCH", S + "/resources/{resource}",                 (200,) * 8, update_street_resource, changes=True, rule=street_route(("street",), 200)),
+    Row("GET",   S + "/pool.xlsx",                            (200,) * 8, street_at("/pool.xlsx"), rule=street_route(("street",), 200)),
+    Row("GET",   S + "/pool.csv",                             (200,) * 8, street_at("/pool.csv"), rule=street_route(("street",), 200)),
+    Row("POST",  S + "/pool/import",                          (200,) * 8, import_street_pool, changes=True, rule=street_route(("street",), 200)),
     Row("GET",   S + "/inbox",                                (200,) * 8, street_at("/inbox"), rule=street_route(("street", "street_observer"), 200)),
     Row("GET",   S + "/pool",                                 (200,) * 8, street_at("/pool"), rule=street_route(("street", "street_observer"), 200)),
     Row("POST",  A + "/assignments/{assignment}/approve",     (409, 403, 403, 403, 403, 403), dispatch_action("notified", "/approve", lambda t: {"note": "同意"}), owned=True, foreign=403),
