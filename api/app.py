@@ -20,6 +20,7 @@ from api.routes import (
     assignments,
     checks,
     communities,
+    contributions,
     escalations,
     events,
     households,
@@ -70,6 +71,7 @@ ROUTERS = (
     tasks,
     photos,
     scores,
+    contributions,
     tokens,
 )
 CONSOLE = Path(__file__).parent / "console"

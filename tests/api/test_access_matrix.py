@@ -812,6 +812,11 @@ ROWS = (
     Row("GET",   A + "/scores.csv",                           TASK_READERS, at("/scores.csv")),
     Row("GET",   "/api/v1/streets/{street}/scores",           (200,) * 8, street_at("/scores"), rule=street_route(("street", "street_observer"), 200)),
     Row("GET",   "/api/v1/streets/{street}/scores.csv",       (200,) * 8, street_at("/scores.csv"), rule=street_route(("street", "street_observer"), 200)),
+    # contributions: each organisation's jobs and missed calls. The street's table for its staff and observers;
+    # a community's for the street, its cadres and observers (as its scores); never an organisation.
+    Row("GET",   "/api/v1/streets/{street}/contributions",    (200,) * 8, street_at("/contributions"), rule=street_route(("street", "street_observer"), 200)),
+    Row("GET",   "/api/v1/streets/{street}/contributions.csv", (200,) * 8, street_at("/contributions.csv"), rule=street_route(("street", "street_observer"), 200)),
+    Row("GET",   A + "/contributions",                        TASK_READERS, at("/contributions")),
     # Tokens: the street and the community head keep the community's; street staff their street's own.
     Row("GET",   A + "/tokens",                               PEOPLE_KEEPERS, at("/tokens")),
     Row("POST",  A + "/tokens/{token}/revoke",                PEOPLE_KEEPERS, revoke(street=False), changes=True),
