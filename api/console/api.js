@@ -11,13 +11,14 @@ function newKey() {
   return (crypto.randomUUID && crypto.randomUUID()) || `k${Date.now()}${Math.random().toString(16).slice(2)}`;
 }
 
-export async function api(method, path, body, { queue = false, key = null, token = null } = {}) {
+// `type`: the body is a file sent as it is (a spreadsheet to import), of that content type.
+export async function api(method, path, body, { queue = false, key = null, token = null, type = null } = {}) {
   const headers = { Authorization: `Bearer ${token || state.token}` };
-  if (body !== undefined) headers["Content-Type"] = "application/json";
+  if (body !== undefined) headers["Content-Type"] = type || "application/json";
   if (method !== "GET") headers["Idempotency-Key"] = key || newKey();
   let response;
   try {
-    response = await fetch(`/api/v1${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+    response = await fetch(`/api/v1${path}`, { method, headers, body: body === undefined || type ? body : JSON.stringify(body) });
   } catch (err) {
     setNetwork(false);
     if (queue) {
@@ -31,9 +32,35 @@ export async function api(method, path, body, { queue = false, key = null, token
   if (!response.ok) {
     const error = new Error((data && data.detail) || response.statusText);
     error.status = response.status;
+    error.problem = data;
     throw error;
   }
   return data;
+}
+
+// A file the server makes (a CSV, a workbook), fetched with the token and saved as `filename`.
+export async function download(path, filename) {
+  let response;
+  try {
+    response = await fetch(`/api/v1${path}`, { headers: { Authorization: `Bearer ${state.token}` } });
+  } catch {
+    toast(t("offline"));
+    return;
+  }
+  if (!response.ok) {
+    const data = await response.json().catch(() => null);
+    toast(t("failed") + ((data && data.detail) || response.statusText));
+    return;
+  }
+  const url = URL.createObjectURL(await response.blob());
+  const link = document.createElement("a");
+  link.href = url;
+  link.download = filename;
+  document.body.appendChild(link);
+  link.click();
+  link.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 60_000);
+  toast(t("exported"));
 }
 
 // An action taken offline keeps its own time and Idempotency-Key, so sending it twice applies it once. It also

@@ -2,6 +2,7 @@
 import { state } from "./state.js";
 import { T, t } from "./i18n.js";
 import { $, esc, loading, toast } from "./dom.js";
+import { download } from "./api.js";
 import { communityName } from "./tasks.js";
 import { refresh } from "./refresh.js";
 
@@ -28,28 +29,7 @@ export function boardTables(scores) {
 
 async function exportCsv() {
   const { start, end } = state.period;
-  let response;
-  try {
-    response = await fetch(`/api/v1/streets/${encodeURIComponent(state.me.street)}/scores.csv?start=${start}&end=${end}`,
-      { headers: { Authorization: `Bearer ${state.token}` } });
-  } catch {
-    toast(t("offline"));
-    return;
-  }
-  if (!response.ok) {
-    const data = await response.json().catch(() => null);
-    toast(t("failed") + ((data && data.detail) || response.statusText));
-    return;
-  }
-  const url = URL.createObjectURL(await response.blob());
-  const link = document.createElement("a");
-  link.href = url;
-  link.download = `pingzhan-scores-${start}-${end}.csv`;
-  document.body.appendChild(link);
-  link.click();
-  link.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 60_000);
-  toast(t("exported"));
+  await download(`/streets/${encodeURIComponent(state.me.street)}/scores.csv?start=${start}&end=${end}`, `pingzhan-scores-${start}-${end}.csv`);
 }
 
 // By data-action.
