@@ -13,11 +13,14 @@ import { drawMap } from "./map.js";
 import { cadreView, actions as emergencyActions } from "./emergency.js";
 import { organisationView, actions as organisationActions } from "./organisation.js";
 import { gridView, myReports, bindReportForm, actions as reportActions } from "./report.js";
-import { partsOf, myParts, cadreTasksView, streetTasksView, bindIssueForm, actions as taskActions } from "./tasks.js";
+import { partsOf, myParts, cadreTasksView, streetTasksView, bindIssueForm, isHead, actions as taskActions } from "./tasks.js";
 import { actions as partActions } from "./parts.js";
 import { bindPeriod, actions as boardActions } from "./board.js";
 import { loadPhotos, actions as photoActions } from "./photos.js";
 import { checklistView, communityChecksView, actions as checkActions } from "./checks.js";
+import { streetView, actions as streetActions } from "./street.js";
+import { poolView, bindPool, actions as poolActions } from "./pooleditor.js";
+import { peopleView, actions as peopleActions } from "./people.js";
 
 // A live update redraws what it changed. The grid worker's form is left alone unless the worker changed it:
 // redrawing it would drop the field being typed in (and a half-composed pinyin word with it).
@@ -34,7 +37,7 @@ export function render(form = false) {
     ? `${t(community.exercise ? "drill" : "incident")} · ${T().kinds[community.incident.kind] || community.incident.kind} · ${community.incident.level} ${t("level")}`
     : t("normal");
   const role = roleName(me);
-  $("#where").textContent = community ? `${community.name || community.id} · ${role} · ${mode}` : "";
+  $("#where").textContent = where(me, d, role, mode);
   $("#signout").hidden = false;
   $("#signout").textContent = t("signout");
   const app = $("#app");
@@ -69,6 +72,9 @@ export function render(form = false) {
     case "mytasks": view.innerHTML = `<h2>${t("myTasks")}</h2>${myParts(state.community, d.mytasks)}`; break;
     case "checklist": view.innerHTML = checklistView(d); break;
     case "checks": view.innerHTML = communityChecksView(d); break;
+    case "inbox": view.innerHTML = streetView(d); break;
+    case "pool": view.innerHTML = poolView(d); break;
+    case "people": view.innerHTML = peopleView(d); break;
     default: view.innerHTML = cadreView(d, me.role === "observer");
   }
   drawMap();
@@ -76,13 +82,26 @@ export function render(form = false) {
   loadPhotos();
 }
 
-// Which tabs a role has: the emergency view stays first for those who had it; a grid worker's tasks tab shows
-// once a part is theirs, a cadre's checks while an incident is open.
+// The header: the community, who this is and its mode; the street's staff see their street, and on the
+// emergency tab the community they opened.
+function where(me, d, role, mode) {
+  const community = d.community;
+  const named = community ? `${community.name || community.id} · ` : "";
+  if (me.role === "street") {
+    const street = (d.streetInfo && d.streetInfo.name) || me.street;
+    return currentTab() === "emergency" ? `${street} · ${role} · ${named}${mode}` : `${street} · ${role}`;
+  }
+  return community ? `${named}${role} · ${mode}` : role;
+}
+
+// Which tabs a role has: the street's inbox first; the emergency view first for those who had it; a grid
+// worker's tasks tab shows once a part is theirs, a cadre's checks while an incident is open; the head keeps
+// the community's pool and people.
 function tabsFor(me, d) {
   const incident = d.community && d.community.incident;
   switch (me.role) {
-    case "street": return ["emergency", "tasks"];
-    case "cadre": return ["emergency", "tasks", ...(incident ? ["checks"] : [])];
+    case "street": return ["inbox", "emergency", "pool", "people", "tasks"];
+    case "cadre": return ["emergency", "tasks", ...(incident ? ["checks"] : []), ...(isHead() ? ["pool", "people"] : [])];
     case "grid_worker": return ["report", "checklist", ...((d.mytasks || []).length ? ["mytasks"] : [])];
     case "captain": return ["checklist"];
     default: return ["emergency"];
@@ -99,13 +118,14 @@ function badge(tab, d) {
   let n = 0;
   if (tab === "checklist" || tab === "checks") n = ((d.checks && d.checks.checks) || []).filter((x) => x.result === "pending").length;
   if (tab === "mytasks") n = partsOf(d.mytasks).filter(([, p]) => ["assigned", "returned"].includes(p.status)).length;
+  if (tab === "inbox") n = (d.inbox || []).filter((i) => ["open", "approval"].includes(i.state)).length;
   return n ? ` <span class="badge">${n}</span>` : "";
 }
 
 // What each button does, by its data-action.
 const ACTIONS = {
   ...emergencyActions, ...organisationActions, ...reportActions, ...taskActions, ...partActions, ...boardActions,
-  ...photoActions, ...checkActions,
+  ...photoActions, ...checkActions, ...streetActions, ...poolActions, ...peopleActions,
   async tab(el) {
     state.tab = el.dataset.tab;
     render(true);
@@ -128,6 +148,7 @@ function bind() {
   bindIssueForm();
   bindPeriod();
   bindReportForm();
+  bindPool();
 }
 
 // -- signing in ---------------------------------------------------------------------------------
@@ -162,7 +183,7 @@ async function start() {
     return signInView(err.status === 401 ? t("badToken") : t("failed") + err.message);
   }
   store.setItem("pz.token", state.token);
-  state.community = state.me.community || state.me.communities[0];
+  state.community = state.me.community || state.me.communities[0] || null;
   await refresh();
   connect();
 }
@@ -177,7 +198,7 @@ export function signOut() {
   if (state.ws) { state.ws.onclose = null; state.ws.close(); }
   store.removeItem("pz.token");
   for (const url of Object.values(state.photos)) url.then((u) => URL.revokeObjectURL(u)).catch(() => {});
-  Object.assign(state, { token: null, me: null, data: {}, online: null, ws: null, tab: null, drawn: null, keep: null, period: null, photos: {} });
+  Object.assign(state, { token: null, me: null, data: {}, online: null, ws: null, tab: null, drawn: null, keep: null, period: null, photos: {}, owner: null });
   showNetwork();
   $("#exercise").hidden = true;
   signInView();

@@ -7,12 +7,41 @@ import { ask } from "./dialog.js";
 import { act, pendingOn } from "./api.js";
 import { mapFigure } from "./map.js";
 import { LIFE_SAFETY, priorityBadge } from "./priority.js";
+import { communityName } from "./tasks.js";
 
 export function needLine(n) {
   const tags = (n.tags || []).map((x) => `<span class="tag">${esc(T().tags[x] || x)}</span>`).join("");
   return `${priorityBadge(n)}
     <strong>${esc(cap(n.capability))}</strong> × ${n.quantity} · ${esc(n.location)} ${tags}
     <div class="muted">${esc(n.note || "")} ${n.contact_phone ? `· ${t("phone")} ${esc(n.contact_phone)}` : ""}</div>`;
+}
+
+// Whose unit a dispatch sends: the community's own, the street's pool, or a neighbour's (the plan says, by
+// owner and shared_by; a dispatch the plan no longer lists is read from its resource's ref).
+export function whose(x, plan) {
+  const a = ((plan && plan.plan.assignments) || []).find((y) => y.need === x.need && y.resource === x.resource);
+  const ref = x.resource.includes("/") ? x.resource.split("/")[0] : null;
+  const owner = a ? a.owner : ref;
+  if (!owner) return t("ownUnit");
+  if ((a && a.shared_by === "street_pool") || owner.startsWith("street:")) return t("streetUnit");
+  return t("neighbourUnit", { c: communityName(owner) });
+}
+
+// What the street did about an escalated need, in plain words ("" for a need not escalated nor answered).
+export function escalationState(n) {
+  const last = (n.answers || []).at(-1);
+  if (!last) return n.escalated ? T().escalation.open : "";
+  const text = T().escalation[last.answer] || last.answer;
+  return last.answer === "asked" && last.community ? text + t("askedWho", { c: communityName(last.community) }) : text;
+}
+
+// The state and the street's note, as a need's and an unmet need's cards show them.
+function escalationHtml(n) {
+  const state = escalationState(n);
+  if (!state) return "";
+  const note = ((n.answers || []).at(-1) || {}).note;
+  return `<div class="escalation" data-testid="escalation-${esc(n.id)}"><span class="status" data-testid="escalated-${esc(n.id)}">⬆ ${esc(state)}</span>
+    ${note ? `<div class="street-note" data-testid="street-note-${esc(n.id)}">${esc(t("streetNote", { n: note }))}</div>` : ""}</div>`;
 }
 
 export function cadreView(d, readOnly) {
@@ -24,7 +53,7 @@ export function cadreView(d, readOnly) {
   let html = "";
   if (state.me.communities.length > 1) {
     html += `<label for="community-pick">${t("pickCommunity")}</label><select id="community-pick" data-testid="community-pick">${state.me.communities
-      .map((c) => `<option ${c === state.community ? "selected" : ""}>${esc(c)}</option>`).join("")}</select>`;
+      .map((c) => `<option value="${esc(c)}" ${c === state.community ? "selected" : ""}>${esc(communityName(c))}</option>`).join("")}</select>`;
   }
   if (canRun) {
     html += community.incident
@@ -39,26 +68,34 @@ export function cadreView(d, readOnly) {
   const progress = (n) => {
     const mine = (d.dispatches || []).filter((x) => x.need === n.id);
     if (mine.some((x) => x.status !== "proposed")) return T().needProgress.sent;
+    if (mine.some((x) => x.approval)) return t("waitStreet");
     if (mine.length) return T().needProgress.proposed;
     return T().statuses[n.status];
   };
   html += `<h2>${t("needs")}</h2><div class="cards" data-testid="needs">${open.length ? open.map((n) =>
-    `<div class="card p${n.priority}" data-need="${esc(n.id)}">${needLine(n)}<div class="status" data-testid="need-status-${esc(n.id)}">${esc(progress(n))}${n.escalated ? ` · <span data-testid="escalated-${esc(n.id)}">⬆ ${t("escalated")}</span>` : ""}</div></div>`).join("") : `<div class="empty">${t("noNeeds")}</div>`}</div>`;
+    `<div class="card p${n.priority}" data-need="${esc(n.id)}">${needLine(n)}<div class="status" data-testid="need-status-${esc(n.id)}">${esc(progress(n))}</div>
+    ${escalationHtml(n)}</div>`).join("") : `<div class="empty">${t("noNeeds")}</div>`}</div>`;
   const dispatches = d.dispatches || [];
   html += `<h2>${t("plan")}</h2><div class="cards" data-testid="plan">${dispatches.length ? dispatches.map((x) => {
     const n = needsById[x.need] || { capability: x.part || "", location: "" };
     const r = res[x.resource] || {};
+    const id = esc(x.id);
     const eta = x.travel_s == null ? t("unreachable") : t("minutes", { m: Math.max(1, Math.round(x.travel_s / 60)) });
-    const buttons = pendingOn(x.id) ? `<div class="status pending" data-testid="pending-${esc(x.id)}">${t("pending")}</div>`
-      : canRun && x.status === "proposed"
-      ? `<div class="row"><button class="go" data-action="confirm" data-id="${esc(x.id)}" data-testid="confirm-${esc(x.id)}">${t("confirm")}</button>
-         <button data-action="override" data-id="${esc(x.id)}" data-testid="override-${esc(x.id)}">${t("override")}</button></div>`
-      : canRun && ["confirmed", "notified"].includes(x.status)
-        ? `<div class="row"><button data-action="override" data-id="${esc(x.id)}" data-testid="override-${esc(x.id)}">${t("override")}</button></div>` : "";
-    return `<div class="card ${n.priority === LIFE_SAFETY ? "p5" : ""}" data-dispatch="${esc(x.id)}" data-status="${esc(x.status)}">
-      <strong>${esc(orgName[x.organisation] || x.organisation)}</strong> · ${esc(r.name || x.resource)} × ${x.quantity}
+    const overrideButton = `<button data-action="override" data-id="${id}" data-testid="override-${id}">${t("override")}</button>`;
+    // A neighbour's unit waits for the street: its staff approve here, a cadre sees that it waits.
+    const decide = x.approval
+      ? state.me.role === "street" ? `<button class="go" data-action="approve" data-id="${id}" data-testid="approve-${id}">${t("approve")}</button>`
+        : `<span class="status wait" data-testid="wait-street-${id}">${t("waitStreet")}</span>`
+      : `<button class="go" data-action="confirm" data-id="${id}" data-testid="confirm-${id}">${t("confirm")}</button>`;
+    const buttons = pendingOn(x.id) ? `<div class="status pending" data-testid="pending-${id}">${t("pending")}</div>`
+      : canRun && x.status === "proposed" ? `<div class="row">${decide}${overrideButton}</div>`
+        : canRun && ["confirmed", "notified"].includes(x.status) ? `<div class="row">${overrideButton}</div>` : "";
+    const who = orgName[x.organisation] || x.organisation;
+    return `<div class="card ${n.priority === LIFE_SAFETY ? "p5" : ""}" data-dispatch="${id}" data-status="${esc(x.status)}">
+      <span class="owner" data-testid="owner-${id}">${esc(whose(x, d.plan))}</span>
+      ${who ? `<strong>${esc(who)}</strong> · ` : ""}${esc(r.name || x.resource.split("/").pop())} × ${x.quantity}
       → ${esc(cap(x.part || n.capability))} @ ${esc(n.location)}
-      <div>${esc(eta)} · <span class="status" data-testid="status-${esc(x.id)}">${esc(T().statuses[x.status])}</span></div>${buttons}</div>`;
+      <div>${esc(eta)} · <span class="status" data-testid="status-${id}">${esc(T().statuses[x.status])}</span></div>${buttons}</div>`;
   }).join("") : `<div class="empty">${t("noPlan")}</div>`}</div>`;
   const unmet = (d.plan && d.plan.plan.unmet) || [];
   html += `<h2>${t("unmet")}</h2><div class="cards" data-testid="unmet">${unmet.length ? unmet.map((u) => {
@@ -68,10 +105,11 @@ export function cadreView(d, readOnly) {
     const s = u.suggestion;
     const button = !canRun ? "" : s.action === "relax_rule"
       ? `<button data-action="relax" data-rule="${esc(s.rule)}" data-testid="relax-${esc(u.need)}">${esc(t("relax", { r: s.rule }))}</button>`
-      : n.escalated ? `<span class="status">⬆ ${t("escalated")}</span>`
-        : `<button class="danger" data-action="escalate" data-id="${esc(u.need)}" data-testid="escalate-${esc(u.need)}">${t("escalate")}</button>`;
+      : n.escalated ? "" : `<button class="danger" data-action="escalate" data-id="${esc(u.need)}" data-testid="escalate-${esc(u.need)}">${t("escalate")}</button>`;
+    const answered = escalationState(n);
     return `<div class="card p${shown.priority}" data-unmet="${esc(u.need)}" data-reason="${esc(u.reason)}">${priorityBadge(shown)} <strong>${esc(cap(n.capability))}</strong> × ${u.quantity}
-      <div>${esc(u.detail)}</div><div class="muted">${esc(s.text)}</div><div class="row">${button}</div></div>`;
+      <div>${esc(u.detail)}</div><div class="muted">${esc(s.text)}</div>${answered ? `<div class="status">⬆ ${esc(answered)}</div>` : ""}
+      ${button ? `<div class="row">${button}</div>` : ""}</div>`;
   }).join("") : `<div class="empty">${t("noUnmet")}</div>`}</div>`;
   html += `<h2>${t("map")}</h2>${mapFigure()}`;
   return html;

@@ -7,14 +7,16 @@ import { flushQueue } from "./api.js";
 import { refresh } from "./refresh.js";
 import { signOut } from "./app.js";
 
-// What the page listens to: the community (or the organisation); a grid worker's grid and a captain's building
-// too (their households and checks in full); a street's own channel (its tasks across communities).
-// Channel names: the same shapes as api/channel.py builds (an organisation's is inside its community).
+// What the page listens to: the community (or the organisation's own channel, which hears of its units wherever
+// in the street they are sent); a grid worker's grid and a captain's building too (their households and checks in
+// full); the street's staff every community of the street and the street's own channel (escalations, approvals,
+// tasks). Channel names: the same shapes as api/channel.py builds (an organisation's is inside its community).
 function channels() {
   const me = state.me;
   const c = state.community;
-  if (me.role === "organisation") return [`organisation:${c}:${me.organisation}`];
+  if (me.role === "organisation") return [me.organisation_channel || `organisation:${c}:${me.organisation}`];
   const list = [`community:${c}`];
+  if (me.role === "street") list.push(...me.communities.filter((x) => x !== c).map((x) => `community:${x}`));
   const grid = (me.member && me.member.grid) || me.grid;
   if (me.role === "grid_worker" && grid) list.push(`grid:${c}:${grid}`);
   if (me.role === "captain" && me.member && me.member.building) list.push(`building:${c}:${me.member.building}`);

@@ -3,6 +3,7 @@ import { state } from "./state.js";
 import { api } from "./api.js";
 import { resubscribe, setNetwork } from "./live.js";
 import { thisMonth } from "./dates.js";
+import { owner, ownerPath } from "./pooleditor.js";
 import { currentTab, render, signOut } from "./app.js";
 
 let refreshes = 0;
@@ -16,14 +17,21 @@ export async function refresh() {
   const tab = currentTab();
   try {
     if (me.role === "organisation") {
-      d.community = await api("GET", c);
-      d.dispatches = await api("GET", `${c}/assignments`);
-      d.needs = await api("GET", `${c}/needs`);
+      await organisationData(d);
     } else {
-      const jobs = [api("GET", c).then((x) => { d.community = x; })];
-      // The roster may have changed who this is (made head, moved to another grid).
-      if (["cadre", "grid_worker", "captain"].includes(me.role)) jobs.push(soft(api("GET", "/me")).then((x) => { d.me = x; }));
-      if (tab === "emergency" || tab === "report") jobs.push(emergencyData(c, d));
+      // A street may have no community yet: its own pool and people are still there to keep.
+      const jobs = state.community ? [api("GET", c).then((x) => { d.community = x; })] : [];
+      // The roster may have changed who this is (made head, moved to another grid); a street may have a new community.
+      if (["cadre", "grid_worker", "captain", "street"].includes(me.role)) jobs.push(soft(api("GET", "/me")).then((x) => { d.me = x; }));
+      if ((tab === "emergency" || tab === "report") && state.community) jobs.push(emergencyData(c, d));
+      // The street names its communities everywhere (pickers, inbox, pool).
+      const named = new Set((state.data.communityList || []).map((x) => x.id));
+      if (me.role === "street" && (!state.data.communityList || me.communities.some((id) => !named.has(id)))) {
+        jobs.push(soft(api("GET", "/communities")).then((x) => { d.communityList = x; }));
+      }
+      if (tab === "inbox") jobs.push(streetData(d));
+      if (tab === "pool") jobs.push(editorData(d));
+      if (tab === "people") jobs.push(peopleData(d));
       jobs.push(governanceData(c, d, tab));
       await Promise.all(jobs);
     }
@@ -48,6 +56,59 @@ function soft(promise) {
   });
 }
 
+// An organisation's requests in every community its units are sent to (its own first): /me lists them, and the
+// list grows as the street lends its units.
+async function organisationData(d) {
+  d.me = await api("GET", "/me");
+  const own = d.me.community;
+  const ids = [...new Set([...(own ? [own] : []), ...d.me.communities])];
+  d.jobs = await Promise.all(ids.map(async (id) => {
+    const p = `/communities/${id}`;
+    const [community, dispatches, needs] = await Promise.all([api("GET", p), api("GET", `${p}/assignments`), api("GET", `${p}/needs`)]);
+    return { id, community, dispatches, needs };
+  }));
+  d.community = (d.jobs.find((x) => x.id === own) || d.jobs[0] || {}).community || null;
+}
+
+// The street's inbox, its pool, every community's needs and the map they share (a street's communities plan
+// on one map). A street whose own pool is not registered reads null.
+async function streetData(d) {
+  const s = `/streets/${encodeURIComponent(state.me.street)}`;
+  const get = (path) => soft(api("GET", path));
+  const ids = state.me.communities;
+  const [info, inbox, pool, ...needs] = await Promise.all([get(s), get(`${s}/inbox`), get(`${s}/pool`),
+    ...ids.map((id) => get(`/communities/${id}/needs`))]);
+  Object.assign(d, { streetInfo: info, inbox, pool });
+  d.streetNeeds = Object.fromEntries(ids.map((id, i) => [id, needs[i] || []]));
+  if (!state.data.streetMap && ids.length) d.streetMap = await get(`/communities/${ids[0]}/map`);
+}
+
+// The pool being edited: its organisations and units, the map its units are placed on (the street's is its
+// communities'), and a community's buildings to pick a place by.
+async function editorData(d) {
+  const o = owner();
+  const base = ownerPath(o);
+  const get = (path) => soft(api("GET", path));
+  const old = state.data.editor;
+  const [orgs, units, map, buildings] = await Promise.all([get(`${base}/organisations`), get(`${base}/resources`),
+    old && old.owner === o ? Promise.resolve(old.map) : get(`/communities/${o === "street" ? state.me.communities[0] : o}/map`),
+    o === "street" ? Promise.resolve([]) : get(`/communities/${o}/buildings`)]);
+  // Not found: the street's own pool is not registered yet.
+  d.editor = orgs === null ? { owner: o, missing: true } : { owner: o, orgs, units: units || [], map, buildings: buildings || [] };
+}
+
+// The roster (a community's), its grids and buildings, the tokens given out and the organisations they may go to.
+async function peopleData(d) {
+  const o = owner();
+  const base = ownerPath(o);
+  const get = (path) => soft(api("GET", path)).then((x) => x || []);
+  const street = o === "street";
+  const [members, grids, buildings, tokens, orgs] = await Promise.all([
+    ...(street ? [[], [], []] : [`${base}/members`, `${base}/grids`, `${base}/buildings`].map(get)),
+    api("GET", `${base}/tokens`), get(`${base}/organisations`)]);
+  d.people = { owner: o, members, grids, buildings, tokens, orgs };
+}
+
 async function emergencyData(c, d) {
   [d.needs, d.dispatches, d.resources, d.organisations] = await Promise.all([
     api("GET", `${c}/needs`), api("GET", `${c}/assignments`), api("GET", `${c}/resources`), api("GET", `${c}/organisations`)]);
@@ -67,10 +128,9 @@ async function governanceData(c, d, tab) {
       const [tasks, members, profile] = await all([`${p}/tasks`, `${p}/members`, `${p}/profile`]);
       return [id, { tasks: tasks || [], members: members || [], profile }];
     });
-    const [list, scores, ...per] = await Promise.all([
-      state.data.communityList ? Promise.resolve(state.data.communityList) : get("/communities"),
+    const [scores, ...per] = await Promise.all([
       get(`/streets/${encodeURIComponent(me.street)}/scores?start=${period.start}&end=${period.end}`), ...jobs]);
-    Object.assign(d, { communityList: list, scores, street: Object.fromEntries(per) });
+    Object.assign(d, { scores, street: Object.fromEntries(per) });
   } else if (me.role === "cadre") {
     // The checks tab's count stays true while the cadre works another tab.
     const incident = tab === "checks" || (state.data.community && state.data.community.incident);

@@ -9,7 +9,7 @@ import { isoDay, thisMonth, when } from "./dates.js";
 import { boardFrame, boardTables } from "./board.js";
 import { render } from "./app.js";
 
-const isHead = () => Boolean(state.me.member && state.me.member.role === "head");
+export const isHead = () => Boolean(state.me.member && state.me.member.role === "head");
 const reviewerOf = (profile) => (profile && profile.tasks && profile.tasks.reviewer) || "street";
 
 // [task, part] for every part of the list assigned to this person.

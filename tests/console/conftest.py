@@ -59,6 +59,23 @@ dispatch:
   normal_match_every_s: 3600
 rules: []
 """
+# A neighbour that lends its units to a community in an incident once its own needs are met, each loan approved
+# by the street (the street console's approval flow).
+LEND_PROFILE = """
+name: console_lend
+title_zh: 控制台测试规则（借出须街道批准）
+title_en: Console test profile, lending with the street's approval
+dispatch:
+  auto_confirm_priority: 5
+  ack_timeout_s: 3600
+  escalate_after_s: 3600
+  normal_match_every_s: 3600
+sharing:
+  lend: incident
+  own_first: true
+  street_approval: true
+rules: []
+"""
 MAP = {"grid": {"rows": 6, "cols": 6, "edge_s": 60}}
 ORGANISATIONS = (
     ("shop", "enterprise", "惠民超市"),
@@ -156,6 +173,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     profiles.mkdir()
     (profiles / "console_test.yaml").write_text(PROFILE, encoding="utf-8")
     (profiles / "console_plain.yaml").write_text(PLAIN_PROFILE, encoding="utf-8")
+    (profiles / "console_lend.yaml").write_text(LEND_PROFILE, encoding="utf-8")
     s = Server(data).start()
     yield s
     s.stop()
@@ -209,23 +227,24 @@ def sign_in(page: Page, token: str) -> None:
     page.get_by_test_id("token").fill(token)
     page.get_by_test_id("signin").click()
     expect(page.get_by_test_id("signout")).to_be_visible()
-    # The view is drawn once the header names the community.
-    expect(page.locator("#where")).to_contain_text("社区")
+    # The view is drawn once the sign-in form has gone and the header names where this person works.
+    expect(page.locator("#signin-form")).to_have_count(0)
+    expect(page.locator("#where")).not_to_be_empty()
 
 
-def tap_node(page: Page, node: str) -> None:
-    """Tap the map where a grid node (g{row}_{col}) is drawn, as a finger would."""
+def tap_node(page: Page, node: str, svg: str = "#map") -> None:
+    """Tap the map (``svg``, a selector) where a grid node (g{row}_{col}) is drawn, as a finger would."""
     row, col = (int(x) for x in node[1:].split("_"))
-    page.locator("#map").scroll_into_view_if_needed()
+    page.locator(svg).scroll_into_view_if_needed()
     x, y = page.evaluate(
-        """([x, y]) => {
-          const svg = document.querySelector("#map");
+        """([sel, x, y]) => {
+          const svg = document.querySelector(sel);
           const p = svg.createSVGPoint();
           p.x = x; p.y = y;
           const at = p.matrixTransform(svg.getScreenCTM());
           return [at.x, at.y];
         }""",
-        [col, row],
+        [svg, col, row],
     )
     page.mouse.click(x, y)
 

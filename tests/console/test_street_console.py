@@ -1,0 +1,268 @@
+"""The street's console and the street's pool: the inbox answers an escalation and the cadre sees it live; a
+neighbour's loan is approved and the cadre sees it sent, the lending organisation answering on the borrower's
+board; the pool editor registers an organisation and a unit and changes a quantity; the head keeps the roster
+and its tokens; a sheet with mistakes is refused row by row. At phone (360 px) and desktop (1280 px) width."""
+
+from collections.abc import Iterator
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from api.auth import Role
+from tests.api.server import Api
+from tests.console.conftest import MAP, OpenPage, World, dispatch_card, layout_problems, tap_node
+
+PHONE = {"width": 360, "height": 740}
+DESKTOP = {"width": 1280, "height": 800}
+STREET_POOL = ("s1-rescue", "social_organisation", "街道应急救援中心")
+# The street's own units: first-aiders (none of the communities has any) and a van.
+STREET_UNITS = (
+    ("s1-medics", "medical.first_aid", 2, "g3_3", "街道急救员"),
+    ("s1-van", "transport.vehicle", 1, "g5_0", "街道转运车"),
+)
+
+
+@pytest.fixture(scope="module")
+def street(world: World) -> Iterator[Api]:
+    """The street's own pool, registered once for the module (every community of the module is in street s1)."""
+    s = world.street
+    s.ok("POST", "/streets", {"id": "s1", "name": "滨江街道", "profile": "console_test", "map": MAP})
+    org, kind, name = STREET_POOL
+    s.ok("POST", "/streets/s1/organisations", {"id": org, "kind": kind, "name": name})
+    for rid, capability, quantity, place, label in STREET_UNITS:
+        body = {"id": rid, "organisation": org, "capability": capability, "quantity": quantity}
+        s.ok("POST", "/streets/s1/resources", {**body, "location": place, "name": label})
+    yield s
+
+
+def open_street(open_page: OpenPage, street: Api, viewport: dict[str, int]) -> Page:
+    page = open_page(street.token, viewport=viewport)
+    expect(page.locator("#where")).to_have_text("滨江街道 · 街道工作人员")
+    expect(page.get_by_test_id("tab-inbox")).to_have_attribute("aria-pressed", "true")
+    return page
+
+
+def test_the_street_answers_no_help_and_the_cadre_reads_it_live(
+    world: World, street: Api, open_page: OpenPage
+) -> None:
+    c = world.community("inb")
+    page = open_street(open_page, street, PHONE)
+    cadre = open_page(c.cadre.token, viewport=DESKTOP)
+    need = c.need(capability="shelter.bed", quantity=2, location="g1_1", priority=4)["id"]
+    expect(cadre.locator(f'[data-unmet="{need}"]')).to_have_attribute("data-reason", "no_capability")
+    cadre.get_by_test_id(f"escalate-{need}").click()
+    expect(cadre.get_by_test_id(f"escalated-{need}")).to_have_text("⬆ 已上报街道")
+
+    # The street's inbox, open all along, shows the escalation as it comes.
+    card = page.get_by_test_id(f"inbox-inb-{need}")
+    expect(card).to_contain_text("inb社区")
+    expect(card).to_contain_text("安置床位 × 2 · g1_1")
+    expect(card.locator(".prio")).to_have_text("4")
+    expect(card).to_contain_text("已等 0 分钟")
+    expect(page.get_by_test_id(f"inbox-state-inb-{need}")).to_have_text("待街道处理 · 还缺 2")
+    expect(card).to_contain_text("上报街道，请求街道资源库支援")  # the plan's suggestion
+    expect(page.get_by_test_id("tab-inbox").locator(".badge")).to_have_text("1")
+    expect(page.get_by_test_id("street-map").locator("circle")).not_to_have_count(0)
+    expect(page.get_by_test_id(f"unit-street:s1-{STREET_UNITS[0][0]}")).to_contain_text("空闲 2 / 共 2")
+    assert layout_problems(page, PHONE["width"]) == []
+    # Nothing of the street's pool does this: the picker says so.
+    page.get_by_test_id(f"assign-inb-{need}").click()
+    expect(page.locator("#dialog")).to_contain_text("街道资源库里没有能做这件事的力量")
+    page.locator('#dialog button[value="cancel"]').click()
+
+    # No help: the note is required, and the cadre reads it.
+    page.get_by_test_id(f"nohelp-inb-{need}").click()
+    page.get_by_test_id("nohelp-send").click()
+    expect(page.locator("#dialog-error")).to_have_text("请写明原因，社区干部会看到")
+    assert layout_problems(page, PHONE["width"]) == []
+    note = "街道安置点已满，请联系区民政局，先安排到社区活动室"
+    page.get_by_test_id("nohelp-note").fill(note)
+    page.get_by_test_id("nohelp-send").click()
+    expect(page.locator("#toast")).to_have_text("已告诉社区干部")
+    expect(page.get_by_test_id(f"inbox-state-inb-{need}")).to_contain_text("街道暂无可派力量")
+
+    # The cadre's page, open all along, changes with the websocket message.
+    expect(cadre.get_by_test_id(f"escalated-{need}")).to_have_text("⬆ 街道暂无可派力量")
+    expect(cadre.get_by_test_id(f"street-note-{need}")).to_have_text(f"街道说明：{note}")
+    [answer] = c.cadre.ok("GET", f"{c.path}/needs/{need}")["answers"]
+    assert (answer["answer"], answer["note"]) == ("no_help", note)
+
+
+def test_a_neighbours_loan_approved_by_the_street_is_sent(
+    world: World, street: Api, open_page: OpenPage
+) -> None:
+    lender = world.community("lnd", incident=False)
+    street.ok("PUT", f"{lender.path}/profile", {"profile": "console_lend"})
+    generator = {"id": "lnd-gen", "organisation": "lnd-vol", "capability": "power.generator", "quantity": 1}
+    street.ok("POST", f"{lender.path}/resources", {**generator, "location": "g4_4", "name": "移动发电机"})
+    c = world.community("brw")
+    cadre = open_page(c.cadre.token, viewport=PHONE)
+    need = c.need(capability="power.generator", quantity=1, location="g1_1", priority=4)["id"]
+    proposal = c.proposal_for(need)
+    d = proposal["id"]
+    assert (proposal["resource"], proposal["approval"]) == ("lnd/lnd-gen", True)
+    # The cadre cannot send a neighbour's unit: the card says it waits for the street, and whose it is.
+    card = dispatch_card(cadre, d)
+    expect(cadre.get_by_test_id(f"wait-street-{d}")).to_have_text("等待街道批准")
+    expect(cadre.get_by_test_id(f"confirm-{d}")).to_have_count(0)
+    expect(cadre.get_by_test_id(f"owner-{d}")).to_have_text("邻社区 lnd 支援")
+    expect(cadre.get_by_test_id(f"need-status-{need}")).to_have_text("等待街道批准")
+
+    page = open_street(open_page, street, DESKTOP)
+    item = page.get_by_test_id(f"inbox-brw-{need}")
+    expect(item).to_have_attribute("data-state", "approval")
+    expect(page.get_by_test_id(f"approval-{d}")).to_contain_text("lnd社区的「移动发电机」× 1，约 6 分钟到达")
+    page.get_by_test_id(f"approve-{d}").click()
+    expect(page.locator("#toast")).to_have_text("已批准，正在通知")
+
+    # Sent: the cadre's page shows it live.
+    expect(card).to_have_attribute("data-status", "notified")
+    expect(cadre.get_by_test_id(f"need-status-{need}")).to_have_text("已派出，正在处理")
+    expect(cadre.get_by_test_id(f"wait-street-{d}")).to_have_count(0)
+    # The street's pool shows the lender's unit as sent, and where.
+    expect(page.get_by_test_id("unit-lnd-lnd-gen")).to_contain_text("已派出 1")
+    expect(page.get_by_test_id("unit-lnd-lnd-gen")).to_contain_text("brw社区")
+
+    # The lender's volunteers see the request in the borrowing community, and answer it there.
+    volunteers = open_page(lender.volunteers.token, viewport=PHONE)
+    expect(volunteers.get_by_test_id(f"where-{d}")).to_have_text("支援 brw社区")
+    volunteers.get_by_test_id(f"acknowledge-{d}").click()
+    expect(dispatch_card(volunteers, d)).to_have_attribute("data-status", "acknowledged")
+    expect(card).to_have_attribute("data-status", "acknowledged")
+    volunteers.get_by_test_id(f"en-route-{d}").click()
+    expect(card).to_have_attribute("data-status", "en_route")
+
+
+@pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["phone", "desktop"])
+def test_the_pool_editor_adds_an_organisation_and_a_unit_and_changes_a_quantity(
+    world: World, street: Api, open_page: OpenPage, viewport: dict[str, int]
+) -> None:
+    world.community(f"pool{viewport['width']}", incident=False)  # the street's map is its communities'
+    page = open_street(open_page, street, viewport)
+    page.get_by_test_id("tab-pool").click()
+    expect(page.get_by_test_id("owner-pick")).to_have_value("street")
+    expect(page.get_by_test_id(f"pool-org-{STREET_POOL[0]}")).to_contain_text("街道急救员")
+    name = f"滨江商会{viewport['width']}"
+    page.get_by_test_id("add-org").click()
+    page.get_by_test_id("org-save").click()
+    expect(page.locator("#dialog-error")).to_have_text("请填写名称")
+    page.get_by_test_id("org-name").fill(name)
+    page.get_by_test_id("org-kind-enterprise").click()
+    org = page.get_by_test_id("org-id").input_value()
+    page.get_by_test_id("org-save").click()
+    card = page.get_by_test_id(f"pool-org-{org}")
+    expect(card).to_contain_text(name)
+    expect(card).to_contain_text("企业")
+
+    page.get_by_test_id(f"add-res-{org}").click()
+    page.get_by_test_id("res-name").fill("应急物资车")
+    page.get_by_test_id("res-cap").select_option("supply.food")
+    page.get_by_test_id("res-quantity").fill("3")
+    page.get_by_test_id("res-modes-incident").click()
+    page.get_by_test_id("res-save").click()
+    expect(page.locator("#dialog-error")).to_have_text("请在地图上点一下，或选一个地点")
+    tap_node(page, "g2_4", "#pick-map")
+    expect(page.get_by_test_id("res-where")).to_have_value("g2_4")
+    page.get_by_test_id("res-save").click()
+    expect(card).to_contain_text("应急物资车 · 食品")
+    [unit] = [r for r in street.ok("GET", "/streets/s1/resources") if r["organisation"] == org]
+    assert (unit["capability"], unit["quantity"], unit["location"], unit["modes"], unit["name"]) == (
+        "supply.food",
+        3,
+        "g2_4",
+        "incident",
+        "应急物资车",
+    )
+    expect(page.get_by_test_id(f"res-qty-{unit['id']}")).to_have_text("3")
+
+    page.get_by_test_id(f"edit-res-{unit['id']}").click()
+    page.get_by_test_id("res-quantity").fill("5")
+    page.get_by_test_id("res-status-busy").click()
+    page.get_by_test_id("res-save").click()
+    expect(page.get_by_test_id(f"res-qty-{unit['id']}")).to_have_text("5")
+    expect(page.get_by_test_id(f"res-status-{unit['id']}")).to_have_text("忙碌")
+    [unit] = [r for r in street.ok("GET", "/streets/s1/resources") if r["organisation"] == org]
+    assert (unit["quantity"], unit["status"], unit["location"]) == (5, "busy", "g2_4")
+
+    # The organisation's coordinator gets a token, shown once; it signs in as the organisation.
+    page.get_by_test_id(f"org-token-{org}").click()
+    token = page.get_by_test_id("token-shown").input_value()
+    page.get_by_test_id("token-copy").click()
+    expect(page.locator("#toast")).to_have_text("已复制")
+    page.get_by_test_id("token-close").click()
+    me = Api(world.server, token).ok("GET", "/me")
+    assert (me["role"], me["organisation"], me["organisation_channel"]) == (
+        "organisation",
+        org,
+        f"organisation:~s1:{org}",
+    )
+    # The street's pool goes out as a sheet, with the unit just added.
+    with page.expect_download() as download:
+        page.get_by_test_id("export-pool-csv").click()
+    assert download.value.suggested_filename == "滨江街道资源库.csv"
+    assert "应急物资车" in download.value.path().read_text(encoding="utf-8-sig")
+    assert layout_problems(page, viewport["width"]) == []
+
+
+def test_the_head_keeps_the_roster_and_its_tokens(world: World, street: Api, open_page: OpenPage) -> None:
+    c = world.community("ppl", incident=False)
+    street.ok("PUT", f"{c.path}/members/head1", {"name": "王书记", "role": "head"})
+    street.ok("PUT", f"{c.path}/grids/g1", {"name": "第一网格"})
+    head = open_page(world.server.token(Role.CADRE, community=c.id, name="head1"), viewport=PHONE)
+    head.get_by_test_id("tab-people").click()
+    expect(head.get_by_test_id("member-head1")).to_contain_text("王书记 · 社区书记")
+    head.get_by_test_id("add-member").click()
+    head.get_by_test_id("member-name").fill("李网格")
+    head.get_by_test_id("member-role-grid_worker").click()
+    head.get_by_test_id("member-save").click()
+    expect(head.locator("#dialog-error")).to_have_text("网格员要选负责的网格")
+    head.get_by_test_id("member-grid").select_option("g1")
+    member = head.get_by_test_id("member-id").input_value()
+    head.get_by_test_id("member-save").click()
+    expect(head.get_by_test_id(f"member-{member}")).to_contain_text("李网格 · 网格员")
+    expect(head.get_by_test_id(f"member-{member}")).to_contain_text("第一网格")
+
+    head.get_by_test_id(f"member-token-{member}").click()
+    token = head.get_by_test_id("token-shown").input_value()
+    head.get_by_test_id("token-close").click()
+    grid = Api(world.server, token)
+    assert grid.ok("GET", "/me")["member"]["name"] == "李网格"
+    [made] = [x for x in street.ok("GET", f"{c.path}/tokens") if x["name"] == member]
+    card = head.get_by_test_id(f"token-{made['id']}")
+    expect(card).to_contain_text("李网格 · 网格员")
+    head.get_by_test_id(f"revoke-{made['id']}").click()
+    head.get_by_test_id("revoke-go").click()
+    expect(card).to_contain_text("已作废")
+    expect(head.get_by_test_id(f"revoke-{made['id']}")).to_have_count(0)
+    assert grid.get("/me").status_code == 401
+    assert layout_problems(head, PHONE["width"]) == []
+
+
+def test_a_sheet_with_mistakes_is_refused_row_by_row(world: World, street: Api, open_page: OpenPage) -> None:
+    c = world.community("imp", incident=False)
+    street.ok("PUT", f"{c.path}/members/head1", {"name": "赵书记", "role": "head"})
+    head = open_page(world.server.token(Role.CADRE, community=c.id, name="head1"), viewport=DESKTOP)
+    head.get_by_test_id("tab-pool").click()
+    expect(head.get_by_test_id("pool-org-imp-shop")).to_contain_text("超市水站")
+    with head.expect_download() as download:
+        head.get_by_test_id("export-pool-csv").click()
+    sheet = download.value.path().read_bytes().decode("utf-8-sig")
+    assert "超市水站" in sheet
+    before = c.cadre.ok("GET", f"{c.path}/resources")
+    header, first, *rest = sheet.splitlines()
+    # The first unit's quantity made a word, and a row of a capability no one knows.
+    cells = first.split(",")
+    column = header.split(",").index(next(h for h in header.split(",") if "数量" in h))
+    cells[column] = "很多"
+    bad = "\n".join([header, ",".join(cells), *rest]) + "\n"
+    head.get_by_test_id("import-file").set_input_files(
+        {"name": "资源库.csv", "mimeType": "text/csv", "buffer": bad.encode("utf-8")}
+    )
+    problems = head.get_by_test_id("import-problems")
+    expect(problems).to_be_visible()
+    expect(problems.locator("tbody tr")).to_have_count(1)
+    expect(problems.locator("tbody tr td").nth(0)).to_have_text("2")
+    expect(problems.locator("tbody tr td").nth(3)).to_have_text("很多")
+    expect(head.locator("#dialog")).to_contain_text("什么都没有导入")
+    head.get_by_test_id("import-close").click()
+    assert c.cadre.ok("GET", f"{c.path}/resources") == before
