@@ -2,9 +2,11 @@
 driven by headless Chromium at desktop (1280 px) and phone (360 px) width.
 
     .venv/bin/python docs/screenshots.py          # writes docs/screenshots/*.png
+    .venv/bin/python docs/screenshots.py street   # only the pictures whose names start so (street-, ...)
 
 The demo community (清水社区) gets its incident and its residents' needs over the REST API, as cadres and
-grid workers would send them; then each role's view is photographed.
+grid workers would send them; then each role's view is photographed. The street (河西街道) registers its own
+pool and a neighbour (东湖社区) that lends with the street's approval, for the street's inbox and pool editor.
 """
 
 import base64
@@ -14,6 +16,7 @@ import sys
 import tempfile
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -53,7 +56,13 @@ def signed_in(browser: Browser, server: Server, token: str | None, width: str) -
     return page
 
 
+# Names on the command line: only the pictures whose names start with one of them are taken again.
+WANTED = tuple(sys.argv[1:])
+
+
 def shoot(page: Page, name: str, *, full_page: bool = True) -> None:
+    if WANTED and not name.startswith(WANTED):
+        return
     page.wait_for_timeout(300)  # the last websocket refresh settles
     page.locator("#toast").evaluate("el => { el.hidden = true; }")
     path = OUT / f"{name}.png"
@@ -123,6 +132,8 @@ def shoot_all(data: Path) -> None:
                 page.get_by_test_id("count-all-pending").wait_for()
                 shoot(page, f"checks-{width}")
 
+            street_views(browser, server, tokens, document, c)
+
             # A drill afterwards: every screen says so.
             incident = cadre.ok("GET", c)["incident"]["id"]
             cadre.ok("POST", f"{c}/incidents/{incident}/close")
@@ -173,6 +184,70 @@ def normal_times(browser: Browser, server: Server, tokens: dict[str, str], c: st
         page.get_by_test_id("tab-tasks").click()
         page.locator("[data-testid^=task-]").first.wait_for()
         shoot(page, f"tasks-head-{width}")
+
+
+# The street's own pool, and a neighbour (东湖社区) that lends in an incident with the street's approval:
+# organisation id, kind, name, units (id, capability, quantity, place, name).
+STREET_POOL = (
+    ("hexi-centre", "public_unit", "街道应急服务中心", (
+        ("hexi-medics", "medical.first_aid", 2, "g4_4", "街道急救员"),
+        ("hexi-van", "transport.vehicle", 1, "g7_0", "街道转运车"),
+    )),
+    ("hexi-chamber", "enterprise", "河西商会", (("hexi-food", "supply.food", 300, "g0_7", "商会应急食品"),)),
+)  # fmt: skip
+NEIGHBOUR = (("donghu-red", "social_organisation", "东湖志愿服务站", (
+    ("donghu-generator", "power.generator", 1, "g6_6", "移动发电机"),
+)),)  # fmt: skip
+# Two needs the demo community cannot meet, escalated to the street.
+ESCALATED = (
+    {"capability": "medical.doctor", "quantity": 1, "location": "g5_5", "priority": 5, "note": "透析病人，需要医生上门"},
+    {"capability": "shelter.bed", "quantity": 6, "location": "g6_5", "priority": 4, "note": "7号楼一楼进水，6位老人需临时安置"},
+)  # fmt: skip
+
+
+Pool = tuple[tuple[str, str, str, tuple[tuple[str, str, int, str, str], ...]], ...]
+
+
+def register(api: Api, base: str, pool: Pool) -> None:
+    for org, kind, name, units in pool:
+        api.ok("POST", f"{base}/organisations", {"id": org, "kind": kind, "name": name})
+        for rid, capability, quantity, place, label in units:
+            body = {"id": rid, "organisation": org, "capability": capability, "quantity": quantity}
+            api.ok("POST", f"{base}/resources", {**body, "location": place, "name": label})
+
+
+def street_views(
+    browser: Browser, server: Server, tokens: dict[str, str], document: dict[str, Any], c: str
+) -> None:
+    """The street's inbox (an escalation to answer, one answered, a neighbour's loan to approve), its pool
+    editor and the editor's dialog for a unit."""
+    street, cadre, grid = (Api(server, tokens[r]) for r in ("street", "cadre", "grid_worker"))
+    hexi, travel = document["community"]["street"], document["travel"]
+    body = {"id": hexi, "name": "河西街道", "profile": document["community"]["profile"], "map": travel}
+    street.ok("POST", "/streets", body)
+    register(street, f"/streets/{hexi}", STREET_POOL)
+    body = {"id": "donghu", "street": hexi, "name": "东湖社区", "profile": "urban_admin_rich", "map": travel}
+    street.ok("POST", "/communities", body)
+    register(street, "/communities/donghu", NEIGHBOUR)
+    doctor, beds = (grid.ok("POST", f"{c}/needs", need)["id"] for need in ESCALATED)
+    for need in (doctor, beds):
+        cadre.ok("POST", f"{c}/needs/{need}/escalate")
+    answer = {"answer": "asked", "community": "donghu", "note": "已请东湖社区腾出活动室"}
+    street.ok("POST", f"{c}/needs/{beds}/answer", answer)
+    wait_for(lambda: any(i["approvals"] for i in street.ok("GET", f"/streets/{hexi}/inbox")))
+    for width in WIDTHS:
+        page = signed_in(browser, server, tokens["street"], width)
+        page.locator("[data-testid^=approve-]").first.wait_for()
+        shoot(page, f"street-inbox-{width}")
+        page.get_by_test_id("tab-pool").click()
+        page.get_by_test_id("pool-org-hexi-centre").wait_for()
+        shoot(page, f"street-pool-{width}")
+        page.get_by_test_id("add-res-hexi-chamber").click()
+        page.get_by_test_id("res-name").fill("商会发电车")
+        page.get_by_test_id("res-cap").select_option("power.generator")
+        tap_node(page, "g2_6", "#pick-map")
+        page.evaluate("document.querySelector('#dialog').scrollTop = 0")
+        shoot(page, f"street-pool-dialog-{width}", full_page=False)
 
 
 if __name__ == "__main__":
