@@ -186,6 +186,12 @@ def test_the_inbox_and_approvals_survive_a_restart(server: Server, world: dict[s
     )
     power = need(cadre, "power.generator", 4)
     [proposal] = wait_for(lambda: dispatches_of(cadre, power))
+    # Once the loan waits for approval past the escalation time (4 s here): nothing moves by itself after.
+    wait_for(
+        lambda: [
+            i for i in street.ok("GET", "/streets/s1/inbox") if i["need"]["id"] == power and i["escalated"]
+        ]
+    )
     before = street.ok("GET", "/streets/s1/inbox")
     server.stop()
     server.start()
