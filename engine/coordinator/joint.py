@@ -146,9 +146,14 @@ class JointPlan:
                 objective=plan.objective,
                 solver=plan.solver,
             )
+            # A plan is taken when something changed, and when a pair ruled out for a while may be planned
+            # again (its lapse made the plan due: taking it moves the board past the lapse, as a
+            # community's own re-plan does, even when the plan comes out the same).
+            lapse = board.next_lapse()
             if (
                 board.plan is None
                 or board.dirty_since is not None
+                or (lapse is not None and lapse <= at)
                 or (board.plan.assignments, board.plan.unmet) != (part.assignments, part.unmet)
             ):
                 proposals[board.key] = PlanProposed(
@@ -175,10 +180,12 @@ def joint_problem(
     island_use: IslandUse,
     graph: RoadGraph,
     rules: CompiledProfile | None = None,
+    held_at_home: Held | None = None,
 ) -> JointPlan:
     """The problem of one group (``members``) with every other board of the street (``street``: the other
     communities and the street's own board) as possible lenders. ``held_outside``: units held by boards not
-    in the group (their dispatches, or the plans just made for them)."""
+    in the group (their dispatches, or the plans just made for them); ``held_at_home``: of those, the units a
+    lender holds of its own resources (its own needs' use, which its plan made alone counts too)."""
     first = members[0]
     assert first.profile is not None and first.map is not None
     mode = first.mode
@@ -212,6 +219,8 @@ def joint_problem(
                 used,
                 pinned_home[key],
                 len(members) == 1,
+                (held_at_home or Counter())[key],
+                pinned_away[key],
             )
             if offer is None and pinned == 0:
                 continue
@@ -291,6 +300,8 @@ def _offer(
     used: Mapping[ResourceId, int],
     pinned_home: int,
     alone: bool,
+    at_home: int = 0,
+    pinned_away: int = 0,
 ) -> _Offer | None:
     if not same_map:
         return None
@@ -310,7 +321,10 @@ def _offer(
     if not lends:
         # Offered at home only, where it serves nothing here: the plan can say the unit is not lent.
         return _Offer(board.key, resource, free, 0, False, None)
-    spare = max(0, free - used.get(resource.id, 0))
+    # A lender outside the group: ``free`` already leaves out the units it holds for its own needs, and its
+    # own plan made alone counts those too; only what that plan uses beyond them stays home. Units it has
+    # lent to the group and that are committed there (pins) are offered whatever its plan says.
+    spare = min(free, max(pinned_away, free - max(0, used.get(resource.id, 0) - at_home)))
     return _Offer(
         board.key, resource, 0, spare, False, "lend_spare" if sharing and sharing.own_first else "lend"
     )

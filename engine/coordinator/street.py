@@ -166,9 +166,12 @@ class Street:
                 continue
             keys = {b.key for b in group}
             held: Held = Counter()
+            at_home: Held = Counter()
             for b in boards:
                 if b.key not in keys:
-                    held += held_by(b, made.get(b.key))
+                    units = held_by(b, made.get(b.key))
+                    held += units
+                    at_home += Counter({k: q for k, q in units.items() if k[0] == b.key})
             joint = joint_problem(
                 group,
                 boards,
@@ -177,6 +180,7 @@ class Street:
                 lambda b: self._island_use(b, now),
                 self._graph(group),
                 self._compiled(group),
+                at_home,
             )
             plan = self.settings.solver.solve(joint.problem, self.params)
             parts = joint.split(plan, now)
