@@ -6,6 +6,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from engine.coordinator import Board, Dispatch
 from engine.coordinator.board import dispatch_json, incident_json
+from engine.coordinator.refs import home_of
 from engine.matching.document import Travel
 from engine.model.entities import (
     CapabilityName,
@@ -75,6 +76,11 @@ class OrganisationCreate(Body):
     id: Id
     kind: OrganisationKind
     name: str = Field(default="", max_length=200)
+
+
+class OrganisationUpdate(Body):
+    kind: OrganisationKind | None = None
+    name: str | None = Field(default=None, max_length=200)
 
 
 class ResourceCreate(Body):
@@ -187,8 +193,26 @@ def dispatch_public(board: Board, d: Dispatch) -> dict[str, Any]:
             ),
             None,
         )
-    resource = board.resources.get(d.resource)
-    return {**data, "travel_s": travel, "organisation": resource.organisation if resource else None}
+    resource = board.resource(d.resource)
+    # Whose unit it is, by the names people use: the community's own, or a neighbour's or the street's.
+    home = home_of(d.resource, board.key)
+    owner = None if home == board.key else _board_name(board, home)
+    return {
+        **data,
+        "travel_s": travel,
+        "organisation": resource.organisation if resource else None,
+        "resource_name": resource.name if resource else "",
+        "owner": None if home == board.key else home,
+        "owner_name": owner,
+    }
+
+
+def _board_name(board: Board, key: str) -> str:
+    boards = board.pool.boards() if board.pool is not None else []
+    found = next((b for b in boards if b.community is not None and b.community.id == key), None)
+    if found is None or found.community is None:
+        return key
+    return found.community.name or found.community.id
 
 
 def community_public(board: Board) -> dict[str, Any]:

@@ -5,11 +5,13 @@ from typing import Any
 from fastapi import APIRouter
 
 from api.access import Forbidden, manages_community
-from api.auth import Role
+from api.auth import Principal, Role
 from api.deps import BoardDep, IdempotencyDep, PrincipalDep, ServiceDep
 from api.problems import NotFound
-from api.schemas import OrganisationCreate
-from engine.coordinator import RegisterOrganisation
+from api.schemas import OrganisationCreate, OrganisationUpdate
+from api.service import Idempotency, Service
+from engine.coordinator import Board, RegisterOrganisation
+from engine.coordinator.commands import UpdateOrganisation
 from engine.model import Organisation
 
 router = APIRouter(prefix="/communities/{community}/organisations", tags=["organisations 组织"])
@@ -52,3 +54,40 @@ async def register_organisation(
         idempotency,
     )
     return result  # type: ignore[no-any-return]
+
+
+@router.patch("/{organisation}")
+async def update_organisation(
+    organisation: str,
+    body: OrganisationUpdate,
+    board: BoardDep,
+    service: ServiceDep,
+    principal: PrincipalDep,
+    idempotency: IdempotencyDep,
+) -> dict[str, Any]:
+    if not manages_community(principal, board):
+        raise Forbidden("只有本社区干部或街道可以修改组织 (only the community's cadres or the street)")
+    return await save_organisation(board, service, principal, idempotency, organisation, body)
+
+
+async def save_organisation(
+    board: Board,
+    service: Service,
+    principal: Principal,
+    idempotency: Idempotency | None,
+    organisation: str,
+    body: OrganisationUpdate,
+) -> dict[str, Any]:
+    """A registered organisation's new name or kind (a community's, or of the street's own pool)."""
+    found = board.organisations.get(organisation)  # type: ignore[call-overload]
+    if found is None:
+        raise NotFound(f"组织 {organisation!r}")
+    changes = {k: v for k, v in body.model_dump(exclude_unset=True).items() if v is not None}
+    updated = Organisation.model_validate({**found.model_dump(), **changes})
+    return await service.apply(
+        board,
+        UpdateOrganisation(organisation=updated),
+        principal,
+        idempotency,
+        lambda b: b.organisations[updated.id].model_dump(mode="json"),
+    )

@@ -15,8 +15,9 @@ from api.deps import IdempotencyDep, PrincipalDep, ServiceDep, StreetBoardDep
 from api.masking import need_public
 from api.problems import NotFound
 from api.routes.communities import check_map, named
+from api.routes.organisations import save_organisation
 from api.routes.resources import resource_public, save_resource
-from api.schemas import OrganisationCreate, ResourceCreate, ResourceUpdate, StreetCreate
+from api.schemas import OrganisationCreate, OrganisationUpdate, ResourceCreate, ResourceUpdate, StreetCreate
 from api.service import Service
 from engine.coordinator import Board, Dispatch, RegisterOrganisation, Rejected
 from engine.coordinator.board import dispatch_json
@@ -112,6 +113,20 @@ async def register_organisation(
         idempotency,
     )
     return result  # type: ignore[no-any-return]
+
+
+@router.patch("/{street}/organisations/{organisation}")
+async def update_organisation(
+    street: str,
+    organisation: str,
+    body: OrganisationUpdate,
+    board: StreetBoardDep,
+    service: ServiceDep,
+    principal: PrincipalDep,
+    idempotency: IdempotencyDep,
+) -> dict[str, Any]:
+    street_staff(principal, street)
+    return await save_organisation(board, service, principal, idempotency, organisation, body)
 
 
 @router.get("/{street}/resources")

@@ -26,6 +26,7 @@ from engine.coordinator.events import (
     NeedReported,
     NeedUpdated,
     OrganisationRegistered,
+    OrganisationUpdated,
     PlanProposed,
     ProfileChanged,
     ResourceSaved,
@@ -272,7 +273,7 @@ class Board:
                 self.profile = event.profile
                 self._reprioritise()
                 self._touch(event.at)
-            case OrganisationRegistered():
+            case OrganisationRegistered() | OrganisationUpdated():
                 self.organisations[event.organisation.id] = event.organisation
             case ResourceSaved():
                 if self.resources.get(event.resource.id) != event.resource:

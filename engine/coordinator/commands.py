@@ -34,6 +34,12 @@ class RegisterOrganisation(Frozen):
     organisation: Organisation
 
 
+class UpdateOrganisation(Frozen):
+    """The whole new record of a registered organisation: its name or kind may change, not its community."""
+
+    organisation: Organisation
+
+
 class SaveResource(Frozen):
     resource: Resource
 
@@ -144,6 +150,7 @@ Command = (
     | RegisterStreet
     | ChangeProfile
     | RegisterOrganisation
+    | UpdateOrganisation
     | SaveResource
     | ReportNeed
     | UpdateNeed

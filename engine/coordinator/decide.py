@@ -25,6 +25,7 @@ from engine.coordinator.commands import (
     SaveResource,
     TriggerIncident,
     UpdateNeed,
+    UpdateOrganisation,
 )
 from engine.coordinator.decide_governance import checks_for_incident, decide_governance
 from engine.coordinator.events import (
@@ -44,6 +45,7 @@ from engine.coordinator.events import (
     NeedReported,
     NeedUpdated,
     OrganisationRegistered,
+    OrganisationUpdated,
     ProfileChanged,
     ResourceSaved,
     RoadClosed,
@@ -104,6 +106,15 @@ def decide(board: Board, command: Command, at: datetime, actor: str) -> list[Eve
             return [ProfileChanged(at=at, actor=actor, profile=command.profile)]
         case RegisterOrganisation():
             return [_organisation(board, command, at, actor)]
+        case UpdateOrganisation():
+            old = board.organisations.get(command.organisation.id)
+            if old is None:
+                raise Rejected(
+                    "not_found", "organisation.id", f"unknown organisation {command.organisation.id!r}"
+                )
+            if command.organisation.community != old.community:
+                raise Rejected("invalid", "organisation.community", "an organisation stays in its community")
+            return [OrganisationUpdated(at=at, actor=actor, organisation=command.organisation)]
         case SaveResource():
             return [_resource(board, command, at, actor)]
         case ReportNeed():
@@ -149,7 +160,7 @@ def decide(board: Board, command: Command, at: datetime, actor: str) -> list[Eve
             return decide_governance(board, command, at, actor)
 
 
-STREET_COMMANDS = (RegisterOrganisation, SaveResource, ChangeProfile)
+STREET_COMMANDS = (RegisterOrganisation, UpdateOrganisation, SaveResource, ChangeProfile)
 
 
 def _check_map(board: Board, command: RegisterCommunity | RegisterStreet) -> None:

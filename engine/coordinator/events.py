@@ -80,6 +80,13 @@ class OrganisationRegistered(EventBase):
     organisation: Organisation
 
 
+class OrganisationUpdated(EventBase):
+    """An organisation's name or kind changed (its id and community stay)."""
+
+    type: Literal["organisation_updated"] = "organisation_updated"
+    organisation: Organisation
+
+
 class ResourceSaved(EventBase):
     """A resource registered, or changed (status, quantity, place, modes): the whole new record."""
 
@@ -214,6 +221,7 @@ Event = Annotated[
     | StreetRegistered
     | ProfileChanged
     | OrganisationRegistered
+    | OrganisationUpdated
     | ResourceSaved
     | NeedReported
     | NeedUpdated

@@ -663,6 +663,23 @@ def new_token(street: bool) -> Prepare:
     return prepare
 
 
+def rename_organisation(street: bool) -> Prepare:
+    """A new name for an organisation of ``t``'s community (``street``: of its street's own pool)."""
+
+    def prepare(w: World, t: Target, fresh: bool) -> Case:
+        path = (
+            f"/streets/{t.street}/organisations/{STREET_ORG}"
+            if street
+            else (f"/communities/{t.community}/organisations/{t.organisation}")
+        )
+        listing = (
+            f"/streets/{t.street}/organisations" if street else f"/communities/{t.community}/organisations"
+        )
+        return Case(V1 + path, {"name": w.new_id("名")}, look=lambda: w.look(t.community, listing))
+
+    return prepare
+
+
 def import_street_pool(w: World, t: Target, fresh: bool) -> Case:
     """A CSV of one new organisation of the street's own pool, with a tent no fixture asks for."""
     organisation = w.new_id("street-pool")
@@ -746,6 +763,7 @@ ROWS = (
     Row("GET",   A + "/organisations",                        ALL, at("/organisations")),
     Row("POST",  A + "/organisations",                        (201, 201, 403, 403, 403, 403), create_organisation, changes=True),
     Row("GET",   A + "/organisations/{organisation}",         ALL, organisation, owned=True),
+    Row("PATCH", A + "/organisations/{organisation}",         MANAGERS, rename_organisation(street=False), changes=True, owned=True, foreign=403),
     Row("GET",   A + "/resources",                            ALL, at("/resources")),
     # An organisation registers its own resources; one for another organisation is refused, not hidden.
     Row("POST",  A + "/resources",                            (201, 201, 201, 403, 403, 403), create_resource, changes=True, owned=True, foreign=403),
@@ -830,6 +848,7 @@ ROWS = (
     Row("GET",   S,                                           (200,) * 8, street_at(""), rule=street_route(("street", "street_observer"), 200)),
     Row("GET",   S + "/organisations",                        (200,) * 8, street_at("/organisations"), rule=street_route(("street", "street_observer"), 200)),
     Row("POST",  S + "/organisations",                        (201,) * 8, street_organisation, changes=True, rule=street_route(("street",), 201)),
+    Row("PATCH", S + "/organisations/{organisation}",         (200,) * 8, rename_organisation(street=True), changes=True, rule=street_route(("street",), 200)),
     Row("GET",   S + "/resources",                            (200,) * 8, street_at("/resources"), rule=street_route(("street", "street_observer"), 200)),
     Row("POST",  S + "/resources",                            (201,) * 8, street_resource, changes=True, rule=street_route(("street",), 201)),
     Row("PATCH", S + "/resources/{resource}",                 (200,) * 8, update_street_resource, changes=True, rule=street_route(("street",), 200)),

@@ -108,6 +108,19 @@ def test_the_street_pool_reaches_a_community_need(server: Server, world: dict[st
     assert other.get(f"/communities/c1/needs/{medic}").status_code == 404
     pool = {o["organisation"]["id"]: o for o in world["street1"].ok("GET", "/streets/s1/pool")}
     assert pool["s1-red-cross"]["resources"][0]["sent"] == 1
+    # The cadre reads whose unit it is by name; the street renames its partner, and the name follows.
+    [seen] = [d for d in cadre.ok("GET", "/communities/c1/assignments") if d["id"] == sent["id"]]
+    assert (seen["owner"], seen["owner_name"], seen["resource_name"]) == (
+        "street:s1",
+        "滨江街道",
+        "红十字急救员",
+    )
+    renamed = world["street1"].ok("PATCH", "/streets/s1/organisations/s1-red-cross", {"name": "区红十字会"})
+    assert (renamed["name"], renamed["kind"], renamed["community"]) == (
+        "区红十字会",
+        "social_organisation",
+        None,
+    )
 
 
 def test_a_neighbour_lends_with_the_street_approval(server: Server, world: dict[str, Api]) -> None:
