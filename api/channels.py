@@ -2,7 +2,8 @@
 
 ``community:{c}`` carries everything in a community; ``incident:{c}:{i}`` the same while the incident is open;
 ``organisation:{c}:{o}`` only the dispatches sent to that organisation, with the needs they serve;
-``street:{s}`` incidents and escalations. Governance events: see api/people_channels.py. Names: api/channel.py.
+``street:{s}`` incidents, escalations and the street's answers, loans waiting for its approval, and changes
+to the street's own pool. Governance events: see api/people_channels.py. Names: api/channel.py.
 
 Residents' phones are stored masked in every message; who sees one in clear is decided per subscriber when
 the message is delivered (api/masking.py).
@@ -83,6 +84,9 @@ def messages(board: Board, step: Step) -> list[tuple[str, str, Data]]:
             for _, r in sorted(board.needs.items())
             if r.status is NeedStatus.OPEN
         ]
+    if board.is_street:
+        # The street's own pool: its staff hear of it on the street's channel (it has no community channel).
+        return [(channel.street(board.community.street), event.type, body)]
     out: list[tuple[str, str, Data]] = [(channel.community(board.community.id), event.type, body)]
     incident = (
         event.incident if isinstance(event, IncidentClosed) else board.incident.id if board.incident else None

@@ -259,3 +259,19 @@ def test_a_community_the_street_asks_sends_help(server: Server, world: dict[str,
     answers = [a["answer"] for a in cadre.ok("GET", f"/communities/c1/needs/{crane}")["answers"]]
     assert answers == ["asked", "assigned"]
     assert neighbour.ok("GET", "/communities/c2/requests") == []
+
+
+def test_the_street_hears_of_changes_to_its_own_pool(server: Server, world: dict[str, Api]) -> None:
+    street = world["street1"]
+
+    async def run() -> dict[str, Any]:
+        client = await Client(server.ws_url, street.token).open()
+        await client.subscribe("street:s1")
+        street.ok("PATCH", "/streets/s1/resources/medic", {"status": "offline"})
+        message = await client.until(lambda m: m.get("type") == "resource_saved")
+        await client.close()
+        return message
+
+    message = asyncio.run(run())
+    assert message["channel"] == "street:s1"
+    assert message["data"]["event"]["resource"]["status"] == "offline"
