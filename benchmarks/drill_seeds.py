@@ -36,7 +36,7 @@ def _one(job: tuple[str, int]) -> dict[str, Any]:
 
     path, seed = job
     loaded = _loaded(path)
-    return run_drill(loaded.scenario, loaded.profile, loaded.maps, seed=seed).report
+    return run_drill(loaded.scenario, loaded.profiles, loaded.maps, seed=seed).report
 
 
 def sweep(paths: list[Path], seeds: list[int], jobs: int) -> dict[str, Any]:
@@ -76,7 +76,7 @@ def table(scenarios: dict[str, Any]) -> str:
         "expectations hold: engine",
         "baseline",
     ]
-    lines = ["| " + " | ".join(header) + " |", "|" + "|".join(["---"] + ["---:"] * (len(header) - 1)) + "|"]
+    lines = [_row(header), _row(["---"] + ["---:"] * (len(header) - 1), tight=True)]
     for name, agg in scenarios.items():
         m = agg["metrics"]
         n = agg["n"]
@@ -92,7 +92,7 @@ def table(scenarios: dict[str, Any]) -> str:
             suffix = f" / {needs}" if key.startswith("life_safety_") and key != "life_safety_p90_s" else ""
             cells += [spread_text(m[key][run], fmt) + suffix for run in ("engine", "baseline")]
         cells += [f"{_all_hold(agg, 'failed_seeds')}/{n}", f"{_all_hold(agg, 'baseline_failed_seeds')}/{n}"]
-        lines.append("| " + " | ".join(cells) + " |")
+        lines.append(_row(cells))
     lines += [
         "",
         "Mean over the seeds, min–max in brackets. In time: first unit on site within the profile's response "
@@ -100,7 +100,64 @@ def table(scenarios: dict[str, Any]) -> str:
         "p90 at the time from its report to the end of the drill. Churn: units moved from one need to another "
         "between consecutive plans. Expectations hold: seeds on which every expectation of the scenario holds.",
     ]
+    streets = {name: agg for name, agg in scenarios.items() if "sharing" in agg}
+    if streets:
+        lines += ["", street_table(streets)]
     return "\n".join(lines) + "\n"
+
+
+def street_table(scenarios: dict[str, Any]) -> str:
+    """Markdown for streets: life-safety in time with the street and with each community alone, engine and
+    baseline; what crossed between communities and what the escalations brought (engine)."""
+    from api.drill.rows import spread_text
+
+    header = [
+        "street scenario",
+        "seeds",
+        "life-safety in time: engine, street",
+        "engine, alone",
+        "baseline, street",
+        "baseline, alone",
+        "late arrivals: engine, street",
+        "engine, alone",
+        "cross-community dispatches (engine, by rule)",
+        "escalations answered (engine, all seeds)",
+    ]
+    lines = [_row(header), _row(["---"] + ["---:"] * 7 + ["---"] * 2, tight=True)]
+    for name, agg in scenarios.items():
+        m = agg["metrics"]
+        sides = {"street": m, "alone": m["alone"]}
+        needs = m["life_safety_needs"]["engine"]["max"]
+        cells = [name, str(agg["n"])]
+        cells += [
+            f"{spread_text(sides[side]['life_safety_in_time'][run])} / {needs}"
+            for run in ("engine", "baseline")
+            for side in ("street", "alone")
+        ]
+        cells += [spread_text(sides[side]["late"]["engine"]) for side in ("street", "alone")]
+        cross = agg["sharing"]["street"]["engine"]["cross_community"]
+        rules = ", ".join(f"{rule} {spread_text(stats)}" for rule, stats in cross["by_rule"].items())
+        cells.append(f"{spread_text(cross['dispatches'])} ({rules})" if rules else "0")
+        answers = agg["sharing"]["street"]["engine"]["escalation_answers"]
+        cells.append(
+            "; ".join(f"{kind} {n['needs']} ({n['served']} served)" for kind, n in answers.items()) or "none"
+        )
+        lines.append(_row(cells))
+    lines += [
+        "",
+        "A street's drill is run again with each community alone: its own pool only, no street pool, no "
+        "lending, the same seed (the same people). Cross-community dispatches: units sent to a need of "
+        "another community than their own or from the street's pool, by the sharing rule that let them go "
+        "(street_pool, lend, lend_spare; by_hand: sent by the street desk or a cadre). Escalations answered: "
+        "needs escalated to the street, by the street desk's first answer, summed over the seeds (covered: "
+        "units already on their way when the desk came to it).",
+    ]
+    return "\n".join(lines)
+
+
+def _row(cells: list[str], tight: bool = False) -> str:
+    """One markdown table row (``tight``: the alignment row, as the README writes it)."""
+    return "|" + "|".join(cells) + "|" if tight else "| " + " | ".join(cells) + " |"
 
 
 def _all_hold(agg: dict[str, Any], key: str) -> int:

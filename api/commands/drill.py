@@ -103,7 +103,7 @@ def _one(loaded: "Loaded", seed: int, out: Path, progress: bool) -> int:
     started = time.perf_counter()
     result = run_drill(
         scenario,
-        loaded.profile,
+        loaded.profiles,
         loaded.maps,
         seed=seed,
         progress=_bar(scenario.name, progress),
@@ -142,7 +142,7 @@ def _many(loaded: "Loaded", seeds: list[int], out: Path, progress: bool) -> int:
                 bar(f"种子 seed {seed} {PHASE_ZH.get(phase, phase)}", (k + fraction) / len(seeds))
 
         seed_started = time.perf_counter()
-        result = run_drill(scenario, loaded.profile, loaded.maps, seed=seed, progress=tell, keep_log=True)
+        result = run_drill(scenario, loaded.profiles, loaded.maps, seed=seed, progress=tell, keep_log=True)
         seed_files = _seed_files(result, time.perf_counter() - seed_started)
         files.update({f"seed-{seed}/{name}": text for name, text in seed_files.items()})
         reports.append(result.report)

@@ -17,6 +17,7 @@ from pydantic import ValidationError
 
 from api.profiles import find_profile
 from engine.drill import Scenario, check
+from engine.drill.scenario import Problem, Profiles, form
 from engine.matching.document import Travel
 from engine.rules import Profile, ProfileError
 from engine.rules.loader import _document_path, _line_of, parse_yaml
@@ -33,9 +34,11 @@ class ScenarioError(ValueError):
 class Loaded:
     path: Path
     scenario: Scenario
+    # The first community's profile (a community on its own: its profile); ``profiles`` holds each one's.
     profile: Profile
     graph: RoadGraph
     osm_data: bytes | None
+    profiles: Profiles
 
     def maps(self, spec: Travel) -> RoadGraph:
         """The coordinator's map loader: this scenario's map, its OSM bytes already read."""
@@ -71,14 +74,19 @@ def load_scenario(path: Path) -> Loaded:
     if error is not None:
         where = _where(root, list(error.absolute_path), source)
         raise ScenarioError(f"{where}: {'.'.join(map(str, error.absolute_path))}: {error.message}")
-    profile = _profile(scenario, path, root, source)
+    _raise_first(form(scenario), root, source)
+    profiles = _profiles(scenario, path, root, source)
     graph, osm_data = _map(scenario, path, root, source)
-    problems = check(scenario, graph, profile)
+    _raise_first(check(scenario, graph, profiles), root, source)
+    return Loaded(path, scenario, profiles.first, graph, osm_data, profiles)
+
+
+def _raise_first(problems: list[Problem], root: yaml.Node | None, source: str) -> None:
     if problems:
         first = problems[0]
         where = _where(root, list(first.path), source)
-        raise ScenarioError(f"{where}: {_dotted(first.path)}: {first.message}")
-    return Loaded(path, scenario, profile, graph, osm_data)
+        field = _dotted(first.path)
+        raise ScenarioError(f"{where}: {field + ': ' if field else ''}{first.message}")
 
 
 def _parse(text: str, source: str) -> tuple[yaml.Node | None, Any]:
@@ -124,18 +132,36 @@ def _dotted(path: tuple[Any, ...] | list[Any]) -> str:
     return out
 
 
-def _profile(scenario: Scenario, path: Path, root: yaml.Node | None, source: str) -> Profile:
-    name = scenario.community.profile
+def _profiles(scenario: Scenario, path: Path, root: yaml.Node | None, source: str) -> Profiles:
+    """Each community's profile, and the street's (a name read once however many use it)."""
+    read: dict[str, Profile] = {}
+    communities = {}
+    for i, member in enumerate(scenario.members()):
+        where = ["community"] if scenario.community is not None else ["communities", i]
+        communities[member.id] = _profile(member.profile, read, path, root, source, [*where, "profile"])
+    street = None
+    if scenario.street is not None and scenario.street.profile is not None:
+        street = _profile(scenario.street.profile, read, path, root, source, ["street", "profile"])
+    return Profiles(communities, street)
+
+
+def _profile(
+    name: str, read: dict[str, Profile], path: Path, root: yaml.Node | None, source: str, at: list[Any]
+) -> Profile:
+    if name in read:
+        return read[name]
     beside = path.parent / name
     try:
-        return find_profile(str(beside) if name.endswith((".yaml", ".yml")) else name)
+        profile = find_profile(str(beside) if name.endswith((".yaml", ".yml")) else name)
     except ProfileError as exc:
-        where = _where(root, ["community", "profile"], source)
+        where = _where(root, at, source)
         message = str(exc)
         # A bundled name gets the list of known names; a file's own error already names its file and line.
         raise ScenarioError(
-            message if name.endswith((".yaml", ".yml")) else f"{where}: community.profile: {message}"
+            message if name.endswith((".yaml", ".yml")) else f"{where}: {_dotted(at)}: {message}"
         ) from None
+    read[name] = profile
+    return profile
 
 
 def _map(

@@ -7,6 +7,9 @@ from typing import TextIO
 PHASE_ZH = {
     "engine": "引擎 engine",
     "baseline": "基线 baseline",
+    # A street is run again with each community alone.
+    "engine_alone": "引擎·各社区单独 engine, alone",
+    "baseline_alone": "基线·各社区单独 closest, alone",
     "hindsight": "事后最优 hindsight",
     "report": "报告 report",
 }

@@ -72,6 +72,32 @@ def _unmet(report: dict[str, Any], run: str) -> str:
     return _table(r.UNMET_HEADER, rows)
 
 
+STREET_AND_ALONE = """<p>同一条街道再跑两遍：各社区只用自己的资源库，没有街道资源库，也不向邻社区借（同一种子、同样的人）。
+两者之差就是街道统筹带来的。
+The same street is run again with each community alone: its own pool only, no street pool, no lending (same
+seed, same people). The difference is what planning the street together brought.</p>"""
+
+
+def _street(
+    rows: list[r.StreetRow], street: dict[str, Any], sharing: dict[str, Any], value: Any, summed: str
+) -> str:
+    """The street beside each community alone; cross-community dispatches and answers to escalations."""
+    communities = "、".join(
+        f"{c['name'] or c['id']}（{c['profile']}，出借 lend: {c['sharing']['lend']}）"
+        for c in street["communities"]
+    )
+    lines = "".join(
+        f"<li>{zh} {run}: 跨社区调派 cross-community dispatches — {escape(r.cross_text(sharing[run]['cross_community'], street, value))}"
+        f"<br>上报街道的回应 answers to escalations{summed} — {escape(r.answers_text(sharing[run]['escalation_answers']))}</li>"
+        for run, zh in (("engine", "引擎"), ("baseline", "基线"))
+    )
+    return f"""<h2>街道统筹与各社区单独 The street and each community alone</h2>
+<p>街道 street: {escape(street["name"] or street["id"])} · 社区 communities: {escape(communities)}</p>
+{STREET_AND_ALONE}
+{_table(r.STREET_HEADER, [[f"{zh} {en}", *cells] for zh, en, *cells in rows])}
+<ul>{lines}</ul>"""
+
+
 def report_html(report: dict[str, Any], wall_s: float | None = None) -> str:
     s = report["scenario"]
     figures = plots.all_figures(report)
@@ -124,6 +150,7 @@ def report_html(report: dict[str, Any], wall_s: float | None = None) -> str:
 {_figure(figures["unmet"], "演练结束时未满足需求的原因", "unmet needs at the end, by reason")}
 {_figure(figures["churn"], "方案变动：改派到别的需求的单位", "plan churn: units moved to another need")}
 {_figure(figures["hindsight"], "与事后最优的差距", "distance to the hindsight bound")}
+{_street(r.street_rows(report), report["street"], {run: report[run]["street"] for run in r.RUNS}, r.cell, "") if "alone" in report else ""}
 
 <h2>未满足的需求 Unmet needs — 引擎 engine</h2>
 {_unmet(report, "engine")}
@@ -184,6 +211,7 @@ The table gives the mean over {n} seeds, with min–max in brackets.</p>
 {_targets(aggregate)}
 <p><small>事后最优的生命安全单位 hindsight life-safety units: {aggregate["hindsight_life_safety_units_served"]}</small></p>
 {figure}
+{_street(r.street_seed_rows(aggregate), aggregate["street"], aggregate["sharing"]["street"], r.spread_text, f"（{n} 个种子合计 summed over {n} seeds）") if "sharing" in aggregate else ""}
 
 <h2>每个种子的报告 Each seed's report</h2>
 <p>{links}</p>

@@ -205,3 +205,120 @@ def expectation_lines(aggregate: dict[str, Any]) -> list[tuple[bool, str]]:
             text = f"✓ {e['name']}: {n}/{n} 种子达成 seeds hold {base}"
         out.append((not e["failed_seeds"], text))
     return out
+
+
+# -- a street: with its pool and lending, beside each community alone -------------------------------------
+
+# Six cells: label zh, label en, then engine with the street, engine alone, baseline with the street, alone.
+StreetRow = tuple[str, str, str, str, str, str]
+STREET_HEADER = [
+    "指标 figure",
+    "引擎 街道统筹 engine, street",
+    "引擎 各社区单独 engine, alone",
+    "基线 街道统筹 closest, street",
+    "基线 各社区单独 closest, alone",
+]
+BY_HAND = {"by_hand": "街道或干部指定"}
+ANSWERS_ZH = {"covered": "街道处理前已派出", "unanswered": "演练结束时未回应"}
+
+
+SIDES = ("street", "alone")
+
+
+def _four(cells: list[str]) -> tuple[str, str, str, str]:
+    first, second, third, fourth = cells
+    return first, second, third, fourth
+
+
+def street_rows(report: dict[str, Any]) -> list[StreetRow]:
+    """One seed: the figures with the street (its pool, what communities lend) and with each alone."""
+    c = report["comparison"]["street_vs_alone"]
+
+    def four(key: str, fmt: Any = cell) -> tuple[str, str, str, str]:
+        return _four([fmt(c[key][run][side]) for run in RUNS for side in SIDES])
+
+    def counts(part: str, whole: str, zh: str) -> tuple[str, str, str, str]:
+        return _four([out_of(c[part][run][side], c[whole][run][side], zh) for run in RUNS for side in SIDES])
+
+    return [
+        (
+            "生命安全需求 按时",
+            "life-safety needs reached in time",
+            *counts("life_safety_in_time", "life_safety_needs", "按时"),
+        ),
+        (
+            "生命安全需求 到达",
+            "life-safety needs reached",
+            *counts("life_safety_reached", "life_safety_needs", "到达"),
+        ),
+        ("生命安全响应 p90", "life-safety p90 response", *four("life_safety_p90_s", minutes)),
+        ("全部需求 按时", "all needs reached in time", *counts("in_time", "counted", "按时")),
+        ("迟到（超过目标或未到）", "late (past target or never)", *four("late")),
+        ("未满足", "unmet", *four("unmet")),
+        ("上报街道", "escalated", *four("escalated")),
+    ]
+
+
+def street_seed_rows(aggregate: dict[str, Any]) -> list[StreetRow]:
+    """Over seeds: mean (min–max) with the street and with each community alone."""
+    m = aggregate["metrics"]
+    sides = {"street": m, "alone": m["alone"]}
+    needs = m["life_safety_needs"]["engine"]["max"]
+    rows = (
+        (
+            f"生命安全需求 按时（共 {needs}）",
+            f"life-safety in time (of {needs})",
+            "life_safety_in_time",
+            "count",
+        ),
+        (
+            f"生命安全需求 到达（共 {needs}）",
+            f"life-safety reached (of {needs})",
+            "life_safety_reached",
+            "count",
+        ),
+        ("生命安全响应 p90（分）", "life-safety p90 response (min)", "life_safety_p90_s", "minutes"),
+        ("迟到（超过目标或未到）", "late arrivals", "late", "count"),
+        ("未满足", "unmet at the end", "unmet", "count"),
+    )
+    return [
+        (zh, en, *_four([spread_text(sides[side][key][run], fmt) for run in RUNS for side in SIDES]))
+        for zh, en, key, fmt in rows
+    ]
+
+
+def owner_name(street: dict[str, Any] | None, owner: str) -> str:
+    """A lender as people name it: a community's name, or the street's pool."""
+    if owner.startswith("street:"):
+        return "街道资源库 street pool"
+    names = {c["id"]: c["name"] for c in (street or {}).get("communities", [])}
+    return f"{names[owner]} {owner}" if names.get(owner) else owner
+
+
+def cross_text(cross: dict[str, Any], street: dict[str, Any] | None, value: Any = cell) -> str:
+    """``4 次 dispatches, 4 单位 units (3 生命安全): by owner …; by rule …``. ``value`` writes one figure
+    (a count, or a spread over seeds)."""
+    from engine.model.plan import SHARED_BY
+
+    labels = {**SHARED_BY, **BY_HAND}
+    owners = ", ".join(f"{owner_name(street, o)} {value(n)}" for o, n in cross["by_owner"].items())
+    rules = ", ".join(f"{labels.get(r, r)} {r} {value(n)}" for r, n in cross["by_rule"].items())
+    head = (
+        f"{value(cross['dispatches'])} 次 dispatches, {value(cross['units'])} 单位 units "
+        f"({value(cross['life_safety'])} 生命安全 life-safety)"
+    )
+    return head + (f" — 出借方 by owner: {owners}; 规则 by rule: {rules}" if owners else "")
+
+
+def answers_text(answers: dict[str, dict[str, int]]) -> str:
+    """``街道已批准调派 approved 3: 3 到达, 2 按时, 3 完成; …``: what each kind of answer brought."""
+    from engine.coordinator.events import ANSWER_ZH
+
+    if not answers:
+        return "0"
+    labels = {**{k.value: v for k, v in ANSWER_ZH.items()}, **ANSWERS_ZH}
+    return "; ".join(
+        f"{labels.get(kind, kind)} {kind} {n['needs']}: {n['reached']} 到达 reached, {n['in_time']} 按时 in time, "
+        f"{n['served']} 完成 served"
+        for kind, n in answers.items()
+    )

@@ -51,9 +51,34 @@ def summary(report: dict[str, Any], wall_s: float | None = None) -> str:
         if len(unmet) > SHOWN_UNMET:
             more = len(unmet) - SHOWN_UNMET
             out.append(f"  … 另有 {more} 条 and {more} more")
+    if "alone" in report:
+        sharing = {run: report[run]["street"] for run in r.RUNS}
+        out += ["", *street_lines(r.street_rows(report), report["street"], sharing, r.cell)]
     if wall_s is not None:
         out += ["", f"用时 wall time: {wall_s:.1f} s"]
     return "\n".join(out)
+
+
+def street_lines(
+    rows: list[r.StreetRow], street: dict[str, Any], sharing: dict[str, Any], value: Any, summed: str = ""
+) -> list[str]:
+    """A street's drill: with the street beside each community alone, what crossed between communities and
+    what the escalations brought. ``sharing``: each run's street figures (one seed's, or over seeds);
+    ``value`` writes one figure (a count, or a spread)."""
+    names = "、".join(c["name"] or c["id"] for c in street["communities"])
+    out = [
+        f"街道统筹与各社区单独 street vs each community alone — {street['name'] or street['id']}: {names}",
+        _rows(r.STREET_HEADER, [[f"{zh} {en}", *cells] for zh, en, *cells in rows]),
+    ]
+    for run, zh in (("engine", "引擎"), ("baseline", "基线")):
+        figures = sharing[run]
+        out.append(
+            f"跨社区调派 cross-community dispatches ({zh} {run}): {r.cross_text(figures['cross_community'], street, value)}"
+        )
+        out.append(
+            f"上报街道的回应 answers to escalations ({zh} {run}){summed}: {r.answers_text(figures['escalation_answers'])}"
+        )
+    return out
 
 
 def seeds_summary(aggregate: dict[str, Any], wall_s: float | None = None) -> str:
@@ -76,6 +101,14 @@ def seeds_summary(aggregate: dict[str, Any], wall_s: float | None = None) -> str
     ]
     lines = r.expectation_lines(aggregate)
     out += [f"  {text}" for _, text in lines] or ["  (无 none)"]
+    if "sharing" in aggregate:
+        rows = r.street_seed_rows(aggregate)
+        n = aggregate["n"]
+        summed = f"（{n} 个种子合计 summed over {n} seeds）"
+        out += [
+            "",
+            *street_lines(rows, aggregate["street"], aggregate["sharing"]["street"], r.spread_text, summed),
+        ]
     if wall_s is not None:
         out += ["", f"用时 wall time: {wall_s:.1f} s"]
     return "\n".join(out)

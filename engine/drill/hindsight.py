@@ -14,7 +14,7 @@ life-safety unit is the least the matcher finds for that service (from each reso
 roads): a reference for how far the engine's units travelled, and a lower bound when both serve the same.
 """
 
-from engine.drill.scenario import ResourceQuantity, Scenario
+from engine.drill.scenario import Profiles, ResourceQuantity, Scenario
 from engine.matching import OptimalMatcher, ProblemBuilder, SolveParams
 from engine.model.entities import Mode, Resource, ResourceStatus
 from engine.model.ids import NeedId, ResourceId
@@ -24,20 +24,76 @@ from engine.travel import RoadGraph
 
 
 def hindsight(
-    scenario: Scenario, profile: Profile, graph: RoadGraph, priority: dict[NeedId, int]
+    scenario: Scenario, profile: Profile | Profiles, graph: RoadGraph, priority: dict[NeedId, int]
 ) -> dict[str, object]:
-    community = scenario.community
+    profiles = Profiles.of(scenario, profile)
     cancelled = scenario.cancelled()
-    needs = [
-        n.need(community.id, scenario.settings.start)
-        for need_id, n in sorted(scenario.needs().items())
-        if need_id not in cancelled
-    ]
+    homes = scenario.need_community()
+    resources = _resources(scenario)
+    organisations = [o.organisation(scenario.home(o)) for o in scenario.organisations]
+    served_by_priority = [0] * 5
+    weighted_travel = 0
+    ls_needs: dict[NeedId, int] = {}
+    served: dict[NeedId, int] = {}
+    travel_units = travel_sum = 0
+    # A street: each community's bound with every unit of the street, summed (no community reaches more
+    # than it could with all of them; together they reach no more than the sum).
+    for member in scenario.members():
+        needs = [
+            n.need(member.id, scenario.settings.start)
+            for need_id, n in sorted(scenario.needs().items())
+            if need_id not in cancelled and homes.get(need_id, member.id) == member.id
+        ]
+        problem = (
+            ProblemBuilder(graph, mode=Mode.INCIDENT)
+            .use_profile(profiles.communities[member.id], member.id)
+            .add_needs(needs)
+            .add_resources(resources)
+            .add_organisations(organisations)
+            .build()
+        )
+        plan = OptimalMatcher().solve(problem, SolveParams())
+        served_by_priority = [
+            a + b for a, b in zip(served_by_priority, plan.objective.served_by_priority, strict=True)
+        ]
+        weighted_travel += plan.objective.weighted_travel
+        ls_needs.update({n.id: n.quantity for n in needs if priority[n.id] == LIFE_SAFETY})
+        for a in plan.assignments:
+            if a.part is None and a.need in ls_needs:
+                served[a.need] = served.get(a.need, 0) + a.quantity
+                if a.travel_s is not None:
+                    travel_units += a.quantity
+                    travel_sum += a.quantity * a.travel_s
+    street = (
+        "; a street: each community's bound with every unit of the street, summed"
+        if scenario.is_street
+        else ""
+    )
+    return {
+        "what": (
+            "every non-cancelled need known at the start, every resource available (each unit as many jobs as "
+            "its service time allows in the drill), roads as drawn: an upper bound on life-safety units "
+            f"reached, and the matcher's least travel for that service{street}"
+        ),
+        "needs": sum(1 for need_id in scenario.needs() if need_id not in cancelled),
+        "served_by_priority": served_by_priority,
+        "weighted_travel": weighted_travel,
+        "life_safety": {
+            "needs": len(ls_needs),
+            "reached": len(served),
+            "units": sum(ls_needs.values()),
+            "units_served": sum(served.values()),
+            "mean_travel_s": round(travel_sum / travel_units, 1) if travel_units else None,
+        },
+    }
+
+
+def _resources(scenario: Scenario) -> list[Resource]:
     most: dict[ResourceId, int] = {}
     for event in scenario.timeline:
         if isinstance(event, ResourceQuantity):
             most[event.resource] = max(most.get(event.resource, 0), event.quantity)
-    resources: list[Resource] = [
+    return [
         r.model_copy(
             update={
                 "status": ResourceStatus.AVAILABLE,
@@ -47,41 +103,6 @@ def hindsight(
         )
         for r in scenario.resources
     ]
-    problem = (
-        ProblemBuilder(graph, mode=Mode.INCIDENT)
-        .use_profile(profile, community.id)
-        .add_needs(needs)
-        .add_resources(resources)
-        .add_organisations(o.organisation(community.id) for o in scenario.organisations)
-        .build()
-    )
-    plan = OptimalMatcher().solve(problem, SolveParams())
-    ls_needs = {n.id: n.quantity for n in needs if priority[n.id] == LIFE_SAFETY}
-    served: dict[NeedId, int] = {}
-    travel_units = travel_sum = 0
-    for a in plan.assignments:
-        if a.part is None and a.need in ls_needs:
-            served[a.need] = served.get(a.need, 0) + a.quantity
-            if a.travel_s is not None:
-                travel_units += a.quantity
-                travel_sum += a.quantity * a.travel_s
-    return {
-        "what": (
-            "every non-cancelled need known at the start, every resource available (each unit as many jobs as "
-            "its service time allows in the drill), roads as drawn: an upper bound on life-safety units "
-            "reached, and the matcher's least travel for that service"
-        ),
-        "needs": len(needs),
-        "served_by_priority": list(plan.objective.served_by_priority),
-        "weighted_travel": plan.objective.weighted_travel,
-        "life_safety": {
-            "needs": len(ls_needs),
-            "reached": len(served),
-            "units": sum(ls_needs.values()),
-            "units_served": sum(served.values()),
-            "mean_travel_s": round(travel_sum / travel_units, 1) if travel_units else None,
-        },
-    }
 
 
 def jobs_per_unit(scenario: Scenario, resource: Resource) -> int:

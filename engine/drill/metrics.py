@@ -13,12 +13,23 @@ adding long times that the other run simply left out.
 
 import math
 import statistics
+from collections import Counter
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from engine.coordinator import NeedStatus
 from engine.drill.runner import NeedTrack, RunRecord
-from engine.drill.scenario import Expectation, MaxUnmet, MinServed, ReachWithin, Scenario, clock
+from engine.drill.scenario import (
+    Expectation,
+    MaxUnmet,
+    MinServed,
+    Profiles,
+    ReachWithin,
+    Scenario,
+    StreetAhead,
+    clock,
+)
+from engine.drill.seeds import ANSWER_ORDER
 from engine.model.entities import Mode
 from engine.model.ids import NeedId
 from engine.model.plan import REASON_ZH as PLAN_REASON_ZH
@@ -38,13 +49,25 @@ CENSORED_ZH = "未到达的需求按“上报到演练结束”计入中位数�
 CENSORED_EN = "a need never reached counts at (drill end − reported) in medians and p90s"
 
 
-def effective_priorities(scenario: Scenario, profile: Profile) -> dict[NeedId, int]:
-    """Each need's priority under the profile in incident mode (the one the matcher ranks by)."""
-    rules = CompiledProfile(profile, Mode.INCIDENT)
-    community = scenario.community.id
+def effective_priorities(scenario: Scenario, profile: Profile | Profiles) -> dict[NeedId, int]:
+    """Each need's priority under its community's profile in incident mode (the one the matcher ranks by)."""
+    profiles = Profiles.of(scenario, profile)
+    rules = {c: CompiledProfile(p, Mode.INCIDENT) for c, p in profiles.communities.items()}
+    homes = scenario.need_community()
+    out: dict[NeedId, int] = {}
+    for need_id, need in scenario.needs().items():
+        community = homes[need_id]
+        facts = rules[community].need_facts(need.need(community, scenario.settings.start), community)
+        out[need_id] = facts.priority
+    return out
+
+
+def need_targets(scenario: Scenario, profile: Profile | Profiles) -> dict[NeedId, Mapping[int, int]]:
+    """Each need's response targets: its community's profile's (communities of a street may differ)."""
+    profiles = Profiles.of(scenario, profile)
     return {
-        need_id: rules.need_facts(need.need(community, scenario.settings.start), community).priority
-        for need_id, need in scenario.needs().items()
+        need_id: profiles.communities[community].dispatch.response_target_s
+        for need_id, community in scenario.need_community().items()
     }
 
 
@@ -72,6 +95,8 @@ class View:
     priority: dict[NeedId, int]
     # Seconds from report to first unit on site that each priority should meet.
     target_s: Mapping[int, int]
+    # A need's own community's targets, where they differ from ``target_s`` (a street's communities).
+    need_target_s: Mapping[NeedId, Mapping[int, int]] = field(default_factory=dict)
 
     def tracks(self, at_least: int = 1) -> list[NeedTrack]:
         return [t for _, t in sorted(self.record.needs.items()) if self.priority[t.id] >= at_least]
@@ -88,7 +113,8 @@ class View:
 
     def in_time(self, track: NeedTrack) -> bool:
         response = response_s(track)
-        return response is not None and response <= self.target_s[self.priority[track.id]]
+        targets = self.need_target_s.get(track.id, self.target_s)
+        return response is not None and response <= targets[self.priority[track.id]]
 
     def waited_s(self, track: NeedTrack) -> float:
         """Its response time, or for a need never reached the time from its report to the end (censored)."""
@@ -222,8 +248,7 @@ def coverage_series(view: View) -> dict[str, list[list[float]]]:
 
 
 def unmet_needs(view: View) -> list[dict[str, object]]:
-    plan = view.record.final_plan
-    explained = {u.need: u for u in plan.unmet} if plan is not None else {}
+    explained = {u.need: u for plan in view.record.final_plans.values() for u in plan.unmet}
     out = []
     for t in view.tracks():
         if view.status(t) != "unmet":
@@ -259,8 +284,9 @@ def unmet_needs(view: View) -> list[dict[str, object]]:
 # -- expectations ---------------------------------------------------------------------------------------
 
 
-def evaluate(expectation: Expectation, view: View) -> dict[str, object]:
-    """Whether the run meets ``expectation``; ``late`` names the needs that break a reach-within promise."""
+def evaluate(expectation: Expectation, view: View, alone: View | None = None) -> dict[str, object]:
+    """Whether the run meets ``expectation``; ``late`` names the needs that break a reach-within promise.
+    ``alone``: the same dispatcher's run of the street with each community alone (for ``street_ahead``)."""
     match expectation:
         case ReachWithin():
             tracks = view.counted(expectation.priority)
@@ -294,3 +320,57 @@ def evaluate(expectation: Expectation, view: View) -> dict[str, object]:
                 "detail": f"{served}/{len(tracks)} served ({share:.0%}; at least {expectation.share:.0%})",
                 "late": [],
             }
+        case StreetAhead():
+            street = in_time_count(view, expectation.priority)
+            alone_count = in_time_count(alone, expectation.priority) if alone is not None else None
+            counted = len(view.counted(expectation.priority))
+            return {
+                "name": expectation.title(),
+                "holds": alone_count is not None and street >= alone_count + expectation.more,
+                "detail": f"{street}/{counted} in time with the street, {alone_count}/{counted} alone "
+                f"(at least {expectation.more} more)",
+                "late": [],
+            }
+
+
+def in_time_count(view: View, priority: int) -> int:
+    return sum(1 for t in view.counted(priority) if view.in_time(t))
+
+
+# -- a street -------------------------------------------------------------------------------------------
+
+
+def cross_community(view: View) -> dict[str, object]:
+    """Dispatches sent to a need of another community than their units' own (or from the street's pool):
+    how many and how many units, by owner and by the sharing rule that let them go (``by_hand``: sent by the
+    street desk or a cadre's override), and how many went to life-safety needs."""
+    lent = view.record.lent
+    by_owner: Counter[str] = Counter()
+    by_rule: Counter[str] = Counter()
+    for entry in lent:
+        by_owner[entry.owner] += 1
+        by_rule[entry.shared_by] += 1
+    return {
+        "dispatches": len(lent),
+        "units": sum(entry.units for entry in lent),
+        "life_safety": sum(1 for entry in lent if view.priority.get(entry.need) == LIFE_SAFETY),
+        "by_owner": dict(sorted(by_owner.items())),
+        "by_rule": dict(sorted(by_rule.items())),
+    }
+
+
+def escalation_answers(view: View) -> dict[str, dict[str, int]]:
+    """Escalated needs by the street's first answer (``covered``: sent units covered it before the street
+    desk came to it; ``unanswered``: no answer by the end), and what became of them: reached at all, reached
+    in time, served at the end."""
+    out: dict[str, dict[str, int]] = {}
+    for t in view.tracks():
+        if not t.escalated:
+            continue
+        kind = t.answers[0].value if t.answers else "covered" if t.covered else "unanswered"
+        figures = out.setdefault(kind, {"needs": 0, "reached": 0, "in_time": 0, "served": 0})
+        figures["needs"] += 1
+        figures["reached"] += t.reached_s is not None
+        figures["in_time"] += view.status(t) != "cancelled" and view.in_time(t)
+        figures["served"] += view.status(t) == "served"
+    return {kind: out[kind] for kind in ANSWER_ORDER if kind in out}

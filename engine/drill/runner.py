@@ -1,14 +1,21 @@
 """Run a scenario through the real coordinator on simulated time.
 
-The timeline's events, the coordinator's own deadlines (:meth:`Coordinator.due`: re-plan debounce,
+The timeline's events, the coordinators' own deadlines (:meth:`Street.due`: re-plan debounce,
 acknowledgement timeouts, escalations), cadres confirming proposals and responders answering, setting off,
 arriving and finishing are merged into one sequence of moments; time jumps from one to the next. Nothing
 here reads a clock or a file: the map loader is passed in, and the same seed gives the same run.
+
+Every run drives a :class:`Street`. A community on its own is a street of one community that lends nothing
+(its ``pool: street`` organisations sit in the community, as they always have), which plans exactly as a
+community's own coordinator. A street of several communities has the street's own board for its pool, plans
+them jointly by their profiles' sharing rules, and a simulated street desk (街道值班): it approves the
+dispatches a lender's profile sends to the street for approval, and answers needs escalated to it. With
+``alone`` the same street runs without its pool and without lending: each community with its own pool.
 """
 
 import heapq
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
@@ -17,6 +24,7 @@ import networkx as nx
 
 from engine.coordinator import (
     Advance,
+    Board,
     CancelNeed,
     ChangeLevel,
     CloseIncident,
@@ -40,7 +48,18 @@ from engine.coordinator import (
     Step,
     TriggerIncident,
 )
-from engine.coordinator.events import NeedEscalated, PlanProposed
+from engine.coordinator.commands import AnswerEscalation, Approve, RegisterStreet
+from engine.coordinator.events import (
+    DispatchStatusChanged,
+    EscalationAnswer,
+    EscalationAnswered,
+    NeedEscalated,
+    PlanProposed,
+)
+from engine.coordinator.refs import SEPARATOR, home_of, seen_from, split, street_key
+from engine.coordinator.street import Street
+from engine.drill.desk import NOTE as DESK_NOTE
+from engine.drill.desk import street_units
 from engine.drill.responders import Answer, Response, draw
 from engine.drill.scenario import (
     CadreOverrides,
@@ -51,6 +70,7 @@ from engine.drill.scenario import (
     NeedReported,
     OrganisationDeclines,
     OrganisationSilent,
+    Profiles,
     ResourceOffline,
     ResourceOnline,
     ResourceQuantity,
@@ -61,16 +81,22 @@ from engine.drill.scenario import (
     clock,
 )
 from engine.matching.solver import Solver
-from engine.model.entities import ResourceStatus
-from engine.model.ids import Capability, NeedId, NodeId, ResourceId
+from engine.model.entities import Resource, ResourceStatus
+from engine.model.ids import Capability, CommunityId, NeedId, NodeId, OrganisationId, ResourceId
 from engine.model.plan import Plan
 from engine.rules.profile import Profile
 from engine.travel import RoadGraph
 
 S = DispatchStatus
 CADRE = "cadre"
+# Who acts for the street office: approvals, units sent by hand, answers to escalations.
+STREET_DESK = "street"
+NO_HELP = "街道资源库暂无可派的空闲力量 no free unit of the street's pool can serve it"
+NO_STREET = "各社区单独演练：街道资源库未启用 each community alone: the street's pool takes no part"
 # After this many ticks at one moment the coordinator is not settling: a bug, not a drill.
 MAX_TICKS_AT_ONE_MOMENT = 1000
+# Confirmation notes, counted apart: the profile's own, the street desk's approval, units sent by hand.
+CONFIRMED_BY = {"auto": "auto_confirmed", "street_approved": "street_approved", DESK_NOTE: "street_assigned"}
 
 
 @dataclass
@@ -94,6 +120,11 @@ class NeedTrack:
     escalated: bool = False
     # At the end, how far its furthest dispatch still in play had got (None: nothing in play).
     in_flight: DispatchStatus | None = None
+    # The community it was reported in (a street of several), and the street's answers to its escalation
+    # (``covered``: the desk found it covered by then and had nothing to answer).
+    community: str | None = None
+    answers: list[EscalationAnswer] = field(default_factory=list)
+    covered: bool = False
 
 
 @dataclass(frozen=True)
@@ -105,6 +136,7 @@ class Replan:
     assignments: int
     unmet: int
     served_by_priority: tuple[int, int, int, int, int]
+    community: str | None = None
 
 
 @dataclass(frozen=True)
@@ -116,6 +148,20 @@ class Note:
     text: str
 
 
+@dataclass(frozen=True)
+class Lent:
+    """Units sent to a need of another community than their own (or from the street's pool)."""
+
+    at_s: float
+    need: NeedId
+    community: str
+    # Whose units: another community's id, or the street's key.
+    owner: str
+    # The sharing rule that let them go (the plan's ``shared_by``), or ``by_hand`` (assigned, overridden).
+    shared_by: str
+    units: int
+
+
 @dataclass
 class RunRecord:
     solver: str
@@ -124,15 +170,20 @@ class RunRecord:
     replans: list[Replan] = field(default_factory=list)
     counts: Counter[str] = field(default_factory=Counter)
     notes: list[Note] = field(default_factory=list)
-    # The status of every reported need at the end, and the last plan (its unmet needs say why).
+    # The status of every reported need at the end, and each community's last plan (its unmet needs say why).
     final_status: dict[NeedId, NeedStatus] = field(default_factory=dict)
-    final_plan: Plan | None = None
+    final_plans: dict[str, Plan] = field(default_factory=dict)
     exercise: bool = False
     # The coordinator's events, as the service would publish them (only when asked for).
     log: list[dict[str, object]] = field(default_factory=list)
+    lent: list[Lent] = field(default_factory=list)
+    # Each community with its own pool only (no street pool, no lending).
+    alone: bool = False
 
 
-ActionKind = Literal["timeline", "confirm", "answer", "setoff", "arrive", "done"]
+ActionKind = Literal["timeline", "confirm", "answer", "setoff", "arrive", "done", "approve", "desk"]
+# Called with each batch of steps one board took (its key) and the street as it is after them.
+Watch = Callable[[str, list[Step], Street], None]
 
 
 @dataclass(order=True, frozen=True)
@@ -145,15 +196,22 @@ class _Action:
     index: int = field(default=-1, compare=False)
     dispatch: DispatchId | None = field(default=None, compare=False)
     response: Response | None = field(default=None, compare=False)
+    # The board of the dispatch or need the action is about.
+    key: str = field(default="", compare=False)
+    need: NeedId | None = field(default=None, compare=False)
 
 
 class DrillRun:
-    """One run of a scenario with one solver. :meth:`run` returns what happened."""
+    """One run of a scenario with one solver. :meth:`run` returns what happened.
+
+    ``profile``: every community's, or each community's (:class:`Profiles`), as the drill runs them.
+    ``alone``: a street's communities each with its own pool only. ``watch`` sees every step as it happens.
+    """
 
     def __init__(
         self,
         scenario: Scenario,
-        profile: Profile,
+        profile: Profile | Profiles,
         maps: MapLoader,
         *,
         seed: int,
@@ -161,22 +219,38 @@ class DrillRun:
         settings: CoordinatorSettings | None = None,
         progress: Callable[[float], None] | None = None,
         keep_log: bool = False,
+        alone: bool = False,
+        watch: Watch | None = None,
     ) -> None:
         self.scenario = scenario
-        self.profile = profile
+        profiles = Profiles.of(scenario, profile)
+        # Each community alone lends to nobody (a community on its own has nobody to lend to: the street
+        # plans it alone whatever its profile says).
+        self.profiles = profiles.alone() if alone else profiles
         self.seed = seed
+        self.maps = maps
         base = settings or CoordinatorSettings()
-        self.coordinator = Coordinator(maps, CoordinatorSettings(base.debounce_s, base.solve, solver))
+        self.settings = CoordinatorSettings(base.debounce_s, base.solve, solver)
+        self.street = Street(scenario.street_id, self.settings)
+        # The street's own board holds its pool only in a street run; the desk answers in any run of a street.
+        self.street_board = street_key(scenario.street_id) if scenario.is_street and not alone else None
+        self.desk = scenario.is_street
         self.progress = progress
         self.keep_log = keep_log
-        self.record = RunRecord(solver=solver.name, end_s=scenario.end)
+        self.watch = watch
+        self.record = RunRecord(solver=solver.name, end_s=scenario.end, alone=alone)
+        self.keys = [m.id for m in scenario.members()]
+        # The board each resource is on in this run (a street's pool has none when each community is alone).
+        self._home: dict[ResourceId, str] = {
+            rid: key for rid, home in scenario.resource_home().items() if (key := self._key(home)) is not None
+        }
         self._queue: list[_Action] = []
         self._seq = 0
         self._seen_proposed: set[DispatchId] = set()
         self._seen_notified: set[DispatchId] = set()
         self._attempts: Counter[tuple[NeedId, ResourceId]] = Counter()
         self._travel: dict[DispatchId, int] = {}
-        self._last_plan: Plan | None = None
+        self._last_plan: dict[str, Plan] = {}
         self._paths: dict[tuple[str, NodeId], dict[NodeId, float]] = {}
 
     # -- driving ----------------------------------------------------------------------------------------
@@ -189,7 +263,7 @@ class DrillRun:
         end = float(scenario.end)
         ticks_here, last_tick = 0, None
         while True:
-            due = self.coordinator.due()
+            due = self.street.due()
             due_s = None if due is None else (due - scenario.settings.start).total_seconds()
             next_s = self._queue[0].at_s if self._queue else None
             if due_s is not None and due_s <= end and (next_s is None or due_s < next_s):
@@ -198,7 +272,8 @@ class DrillRun:
                 if ticks_here > MAX_TICKS_AT_ONE_MOMENT:
                     raise RuntimeError(f"the coordinator does not settle at {clock(due_s)}")
                 last_tick = due_s
-                self._observe(self.coordinator.tick(due), due_s)
+                for key, steps in self.street.tick(due).items():
+                    self._observe(key, steps, due_s)
                 self._report(due_s)
             elif next_s is not None and next_s <= end:
                 action = heapq.heappop(self._queue)
@@ -222,30 +297,65 @@ class DrillRun:
         index: int = -1,
         dispatch: DispatchId | None = None,
         response: Response | None = None,
+        key: str = "",
+        need: NeedId | None = None,
     ) -> None:
         self._seq += 1
-        heapq.heappush(self._queue, _Action(at_s, rank, self._seq, kind, index, dispatch, response))
+        heapq.heappush(
+            self._queue, _Action(at_s, rank, self._seq, kind, index, dispatch, response, key, need)
+        )
 
     def _at(self, at_s: float) -> datetime:
         return self.scenario.at(at_s)
 
-    def _handle(self, command: Command, at_s: float, actor: str) -> list[Step]:
-        steps = self.coordinator.handle(command, self._at(at_s), actor)
-        self._observe(steps, at_s)
+    def _key(self, home: CommunityId | None) -> str | None:
+        """The board of a scenario's community (None: the street's own pool, when it takes part)."""
+        return home if home is not None else self.street_board
+
+    def board(self, key: str) -> Board:
+        return self.street.coordinators[key].board
+
+    def _handle(self, key: str, command: Command, at_s: float, actor: str) -> list[Step]:
+        steps = self.street.handle(key, command, self._at(at_s), actor)
+        self._observe(key, steps, at_s)
         return steps
 
     def _setup(self) -> None:
         scenario = self.scenario
-        community = scenario.community
-        self._handle(
-            RegisterCommunity(community=community.community(), profile=self.profile, map=scenario.map),
-            0,
-            "drill",
-        )
-        for org in scenario.organisations:
-            self._handle(RegisterOrganisation(organisation=org.organisation(community.id)), 0, "drill")
-        for resource in scenario.resources:
-            self._handle(SaveResource(resource=resource), 0, "drill")
+        homes = {o.id: self._key(scenario.home(o)) for o in scenario.organisations}
+        for member in scenario.members():
+            self.street.add(member.id, Coordinator(self.maps, self.settings))
+            community = member.community(scenario.street_id)
+            profile = self.profiles.communities[member.id]
+            self._handle(
+                member.id,
+                RegisterCommunity(community=community, profile=profile, map=scenario.map),
+                0,
+                "drill",
+            )
+            self._register(member.id, homes)
+        if self.street_board is not None:
+            assert scenario.street is not None
+            self.street.add(self.street_board, Coordinator(self.maps, self.settings))
+            command = RegisterStreet(
+                street=scenario.street.id,
+                name=scenario.street.name,
+                profile=self.profiles.of_street,
+                map=scenario.map,
+            )
+            self._handle(self.street_board, command, 0, "drill")
+            self._register(self.street_board, homes)
+
+    def _register(self, key: str, homes: Mapping[OrganisationId, str | None]) -> None:
+        """The organisations and resources on ``key``'s board (the street's own pool belongs to no
+        community: :meth:`ScenarioOrganisation.organisation` leaves it out)."""
+        for org in self.scenario.organisations:
+            if homes[org.id] == key:
+                organisation = org.organisation(CommunityId(key))
+                self._handle(key, RegisterOrganisation(organisation=organisation), 0, "drill")
+        for resource in self.scenario.resources:
+            if self._home.get(resource.id) == key:
+                self._handle(key, SaveResource(resource=resource), 0, "drill")
 
     # -- the timeline --------------------------------------------------------------------------------------
 
@@ -253,31 +363,45 @@ class DrillRun:
         if action.kind == "timeline":
             self._timeline(action.index, self.scenario.timeline[action.index], action.at_s)
             return
+        if action.kind == "desk":
+            assert action.need is not None
+            self._desk(action.key, action.need, action.at_s)
+            return
         assert action.dispatch is not None
-        dispatch = self.coordinator.board.dispatches.get(action.dispatch)
+        dispatch = self.board(action.key).dispatches.get(action.dispatch)
         if dispatch is None:
             return  # withdrawn, declined, or its need was closed meanwhile
+        key = action.key
         match action.kind:
             case "confirm":
                 if dispatch.status is S.PROPOSED:
-                    self._advance(dispatch, S.CONFIRMED, action.at_s, CADRE)
+                    self._advance(key, dispatch, S.CONFIRMED, action.at_s, CADRE)
+            case "approve":
+                self._approve(key, dispatch, action.at_s)
             case "answer":
-                self._answer(dispatch, action)
+                self._answer(key, dispatch, action)
             case "setoff":
                 if dispatch.status is S.ACKNOWLEDGED:
-                    self._set_off(dispatch, action.at_s)
+                    self._set_off(key, dispatch, action.at_s)
             case "arrive":
-                if dispatch.status is S.EN_ROUTE and self._advance(dispatch, S.ON_SITE, action.at_s):
-                    self._arrived(dispatch, action.at_s)
+                if dispatch.status is S.EN_ROUTE and self._advance(key, dispatch, S.ON_SITE, action.at_s):
+                    self._arrived(key, dispatch, action.at_s)
             case "done":
-                if dispatch.status is S.ON_SITE and self._advance(dispatch, S.DONE, action.at_s):
+                if dispatch.status is S.ON_SITE and self._advance(key, dispatch, S.DONE, action.at_s):
                     track = self.record.needs[dispatch.need]
-                    if self.coordinator.board.needs[dispatch.need].status is NeedStatus.SERVED:
+                    if self.board(key).needs[dispatch.need].status is NeedStatus.SERVED:
                         track.served_s = action.at_s
 
     def _timeline(self, index: int, event: TimelineEvent, at_s: float) -> None:
+        for home in self.scenario.where(event):
+            key = self._key(home)
+            if key is not None:
+                self._in(key, index, event, at_s)
+
+    def _in(self, key: str, index: int, event: TimelineEvent, at_s: float) -> None:
+        """One timeline event on one board."""
         scenario = self.scenario
-        board = self.coordinator.board
+        board = self.board(key)
         command: Command | None = None
         match event:
             case IncidentStarts():
@@ -290,15 +414,20 @@ class DrillRun:
             case LevelChanges():
                 command = ChangeLevel(level=event.level)
             case NeedReported():
-                need = event.need.need(scenario.community.id, self._at(at_s))
+                need = event.need.need(CommunityId(key), self._at(at_s))
                 command = ReportNeed(need=need)
                 self.record.needs[need.id] = NeedTrack(
-                    need.id, need.capability, need.quantity, need.priority, at_s
+                    need.id,
+                    need.capability,
+                    need.quantity,
+                    need.priority,
+                    at_s,
+                    community=key if scenario.is_street else None,
                 )
             case NeedCancelled():
                 command = CancelNeed(need=event.need, reason=event.reason or event.note)
             case ResourceOffline() | ResourceOnline() | ResourceQuantity():
-                command = self._resource_change(event, at_s)
+                command = self._resource_change(key, event, at_s)
             case RoadCloses():
                 command = CloseRoad(source=event.source, target=event.target, one_way=event.one_way)
             case RoadReopens():
@@ -306,15 +435,16 @@ class DrillRun:
             case OrganisationDeclines() | OrganisationSilent():
                 return  # the responders read these windows when they are notified
             case CadreOverrides():
-                command = self._override(index, event, at_s)
+                command = self._override(key, index, event, at_s)
             case IncidentCloses():
                 command = CloseIncident()
         if command is None:
             return
         try:
-            self._handle(command, at_s, CADRE)
+            self._handle(key, command, at_s, CADRE)
         except Rejected as exc:
-            self.record.notes.append(Note(at_s, index, f"{event.event}: {exc.message}"))
+            where = f" ({key})" if scenario.is_street else ""
+            self.record.notes.append(Note(at_s, index, f"{event.event}{where}: {exc.message}"))
             return
         if isinstance(event, NeedCancelled):
             self.record.needs[event.need].cancelled_s = at_s
@@ -324,24 +454,36 @@ class DrillRun:
             self.record.exercise = True
 
     def _resource_change(
-        self, event: ResourceOffline | ResourceOnline | ResourceQuantity, at_s: float
+        self, key: str, event: ResourceOffline | ResourceOnline | ResourceQuantity, at_s: float
     ) -> Command | None:
-        board = self.coordinator.board
-        resource = board.resources[event.resource]
+        resource = self.board(key).resources[event.resource]
         if isinstance(event, ResourceQuantity):
             return SaveResource(resource=resource.model_copy(update={"quantity": event.quantity}))
         status = ResourceStatus.OFFLINE if isinstance(event, ResourceOffline) else ResourceStatus.AVAILABLE
         if status is ResourceStatus.OFFLINE:
-            # Those sent but not yet on their way cannot come now; those on the road carry on.
-            for d in sorted(board.dispatches.values(), key=lambda d: d.id):
-                if d.resource == resource.id and d.status in (S.NOTIFIED, S.ACKNOWLEDGED):
-                    self._advance(d, S.DECLINED, at_s, note="资源离线 resource went offline")
+            # Those sent but not yet on their way cannot come now; those on the road carry on. Units lent to
+            # other communities are on those communities' boards.
+            for other in sorted(self.street.coordinators):
+                board = self.board(other)
+                for d in sorted(board.dispatches.values(), key=lambda d: d.id):
+                    if (home_of(d.resource, other), split(d.resource)[1]) == (
+                        key,
+                        resource.id,
+                    ) and d.status in (S.NOTIFIED, S.ACKNOWLEDGED):
+                        self._advance(other, d, S.DECLINED, at_s, note="资源离线 resource went offline")
         return SaveResource(resource=resource.model_copy(update={"status": status}))
 
-    def _override(self, index: int, event: CadreOverrides, at_s: float) -> Command | None:
-        board = self.coordinator.board
+    def _override(self, key: str, index: int, event: CadreOverrides, at_s: float) -> Command | None:
+        board = self.board(key)
         record = board.needs.get(event.need)
-        resource = board.resources[event.resource]
+        home = self._home.get(event.resource)
+        if home is None or (self.record.alone and home != key):
+            self.record.notes.append(
+                Note(at_s, index, f"override: {event.resource!r} is not {key!r}'s (each community alone)")
+            )
+            return None
+        ref = ResourceId(seen_from(key, home, event.resource))
+        resource = self._resource(key, ref)
         if record is None or record.status is not NeedStatus.OPEN:
             status = "not reported" if record is None else record.status.value
             self.record.notes.append(Note(at_s, index, f"override: need {event.need!r} is {status}"))
@@ -350,7 +492,7 @@ class DrillRun:
             d
             for d in sorted(board.dispatches_of(event.need), key=lambda d: d.id)
             if d.status in (S.PROPOSED, S.CONFIRMED, S.NOTIFIED)
-            and d.resource != resource.id
+            and d.resource != ref
             and (d.part or record.need.capability) == resource.capability
         ]
         if not candidates:
@@ -358,82 +500,168 @@ class DrillRun:
                 Note(at_s, index, f"override: nothing changeable is planned for {event.need!r} now")
             )
             return None
-        return Override(dispatch=candidates[0].id, resource=resource.id)
+        return Override(dispatch=candidates[0].id, resource=ref)
+
+    def _resource(self, key: str, ref: ResourceId) -> Resource:
+        """A resource as ``key``'s board names it: its own, or another's through the street."""
+        resource = self.board(key).resource(ref)
+        assert resource is not None, ref
+        return resource
+
+    # -- the street desk -----------------------------------------------------------------------------------
+
+    def _approve(self, key: str, dispatch: Dispatch, at_s: float) -> None:
+        """The desk approves a dispatch of another community's units; refused (its units are not free now),
+        it looks again after the same delay while the proposal stands."""
+        if dispatch.status is not S.PROPOSED or not dispatch.approval or dispatch.after is not None:
+            return
+        if not self._desk_does(key, Approve(dispatch=dispatch.id), at_s):
+            delay = self.scenario.settings.street_approve_after_s
+            self._push(at_s + max(delay, 1), 1, "approve", dispatch=dispatch.id, key=key)
+
+    def _desk(self, key: str, need_id: NeedId, at_s: float) -> None:
+        """The desk answers an escalated need: approves what waits for it, else sends free units of the
+        street's pool, else says no help is available."""
+        board = self.board(key)
+        record = board.needs.get(need_id)
+        if record is None or record.status is not NeedStatus.OPEN or record.answers:
+            return
+        if board.committed_units(need_id, None) >= record.need.quantity:
+            self.record.needs[need_id].covered = True
+            return
+        waiting = [
+            d
+            for d in sorted(board.dispatches_of(need_id), key=lambda d: d.id)
+            if d.approval and d.status is S.PROPOSED and d.after is None
+        ]
+        approved = [d for d in waiting if self._desk_does(key, Approve(dispatch=d.id), at_s)]
+        if approved:
+            return
+        if self.street_board is not None:
+            boards = [self.board(k) for k in sorted(self.street.coordinators)]
+            commands = street_units(
+                board,
+                record,
+                self.board(self.street_board),
+                boards,
+                lambda source, target: _shortest(board.graph, source, target, self._paths),
+            )
+            sent = [c for c in commands if self._desk_does(key, c, at_s)]
+            if sent:
+                return
+        note = NO_HELP if self.street_board is not None else NO_STREET
+        self._desk_does(key, AnswerEscalation(need=need_id, answer=EscalationAnswer.NO_HELP, note=note), at_s)
+
+    def _desk_does(self, key: str, command: Command, at_s: float) -> bool:
+        try:
+            self._handle(key, command, at_s, STREET_DESK)
+        except Rejected:
+            return False
+        return True
 
     # -- people answering ---------------------------------------------------------------------------------
 
-    def _observe(self, steps: list[Step], at_s: float) -> None:
+    def _observe(self, key: str, steps: list[Step], at_s: float) -> None:
+        if self.watch is not None and steps:
+            self.watch(key, steps, self.street)
+        settings = self.scenario.settings
         for step in steps:
             event = step.event
             if self.keep_log:
-                self._log(step, at_s)
+                self._log(key, step, at_s)
             if isinstance(event, PlanProposed):
-                self._replanned(event.plan, event.version, at_s)
+                self._replanned(key, event.plan, event.version, at_s)
             elif isinstance(event, NeedEscalated):
                 self.record.counts["escalations"] += 1
                 if event.need in self.record.needs:
                     self.record.needs[event.need].escalated = True
+                if self.desk:
+                    self._push(at_s + settings.street_answer_after_s, 1, "desk", key=key, need=event.need)
+            elif isinstance(event, EscalationAnswered) and event.need in self.record.needs:
+                self.record.needs[event.need].answers.append(event.answer)
             for d in step.changed:
-                # A proposal for units still on another job is confirmed once a plan has them free.
+                # A proposal for units still on another job is confirmed once a plan has them free; one of
+                # another community's units that the lender sends to the street waits for the desk.
                 if d.status is S.PROPOSED and d.after is None and d.id not in self._seen_proposed:
                     self._seen_proposed.add(d.id)
-                    self._push(at_s + self.scenario.settings.confirm_after_s, 1, "confirm", dispatch=d.id)
+                    if d.approval:
+                        self._push(
+                            at_s + settings.street_approve_after_s, 1, "approve", dispatch=d.id, key=key
+                        )
+                    else:
+                        self._push(at_s + settings.confirm_after_s, 1, "confirm", dispatch=d.id, key=key)
                 elif d.status is S.NOTIFIED and d.id not in self._seen_notified:
                     self._seen_notified.add(d.id)
-                    self._notified(d, at_s)
-            if event.type == "dispatch_status_changed":
-                status = getattr(event, "status", None)
-                if status is S.TIMED_OUT:
+                    self._notified(key, d, at_s)
+            if isinstance(event, DispatchStatusChanged):
+                if event.status is S.TIMED_OUT:
                     self.record.counts["timeouts"] += 1
-                elif status is S.DECLINED:
+                elif event.status is S.DECLINED:
                     self.record.counts["declines"] += 1
-                elif status is S.CONFIRMED:
-                    note = getattr(event, "note", "")
-                    self.record.counts["auto_confirmed" if note == "auto" else "confirmed"] += 1
+                elif event.status is S.CONFIRMED:
+                    self.record.counts[CONFIRMED_BY.get(event.note, "confirmed")] += 1
+                    self._lent(key, event.dispatch, at_s)
 
-    def _notified(self, d: Dispatch, at_s: float) -> None:
-        board = self.coordinator.board
-        organisation = board.resources[d.resource].organisation
+    def _lent(self, key: str, dispatch_id: DispatchId, at_s: float) -> None:
+        board = self.board(key)
+        d = board.dispatches.get(dispatch_id)
+        if d is None or SEPARATOR not in d.resource:
+            return
+        plan = board.plan.assignments if board.plan is not None else ()
+        shared_by = next(
+            (
+                a.shared_by
+                for a in plan
+                if (a.need, a.part, a.resource) == (d.need, d.part, d.resource) and a.shared_by is not None
+            ),
+            "by_hand",
+        )
+        owner = home_of(d.resource, key)
+        self.record.lent.append(Lent(at_s, d.need, key, owner, shared_by, d.quantity))
+
+    def _notified(self, key: str, d: Dispatch, at_s: float) -> None:
+        # The responder is the unit's organisation, on whichever board the unit lives.
+        organisation = self._resource(key, d.resource).organisation
         self._attempts[(d.need, d.resource)] += 1
         response = draw(
             self.seed,
             self.scenario,
             organisation,
             d.need,
-            d.resource,
+            ResourceId(split(d.resource)[1]),
             self._attempts[(d.need, d.resource)],
             at_s,
         )
         if response.answer is Answer.SILENT:
             self.record.counts["silent"] += 1
             return  # the coordinator's acknowledgement timeout takes it from here
-        self._push(at_s + response.answer_after_s, 1, "answer", dispatch=d.id, response=response)
+        self._push(at_s + response.answer_after_s, 1, "answer", dispatch=d.id, response=response, key=key)
 
-    def _answer(self, dispatch: Dispatch, action: _Action) -> None:
+    def _answer(self, key: str, dispatch: Dispatch, action: _Action) -> None:
         response = action.response
         assert response is not None
         if dispatch.status is not S.NOTIFIED:
             return
         if response.answer is Answer.DECLINE:
             note = "演练：按场景拒绝 declined (scenario)" if response.forced_by else "演练：拒绝 declined"
-            self._advance(dispatch, S.DECLINED, action.at_s, note=note)
+            self._advance(key, dispatch, S.DECLINED, action.at_s, note=note)
             return
-        if self._advance(dispatch, S.ACKNOWLEDGED, action.at_s):
-            self._push(action.at_s + response.setoff_after_s, 1, "setoff", dispatch=dispatch.id)
+        if self._advance(key, dispatch, S.ACKNOWLEDGED, action.at_s):
+            self._push(action.at_s + response.setoff_after_s, 1, "setoff", dispatch=dispatch.id, key=key)
 
-    def _set_off(self, dispatch: Dispatch, at_s: float) -> None:
-        travel = self._travel_s(dispatch)
+    def _set_off(self, key: str, dispatch: Dispatch, at_s: float) -> None:
+        travel = self._travel_s(key, dispatch)
         if travel is None:
             # Not a refusal: the pair is set aside until the roads change, and the plan uses the roads as
             # they are.
-            self._advance(dispatch, S.NO_ROAD, at_s, note="无路可达 no open road there")
+            self._advance(key, dispatch, S.NO_ROAD, at_s, note="无路可达 no open road there")
             self.record.counts["no_road"] += 1
             return
-        if self._advance(dispatch, S.EN_ROUTE, at_s):
+        if self._advance(key, dispatch, S.EN_ROUTE, at_s):
             self._travel[dispatch.id] = travel
-            self._push(at_s + travel, 1, "arrive", dispatch=dispatch.id)
+            self._push(at_s + travel, 1, "arrive", dispatch=dispatch.id, key=key)
 
-    def _arrived(self, dispatch: Dispatch, at_s: float) -> None:
+    def _arrived(self, key: str, dispatch: Dispatch, at_s: float) -> None:
         track = self.record.needs[dispatch.need]
         if track.reached_s is None:
             track.reached_s = at_s
@@ -444,73 +672,85 @@ class DrillRun:
             if units > 0:
                 track.units_reached += units
                 track.arrivals.append((units, self._travel.get(dispatch.id)))
-        capability = self.coordinator.board.resources[dispatch.resource].capability
-        self._push(at_s + self.scenario.service_s(capability), 1, "done", dispatch=dispatch.id)
+        capability = self._resource(key, dispatch.resource).capability
+        self._push(at_s + self.scenario.service_s(capability), 1, "done", dispatch=dispatch.id, key=key)
 
     def _advance(
-        self, dispatch: Dispatch, to: DispatchStatus, at_s: float, actor: str | None = None, note: str = ""
+        self,
+        key: str,
+        dispatch: Dispatch,
+        to: DispatchStatus,
+        at_s: float,
+        actor: str | None = None,
+        note: str = "",
     ) -> bool:
-        organisation = self.coordinator.board.resources[dispatch.resource].organisation
+        organisation = self._resource(key, dispatch.resource).organisation
         try:
-            self._handle(Advance(dispatch=dispatch.id, to=to, note=note), at_s, actor or organisation)
+            self._handle(key, Advance(dispatch=dispatch.id, to=to, note=note), at_s, actor or organisation)
         except Rejected:
             return False
         return True
 
-    def _travel_s(self, dispatch: Dispatch) -> int | None:
+    def _travel_s(self, key: str, dispatch: Dispatch) -> int | None:
         """The plan's travel seconds for this pair; for a pair the plan has not seen (an override just
-        made), the shortest open road now."""
-        board = self.coordinator.board
+        made, units sent by hand), the shortest open road now."""
+        board = self.board(key)
         if board.plan is not None:
             for a in board.plan.assignments:
                 if (a.need, a.part, a.resource) == (dispatch.need, dispatch.part, dispatch.resource):
                     if a.travel_s is not None:
                         return a.travel_s
                     break
-        source = board.resources[dispatch.resource].location
+        source = self._resource(key, dispatch.resource).location
         target = board.needs[dispatch.need].need.location
         return _shortest(board.graph, source, target, self._paths)
 
     # -- plans ---------------------------------------------------------------------------------------------
 
-    def _replanned(self, plan: Plan, version: int, at_s: float) -> None:
+    def _replanned(self, key: str, plan: Plan, version: int, at_s: float) -> None:
         self.record.replans.append(
             Replan(
                 at_s,
                 version,
-                churn(self._last_plan, plan),
+                churn(self._last_plan.get(key), plan),
                 len(plan.assignments),
                 len(plan.unmet),
                 plan.objective.served_by_priority,
+                key,
             )
         )
-        self._last_plan = plan
+        self._last_plan[key] = plan
 
-    def _log(self, step: Step, at_s: float) -> None:
+    def _log(self, key: str, step: Step, at_s: float) -> None:
         event = step.event
         exclude = {"plan": {"solver"}} if isinstance(event, PlanProposed) else None
-        self.record.log.append(
-            {
-                "seq": len(self.record.log) + 1,
-                "exercise": True,
-                "offset": clock(at_s),
-                "type": event.type,
-                "event": event.model_dump(mode="json", exclude=exclude),
-            }
-        )
+        line: dict[str, object] = {
+            "seq": len(self.record.log) + 1,
+            "exercise": True,
+            "offset": clock(at_s),
+            "type": event.type,
+        }
+        if self.scenario.is_street:
+            line["community"] = key
+        line["event"] = event.model_dump(mode="json", exclude=exclude)
+        self.record.log.append(line)
 
     def _finish(self) -> None:
-        board = self.coordinator.board
-        self.record.final_status = {need_id: r.status for need_id, r in sorted(board.needs.items())}
-        self.record.final_plan = board.plan
+        status: dict[NeedId, NeedStatus] = {}
         order = list(S)
-        for d in board.dispatches.values():
-            track = self.record.needs.get(d.need)
-            if track is not None and (
-                track.in_flight is None or order.index(d.status) > order.index(track.in_flight)
-            ):
-                track.in_flight = d.status
-        self.record.exercise = self.record.exercise or any(i.exercise for i in board.incidents)
+        for key in self.keys:
+            board = self.board(key)
+            status.update((need_id, r.status) for need_id, r in board.needs.items())
+            if board.plan is not None:
+                self.record.final_plans[key] = board.plan
+            for d in board.dispatches.values():
+                track = self.record.needs.get(d.need)
+                if track is not None and (
+                    track.in_flight is None or order.index(d.status) > order.index(track.in_flight)
+                ):
+                    track.in_flight = d.status
+            self.record.exercise = self.record.exercise or any(i.exercise for i in board.incidents)
+        self.record.final_status = dict(sorted(status.items()))
 
 
 def churn(before: Plan | None, after: Plan) -> int:

@@ -18,6 +18,8 @@ MAX_SEEDS = 1000
 # One seed or an inclusive range, ASCII digits only (int() would also take "٣", which nobody means).
 _SEEDS = re.compile(r"\s*(\d+)\s*(?:-\s*(\d+)\s*)?", re.ASCII)
 RUNS = ("engine", "baseline")
+# The street's answers to an escalated need, in the order reports list them (see metrics.escalation_answers).
+ANSWER_ORDER = ("approved", "assigned", "asked", "no_help", "covered", "unanswered")
 # (key, where it is in a run's figures): each is one number per seed and run.
 METRICS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("late", ("late",)),
@@ -114,6 +116,20 @@ def aggregate(reports: Sequence[dict[str, Any]]) -> dict[str, Any]:
         )
     failed_seeds = sorted({seed for e in expectations for seed in e["failed_seeds"]})
     scenario = {k: v for k, v in first["scenario"].items() if k != "seed"}
+    street = {}
+    if "alone" in first:
+        # A street: the same figures with each community alone, and what the street's sharing brought.
+        metrics["alone"] = {
+            key: {run: spread([_dig(r["alone"][run], path) for r in ordered]) for run in RUNS}
+            for key, path in METRICS
+        }
+        street = {
+            "street": first.get("street"),
+            "sharing": {
+                "street": {run: sharing([r[run]["street"] for r in ordered]) for run in RUNS},
+                "alone": {run: sharing([r["alone"][run]["street"] for r in ordered]) for run in RUNS},
+            },
+        }
     return {
         "exercise": True,
         "report": "drill over seeds 多种子演练汇总",
@@ -127,6 +143,31 @@ def aggregate(reports: Sequence[dict[str, Any]]) -> dict[str, Any]:
         "expectations": expectations,
         "passed": not failed_seeds,
         "failed_seeds": failed_seeds,
+        **street,
+    }
+
+
+def sharing(figures: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """Over seeds, one run's street figures: cross-community dispatches (mean and spread, by owner and by
+    sharing rule) and the answers to escalations (needs, reached, in time and served, summed over seeds)."""
+    cross = [f["cross_community"] for f in figures]
+    owners = sorted({o for c in cross for o in c["by_owner"]})
+    rules = sorted({r for c in cross for r in c["by_rule"]})
+    answers: dict[str, dict[str, int]] = {}
+    for f in figures:
+        for kind, counts in f["escalation_answers"].items():
+            total = answers.setdefault(kind, dict.fromkeys(counts, 0))
+            for key, value in counts.items():
+                total[key] += value
+    return {
+        "cross_community": {
+            "dispatches": spread([c["dispatches"] for c in cross]),
+            "units": spread([c["units"] for c in cross]),
+            "life_safety": spread([c["life_safety"] for c in cross]),
+            "by_owner": {o: spread([c["by_owner"].get(o, 0) for c in cross]) for o in owners},
+            "by_rule": {r: spread([c["by_rule"].get(r, 0) for c in cross]) for r in rules},
+        },
+        "escalation_answers": {kind: answers[kind] for kind in ANSWER_ORDER if kind in answers},
     }
 
 
