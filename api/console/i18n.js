@@ -77,6 +77,7 @@ export const ZH = {
   // The pool editor: organisations and their units.
   poolOf: "谁的资源库", peopleOf: "哪个单位的人员和令牌", poolTitle: "资源库：组织和力量", addOrg: "登记组织", orgName: "组织名称", orgKind: "组织类型",
   autoId: "编号（已自动生成，一般不用改）", noOrgs: "还没有登记组织", noUnits: "还没有力量",
+  editOrg: "修改组织", orgId: "编号（不能改）",
   orgKinds: { social_organisation: "社会组织", enterprise: "企业", party_organisation: "党组织", public_unit: "事业单位",
     volunteer_team: "志愿队", self_organised_group: "居民自组织" },
   addRes: "添加力量", editRes: "修改", resTitle: "力量：{o}", resName: "名称（如：冲锋舟、急救员）", resCap: "能做什么", resQty: "数量",
@@ -175,6 +176,7 @@ const EN = {
   streetLegend: { p5: "life-safety", p4: "urgent", p3: "other needs", free: "free unit", sent: "unit sent" },
   poolOf: "Whose pool", peopleOf: "Whose people and tokens", poolTitle: "Pool: organisations and units", addOrg: "Register an organisation", orgName: "Organisation name", orgKind: "Kind",
   autoId: "Id (made for you; usually leave it)", noOrgs: "No organisations yet", noUnits: "No units yet",
+  editOrg: "Edit organisation", orgId: "Id (cannot change)",
   orgKinds: { social_organisation: "social organisation", enterprise: "enterprise", party_organisation: "party organisation", public_unit: "public unit",
     volunteer_team: "volunteer team", self_organised_group: "residents' group" },
   addRes: "Add a unit", editRes: "Edit", resTitle: "Unit of {o}", resName: "Name (e.g. boat, first-aider)", resCap: "What it does", resQty: "How many",

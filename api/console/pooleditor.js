@@ -59,6 +59,7 @@ function orgCard(org, units) {
     <span class="muted">${esc(T().orgKinds[org.kind] || org.kind)} · ${id}</span></div>
     ${units.map(unitRow).join("") || `<div class="muted">${t("noUnits")}</div>`}
     <div class="row"><button data-action="add-res" data-org="${id}" data-testid="add-res-${id}">${t("addRes")}</button>
+      <button class="quiet" data-action="edit-org" data-org="${id}" data-testid="edit-org-${id}">${t("editOrg")}</button>
       <button class="quiet" data-action="org-token" data-org="${id}" data-testid="org-token-${id}">${t("giveToken")}</button></div></div>`;
 }
 
@@ -71,22 +72,28 @@ function unitRow(r) {
     <div class="row"><button data-action="edit-res" data-id="${id}" data-testid="edit-res-${id}">${t("editRes")}</button></div></div>`;
 }
 
-async function addOrg() {
+// A new organisation (`org` null) or a registered one's name and kind; its id never changes once registered.
+async function editOrg(org) {
   const o = owner();
   const base = `${o === "street" ? state.me.street : o}-org`;
-  const id = freshId(base, state.data.editor.orgs.map((x) => x.id));
-  const form = await ask(`<h2>${t("addOrg")}</h2>
-    <label>${t("orgName")}<input name="name" maxlength="200" data-testid="org-name"></label>
-    <label>${t("orgKind")}</label><div class="picks">${Object.keys(ZH.orgKinds).map((k, i) => `<label class="pick" data-testid="org-kind-${k}">
-      <input type="radio" name="kind" value="${k}" ${i ? "" : "checked"}> ${esc(T().orgKinds[k])}</label>`).join("")}</div>
-    <label>${t("autoId")}<input name="id" value="${esc(id)}" pattern="[A-Za-z0-9_.\\-]+" required data-testid="org-id"></label>
-    ${dialogButtons(t("addOrg"), "primary", "org-save")}`, (el) => {
+  const id = org ? org.id : freshId(base, state.data.editor.orgs.map((x) => x.id));
+  const kind = org ? org.kind : Object.keys(ZH.orgKinds)[0];
+  const title = t(org ? "editOrg" : "addOrg");
+  const form = await ask(`<h2>${title}</h2>
+    <label>${t("orgName")}<input name="name" maxlength="200" value="${esc(org ? org.name : "")}" data-testid="org-name"></label>
+    <label>${t("orgKind")}</label><div class="picks">${Object.keys(ZH.orgKinds).map((k) => `<label class="pick" data-testid="org-kind-${k}">
+      <input type="radio" name="kind" value="${k}" ${k === kind ? "checked" : ""}> ${esc(T().orgKinds[k] || k)}</label>`).join("")}</div>
+    ${org ? `<label>${t("orgId")}<input value="${esc(id)}" readonly data-testid="org-id"></label>`
+    : `<label>${t("autoId")}<input name="id" value="${esc(id)}" pattern="[A-Za-z0-9_.\\-]+" required data-testid="org-id"></label>`}
+    ${dialogButtons(org ? t("save") : title, "primary", "org-save")}`, (el) => {
     el.onsubmit = (e) => {
       if (e.submitter && e.submitter.value === "ok" && !String(new FormData(el).get("name") || "").trim()) refuse(e, t("needName"));
     };
   });
   if (!form) return;
-  await act("POST", `${ownerPath(o)}/organisations`, { id: String(form.get("id")).trim(), kind: form.get("kind"), name: String(form.get("name")).trim() });
+  const body = { kind: form.get("kind"), name: String(form.get("name")).trim() };
+  if (org) await act("PATCH", `${ownerPath(o)}/organisations/${encodeURIComponent(org.id)}`, body);
+  else await act("POST", `${ownerPath(o)}/organisations`, { id: String(form.get("id")).trim(), ...body });
 }
 
 // Every certification the pool uses: ticked in a list rather than typed again.
@@ -200,7 +207,11 @@ function unitOf(id) {
 
 // By data-action.
 export const actions = {
-  "add-org": addOrg,
+  "add-org": () => editOrg(null),
+  async "edit-org"(el) {
+    const org = byId(state.data.editor.orgs)[el.dataset.org];
+    if (org) await editOrg(org);
+  },
   async "add-res"(el) {
     const org = byId(state.data.editor.orgs)[el.dataset.org];
     if (org) await editUnit(org, null);

@@ -1,7 +1,8 @@
 """The street's console and the street's pool: the inbox answers an escalation and the cadre sees it live; a
 neighbour's loan is approved and the cadre sees it sent, the lending organisation answering on the borrower's
-board; the pool editor registers an organisation and a unit and changes a quantity; the head keeps the roster
-and its tokens; a sheet with mistakes is refused row by row. At phone (360 px) and desktop (1280 px) width."""
+board; an organisation is renamed (another street page hears it); the pool editor registers an organisation
+and a unit and changes a quantity; the head keeps the roster and its tokens; a sheet with mistakes is refused
+row by row. At phone (360 px) and desktop (1280 px) width."""
 
 from collections.abc import Iterator
 
@@ -131,6 +132,36 @@ def test_a_neighbours_loan_approved_by_the_street_is_sent(
     expect(card).to_have_attribute("data-status", "acknowledged")
     volunteers.get_by_test_id(f"en-route-{d}").click()
     expect(card).to_have_attribute("data-status", "en_route")
+
+
+def test_an_organisation_is_renamed_in_the_pool_editor(
+    world: World, street: Api, open_page: OpenPage
+) -> None:
+    world.community("ren", incident=False)
+    org = {"id": "s1-property", "kind": "enterprise", "name": "滨江物业"}
+    street.ok("POST", "/streets/s1/organisations", org)
+    # Another of the street's staff has the inbox open: its pool panel follows the street's channel.
+    watching = open_street(open_page, street, DESKTOP)
+    expect(watching.get_by_test_id("org-street:s1-s1-property")).to_contain_text("滨江物业 企业")
+    page = open_street(open_page, street, PHONE)
+    page.get_by_test_id("tab-pool").click()
+    page.get_by_test_id("edit-org-s1-property").click()
+    expect(page.get_by_test_id("org-name")).to_have_value("滨江物业")
+    expect(page.get_by_test_id("org-kind-enterprise").locator("input")).to_be_checked()
+    expect(page.get_by_test_id("org-id")).to_have_value("s1-property")
+    page.get_by_test_id("org-name").fill("")
+    page.get_by_test_id("org-save").click()
+    expect(page.locator("#dialog-error")).to_have_text("请填写名称")
+    page.get_by_test_id("org-name").fill("滨江物业服务中心")
+    page.get_by_test_id("org-kind-social_organisation").click()
+    page.get_by_test_id("org-save").click()
+    card = page.get_by_test_id("pool-org-s1-property")
+    expect(card).to_contain_text("滨江物业服务中心")
+    expect(card).to_contain_text("社会组织")
+    assert layout_problems(page, PHONE["width"]) == []
+    [renamed] = [o for o in street.ok("GET", "/streets/s1/organisations") if o["id"] == "s1-property"]
+    assert (renamed["name"], renamed["kind"]) == ("滨江物业服务中心", "social_organisation")
+    expect(watching.get_by_test_id("org-street:s1-s1-property")).to_contain_text("滨江物业服务中心 社会组织")
 
 
 @pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["phone", "desktop"])
