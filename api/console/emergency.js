@@ -16,32 +16,62 @@ export function needLine(n) {
     <div class="muted">${esc(n.note || "")} ${n.contact_phone ? `· ${t("phone")} ${esc(n.contact_phone)}` : ""}</div>`;
 }
 
-// Whose unit a dispatch sends: the community's own, the street's pool, or a neighbour's (the plan says, by
-// owner and shared_by; a dispatch the plan no longer lists is read from its resource's ref).
+// Whose unit a dispatch sends: the community's own, the street's pool, or a neighbour's by its name (the
+// server says, by owner and owner_name; else the plan, by owner and shared_by, or the resource's ref).
 export function whose(x, plan) {
   const a = ((plan && plan.plan.assignments) || []).find((y) => y.need === x.need && y.resource === x.resource);
   const ref = x.resource.includes("/") ? x.resource.split("/")[0] : null;
-  const owner = a ? a.owner : ref;
+  const owner = x.owner !== undefined ? x.owner : a ? a.owner : ref;
   if (!owner) return t("ownUnit");
   if ((a && a.shared_by === "street_pool") || owner.startsWith("street:")) return t("streetUnit");
-  return t("neighbourUnit", { c: communityName(owner) });
+  return t("neighbourUnit", { c: x.owner_name || communityName(owner) });
+}
+
+// The unit a dispatch sends, by the name its owner gave it: another's unit never by its id.
+export function unitName(x, r, capability) {
+  const name = x.resource_name || (r && r.name);
+  if (x.owner) return name ? `「${name}」` : cap(capability);
+  return name || x.resource.split("/").pop();
+}
+
+// Another community's name as this page knows it (the street's list, or a dispatch of its units); "" when
+// unknown (a cadre is not told the other communities' names): never its id.
+function neighbourName(id) {
+  const named = communityName(id);
+  if (named !== id) return named;
+  const x = (state.data.dispatches || []).find((d) => d.owner === id && d.owner_name);
+  return x ? x.owner_name : "";
+}
+
+// The neighbour the street asked that sent one of its units: the last answer is its, not the street's staff's.
+function neighbourSent(n) {
+  const [prev, last] = (n.answers || []).slice(-2);
+  return last && prev && last.answer === "assigned" && prev.answer === "asked" && !String(last.by || "").startsWith("street:") ? prev : null;
 }
 
 // What the street did about an escalated need, in plain words ("" for a need not escalated nor answered).
 export function escalationState(n) {
   const last = (n.answers || []).at(-1);
   if (!last) return n.escalated ? T().escalation.open : "";
+  const asked = neighbourSent(n);
+  if (asked) {
+    const name = neighbourName(asked.community);
+    return t("neighbourSent", { c: name ? `「${name}」` : "" });
+  }
   const text = T().escalation[last.answer] || last.answer;
-  return last.answer === "asked" && last.community ? text + t("askedWho", { c: communityName(last.community) }) : text;
+  const name = last.answer === "asked" && last.community ? neighbourName(last.community) : "";
+  return name ? text + t("askedWho", { c: name }) : text;
 }
 
-// The state and the street's note, as a need's and an unmet need's cards show them.
+// The state and the note of whoever answered (the street, or the neighbour it asked), as a need's and an unmet
+// need's cards show them.
 function escalationHtml(n) {
   const state = escalationState(n);
   if (!state) return "";
   const note = ((n.answers || []).at(-1) || {}).note;
+  const label = neighbourSent(n) ? "neighbourNote" : "streetNote";
   return `<div class="escalation" data-testid="escalation-${esc(n.id)}"><span class="status" data-testid="escalated-${esc(n.id)}">⬆ ${esc(state)}</span>
-    ${note ? `<div class="street-note" data-testid="street-note-${esc(n.id)}">${esc(t("streetNote", { n: note }))}</div>` : ""}</div>`;
+    ${note ? `<div class="street-note" data-testid="street-note-${esc(n.id)}">${esc(t(label, { n: note }))}</div>` : ""}</div>`;
 }
 
 export function cadreView(d, readOnly) {
@@ -90,10 +120,11 @@ export function cadreView(d, readOnly) {
     const buttons = pendingOn(x.id) ? `<div class="status pending" data-testid="pending-${id}">${t("pending")}</div>`
       : canRun && x.status === "proposed" ? `<div class="row">${decide}${overrideButton}</div>`
         : canRun && ["confirmed", "notified"].includes(x.status) ? `<div class="row">${overrideButton}</div>` : "";
-    const who = orgName[x.organisation] || x.organisation;
+    // Another's organisation is not in this community's list: its owner's name says whose it is.
+    const who = orgName[x.organisation] || (x.owner ? "" : x.organisation);
     return `<div class="card ${n.priority === LIFE_SAFETY ? "p5" : ""}" data-dispatch="${id}" data-status="${esc(x.status)}">
       <span class="owner" data-testid="owner-${id}">${esc(whose(x, d.plan))}</span>
-      ${who ? `<strong>${esc(who)}</strong> · ` : ""}${esc(r.name || x.resource.split("/").pop())} × ${x.quantity}
+      ${who ? `<strong>${esc(who)}</strong> · ` : ""}<span data-testid="unit-${id}">${esc(unitName(x, r, x.part || n.capability))}</span> × ${x.quantity}
       → ${esc(cap(x.part || n.capability))} @ ${esc(n.location)}
       <div>${esc(eta)} · <span class="status" data-testid="status-${id}">${esc(T().statuses[x.status])}</span></div>${buttons}</div>`;
   }).join("") : `<div class="empty">${t("noPlan")}</div>`}</div>`;

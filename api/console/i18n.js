@@ -59,10 +59,10 @@ export const ZH = {
   call: "拨打", helpTitle: "需要什么帮助", needCap: "请选一种需要的帮助", helpSent: "已上报，正在安排", grid: "网格",
   needOpen: "已上报需求",
   // Whose unit a dispatch sends, and what the street did about an escalated need (the cadre's cards).
-  ownUnit: "本社区", streetUnit: "街道资源库", neighbourUnit: "邻社区 {c} 支援", waitStreet: "等待街道批准",
+  ownUnit: "本社区", streetUnit: "街道资源库", neighbourUnit: "邻社区「{c}」支援", waitStreet: "等待街道批准",
   escalation: { open: "已上报街道", approval: "等待街道批准", approved: "街道已批准调派", assigned: "街道已派出力量",
     asked: "街道已请邻社区支援", no_help: "街道暂无可派力量" },
-  askedWho: "（已请 {c}）", streetNote: "街道说明：{n}",
+  askedWho: "（已请 {c}）", streetNote: "街道说明：{n}", neighbourSent: "邻社区{c}已派出力量", neighbourNote: "支援社区说明：{n}",
   // The street's inbox, its map and its pool by organisation.
   inbox: "待办：上报和待批准（最急的在前）", toHandle: "待街道处理", toApprove: "待批准：借用邻社区的力量", noInbox: "现在没有待处理的上报", waitedM: "已等 {m} 分钟", waitedH: "已等 {h} 小时 {m} 分钟",
   approve: "批准调派", approveWhose: "{who}的「{name}」× {q}，{eta}", approved_: "已批准，正在通知",
@@ -100,8 +100,8 @@ export const ZH = {
   tokenShown: "新令牌只显示这一次。请复制，发给本人（可以用微信发）：", copy: "复制", copied: "已复制",
   revoke: "作废", revokeAsk: "确定作废「{n}」的令牌吗？用它登录的人会马上退出。", revoked: "已作废", revokedAt: "已作废 {d}",
   madeAt: "发放于 {d}", noTokens: "还没有发过令牌",
-  // Units lent to another community: where the organisation's request comes from.
-  lentTo: "支援 {c}",
+  // Units lent to another community: where the organisation's request comes from; which of its units goes.
+  lentTo: "支援 {c}", whichUnit: "派出：{u}",
 };
 const EN = {
   title: "Community emergency dispatch", signin: "Sign in", token: "Enter your token (the code you were given)", signinGo: "Sign in",
@@ -163,7 +163,7 @@ const EN = {
   ownUnit: "our own", streetUnit: "street pool", neighbourUnit: "lent by {c}", waitStreet: "waiting for the street's approval",
   escalation: { open: "escalated to the street", approval: "waiting for the street's approval", approved: "the street approved a loan",
     assigned: "the street sent units", asked: "the street asked a neighbour", no_help: "the street has nobody to send" },
-  askedWho: " (asked {c})", streetNote: "Street: {n}",
+  askedWho: " (asked {c})", streetNote: "Street: {n}", neighbourSent: "neighbour {c} sent units", neighbourNote: "Neighbour: {n}",
   inbox: "Inbox: escalations and approvals (most urgent first)", toHandle: "for the street to answer", toApprove: "to approve: a neighbour's unit", noInbox: "Nothing waiting", waitedM: "waiting {m} min", waitedH: "waiting {h} h {m} min",
   approve: "Approve", approveWhose: "{who}: “{name}” × {q}, {eta}", approved_: "Approved; sending",
   assignStreet: "Send street units", askNeighbour: "Ask a neighbour", noHelp: "Nobody to send",
@@ -198,7 +198,7 @@ const EN = {
   tokenShown: "The new token is shown only this once. Copy it and send it to the person:", copy: "Copy", copied: "Copied",
   revoke: "Revoke", revokeAsk: "Revoke the token of “{n}”? Whoever signed in with it is signed out at once.", revoked: "Revoked", revokedAt: "revoked {d}",
   madeAt: "given {d}", noTokens: "No tokens given yet",
-  lentTo: "helping {c}",
+  lentTo: "helping {c}", whichUnit: "Sending: {u}",
 };
 
 export const T = () => (state.lang === "zh" ? ZH : EN);

@@ -35,6 +35,7 @@ function card(c, x, need, where, exercise) {
   return `<div class="card ${n.priority === LIFE_SAFETY ? "p5" : ""}" data-dispatch="${esc(x.id)}" data-status="${esc(x.status)}" data-community="${esc(c)}">
     ${where || exercise ? `<div class="owner" data-testid="where-${esc(x.id)}">${exercise ? `${t("drill")} · ` : ""}${esc(where)}</div>` : ""}
     ${needLine({ ...n, capability: x.part || n.capability, quantity: x.quantity, contact_phone: null })}
+    ${x.resource_name ? `<div data-testid="which-${esc(x.id)}">${esc(t("whichUnit", { u: x.resource_name }))}</div>` : ""}
     <div><span class="status" data-testid="status-${esc(x.id)}">${esc(T().statuses[x.status])}</span>
     ${x.travel_s != null ? " · " + esc(t("minutes", { m: Math.max(1, Math.round(x.travel_s / 60)) })) : ""}</div>
     <div class="row">${phone}${buttons}</div></div>`;

@@ -21,7 +21,16 @@ export function waited(s) {
 const eta = (s) => (s == null ? t("unreachable") : t("minutes", { m: minutes(s) }));
 
 // Whose unit an approval sends: the street's pool, or a community by name.
-const ownerName = (owner) => (owner.startsWith("street:") ? t("streetUnit") : communityName(owner));
+const ownerName = (owner, name) => (owner.startsWith("street:") ? t("streetUnit") : name || communityName(owner));
+
+// A unit sent to a need of `community`, by whose it is and its name (from the pool the street reads), never
+// by its id: "街道资源库「街道急救员」", "东湖社区「冲锋舟」".
+function sentUnit(ref, community) {
+  const [home, id] = ref.includes("/") ? ref.split("/") : [community, ref];
+  const o = (state.data.pool || []).find((x) => x.home === home && x.resources.some((r) => r.id === id));
+  const r = o && o.resources.find((x) => x.id === id);
+  return `${ownerName(home, o && o.home_name)}「${(r && (r.name || cap(r.capability))) || id}」`;
+}
 
 export function streetView(d) {
   if (d.streetInfo === undefined) return loading();
@@ -41,10 +50,10 @@ function inboxCard(item) {
   const last = (n.answers || []).at(-1);
   const state_ = item.state === "open" ? t("toHandle") : item.state === "approval" ? t("toApprove") : escalationState(n) || item.state;
   const approvals = item.approvals.map((a) => `<div class="approval" data-testid="approval-${esc(a.id)}">
-      <div>${esc(t("approveWhose", { who: ownerName(a.owner), name: a.resource_name || a.resource.split("/").pop(), q: a.quantity, eta: eta(a.travel_s) }))}</div>
+      <div>${esc(t("approveWhose", { who: ownerName(a.owner, a.owner_name), name: a.resource_name || a.resource.split("/").pop(), q: a.quantity, eta: eta(a.travel_s) }))}</div>
       <button class="go big" data-action="approve" data-c="${esc(item.community)}" data-id="${esc(a.id)}" data-testid="approve-${esc(a.id)}">${t("approve")}</button></div>`).join("");
   const sent = item.dispatches.length ? `<div class="muted">${t("sentAlready")}：${item.dispatches.map((x) =>
-    `${esc(x.resource.split("/").pop())} × ${x.quantity}（${esc(T().statuses[x.status] || x.status)}）`).join("、")}</div>` : "";
+    `${esc(sentUnit(x.resource, item.community))} × ${x.quantity}（${esc(T().statuses[x.status] || x.status)}）`).join("、")}</div>` : "";
   return `<div class="card inbox p${item.priority}" data-testid="inbox-${key}" data-state="${esc(item.state)}">
     <div class="inbox-head"><strong class="community">${esc(item.community_name || item.community)}</strong>
       <span class="muted" data-testid="waited-${key}">${esc(waited(item.waiting_s))}</span></div>

@@ -1,8 +1,9 @@
 """The street's console and the street's pool: the inbox answers an escalation and the cadre sees it live; a
 neighbour's loan is approved and the cadre sees it sent, the lending organisation answering on the borrower's
-board; an organisation is renamed (another street page hears it); the pool editor registers an organisation
-and a unit and changes a quantity; the head keeps the roster and its tokens; a sheet with mistakes is refused
-row by row. At phone (360 px) and desktop (1280 px) width."""
+board; the street sends a unit of its pool by hand and the cadre reads whose it is by name; an organisation is
+renamed (another street page hears it); the pool editor registers an organisation and a unit and changes a
+quantity; the head keeps the roster and its tokens; a sheet with mistakes is refused row by row. At phone
+(360 px) and desktop (1280 px) width."""
 
 from collections.abc import Iterator
 
@@ -11,7 +12,7 @@ from playwright.sync_api import Page, expect
 
 from api.auth import Role
 from tests.api.server import Api
-from tests.console.conftest import MAP, OpenPage, World, dispatch_card, layout_problems, tap_node
+from tests.console.conftest import MAP, Community, OpenPage, World, dispatch_card, layout_problems, tap_node
 
 PHONE = {"width": 360, "height": 740}
 DESKTOP = {"width": 1280, "height": 800}
@@ -106,7 +107,8 @@ def test_a_neighbours_loan_approved_by_the_street_is_sent(
     card = dispatch_card(cadre, d)
     expect(cadre.get_by_test_id(f"wait-street-{d}")).to_have_text("等待街道批准")
     expect(cadre.get_by_test_id(f"confirm-{d}")).to_have_count(0)
-    expect(cadre.get_by_test_id(f"owner-{d}")).to_have_text("邻社区 lnd 支援")
+    expect(cadre.get_by_test_id(f"owner-{d}")).to_have_text("邻社区「lnd社区」支援")
+    expect(cadre.get_by_test_id(f"unit-{d}")).to_have_text("「移动发电机」")
     expect(cadre.get_by_test_id(f"need-status-{need}")).to_have_text("等待街道批准")
 
     page = open_street(open_page, street, DESKTOP)
@@ -162,6 +164,61 @@ def test_an_organisation_is_renamed_in_the_pool_editor(
     [renamed] = [o for o in street.ok("GET", "/streets/s1/organisations") if o["id"] == "s1-property"]
     assert (renamed["name"], renamed["kind"]) == ("滨江物业服务中心", "social_organisation")
     expect(watching.get_by_test_id("org-street:s1-s1-property")).to_contain_text("滨江物业服务中心 社会组织")
+
+
+def expect_sent(cadre: Page, c: Community, need: str, resource: str, named: tuple[str, str, str]) -> str:
+    """The cadre's open page shows ``resource`` sent to ``need``, by names (whose, the unit, what the street's
+    answer came to) and never an id, with nothing past the phone's edge; the dispatch's id."""
+    [sent] = [
+        x
+        for x in c.cadre.ok("GET", f"{c.path}/assignments")
+        if (x["need"], x["resource"]) == (need, resource)
+    ]
+    d = str(sent["id"])
+    whose, unit, answer = named
+    expect(cadre.get_by_test_id(f"owner-{d}")).to_have_text(whose)
+    expect(cadre.get_by_test_id(f"unit-{d}")).to_have_text(unit)
+    expect(cadre.get_by_test_id(f"status-{d}")).to_have_text("已通知")
+    expect(cadre.get_by_test_id(f"escalated-{need}")).to_have_text(f"⬆ {answer}")
+    assert layout_problems(cadre, PHONE["width"]) == []
+    return d
+
+
+def test_the_street_sends_a_unit_of_its_pool_by_hand(world: World, street: Api, open_page: OpenPage) -> None:
+    c = world.community("hnd")
+    # The street's electrician serves in normal times only: the plan leaves it out of an incident, the
+    # street may still send it by hand.
+    unit = {
+        "id": "s1-electrician",
+        "organisation": STREET_POOL[0],
+        "capability": "repair.electric",
+        "quantity": 1,
+    }
+    street.ok(
+        "POST", "/streets/s1/resources", {**unit, "location": "g3_3", "name": "街道电工", "modes": "normal"}
+    )
+    cadre = open_page(c.cadre.token, viewport=PHONE)
+    need = c.need(capability="repair.electric", quantity=1, location="g1_1", priority=4)["id"]
+    cadre.get_by_test_id(f"escalate-{need}").click()
+    expect(cadre.get_by_test_id(f"escalated-{need}")).to_have_text("⬆ 已上报街道")
+
+    page = open_street(open_page, street, DESKTOP)
+    page.get_by_test_id(f"assign-hnd-{need}").click()
+    pick = page.get_by_test_id("unit-pick-s1-electrician")
+    expect(pick).to_contain_text("街道应急救援中心 · 街道电工 · g3_3 · 空闲 1")
+    expect(pick.locator("input")).to_be_checked()
+    page.get_by_test_id("assign-send").click()
+    expect(page.locator("#toast")).to_have_text("已派出")
+    expect(page.get_by_test_id(f"inbox-hnd-{need}")).to_contain_text(
+        "已派出：街道资源库「街道电工」 × 1（已通知）"
+    )
+
+    # The cadre's page, open all along: sent, by the street's pool, the unit by its name.
+    d = expect_sent(
+        cadre, c, need, "street:s1/s1-electrician", ("街道资源库", "「街道电工」", "街道已派出力量")
+    )
+    expect(cadre.get_by_test_id(f"need-status-{need}")).to_have_text("已派出，正在处理")
+    expect(dispatch_card(cadre, d)).not_to_contain_text(STREET_POOL[0])  # never the organisation's id
 
 
 @pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["phone", "desktop"])
