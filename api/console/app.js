@@ -21,6 +21,7 @@ import { checklistView, communityChecksView, actions as checkActions } from "./c
 import { streetView, actions as streetActions } from "./street.js";
 import { poolView, bindPool, actions as poolActions } from "./pooleditor.js";
 import { peopleView, actions as peopleActions } from "./people.js";
+import { requestsView, actions as requestActions } from "./requests.js";
 
 // A live update redraws what it changed. The grid worker's form is left alone unless the worker changed it:
 // redrawing it would drop the field being typed in (and a half-composed pinyin word with it).
@@ -75,7 +76,8 @@ export function render(form = false) {
     case "inbox": view.innerHTML = streetView(d); break;
     case "pool": view.innerHTML = poolView(d); break;
     case "people": view.innerHTML = peopleView(d); break;
-    default: view.innerHTML = cadreView(d, me.role === "observer");
+    // What the street asked this community to help with comes first: another community waits for it.
+    default: view.innerHTML = requestsView(d) + cadreView(d, me.role === "observer");
   }
   drawMap();
   bind();
@@ -113,19 +115,20 @@ export function currentTab() {
   return tabs.includes(state.tab) ? state.tab : tabs[0];
 }
 
-// How many wait on this tab: checks not yet made, parts to do.
+// How many wait on this tab: checks not yet made, parts to do, escalations and requests for help.
 function badge(tab, d) {
   let n = 0;
   if (tab === "checklist" || tab === "checks") n = ((d.checks && d.checks.checks) || []).filter((x) => x.result === "pending").length;
   if (tab === "mytasks") n = partsOf(d.mytasks).filter(([, p]) => ["assigned", "returned"].includes(p.status)).length;
   if (tab === "inbox") n = (d.inbox || []).filter((i) => ["open", "approval"].includes(i.state)).length;
+  if (tab === "emergency" && state.me.role === "cadre") n = (d.requests || []).length;
   return n ? ` <span class="badge">${n}</span>` : "";
 }
 
 // What each button does, by its data-action.
 const ACTIONS = {
   ...emergencyActions, ...organisationActions, ...reportActions, ...taskActions, ...partActions, ...boardActions,
-  ...photoActions, ...checkActions, ...streetActions, ...poolActions, ...peopleActions,
+  ...photoActions, ...checkActions, ...streetActions, ...poolActions, ...peopleActions, ...requestActions,
   async tab(el) {
     state.tab = el.dataset.tab;
     render(true);

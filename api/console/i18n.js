@@ -68,7 +68,7 @@ export const ZH = {
   approve: "批准调派", approveWhose: "{who}的「{name}」× {q}，{eta}", approved_: "已批准，正在通知",
   assignStreet: "派街道力量", askNeighbour: "请邻社区支援", noHelp: "暂无力量",
   pickUnit: "派哪一支街道力量（空闲的在前）", freeN: "空闲 {n}", allSent: "已全部派出", noStreetUnit: "街道资源库里没有能做这件事的力量",
-  sendHowMany: "派多少", assigned_: "已派出", pickNeighbour: "请哪个社区支援", noNeighbour: "本街道没有其他社区",
+  sendHowMany: "派多少", tooMany: "这个需求最多还缺 {n}，不用派这么多", assigned_: "已派出", pickNeighbour: "请哪个社区支援", noNeighbour: "本街道没有其他社区",
   asked_: "已记下，社区干部会看到", noHelpNote: "写给社区干部：原因和建议（必填）", needNoHelpNote: "请写明原因，社区干部会看到",
   noHelpSent: "已告诉社区干部", missingN: "还缺 {n}", sentAlready: "已派出", noteOpt: "说明（可不填）",
   streetMap: "街道地图：各社区的需求和资源库力量", poolByOrg: "力量分布（按组织）", freeOfTotal: "空闲 {f} / 共 {q}", sentN: "已派出 {n}",
@@ -102,6 +102,10 @@ export const ZH = {
   madeAt: "发放于 {d}", noTokens: "还没有发过令牌",
   // Units lent to another community: where the organisation's request comes from; which of its units goes.
   lentTo: "支援 {c}", whichUnit: "派出：{u}",
+  // Another community's need the street asked this community to help with.
+  requests: "支援请求：街道请本社区派人支援", requestFrom: "{c} 需要支援", offer: "派出本社区力量",
+  pickOwnUnit: "派本社区哪一支力量（空闲的在前）", noOwnUnit: "本社区没有能做这件事的空闲力量，请打电话告诉街道",
+  offered_: "已派出「{name}」× {q} 去支援{c}，对方社区会看到",
 };
 const EN = {
   title: "Community emergency dispatch", signin: "Sign in", token: "Enter your token (the code you were given)", signinGo: "Sign in",
@@ -168,7 +172,7 @@ const EN = {
   approve: "Approve", approveWhose: "{who}: “{name}” × {q}, {eta}", approved_: "Approved; sending",
   assignStreet: "Send street units", askNeighbour: "Ask a neighbour", noHelp: "Nobody to send",
   pickUnit: "Which street unit (free ones first)", freeN: "{n} free", allSent: "all sent", noStreetUnit: "The street's pool has no unit for this",
-  sendHowMany: "How many", assigned_: "Sent", pickNeighbour: "Which community to ask", noNeighbour: "The street has no other community",
+  sendHowMany: "How many", tooMany: "The need lacks only {n}", assigned_: "Sent", pickNeighbour: "Which community to ask", noNeighbour: "The street has no other community",
   asked_: "Noted; the cadre will see it", noHelpNote: "For the cadre: why, and what to do (required)", needNoHelpNote: "Write why: the cadre reads it",
   noHelpSent: "The cadre has been told", missingN: "{n} missing", sentAlready: "Sent", noteOpt: "Note (optional)",
   streetMap: "Street map: needs of every community and the pool's units", poolByOrg: "Units by organisation", freeOfTotal: "{f} free of {q}", sentN: "{n} sent",
@@ -199,6 +203,9 @@ const EN = {
   revoke: "Revoke", revokeAsk: "Revoke the token of “{n}”? Whoever signed in with it is signed out at once.", revoked: "Revoked", revokedAt: "revoked {d}",
   madeAt: "given {d}", noTokens: "No tokens given yet",
   lentTo: "helping {c}", whichUnit: "Sending: {u}",
+  requests: "Requests for help: the street asks us", requestFrom: "{c} needs help", offer: "Send one of our units",
+  pickOwnUnit: "Which of our units (free ones first)", noOwnUnit: "None of our units can do this now: call the street",
+  offered_: "Sent “{name}” × {q} to help {c}; they will see it",
 };
 
 export const T = () => (state.lang === "zh" ? ZH : EN);

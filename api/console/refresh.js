@@ -24,6 +24,8 @@ export async function refresh() {
       // The roster may have changed who this is (made head, moved to another grid); a street may have a new community.
       if (["cadre", "grid_worker", "captain", "street"].includes(me.role)) jobs.push(soft(api("GET", "/me")).then((x) => { d.me = x; }));
       if ((tab === "emergency" || tab === "report") && state.community) jobs.push(emergencyData(c, d));
+      // Another community's need the street asked this one to help with: a cadre sees it from any tab (a badge).
+      if (me.role === "cadre" && state.community) jobs.push(soft(api("GET", `${c}/requests`)).then((x) => { d.requests = x || []; }));
       // The street names its communities everywhere (pickers, inbox, pool).
       const named = new Set((state.data.communityList || []).map((x) => x.id));
       if (me.role === "street" && (!state.data.communityList || me.communities.some((id) => !named.has(id)))) {

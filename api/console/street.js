@@ -5,6 +5,8 @@ import { state } from "./state.js";
 import { T, t, cap } from "./i18n.js";
 import { esc, loading } from "./dom.js";
 import { ask, dialogButtons, refuse } from "./dialog.js";
+import { waited } from "./dates.js";
+import { pickUnits } from "./unitpick.js";
 import { act } from "./api.js";
 import { streetMapFigure } from "./map.js";
 import { priorityBadge } from "./priority.js";
@@ -12,11 +14,6 @@ import { communityName } from "./tasks.js";
 import { escalationState } from "./emergency.js";
 
 const minutes = (s) => Math.max(1, Math.round(s / 60));
-
-export function waited(s) {
-  const m = Math.floor(s / 60);
-  return m < 60 ? t("waitedM", { m: Math.max(0, m) }) : t("waitedH", { h: Math.floor(m / 60), m: m % 60 });
-}
 
 const eta = (s) => (s == null ? t("unreachable") : t("minutes", { m: minutes(s) }));
 
@@ -93,7 +90,7 @@ function itemOf(el) {
   return (state.data.inbox || []).find((i) => i.community === el.dataset.c && i.need.id === el.dataset.need);
 }
 
-// The street's own units that do what the need asks, the freest first.
+// The street's own units that do what the need asks.
 function streetUnits(capability) {
   const units = [];
   for (const o of state.data.pool || []) {
@@ -103,7 +100,7 @@ function streetUnits(capability) {
       if (r.capability === capability) units.push({ ...r, free, org: o.organisation.name || o.organisation.id });
     }
   }
-  return units.sort((a, b) => b.free - a.free || a.id.localeCompare(b.id));
+  return units;
 }
 
 const path = (el) => `/communities/${el.dataset.c}`;
@@ -116,29 +113,12 @@ export const actions = {
   async "assign-street"(el) {
     const item = itemOf(el);
     if (!item) return;
-    const units = streetUnits(item.need.capability);
-    const want = item.missing || item.need.quantity;
-    const first = units.find((u) => u.free > 0);
-    const form = await ask(`<h2>${t("assignStreet")}</h2><p>${esc(item.community_name)} · <strong>${esc(cap(item.need.capability))}</strong> × ${item.need.quantity}</p>
-      ${units.length ? `<label>${t("pickUnit")}</label><div class="picks column">${units.map((u) => `<label class="pick" data-testid="unit-pick-${esc(u.id)}">
-        <input type="radio" name="resource" value="${esc(u.id)}" ${u === first ? "checked" : ""} ${u.free ? "" : "disabled"}>
-        <span>${esc(u.org)} · ${esc(u.name || u.id)} · ${esc(u.location)} · <b>${esc(u.free ? t("freeN", { n: u.free }) : t("allSent"))}</b></span></label>`).join("")}</div>
-        <label>${t("sendHowMany")}<input name="quantity" type="number" inputmode="numeric" min="1" value="${Math.max(1, Math.min(want, first ? first.free : want))}" data-testid="assign-quantity"></label>
-        <label>${t("noteOpt")}<input name="note" data-testid="assign-note"></label>${dialogButtons(t("assignStreet"), "primary", "assign-send")}`
-    : `<p class="empty">${t("noStreetUnit")}</p><div class="row choices"><button value="cancel">${t("close_")}</button></div>`}`, (form_) => {
-      form_.onsubmit = (e) => {
-        if (!e.submitter || e.submitter.value !== "ok") return;
-        const data = new FormData(form_);
-        const unit = units.find((u) => u.id === data.get("resource"));
-        const q = Number(data.get("quantity"));
-        if (!unit) return refuse(e, t("pickUnit"));
-        if (!(Number.isInteger(q) && q >= 1 && q <= unit.free)) return refuse(e, t("badQty"));
-      };
-    });
-    if (!form || !form.get("resource")) return;
+    const head = `<h2>${t("assignStreet")}</h2><p>${esc(item.community_name)} · <strong>${esc(cap(item.need.capability))}</strong> × ${item.need.quantity}</p>`;
+    const choice = await pickUnits(head, streetUnits(item.need.capability), item.missing || item.need.quantity,
+      { pick: t("pickUnit"), none: t("noStreetUnit"), send: t("assignStreet"), testid: "assign-send" });
+    if (!choice) return;
     await act("POST", `${path(el)}/needs/${el.dataset.need}/assign`, {
-      resource: `street:${state.me.street}/${form.get("resource")}`, quantity: Number(form.get("quantity")),
-      note: String(form.get("note") || "").trim() }, t("assigned_"));
+      resource: `street:${state.me.street}/${choice.unit.id}`, quantity: choice.quantity, note: choice.note }, t("assigned_"));
   },
   async "ask-neighbour"(el) {
     const item = itemOf(el);

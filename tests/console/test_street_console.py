@@ -1,9 +1,9 @@
 """The street's console and the street's pool: the inbox answers an escalation and the cadre sees it live; a
 neighbour's loan is approved and the cadre sees it sent, the lending organisation answering on the borrower's
-board; the street sends a unit of its pool by hand and the cadre reads whose it is by name; an organisation is
-renamed (another street page hears it); the pool editor registers an organisation and a unit and changes a
-quantity; the head keeps the roster and its tokens; a sheet with mistakes is refused row by row. At phone
-(360 px) and desktop (1280 px) width."""
+board; the street sends a unit of its pool by hand, and a neighbour it asks sends one of its own from the card
+on its page, the asking cadre reading whose each is by name; an organisation is renamed (another street page
+hears it); the pool editor registers an organisation and a unit and changes a quantity; the head keeps the
+roster and its tokens; a sheet with mistakes is refused row by row. At phone (360 px) and desktop (1280 px)."""
 
 from collections.abc import Iterator
 
@@ -219,6 +219,63 @@ def test_the_street_sends_a_unit_of_its_pool_by_hand(world: World, street: Api, 
     )
     expect(cadre.get_by_test_id(f"need-status-{need}")).to_have_text("已派出，正在处理")
     expect(dispatch_card(cadre, d)).not_to_contain_text(STREET_POOL[0])  # never the organisation's id
+
+
+def test_a_neighbour_the_street_asks_sends_one_of_its_own_units(
+    world: World, street: Api, open_page: OpenPage
+) -> None:
+    asking = world.community("ask")
+    helper = world.community("hlp", incident=False)
+    # The neighbour's doctors: no one else of the street has any, and its profile lends nothing by itself.
+    doctor = {"id": "hlp-doctor", "organisation": "hlp-vol", "capability": "medical.doctor", "quantity": 2}
+    street.ok("POST", f"{helper.path}/resources", {**doctor, "location": "g4_4", "name": "社区医生"})
+    cadre = open_page(asking.cadre.token, viewport=PHONE)
+    need = asking.need(capability="medical.doctor", quantity=1, location="g1_1", priority=4)["id"]
+    cadre.get_by_test_id(f"escalate-{need}").click()
+    expect(cadre.get_by_test_id(f"escalated-{need}")).to_have_text("⬆ 已上报街道")
+    neighbour = open_page(helper.cadre.token, viewport=PHONE)
+    expect(neighbour.get_by_test_id("requests")).to_have_count(0)
+
+    page = open_street(open_page, street, DESKTOP)
+    page.get_by_test_id(f"ask-ask-{need}").click()
+    page.get_by_test_id("neighbour-hlp").click()
+    page.get_by_test_id("ask-note").fill("请派一位医生到 g1_1，谢谢")
+    page.get_by_test_id("ask-send").click()
+    expect(page.locator("#toast")).to_have_text("已记下，社区干部会看到")
+    # The asking cadre is not told the other communities' names: no id in their place.
+    expect(cadre.get_by_test_id(f"escalated-{need}")).to_have_text("⬆ 街道已请邻社区支援")
+
+    # The neighbour's cadre, open all along, sees the request come (help_requested) at the top of the page.
+    card = neighbour.get_by_test_id(f"request-ask-{need}")
+    expect(card).to_contain_text("ask社区 需要支援")
+    expect(card).to_contain_text("医生 × 1 · g1_1")
+    expect(card.locator(".prio")).to_have_text("4")
+    expect(neighbour.get_by_test_id(f"request-waited-ask-{need}")).to_have_text("已等 0 分钟")
+    expect(neighbour.get_by_test_id(f"request-note-ask-{need}")).to_have_text(
+        "街道说明：请派一位医生到 g1_1，谢谢"
+    )
+    expect(neighbour.get_by_test_id("tab-emergency").locator(".badge")).to_have_text("1")
+    assert layout_problems(neighbour, PHONE["width"]) == []
+    neighbour.get_by_test_id(f"offer-ask-{need}").click()
+    pick = neighbour.get_by_test_id("unit-pick-hlp-doctor")
+    expect(pick).to_contain_text("志愿者服务队 · 社区医生 · g4_4 · 空闲 2")
+    expect(neighbour.get_by_test_id("assign-quantity")).to_have_value("1")
+    assert layout_problems(neighbour, PHONE["width"]) == []
+    neighbour.get_by_test_id("offer-send").click()
+    expect(neighbour.locator("#toast")).to_have_text("已派出「社区医生」× 1 去支援ask社区，对方社区会看到")
+    expect(card).to_have_count(0)
+    expect(neighbour.get_by_test_id("tab-emergency").locator(".badge")).to_have_count(0)
+
+    # The asking cadre sees the doctor sent, by the neighbour's name.
+    named = ("邻社区「hlp社区」支援", "「社区医生」", "邻社区「hlp社区」已派出力量")
+    expect_sent(cadre, asking, need, "hlp/hlp-doctor", named)
+    expect(cadre.get_by_test_id(f"street-note-{need}")).to_have_text("支援社区说明：应街道请求支援")
+    # The street's inbox, open all along, says who answered and what went.
+    expect(page.get_by_test_id(f"inbox-state-ask-{need}")).to_have_text("邻社区「hlp社区」已派出力量")
+    expect(page.get_by_test_id(f"inbox-ask-{need}")).to_contain_text(
+        "已派出：hlp社区「社区医生」 × 1（已通知）"
+    )
+    assert helper.cadre.ok("GET", f"{helper.path}/requests") == []
 
 
 @pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["phone", "desktop"])
