@@ -196,7 +196,7 @@ def dispatch_public(board: Board, d: Dispatch) -> dict[str, Any]:
     resource = board.resource(d.resource)
     # Whose unit it is, by the names people use: the community's own, or a neighbour's or the street's.
     home = home_of(d.resource, board.key)
-    owner = None if home == board.key else _board_name(board, home)
+    owner = None if home == board.key else board.name_of(home)
     return {
         **data,
         "travel_s": travel,
@@ -205,14 +205,6 @@ def dispatch_public(board: Board, d: Dispatch) -> dict[str, Any]:
         "owner": None if home == board.key else home,
         "owner_name": owner,
     }
-
-
-def _board_name(board: Board, key: str) -> str:
-    boards = board.pool.boards() if board.pool is not None else []
-    found = next((b for b in boards if b.community is not None and b.community.id == key), None)
-    if found is None or found.community is None:
-        return key
-    return found.community.name or found.community.id
 
 
 def community_public(board: Board) -> dict[str, Any]:

@@ -231,6 +231,7 @@ def _approval(board: Board, d: Dispatch) -> dict[str, Any]:
     return {
         **dispatch_json(d),
         "owner": home_of(d.resource, board.key),
+        "owner_name": board.name_of(home_of(d.resource, board.key)),
         "resource_name": resource.name if resource is not None else "",
         "travel_s": next(
             (a.travel_s for a in assignments if a.need == d.need and a.resource == d.resource), None

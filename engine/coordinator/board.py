@@ -81,6 +81,7 @@ class Answer:
     by: str
     note: str = ""
     community: str | None = None
+    community_name: str = ""
 
 
 @dataclass(frozen=True)
@@ -226,6 +227,13 @@ class Board:
             return self.resources.get(ref)
         return self.pool.resource(ref) if self.pool is not None else None
 
+    def name_of(self, key: str) -> str:
+        """The name people use for a community of the street or the street's own pool (its key if unknown)."""
+        for other in self.pool.boards() if self.pool is not None else [self]:
+            if other.community is not None and other.community.id == key:
+                return other.community.name or other.community.id
+        return key
+
     def units_committed(self, ref: ResourceId) -> int:
         """Units of ``ref`` committed anywhere in the street (on this board alone without a street)."""
         if self.pool is None:
@@ -303,7 +311,9 @@ class Board:
                 self.needs[event.need] = replace(self.needs[event.need], escalated=True)
             case EscalationAnswered():
                 record = self.needs[event.need]
-                answer = Answer(event.answer, event.at, event.actor, event.note, event.community)
+                answer = Answer(
+                    event.answer, event.at, event.actor, event.note, event.community, event.community_name
+                )
                 self.needs[event.need] = replace(record, escalated=True, answers=(*record.answers, answer))
             case RoadClosed():
                 road = (event.source, event.target)
@@ -542,6 +552,7 @@ def answer_json(a: Answer) -> dict[str, object]:
         "by": a.by,
         "note": a.note,
         "community": a.community,
+        "community_name": a.community_name,
     }
 
 

@@ -332,7 +332,7 @@ def _check_free(board: Board, dispatch: Dispatch) -> None:
 def _known_resource(board: Board, ref: ResourceId, field: str) -> Resource:
     resource = board.resource(ref)
     if resource is None:
-        raise Rejected("not_found", field, f"unknown resource {ref!r}")
+        raise Rejected("not_found", field, f"没有这个资源 (unknown resource {ref!r})")
     return resource
 
 
@@ -340,14 +340,17 @@ def _approve(board: Board, command: Approve, at: datetime, actor: str) -> list[E
     dispatch = _dispatch(board, command.dispatch)
     if not dispatch.approval:
         raise Rejected(
-            "conflict", "dispatch", f"dispatch {dispatch.id} does not wait for the street's approval"
+            "conflict",
+            "dispatch",
+            f"这条派单不需要街道批准 (dispatch {dispatch.id} does not wait for the street's approval)",
         )
     if dispatch.status is not S.PROPOSED or dispatch.after is not None:
         raise Rejected(
             "conflict",
             "dispatch",
-            f"dispatch {dispatch.id} is {dispatch.status.value}"
-            + ("; its units are still on another job" if dispatch.after is not None else ""),
+            f"这条派单已处理或力量还在执行上一项任务 (dispatch {dispatch.id} is {dispatch.status.value}"
+            + ("; its units are still on another job" if dispatch.after is not None else "")
+            + ")",
         )
     _check_free(board, dispatch)
     return [
@@ -383,28 +386,37 @@ def _assign(board: Board, command: Assign, at: datetime, actor: str) -> list[Eve
     resource = _known_resource(board, command.resource, "resource")
     parts = {p.capability for p in need.team}
     if command.part is not None and command.part not in parts:
-        raise Rejected("invalid", "part", f"need {need.id!r} has no team part {command.part!r}")
+        raise Rejected(
+            "invalid", "part", f"这项需求没有这一部分 (need {need.id!r} has no team part {command.part!r})"
+        )
     wanted: Capability = command.part if command.part is not None else need.capability
     if resource.capability != wanted:
         raise Rejected(
             "invalid",
             "resource",
-            f"{command.resource!r} offers {resource.capability!r}; the need asks {wanted!r}",
+            f"这个资源做不了这件事 ({command.resource!r} offers {resource.capability!r}; the need asks {wanted!r})",
         )
     if resource.status is not ResourceStatus.AVAILABLE:
-        raise Rejected("conflict", "resource", f"{command.resource!r} is {resource.status.value} now")
+        raise Rejected(
+            "conflict",
+            "resource",
+            f"这个资源现在不可用 ({command.resource!r} is {resource.status.value} now)",
+        )
     per_unit = next((p.per_unit for p in need.team if p.capability == command.part), 1)
     missing = need.quantity * per_unit - board.committed_units(need.id, command.part)
     if command.quantity > missing:
         raise Rejected(
             "conflict",
             "quantity",
-            f"need {need.id!r} still lacks {max(0, missing)} units; got {command.quantity}",
+            f"这项需求只差 {max(0, missing)} 个，不能再派 {command.quantity} 个 "
+            f"(need {need.id!r} still lacks {max(0, missing)} units; got {command.quantity})",
         )
     free = resource.quantity - board.units_committed(command.resource)
     if free < command.quantity:
         raise Rejected(
-            "conflict", "quantity", f"{command.resource!r} has {free} units free; got {command.quantity}"
+            "conflict",
+            "quantity",
+            f"这个资源只有 {free} 个空闲 ({command.resource!r} has {free} units free; got {command.quantity})",
         )
     new_id = board.next_dispatch_id()
     return [
@@ -425,20 +437,26 @@ def _assign(board: Board, command: Assign, at: datetime, actor: str) -> list[Eve
 def _answer(board: Board, command: AnswerEscalation, at: datetime, actor: str) -> Event:
     _open_need(board, command.need, "need")
     if not board.needs[command.need].escalated:
-        raise Rejected("conflict", "need", f"need {command.need!r} has not been escalated to the street")
+        raise Rejected(
+            "conflict",
+            "need",
+            f"这项需求没有上报街道 (need {command.need!r} has not been escalated to the street)",
+        )
     if command.answer not in (EscalationAnswer.ASKED, EscalationAnswer.NO_HELP):
         raise Rejected(
             "invalid",
             "answer",
-            f"{command.answer.value!r}: approving or assigning sends units (approve, assign)",
+            f"批准或派出力量请用对应的操作 ({command.answer.value!r}: approving or assigning sends units)",
         )
     if command.answer is EscalationAnswer.ASKED:
         if command.community is None:
-            raise Rejected("invalid", "community", "name the community asked to help")
+            raise Rejected("invalid", "community", "请选择请哪个社区支援 (name the community asked to help)")
         if board.community is not None and command.community == board.community.id:
-            raise Rejected("invalid", "community", "ask another community than the need's own")
+            raise Rejected(
+                "invalid", "community", "请选择别的社区 (ask another community than the need's own)"
+            )
     elif not command.note.strip():
-        raise Rejected("invalid", "note", "say why no help is available, for the cadre who asked")
+        raise Rejected("invalid", "note", "请写明原因，社区干部会看到 (say why no help is available)")
     return EscalationAnswered(
         at=at,
         actor=actor,
@@ -446,6 +464,9 @@ def _answer(board: Board, command: AnswerEscalation, at: datetime, actor: str) -
         answer=command.answer,
         note=command.note,
         community=command.community if command.answer is EscalationAnswer.ASKED else None,
+        community_name=board.name_of(command.community)
+        if command.answer is EscalationAnswer.ASKED and command.community
+        else "",
     )
 
 

@@ -146,8 +146,9 @@ class EscalationAnswered(EventBase):
     need: NeedId
     answer: EscalationAnswer
     note: str = Field(default="", max_length=500)
-    # The community asked to help (``asked``).
+    # The community asked to help (``asked``), and its name as people read it.
     community: CommunityId | None = None
+    community_name: str = Field(default="", max_length=200)
 
 
 class RoadClosed(EventBase):

@@ -138,6 +138,7 @@ def test_a_neighbour_lends_with_the_street_approval(server: Server, world: dict[
     street = world["street1"]
     [item] = [i for i in street.ok("GET", "/streets/s1/inbox") if i["need"]["id"] == power]
     assert item["state"] == "approval" and item["approvals"][0]["owner"] == "c2"
+    assert item["approvals"][0]["owner_name"] == "c2社区"
     street.ok("POST", f"/communities/c1/assignments/{proposal['id']}/approve", {"note": "同意借用"})
     assert dispatches_of(cadre, power)[0]["status"] == "notified"
     # c2's shop answers on c1's board, for its own unit only.
@@ -256,8 +257,9 @@ def test_a_community_the_street_asks_sends_help(server: Server, world: dict[str,
     )
     [sent] = dispatches_of(cadre, crane)
     assert (sent["resource"], sent["status"]) == ("c2/c2-crane", "notified")
-    answers = [a["answer"] for a in cadre.ok("GET", f"/communities/c1/needs/{crane}")["answers"]]
-    assert answers == ["asked", "assigned"]
+    answers = cadre.ok("GET", f"/communities/c1/needs/{crane}")["answers"]
+    assert [a["answer"] for a in answers] == ["asked", "assigned"]
+    assert answers[0]["community_name"] == "c2社区"
     assert neighbour.ok("GET", "/communities/c2/requests") == []
 
 
