@@ -206,7 +206,8 @@ def _resource(board: Board, command: SaveResource, at: datetime, actor: str) -> 
     if old is not None and old.organisation != resource.organisation:
         raise Rejected("invalid", "resource.organisation", f"{resource.id!r} belongs to {old.organisation!r}")
     _on_map(board, resource.location, "resource.location")
-    committed = board.resource_units_committed(resource.id)
+    # Units lent and committed on another community's board count too.
+    committed = board.units_committed(resource.id)
     if resource.quantity < committed:
         raise Rejected(
             "conflict",

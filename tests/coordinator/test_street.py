@@ -7,7 +7,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from engine.coordinator import Advance, Coordinator, DispatchStatus, Rejected
+from engine.coordinator import Advance, Coordinator, DispatchStatus, Rejected, SaveResource
 from engine.coordinator.board import snapshot
 from engine.coordinator.commands import AnswerEscalation, Approve, Assign
 from engine.coordinator.events import EscalationAnswer
@@ -378,3 +378,14 @@ def test_the_same_street_plans_the_same(data: st.DataObject) -> None:
     assert {k: snapshot(first.board(k)) for k in ("a", "b")} == {
         k: snapshot(second.board(k)) for k in ("a", "b")
     }
+
+
+def test_a_lender_cannot_take_back_units_committed_elsewhere() -> None:
+    w = street(b="{lend: incident}")
+    w.incident("a", 1)
+    w.need("a", "n1", 2)
+    w.tick(100)
+    assert w.dispatches("a") == [("n1", "b/boat", "notified", None)]
+    resource = w.board("b").resources[ResourceId("boat")]
+    with pytest.raises(Rejected, match="already dispatched"):
+        w.handle("b", SaveResource(resource=resource.model_copy(update={"quantity": 0})), 110, "cadre")
