@@ -216,6 +216,13 @@ def test_the_inbox_and_approvals_survive_a_restart(server: Server, world: dict[s
     assert any(i["need"]["id"] == power and i["approvals"] for i in after)
     street.ok("POST", f"/communities/c1/assignments/{proposal['id']}/approve", {})
     assert dispatches_of(cadre, power)[0]["status"] == "notified"
+    # The escalated need, approved by the street, is served by the neighbour's unit.
+    shop = api_for(server, Role.ORGANISATION, "c2", organisation="c2-shop")
+    for step in ("acknowledge", "en-route", "done"):
+        shop.ok("POST", f"/communities/c1/assignments/{proposal['id']}/{step}")
+    record = cadre.ok("GET", f"/communities/c1/needs/{power}")
+    assert record["status"] == "served"
+    assert [a["answer"] for a in record["answers"]] == ["approved"]
 
 
 def test_a_community_the_street_asks_sends_help(server: Server, world: dict[str, Api]) -> None:
