@@ -189,6 +189,7 @@ def joint_problem(
     first = members[0]
     assert first.profile is not None and first.map is not None
     mode = first.mode
+    island_use = _once(island_use)
     member_keys = {b.key for b in members}
     map_json = first.map.model_dump_json()
     pins = _pin_units(members, committed=True)
@@ -283,6 +284,19 @@ def joint_problem(
     )
     builder.add_soon(_soon(members, offers, at))
     return JointPlan(builder.build(), members, offers, lenders)
+
+
+def _once(island_use: IslandUse) -> IslandUse:
+    """``island_use`` asked once per board: ``_offer`` asks it for each of a member's resources, and each
+    answer reads every board's dispatches (or solves)."""
+    asked: dict[str, Mapping[ResourceId, int]] = {}
+
+    def use(board: Board) -> Mapping[ResourceId, int]:
+        if board.key not in asked:
+            asked[board.key] = island_use(board)
+        return asked[board.key]
+
+    return use
 
 
 def _island_use(board: Board, island_use: IslandUse) -> Mapping[ResourceId, int]:

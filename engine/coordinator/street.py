@@ -7,7 +7,7 @@ communities' units through the street). Re-plans are the street's, when it share
 shares nothing plans each community alone, exactly as a community on its own.
 """
 
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Mapping
 from dataclasses import replace
 from datetime import datetime, timedelta
@@ -160,6 +160,7 @@ class Street:
         boards = self.boards()
         made: dict[str, Plan] = {}
         result: dict[str, PlanProposed] = {}
+        elsewhere = _HeldElsewhere(boards)
         for group in groups(boards):
             due = self._group_due(group)
             if due is None or due > now:
@@ -177,7 +178,7 @@ class Street:
                 boards,
                 held,
                 now,
-                lambda b: self._island_use(b, now),
+                lambda b: self._island_use(b, now, elsewhere(b.key)),
                 self._graph(group),
                 self._compiled(group),
                 at_home,
@@ -210,22 +211,36 @@ class Street:
             .with_closures(sorted(one_way), one_way=True)
         )
 
-    def _island_use(self, board: Board, at: datetime) -> Mapping[ResourceId, int]:
+    def _island_use(self, board: Board, at: datetime, elsewhere: Counter[str]) -> Mapping[ResourceId, int]:
         """Units of each of its resources a community's own plan, made alone, uses: what ``own_first`` keeps
-        at home. Made again when its board or what others hold of its units changes."""
-        elsewhere: Counter[str] = Counter()
-        for b in self.boards():
-            if b.key != board.key:
-                for (home, rid), q in held_by(b).items():
-                    if home == board.key:
-                        elsewhere[rid] += q
-        key = (board.events, tuple(sorted(elsewhere.items())))
+        at home. Made again when its board or what others hold of its units (``elsewhere``) changes."""
+        # The street's own proposals do not count (a plan proposed moves ``events`` and ``plan_version`` alike):
+        # made again when its needs, units, pins or exclusions change, or what others hold of its units.
+        key = (board.events - board.plan_version, tuple(sorted(elsewhere.items())))
         cached = self._islands.get(board.key)
         if cached is not None and cached[0] == key:
             return cached[1]
         used = _island_plan_use(board, at, elsewhere, self)
         self._islands[board.key] = (key, used)
         return used
+
+
+class _HeldElsewhere:
+    """Units of each community's resources that other boards hold, per resource id: counted in one pass over
+    the street's dispatches, when a re-plan first asks (only ``own_first`` lenders do)."""
+
+    def __init__(self, boards: list[Board]) -> None:
+        self._boards = boards
+        self._by_home: dict[str, Counter[str]] | None = None
+
+    def __call__(self, home: str) -> Counter[str]:
+        if self._by_home is None:
+            self._by_home = defaultdict(Counter)
+            for b in self._boards:
+                for (owner, rid), q in held_by(b).items():
+                    if owner != b.key:
+                        self._by_home[owner][rid] += q
+        return self._by_home.get(home, Counter())
 
 
 def _island_plan_use(
