@@ -1090,6 +1090,8 @@ CHANNELS = {
     # Households and checks of grid g1 / building b1: the community's readers, g1's worker, b1's captain.
     "grid": (True, True, False, True, True, True, True, False),
     "building": (True, True, False, False, True, True, True, True),
+    # An organisation of the street's own pool: its own coordinator (tested in test_street.py) and the street.
+    "pool_organisation": (True, False, False, False, False, False, False, False),
 }
 
 
@@ -1101,8 +1103,9 @@ def channel(w: World, kind: str, t: Target) -> str:
         "street": t.street,
         "grid": f"{t.community}:g1",
         "building": f"{t.community}:b1",
+        "pool_organisation": f"~{t.street}:{STREET_ORG}",
     }[kind]
-    return f"{kind}:{name}"
+    return f"{'organisation' if kind == 'pool_organisation' else kind}:{name}"
 
 
 def allowed(who: str, kind: str, t: Target) -> bool:

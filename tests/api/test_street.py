@@ -101,8 +101,24 @@ def test_the_street_pool_reaches_a_community_need(server: Server, world: dict[st
     assert mine["id"] == sent["id"]
     assert red_cross.ok("GET", f"/communities/c1/needs/{medic}")["contact_phone"] == "13900001111"
     assert red_cross.get("/communities/c1/resources/c1-boat").status_code == 404
-    ack = red_cross.ok("POST", f"/communities/c1/assignments/{sent['id']}/acknowledge")
-    assert ack["status"] == "acknowledged"
+    # Its own channel (named by /me) tells it of the dispatch and of what it does there.
+    me = red_cross.ok("GET", "/me")
+    assert me["organisation_channel"] == "organisation:~s1:s1-red-cross"
+
+    async def hear() -> tuple[dict[str, Any], dict[str, Any]]:
+        client = await Client(server.ws_url, red_cross.token).open()
+        await client.subscribe(me["organisation_channel"], 0)
+        first = await client.until(lambda m: m.get("type") == "dispatches")
+        red_cross.ok("POST", f"/communities/c1/assignments/{sent['id']}/acknowledge")
+        acked = await client.until(
+            lambda m: m.get("type") == "dispatches" and m["data"]["changed"][0]["status"] == "acknowledged"
+        )
+        await client.close()
+        return first, acked
+
+    first, acked = asyncio.run(hear())
+    assert first["data"]["community"] == "c1" and first["data"]["changed"][0]["id"] == sent["id"]
+    assert acked["data"]["changed"][0]["need_detail"]["id"] == medic
     # Another community's cadre never sees c1's resident.
     other = api_for(server, Role.CADRE, "c2")
     assert other.get(f"/communities/c1/needs/{medic}").status_code == 404
