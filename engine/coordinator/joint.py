@@ -20,7 +20,7 @@ from datetime import datetime
 
 from engine.coordinator.board import Board
 from engine.coordinator.events import PlanProposed
-from engine.coordinator.refs import SEPARATOR, home_of, seen_from, split
+from engine.coordinator.refs import SEPARATOR, home_of, qualify, seen_from, split
 from engine.coordinator.replan import soon_free
 from engine.matching import Pin, ProblemBuilder
 from engine.matching.problem import MatchingProblem, SoonFree, soon_id
@@ -389,7 +389,8 @@ def _pin_units(members: Sequence[Board], *, committed: bool) -> dict[PinKey, int
         for d in b.dispatches.values():
             if d.committed is committed:
                 home, rid = _home_id(d.resource, b.key)
-                after = NeedId(f"{b.key}{SEPARATOR}{d.after}") if d.after is not None else None
+                # A job on another community's board is named by its ref already (see JointPlan.split).
+                after = NeedId(qualify(b.key, d.after)) if d.after is not None else None
                 units[(b.key, d.need, d.part, home, rid, after)] += d.quantity
     return units
 
