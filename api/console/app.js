@@ -22,6 +22,7 @@ import { streetView, actions as streetActions } from "./street.js";
 import { poolView, bindPool, actions as poolActions } from "./pooleditor.js";
 import { peopleView, actions as peopleActions } from "./people.js";
 import { requestsView, actions as requestActions } from "./requests.js";
+import { contributionsView, bindContributions, actions as contribActions } from "./contributions.js";
 
 // A live update redraws what it changed. The grid worker's form is left alone unless the worker changed it:
 // redrawing it would drop the field being typed in (and a half-composed pinyin word with it).
@@ -76,6 +77,7 @@ export function render(form = false) {
     case "inbox": view.innerHTML = streetView(d); break;
     case "pool": view.innerHTML = poolView(d); break;
     case "people": view.innerHTML = peopleView(d); break;
+    case "contrib": contributionsView(view, d, same); break;
     // What the street asked this community to help with comes first: another community waits for it.
     default: view.innerHTML = requestsView(d) + cadreView(d, me.role === "observer");
   }
@@ -102,7 +104,7 @@ function where(me, d, role, mode) {
 function tabsFor(me, d) {
   const incident = d.community && d.community.incident;
   switch (me.role) {
-    case "street": return ["inbox", "emergency", "pool", "people", "tasks"];
+    case "street": return ["inbox", "emergency", "pool", "people", "tasks", "contrib"];
     case "cadre": return ["emergency", "tasks", ...(incident ? ["checks"] : []), ...(isHead() ? ["pool", "people"] : [])];
     case "grid_worker": return ["report", "checklist", ...((d.mytasks || []).length ? ["mytasks"] : [])];
     case "captain": return ["checklist"];
@@ -128,7 +130,7 @@ function badge(tab, d) {
 // What each button does, by its data-action.
 const ACTIONS = {
   ...emergencyActions, ...organisationActions, ...reportActions, ...taskActions, ...partActions, ...boardActions,
-  ...photoActions, ...checkActions, ...streetActions, ...poolActions, ...peopleActions, ...requestActions,
+  ...photoActions, ...checkActions, ...streetActions, ...poolActions, ...peopleActions, ...requestActions, ...contribActions,
   async tab(el) {
     state.tab = el.dataset.tab;
     render(true);
@@ -150,6 +152,7 @@ function bind() {
   });
   bindIssueForm();
   bindPeriod();
+  bindContributions();
   bindReportForm();
   bindPool();
 }
@@ -201,7 +204,7 @@ export function signOut() {
   if (state.ws) { state.ws.onclose = null; state.ws.close(); }
   store.removeItem("pz.token");
   for (const url of Object.values(state.photos)) url.then((u) => URL.revokeObjectURL(u)).catch(() => {});
-  Object.assign(state, { token: null, me: null, data: {}, online: null, ws: null, tab: null, drawn: null, keep: null, period: null, photos: {}, owner: null });
+  Object.assign(state, { token: null, me: null, data: {}, online: null, ws: null, tab: null, drawn: null, keep: null, period: null, contrib: null, photos: {}, owner: null });
   showNetwork();
   $("#exercise").hidden = true;
   signInView();

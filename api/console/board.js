@@ -1,7 +1,8 @@
 // The street's score board: points by community and by member over a chosen period, and its CSV export.
 import { state } from "./state.js";
 import { T, t } from "./i18n.js";
-import { $, esc, loading, toast } from "./dom.js";
+import { $, esc, loading } from "./dom.js";
+import { bindDates } from "./dates.js";
 import { download } from "./api.js";
 import { communityName } from "./tasks.js";
 import { refresh } from "./refresh.js";
@@ -37,20 +38,9 @@ export const actions = { export: exportCsv };
 
 // A new period reads the board again.
 export function bindPeriod() {
-  for (const sel of ["#score-start", "#score-end"]) {
-    const input = $(sel);
-    if (!input) continue;
-    input.onchange = () => {
-      const start = $("#score-start").value;
-      const end = $("#score-end").value;
-      if (!start || !end) return;
-      if (end < start) {
-        toast(t("badPeriod"));
-        return;
-      }
-      state.period = { start, end };
-      $("#board-tables").innerHTML = loading();
-      refresh();
-    };
-  }
+  bindDates("#score-start", "#score-end", true, (start, end) => {
+    state.period = { start, end };
+    $("#board-tables").innerHTML = loading();
+    refresh();
+  });
 }

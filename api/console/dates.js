@@ -1,5 +1,7 @@
-// Dates as the forms and the board show them: local days, not UTC; how long something has waited.
+// Dates as the forms and the board show them: local days, not UTC; how long something has waited; a period's
+// two date fields.
 import { t } from "./i18n.js";
+import { $, toast } from "./dom.js";
 
 export function thisMonth() {
   const now = new Date();
@@ -23,4 +25,20 @@ export function when(iso) {
 export function waited(s) {
   const m = Math.floor(s / 60);
   return m < 60 ? t("waitedM", { m: Math.max(0, m) }) : t("waitedH", { h: Math.floor(m / 60), m: m % 60 });
+}
+
+// A period's start and end fields: a change passes both days to `apply`, unless the end is before the start
+// (refused, said) or, when both are `required`, one is empty.
+export function bindDates(startSel, endSel, required, apply) {
+  const start = $(startSel);
+  const end = $(endSel);
+  if (!start || !end) return;
+  start.onchange = end.onchange = () => {
+    if (required && !(start.value && end.value)) return;
+    if (start.value && end.value && end.value < start.value) {
+      toast(t("badPeriod"));
+      return;
+    }
+    apply(start.value, end.value);
+  };
 }

@@ -32,7 +32,7 @@ export const ZH = {
     "care.visit": "上门探视", "power.generator": "发电机", "shelter.bed": "安置床位", "repair.electric": "电工维修" },
   // Normal-time work: street tasks, the community's parts, checks on vulnerable households.
   tabs: { inbox: "街道待办", emergency: "应急调度", pool: "资源库", people: "人员令牌", tasks: "任务", checks: "住户核查", report: "上报需求",
-    checklist: "核查清单", mytasks: "我的任务" },
+    checklist: "核查清单", mytasks: "我的任务", contrib: "组织贡献" },
   loading: "正在读取……", close_: "关闭",
   issueTitle: "发布任务", taskTitle: "标题", taskDesc: "说明（可不填）", due: "截止时间", dueDate: "截止日期", dueTime: "截止钟点",
   points: "分值", evidenceQ: "需要的佐证（可多选）", evidence: { text: "文字", number: "数字", photo: "照片" },
@@ -106,6 +106,12 @@ export const ZH = {
   requests: "支援请求：街道请本社区派人支援", requestFrom: "{c} 需要支援", offer: "派出本社区力量",
   pickOwnUnit: "派本社区哪一支力量（空闲的在前）", noOwnUnit: "本社区没有能做这件事的空闲力量，请打电话告诉街道",
   offered_: "已派出「{name}」× {q} 去支援{c}，对方社区会看到",
+  // Each organisation's contribution: the street's record of its partners.
+  contribTitle: "组织贡献：各组织出了多少力（应急次数多的在前）",
+  contribNote: "按任务完成的日期统计，日期不填就是全部时间。演练的次数在下载的 CSV 里。",
+  contribFrom: "开始日期（可不填）", contribTo: "结束日期（可不填）", contribAll: "不限日期", contribCsv: "下载 CSV",
+  contribCol: { community: "社区", organisation: "组织", kind: "类型", normal: "常态", incident: "应急", jobs: "完成次数",
+    hours: "服务时长（小时）", declined: "拒绝", timedOut: "超时未响应" },
 };
 const EN = {
   title: "Community emergency dispatch", signin: "Sign in", token: "Enter your token (the code you were given)", signinGo: "Sign in",
@@ -138,7 +144,7 @@ const EN = {
     "care.visit": "home visit", "power.generator": "generator", "shelter.bed": "shelter bed", "repair.electric": "electrician" },
   roles: { street: "street staff", cadre: "community cadre", organisation: "organisation coordinator", grid_worker: "grid worker", captain: "building captain", observer: "observer" },
   tabs: { inbox: "Inbox", emergency: "Emergency", pool: "Pool", people: "People", tasks: "Tasks", checks: "Household checks", report: "Report",
-    checklist: "Checklist", mytasks: "My tasks" },
+    checklist: "Checklist", mytasks: "My tasks", contrib: "Partners" },
   loading: "Loading…", close_: "Close",
   issueTitle: "Issue a task", taskTitle: "Title", taskDesc: "Description (optional)", due: "Due", dueDate: "Due date", dueTime: "Due time",
   points: "Points", evidenceQ: "Evidence needed (any)", evidence: { text: "text", number: "number", photo: "photo" },
@@ -206,6 +212,11 @@ const EN = {
   requests: "Requests for help: the street asks us", requestFrom: "{c} needs help", offer: "Send one of our units",
   pickOwnUnit: "Which of our units (free ones first)", noOwnUnit: "None of our units can do this now: call the street",
   offered_: "Sent “{name}” × {q} to help {c}; they will see it",
+  contribTitle: "Partners' contribution (most incident jobs first)",
+  contribNote: "Counted by the day a job was done; no dates means all time. Drills are in the CSV.",
+  contribFrom: "From (optional)", contribTo: "To (optional)", contribAll: "All dates", contribCsv: "Download CSV",
+  contribCol: { community: "Community", organisation: "Organisation", kind: "Kind", normal: "Normal", incident: "Incident", jobs: "Jobs",
+    hours: "Hours", declined: "Declined", timedOut: "Timed out" },
 };
 
 export const T = () => (state.lang === "zh" ? ZH : EN);

@@ -4,6 +4,7 @@ import { api } from "./api.js";
 import { resubscribe, setNetwork } from "./live.js";
 import { thisMonth } from "./dates.js";
 import { owner, ownerPath } from "./pooleditor.js";
+import { contribQuery } from "./contributions.js";
 import { currentTab, render, signOut } from "./app.js";
 
 let refreshes = 0;
@@ -34,6 +35,10 @@ export async function refresh() {
       if (tab === "inbox") jobs.push(streetData(d));
       if (tab === "pool") jobs.push(editorData(d));
       if (tab === "people") jobs.push(peopleData(d));
+      if (tab === "contrib") {
+        const path = `/streets/${encodeURIComponent(me.street)}/contributions${contribQuery()}`;
+        jobs.push(soft(api("GET", path)).then((x) => { d.contributions = x; }));
+      }
       jobs.push(governanceData(c, d, tab));
       await Promise.all(jobs);
     }

@@ -3,15 +3,20 @@ neighbour's loan is approved and the cadre sees it sent, the lending organisatio
 board; the street sends a unit of its pool by hand, and a neighbour it asks sends one of its own from the card
 on its page, the asking cadre reading whose each is by name; an organisation is renamed (another street page
 hears it); the pool editor registers an organisation and a unit and changes a quantity; the head keeps the
-roster and its tokens; a sheet with mistakes is refused row by row. At phone (360 px) and desktop (1280 px)."""
+roster and its tokens; a sheet with mistakes is refused row by row; each organisation's contribution is read
+as a table over a period and downloaded as CSV. At phone (360 px) and desktop (1280 px)."""
 
+import csv
+import io
 from collections.abc import Iterator
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from playwright.sync_api import Page, expect
 
 from api.auth import Role
-from tests.api.server import Api
+from tests.api.server import Api, wait_for
 from tests.console.conftest import MAP, Community, OpenPage, World, dispatch_card, layout_problems, tap_node
 
 PHONE = {"width": 360, "height": 740}
@@ -411,3 +416,46 @@ def test_a_sheet_with_mistakes_is_refused_row_by_row(world: World, street: Api, 
     expect(head.locator("#dialog")).to_contain_text("什么都没有导入")
     head.get_by_test_id("import-close").click()
     assert c.cadre.ok("GET", f"{c.path}/resources") == before
+
+
+def test_the_street_reads_each_organisations_contribution(
+    world: World, street: Api, open_page: OpenPage
+) -> None:
+    c = world.community("ctb")
+    # The volunteers' own doctor, where the need is: no neighbour's unit is as near.
+    doctor = {"id": "ctb-doctor", "organisation": "ctb-vol", "capability": "medical.doctor", "quantity": 1}
+    street.ok("POST", f"{c.path}/resources", {**doctor, "location": "g1_1", "name": "社区医生"})
+    # A life-safety need: the profile confirms it; the volunteers take it to done.
+    need = c.need(capability="medical.doctor", quantity=1, location="g1_1", priority=5)["id"]
+    d = wait_for(lambda: (x := c.dispatch_for(need)) and x["status"] == "notified" and x["id"], timeout=5)
+    for step in ("acknowledge", "en-route", "done"):
+        c.volunteers.ok("POST", f"{c.path}/assignments/{d}/{step}")
+
+    page = open_street(open_page, street, PHONE)
+    page.get_by_test_id("tab-contrib").click()
+    key = "ctb-ctb-vol"
+    row = page.get_by_test_id(f"contrib-{key}")
+    expect(row).to_contain_text("ctb社区")
+    expect(row).to_contain_text("志愿者服务队")
+    expect(row).to_contain_text("志愿队")
+    expect(page.get_by_test_id(f"contrib-incident-{key}")).to_have_text("1")
+    expect(page.get_by_test_id(f"contrib-normal-{key}")).to_have_text("0")
+    # The most incident jobs first: on a phone each organisation is a card, nothing past the edge.
+    expect(page.locator('[data-testid="contributions"] tbody tr').first).to_have_attribute(
+        "data-testid", f"contrib-{key}"
+    )
+    assert layout_problems(page, PHONE["width"]) == []
+    # From tomorrow (China's day) nothing is done yet; all dates again, the job is back.
+    tomorrow = datetime.now(ZoneInfo("Asia/Shanghai")).date() + timedelta(days=1)
+    page.get_by_test_id("contrib-from").fill(tomorrow.isoformat())
+    expect(page.get_by_test_id(f"contrib-incident-{key}")).to_have_text("0")
+    page.get_by_test_id("contrib-all").click()
+    expect(page.get_by_test_id(f"contrib-incident-{key}")).to_have_text("1")
+
+    with page.expect_download() as download:
+        page.get_by_test_id("contrib-csv").click()
+    assert download.value.suggested_filename == "滨江街道组织贡献.csv"
+    sheet = list(csv.DictReader(io.StringIO(download.value.path().read_text(encoding="utf-8-sig"))))
+    [vol] = [r for r in sheet if r["组织编号"] == "ctb-vol"]
+    cells = ("社区", "组织名称", "应急完成次数", "常态完成次数")
+    assert [vol[h] for h in cells] == ["ctb社区", "志愿者服务队", "1", "0"]
