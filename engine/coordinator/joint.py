@@ -254,6 +254,7 @@ def joint_problem(
             for (home, _), org in sorted(organisations.items())
         )
         .keep_home(home_ids)
+        .delay_away(_away(offers, street))
     )
     if rules is not None:
         builder.reuse_rules(rules)
@@ -371,6 +372,26 @@ def _resources(
             )
     # A split resource's home part is kept at home even with no units (its pins may still name it).
     return resources, {r.id for r in resources} & home_ids, org_ids
+
+
+# A unit of another community (or of the street's pool) counts this many seconds later than one of the
+# community's own: at equal arrival, a community's own units go first.
+OWN_FIRST_TIE_S = 1
+
+
+def _away(offers: Mapping[tuple[str, str], _Offer], street: Sequence[Board]) -> dict[ResourceId, int]:
+    """Per offer that may serve another community: the seconds it sets off later for one (the street's
+    approval, if its lender asks for it; else a tie-break)."""
+    boards = {b.key: b for b in street}
+    away: dict[ResourceId, int] = {}
+    for (home, _), offer in offers.items():
+        if offer.shared_by is None and not offer.split:
+            continue
+        lender = boards[home]
+        sharing = lender.profile.sharing if lender.profile is not None and not lender.is_street else None
+        waits = sharing.approval_s if sharing is not None and sharing.street_approval else 0
+        away[offer.ids()[1]] = max(OWN_FIRST_TIE_S, waits)
+    return away
 
 
 def _id(offers: Mapping[tuple[str, str], _Offer], need_home: str, home: str, rid: str) -> ResourceId:

@@ -78,6 +78,8 @@ class Tables:
     priority: IntArray
     # Seconds until each resource's units are free (0 but for units offered after their current job).
     ready_s: IntArray
+    # Seconds more before they set off for another community's need (see MatchingProblem.away).
+    away_s: IntArray
     # Per need: seconds already waited, and the response time its priority should meet.
     waited_s: IntArray
     target_s: IntArray
@@ -366,6 +368,7 @@ def _tables(
         rotation_s=np.array([f.rotation_s for f in resource_facts], dtype=np.int64),
         priority=np.array([f.priority for f in need_facts], dtype=np.int64),
         ready_s=np.array([problem.ready_s(r.id) for r in problem.resources], dtype=np.int64),
+        away_s=np.array([problem.away_s(r.id) for r in problem.resources], dtype=np.int64),
         waited_s=np.array([problem.waited_s(n) for n in problem.needs], dtype=np.int64),
         target_s=np.array([dispatch.target_s(f.priority) for f in need_facts], dtype=np.int64),
         lateness_weight=dispatch.lateness_weight,
@@ -431,11 +434,12 @@ def _priced(
     tables: Tables, problem: MatchingProblem, need: IntArray, resource: IntArray, travel: IntArray
 ) -> tuple[IntArray, IntArray]:
     """Per pair, the cost of one unit and its lateness."""
-    # A unit arrives after the need has waited, once it has set off and is free, and after its travel.
-    arrive = tables.ready_s[resource] + travel
+    foreign = tables.resource_community[resource] != tables.need_community[need]
+    # A unit arrives after the need has waited, once it has set off and is free (for another community, once
+    # the street let it go), and after its travel.
+    arrive = tables.ready_s[resource] + foreign.astype(np.int64) * tables.away_s[resource] + travel
     late = lateness(tables, need, tables.waited_s[need] + tables.setoff_s + arrive)
     # Preferences count as extra seconds of travel, so they can never outrank serving a need.
-    foreign = tables.resource_community[resource] != tables.need_community[need]
     preference = (
         problem.rules.own_community_penalty_s * foreign.astype(np.int64) + tables.rotation_s[resource]
     )

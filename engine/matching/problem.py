@@ -43,6 +43,10 @@ class SoonFree(Frozen):
     in_s: int = Field(ge=0)
 
 
+# A delay longer than a day is a mistake, not a plan (and keeps every cost well inside 64 bits).
+MAX_DELAY_S = 86_400
+
+
 def soon_id(resource: ResourceId, job: NeedId) -> ResourceId:
     """The id under which the units of ``resource`` busy on ``job`` are offered for their next need."""
     return ResourceId(f"{resource}@{job}")
@@ -72,6 +76,10 @@ class MatchingProblem:
     # Resources that serve needs of their own organisation's community only (a street's joint plan: units a
     # community does not lend now).
     home_only: frozenset[ResourceId] = frozenset()
+    # Seconds more before units of a resource set off for a need of another community than their own (a loan
+    # waits for the street's approval; a second breaks ties, so that a community's own units go first), by
+    # resource; offers after a job have their resource's. Counted in arrivals, never in "free now".
+    away: Mapping[ResourceId, int] = field(default_factory=dict)
 
     @property
     def profile(self) -> Profile | None:
@@ -96,6 +104,10 @@ class MatchingProblem:
         """Seconds until the units of ``resource`` are free (0 for free units)."""
         units = self.soon.get(resource)
         return units.in_s if units is not None else 0
+
+    def away_s(self, resource: ResourceId) -> int:
+        """Seconds of ``away`` for the units of ``resource`` (0 for most)."""
+        return self.away.get(self.real_id(resource), 0)
 
     def waited_s(self, need: Need) -> int:
         """Seconds ``need`` has waited by the plan's moment (0 without a report time or a moment)."""
@@ -122,6 +134,7 @@ class ProblemBuilder:
         self.moment: datetime | None = None
         self.soon: list[SoonFree] = []
         self.home: set[ResourceId] = set()
+        self.delays: dict[ResourceId, int] = {}
 
     def add_needs(self, needs: Iterable[Need]) -> "ProblemBuilder":
         self.needs.extend(needs)
@@ -157,6 +170,11 @@ class ProblemBuilder:
     def add_soon(self, units: Iterable[SoonFree]) -> "ProblemBuilder":
         """Units on a job that may be planned for their next need, from where and when they finish."""
         self.soon.extend(units)
+        return self
+
+    def delay_away(self, seconds: Mapping[ResourceId, int]) -> "ProblemBuilder":
+        """Units of these resources set off this many seconds later for another community's needs."""
+        self.delays.update(seconds)
         return self
 
     def keep_home(self, resources: Iterable[ResourceId]) -> "ProblemBuilder":
@@ -241,7 +259,16 @@ class ProblemBuilder:
             at=self.moment,
             soon=soon,
             home_only=frozenset(self._home_only(resources, organisations)),
+            away=self._delays({r.id for r in resources}),
         )
+
+    def _delays(self, known: set[ResourceId]) -> dict[ResourceId, int]:
+        for resource, seconds in sorted(self.delays.items()):
+            if resource not in known:
+                raise ValueError(f"away: unknown resource {resource!r}")
+            if not 0 <= seconds <= MAX_DELAY_S:
+                raise ValueError(f"away[{resource}]: {seconds} s is not between 0 and {MAX_DELAY_S}")
+        return {r: s for r, s in self.delays.items() if s}
 
     def _home_only(
         self, resources: tuple[Resource, ...], organisations: Mapping[OrganisationId, Organisation]

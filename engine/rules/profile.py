@@ -162,11 +162,15 @@ class SharingSettings(Frozen):
     the street's plan sends them wherever they serve most.
     ``street_approval``: a dispatch of its units to another community waits for the street's approval.
     ``never_lend``: capabilities (a name, or a prefix ending in ".") it never lends.
+    ``approval_s``: how long the street is expected to take to approve a loan (the plan counts it in the
+    loan's arrival, so a unit of the community's own that is as close goes first).
     """
 
     lend: Literal["never", "incident", "always"] = "never"
     own_first: bool = True
     street_approval: bool = False
+    # How long the street takes to approve a loan, as plans expect it: a loan arrives that much later.
+    approval_s: int = Field(default=300, ge=0, le=3600, strict=True)
     never_lend: tuple[Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)*\.?$")], ...] = ()
 
     def lends(self, capability: str, mode: Mode) -> bool:

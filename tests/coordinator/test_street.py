@@ -389,3 +389,29 @@ def test_a_lender_cannot_take_back_units_committed_elsewhere() -> None:
     resource = w.board("b").resources[ResourceId("boat")]
     with pytest.raises(Rejected, match="already dispatched"):
         w.handle("b", SaveResource(resource=resource.model_copy(update={"quantity": 0})), 110, "cadre")
+
+
+# -- a community's own units first at equal arrival; a loan counts the street's approval ----------------
+
+
+@pytest.mark.parametrize(
+    ("sharing", "goes"),
+    [
+        # Equally near: the community's own boat goes.
+        ("{lend: always, own_first: false}", "boat"),
+        # The neighbour's is 3 minutes nearer but waits about 5 for the street's approval: still its own.
+        ("{lend: always, own_first: false, street_approval: true, approval_s: 300}", "boat"),
+        # Approved at once, it is nearer: the neighbour's goes.
+        ("{lend: always, own_first: false, street_approval: true, approval_s: 0}", "b/near"),
+    ],
+)
+def test_own_units_first_and_a_loan_counts_its_approval(sharing: str, goes: str) -> None:
+    w = StreetWorld()
+    w.community("a")
+    w.community("b", sharing)
+    w.unit("a", "boat", "g0_2" if goes == "boat" and "approval" not in sharing else "g2_2")
+    w.unit("b", "near", "g0_2" if "approval" not in sharing else "g0_1")
+    w.incident("a", 1)
+    w.need("a", "n1", 2)
+    w.tick(100)
+    assert w.assignment("a", "n1").resource == goes

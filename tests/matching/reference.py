@@ -153,6 +153,9 @@ def solve_reference(problem: MatchingProblem) -> Reference:
         i, _, j = arcs[a]
         need, res = problem.needs[i], problem.resources[j]
         ready = problem.soon[res.id].in_s if res.id in problem.soon else 0
+        home, asking = problem.organisations[res.organisation].community, need.community or problem.community
+        if home is None or asking is None or home != asking:
+            ready += problem.away_s(res.id)
         seconds = times[res.location].get(need.location, 0) + ready
         arrival = waited(i) + dispatch.setoff_s + seconds
         late = _late(arrival - dispatch.response_target_s[need.priority], need.priority, *shape)
