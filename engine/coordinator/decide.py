@@ -384,19 +384,11 @@ def _answered(
 def _assign(board: Board, command: Assign, at: datetime, actor: str) -> list[Event]:
     _open_need(board, command.need, "need")
     need = board.needs[command.need].need
-    resource = _known_resource(board, command.resource, "resource")
-    parts = {p.capability for p in need.team}
-    if command.part is not None and command.part not in parts:
+    if command.part is not None and command.part not in {p.capability for p in need.team}:
         raise Rejected(
             "invalid", "part", f"这项需求没有这一部分 (need {need.id!r} has no team part {command.part!r})"
         )
-    wanted: Capability = command.part if command.part is not None else need.capability
-    if resource.capability != wanted:
-        raise Rejected(
-            "invalid",
-            "resource",
-            f"这个资源做不了这件事 ({command.resource!r} offers {resource.capability!r}; the need asks {wanted!r})",
-        )
+    resource = _known_resource(board, command.resource, "resource")
     if resource.status is not ResourceStatus.AVAILABLE:
         raise Rejected(
             "conflict",
@@ -412,27 +404,65 @@ def _assign(board: Board, command: Assign, at: datetime, actor: str) -> list[Eve
             f"这项需求只差 {max(0, missing)} 个，不能再派 {command.quantity} 个 "
             f"(need {need.id!r} still lacks {max(0, missing)} units; got {command.quantity})",
         )
-    free = resource.quantity - board.units_committed(command.resource)
-    if free < command.quantity:
+    held = board.units_committed(command.resource)
+    return [
+        *_by_hand(
+            board,
+            need.id,
+            command.part,
+            command.resource,
+            command.quantity,
+            held,
+            at,
+            actor,
+            command.note or "assigned",
+        ),
+        *_answered(board, need.id, EscalationAnswer.ASSIGNED, at, actor, command.note),
+    ]
+
+
+def _by_hand(
+    board: Board,
+    need: NeedId,
+    part: Capability | None,
+    ref: ResourceId,
+    quantity: int,
+    held: int,
+    at: datetime,
+    actor: str,
+    note: str,
+    replaces: DispatchId | None = None,
+) -> list[Event]:
+    """A person sends ``quantity`` units of ``ref`` (``held`` of them taken elsewhere): created and sent at
+    once, so the plan keeps it as a pin."""
+    resource = _known_resource(board, ref, "resource")
+    record = board.needs[need].need
+    wanted: Capability = part if part is not None else record.capability
+    if resource.capability != wanted:
+        raise Rejected(
+            "invalid",
+            "resource",
+            f"这个资源做不了这件事 ({ref!r} offers {resource.capability!r}; the need asks {wanted!r})",
+        )
+    if resource.quantity - held < quantity:
         raise Rejected(
             "conflict",
             "quantity",
-            f"这个资源只有 {free} 个空闲 ({command.resource!r} has {free} units free; got {command.quantity})",
+            f"这个资源只有 {resource.quantity - held} 个空闲 ({ref!r} has {resource.quantity - held} units free; "
+            f"got {quantity})",
         )
     new_id = board.next_dispatch_id()
-    return [
-        DispatchCreated(
-            at=at,
-            actor=actor,
-            dispatch=new_id,
-            need=need.id,
-            part=command.part,
-            resource=command.resource,
-            quantity=command.quantity,
-        ),
-        *_send(new_id, at, actor, command.note or "assigned"),
-        *_answered(board, need.id, EscalationAnswer.ASSIGNED, at, actor, command.note),
-    ]
+    created = DispatchCreated(
+        at=at,
+        actor=actor,
+        dispatch=new_id,
+        need=need,
+        part=part,
+        resource=ref,
+        quantity=quantity,
+        replaces=replaces,
+    )
+    return [created, *_send(new_id, at, actor, note)]
 
 
 def _answer(board: Board, command: AnswerEscalation, at: datetime, actor: str) -> Event:
@@ -479,40 +509,14 @@ def _override(board: Board, command: Override, at: datetime, actor: str) -> list
             "dispatch",
             f"dispatch {old.id} is already {old.status.value}; it can no longer be changed",
         )
-    resource = _known_resource(board, command.resource, "resource")
-    need = board.needs[old.need].need
-    wanted: Capability = old.part if old.part is not None else need.capability
-    if resource.capability != wanted:
-        raise Rejected(
-            "invalid",
-            "resource",
-            f"{resource.id!r} offers {resource.capability!r}; this dispatch needs {wanted!r}",
-        )
-    quantity = command.quantity or old.quantity
     # Units already committed elsewhere stay there; the replaced dispatch's own units are freed by it.
     held = board.units_committed(command.resource) - (
         old.quantity if old.resource == command.resource and old.committed else 0
     )
-    if resource.quantity - held < quantity:
-        raise Rejected(
-            "conflict",
-            "quantity",
-            f"{command.resource!r} has {resource.quantity - held} units free; got {quantity}",
-        )
-    new_id = board.next_dispatch_id()
-    return [
-        DispatchCreated(
-            at=at,
-            actor=actor,
-            dispatch=new_id,
-            need=old.need,
-            part=old.part,
-            resource=command.resource,
-            quantity=quantity,
-            replaces=old.id,
-        ),
-        *_send(new_id, at, actor, "override"),
-    ]
+    quantity = command.quantity or old.quantity
+    return _by_hand(
+        board, old.need, old.part, command.resource, quantity, held, at, actor, "override", replaces=old.id
+    )
 
 
 def _escalate(board: Board, command: Escalate, at: datetime, actor: str) -> Event:
