@@ -44,10 +44,22 @@ async def register_organisation(
 ) -> dict[str, Any]:
     if not manages_community(principal, board):
         raise Forbidden("只有本社区干部或街道可以登记组织 (only the community's cadres or the street)")
+    return await register(board, service, principal, idempotency, body)
+
+
+async def register(
+    board: Board,
+    service: Service,
+    principal: Principal,
+    idempotency: Idempotency | None,
+    body: OrganisationCreate,
+) -> dict[str, Any]:
+    """Register an organisation on ``board``: a community's, or the street's own pool (no community)."""
     assert board.community is not None
-    organisation = Organisation(id=body.id, kind=body.kind, community=board.community.id, name=body.name)
+    community = None if board.is_street else board.community.id
+    organisation = Organisation(id=body.id, kind=body.kind, community=community, name=body.name)
     _, result = await service.execute(
-        board.community.id,
+        board.key,
         RegisterOrganisation(organisation=organisation),
         principal,
         lambda b, _: (201, b.organisations[organisation.id].model_dump(mode="json")),

@@ -52,10 +52,9 @@ async def register_resource(
         raise Forbidden(
             "只有本社区干部、街道或该组织可以登记资源 (cadres, the street or the organisation itself)"
         )
-    if body.id in board.resources:
-        raise Rejected("conflict", "id", f"resource {body.id!r} already exists; change it with PATCH")
-    resource = Resource.model_validate(body.model_dump())
-    return await save_resource(board, service, principal, idempotency, resource, 201, response)
+    return await save_resource(
+        board, service, principal, idempotency, new_resource(board, body), 201, response
+    )
 
 
 @router.patch("/{resource}")
@@ -75,9 +74,20 @@ async def update_resource(
         raise Forbidden(
             "只有本社区干部、街道或该组织可以修改资源 (cadres, the street or the organisation itself)"
         )
+    return await save_resource(board, service, principal, idempotency, changed(found, body), 200, response)
+
+
+def new_resource(board: Board, body: ResourceCreate) -> Resource:
+    """A resource to register on ``board`` (a community's or the street's own pool)."""
+    if body.id in board.resources:
+        raise Rejected("conflict", "id", f"resource {body.id!r} already exists; change it with PATCH")
+    return Resource.model_validate(body.model_dump())
+
+
+def changed(found: Resource, body: ResourceUpdate) -> Resource:
+    """``found`` with the fields ``body`` gives."""
     changes = {k: v for k, v in body.model_dump(exclude_unset=True).items() if v is not None}
-    updated = Resource.model_validate({**found.model_dump(), **changes})
-    return await save_resource(board, service, principal, idempotency, updated, 200, response)
+    return Resource.model_validate({**found.model_dump(), **changes})
 
 
 async def save_resource(
@@ -89,9 +99,8 @@ async def save_resource(
     status: int,
     response: Response,
 ) -> dict[str, Any]:
-    assert board.community is not None
     code, result = await service.execute(
-        board.community.id,
+        board.key,
         SaveResource(resource=resource),
         principal,
         lambda b, _: (status, resource_public(b, b.resources[resource.id])),

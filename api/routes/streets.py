@@ -15,16 +15,15 @@ from api.deps import IdempotencyDep, PrincipalDep, ServiceDep, StreetBoardDep
 from api.masking import need_public
 from api.problems import NotFound
 from api.routes.communities import check_map, named
-from api.routes.organisations import save_organisation
-from api.routes.resources import resource_public, save_resource
+from api.routes.organisations import register, save_organisation
+from api.routes.resources import changed, new_resource, resource_public, save_resource
 from api.schemas import OrganisationCreate, OrganisationUpdate, ResourceCreate, ResourceUpdate, StreetCreate
 from api.service import Service
-from engine.coordinator import Board, Dispatch, RegisterOrganisation, Rejected
+from engine.coordinator import Board, Dispatch, Rejected
 from engine.coordinator.board import dispatch_json
 from engine.coordinator.commands import RegisterStreet
 from engine.coordinator.events import ANSWER_ZH
 from engine.coordinator.refs import home_of, split, street_key
-from engine.model import Organisation, Resource
 from engine.model.ids import StreetId
 
 router = APIRouter(prefix="/streets", tags=["streets 街道"])
@@ -104,15 +103,7 @@ async def register_organisation(
     idempotency: IdempotencyDep,
 ) -> dict[str, Any]:
     street_staff(principal, street)
-    organisation = Organisation(id=body.id, kind=body.kind, name=body.name)
-    _, result = await service.execute(
-        board.key,
-        RegisterOrganisation(organisation=organisation),
-        principal,
-        lambda b, _: (201, b.organisations[organisation.id].model_dump(mode="json")),
-        idempotency,
-    )
-    return result  # type: ignore[no-any-return]
+    return await register(board, service, principal, idempotency, body)
 
 
 @router.patch("/{street}/organisations/{organisation}")
@@ -145,10 +136,9 @@ async def register_resource(
     response: Response,
 ) -> dict[str, Any]:
     street_staff(principal, street)
-    if body.id in board.resources:
-        raise Rejected("conflict", "id", f"resource {body.id!r} already exists; change it with PATCH")
-    resource = Resource.model_validate(body.model_dump())
-    return await save_resource(board, service, principal, idempotency, resource, 201, response)
+    return await save_resource(
+        board, service, principal, idempotency, new_resource(board, body), 201, response
+    )
 
 
 @router.patch("/{street}/resources/{resource}")
@@ -166,9 +156,7 @@ async def update_resource(
     found = board.resources.get(resource)  # type: ignore[call-overload]
     if found is None:
         raise NotFound(f"资源 {resource!r}")
-    changes = {k: v for k, v in body.model_dump(exclude_unset=True).items() if v is not None}
-    updated = Resource.model_validate({**found.model_dump(), **changes})
-    return await save_resource(board, service, principal, idempotency, updated, 200, response)
+    return await save_resource(board, service, principal, idempotency, changed(found, body), 200, response)
 
 
 # -- what the street acts on ---------------------------------------------------------------------
