@@ -1,5 +1,6 @@
 """Resources: what organisations can send, with their availability, status and modes."""
 
+from collections.abc import Callable
 from typing import Any
 
 from fastapi import APIRouter, Response
@@ -16,18 +17,22 @@ from engine.model import Resource
 router = APIRouter(prefix="/communities/{community}/resources", tags=["resources 资源"])
 
 
-def resource_public(board: Board, resource: Resource) -> dict[str, Any]:
+def resource_public(board: Board, resource: Resource, committed: int | None = None) -> dict[str, Any]:
     # Units committed anywhere in the street: a lent unit is busy wherever it went.
-    return {**resource.model_dump(mode="json"), "committed": board.units_committed(resource.id)}
+    units = board.units_committed(resource.id) if committed is None else committed
+    return {**resource.model_dump(mode="json"), "committed": units}
+
+
+def resources_public(board: Board, keep: Callable[[Resource], bool] = lambda _: True) -> list[dict[str, Any]]:
+    """The board's resources ``keep`` lets through, with their committed units counted in one pass."""
+    committed = board.own_units_committed()
+    return [resource_public(board, r, committed[r.id]) for _, r in sorted(board.resources.items()) if keep(r)]
 
 
 @router.get("")
 def list_resources(board: BoardDep, principal: PrincipalDep) -> list[dict[str, Any]]:
-    return [
-        resource_public(board, r)
-        for _, r in sorted(board.resources.items())
-        if reads_everything(principal, board) or owns_resource(principal, board, r.id)
-    ]
+    everything = reads_everything(principal, board)
+    return resources_public(board, lambda r: everything or owns_resource(principal, board, r.id))
 
 
 @router.get("/{resource}")

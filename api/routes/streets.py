@@ -16,7 +16,7 @@ from api.masking import need_public
 from api.problems import NotFound
 from api.routes.communities import check_map, named
 from api.routes.organisations import register, save_organisation
-from api.routes.resources import changed, new_resource, resource_public, save_resource
+from api.routes.resources import changed, new_resource, resources_public, save_resource
 from api.schemas import OrganisationCreate, OrganisationUpdate, ResourceCreate, ResourceUpdate, StreetCreate
 from api.service import Service
 from engine.coordinator import Board, Dispatch, Rejected
@@ -122,7 +122,7 @@ async def update_organisation(
 
 @router.get("/{street}/resources")
 def list_resources(board: StreetBoardDep) -> list[dict[str, Any]]:
-    return [resource_public(board, r) for _, r in sorted(board.resources.items())]
+    return resources_public(board)
 
 
 @router.post("/{street}/resources", status_code=201)

@@ -35,7 +35,7 @@ from engine.coordinator.events import (
     StreetRegistered,
 )
 from engine.coordinator.ports import MapLoader, Pool
-from engine.coordinator.refs import SEPARATOR, is_street_key, street_key
+from engine.coordinator.refs import SEPARATOR, is_street_key, split, street_key
 from engine.governance.ledger import Ledger
 from engine.matching.document import Travel
 from engine.model.entities import Community, Mode, Need, Organisation, Resource
@@ -238,7 +238,18 @@ class Board:
         """Units of ``ref`` committed anywhere in the street (on this board alone without a street)."""
         if self.pool is None:
             return self.resource_units_committed(ref)
-        return self.pool.committed(ref, self.key)
+        home, ident = split(ref)
+        return self.pool.committed(home or self.key)[ident]
+
+    def own_units_committed(self) -> Counter[str]:
+        """Units of each of this board's resources committed anywhere in the street, in one pass."""
+        if self.pool is not None:
+            return self.pool.committed(self.key)
+        counts: Counter[str] = Counter()
+        for d in self.dispatches.values():
+            if d.committed:
+                counts[d.resource] += d.quantity
+        return counts
 
     def recent_dispatches(self) -> Counter[OrganisationId]:
         """Recent confirmed dispatches per organisation of this community (the rotation preference)."""

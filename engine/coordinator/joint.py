@@ -39,7 +39,10 @@ Held = Counter[tuple[str, str]]
 IslandUse = Callable[[Board], Mapping[ResourceId, int]]
 
 
-def group_key(board: Board) -> tuple[bool, str, str]:
+GroupKey = tuple[bool, str, str]
+
+
+def group_key(board: Board) -> GroupKey:
     """Boards with the same key are planned in one solve: incident groups sort first."""
     assert board.profile is not None and board.map is not None
     # Sharing rules say whose units are offered, not how needs are planned: they do not split a group.
@@ -47,12 +50,12 @@ def group_key(board: Board) -> tuple[bool, str, str]:
     return (board.mode is not Mode.INCIDENT, rules, board.map.model_dump_json())
 
 
-def groups(boards: Iterable[Board]) -> list[list[Board]]:
+def groups(boards: Iterable[Board], key: Callable[[Board], GroupKey] = group_key) -> list[list[Board]]:
     """The street's community boards, grouped for joint solves, in the order they are planned."""
-    by_key: dict[tuple[bool, str, str], list[Board]] = defaultdict(list)
+    by_key: dict[GroupKey, list[Board]] = defaultdict(list)
     for board in boards:
         if board.profile is not None and not board.is_street:
-            by_key[group_key(board)].append(board)
+            by_key[key(board)].append(board)
     return [sorted(by_key[k], key=lambda b: b.key) for k in sorted(by_key)]
 
 
@@ -191,7 +194,7 @@ def joint_problem(
     mode = first.mode
     island_use = _once(island_use)
     member_keys = {b.key for b in members}
-    map_json = first.map.model_dump_json()
+    first_map = first.map
     pins = _pin_units(members, committed=True)
     previous = _pin_units(members, committed=False)
     pinned_home: Held = Counter()
@@ -203,7 +206,7 @@ def joint_problem(
     lenders: dict[str, Board] = {}
     for board in street:
         member = board.key in member_keys
-        same_map = board.map is not None and board.map.model_dump_json() == map_json
+        same_map = board.map == first_map
         used = _island_use(board, island_use) if not member and not board.is_street else {}
         for resource in board.resources.values():
             key = (board.key, resource.id)

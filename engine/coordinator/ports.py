@@ -1,5 +1,6 @@
 """What the coordinator needs from outside, as small protocols (the engine does no I/O itself)."""
 
+from collections import Counter
 from typing import TYPE_CHECKING, Protocol
 
 from engine.matching.document import Travel
@@ -19,10 +20,11 @@ class MapLoader(Protocol):
 
 class Pool(Protocol):
     """The street a board belongs to, as the board sees it: units of other communities and of the street's own
-    pool, named by ref (``home/id``), and the units of any resource committed anywhere in the street."""
+    pool, named by ref (``home/id``), and the units of ``home``'s resources committed anywhere in the street,
+    by resource id."""
 
     def resource(self, ref: ResourceId) -> Resource | None: ...
 
-    def committed(self, ref: ResourceId, seen_from: str) -> int: ...
+    def committed(self, home: str) -> "Counter[str]": ...
 
     def boards(self) -> "list[Board]": ...

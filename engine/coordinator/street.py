@@ -16,7 +16,7 @@ from engine.coordinator.board import Board
 from engine.coordinator.commands import Command
 from engine.coordinator.coordinator import TRAVEL_CACHE_CELLS, Coordinator
 from engine.coordinator.events import PlanProposed
-from engine.coordinator.joint import Held, group_key, groups, held_by, joint_problem
+from engine.coordinator.joint import GroupKey, Held, group_key, groups, held_by, joint_problem
 from engine.coordinator.refs import SEPARATOR, home_of, split
 from engine.coordinator.replan import replan_due
 from engine.coordinator.settings import CoordinatorSettings
@@ -47,7 +47,9 @@ class Street:
         # Since when a change in one community may have changed what the others can use (None: planned since).
         # Not state: after a restart the street plans once (see :meth:`touch`).
         self._changed: datetime | None = None
-        self._rules: dict[tuple[bool, str, str], CompiledProfile] = {}
+        self._rules: dict[GroupKey, CompiledProfile] = {}
+        # Each board's group key, kept while its profile, map and mode are the same objects: due() asks often.
+        self._keys: dict[str, tuple[object, object, Mode, GroupKey]] = {}
 
     # -- members -----------------------------------------------------------------------------------
 
@@ -81,14 +83,13 @@ class Street:
         owner = self.coordinators.get(home) if home is not None else None
         return owner.board.resources.get(ResourceId(ident)) if owner is not None else None
 
-    def committed(self, ref: ResourceId, seen_from: str) -> int:
-        wanted = (home_of(ref, seen_from), split(ref)[1])
-        return sum(
-            d.quantity
-            for b in self.boards()
-            for d in b.dispatches.values()
-            if d.committed and (home_of(d.resource, b.key), split(d.resource)[1]) == wanted
-        )
+    def committed(self, home: str) -> Counter[str]:
+        counts: Counter[str] = Counter()
+        for b in self.boards():
+            for d in b.dispatches.values():
+                if d.committed and home_of(d.resource, b.key) == home:
+                    counts[split(d.resource)[1]] += d.quantity
+        return counts
 
     # -- planning ------------------------------------------------------------------------------------
 
@@ -114,7 +115,11 @@ class Street:
     def due(self) -> datetime | None:
         times = [t for c in self.coordinators.values() if (t := c.due()) is not None]
         if self._changed is not None and self.shares():
-            times.extend(t for group in groups(self.boards()) if (t := self._group_due(group)) is not None)
+            times.extend(
+                t
+                for group in groups(self.boards(), self._group_key)
+                if (t := self._group_due(group)) is not None
+            )
         return min(times, default=None)
 
     def _group_due(self, group: list[Board]) -> datetime | None:
@@ -161,7 +166,7 @@ class Street:
         made: dict[str, Plan] = {}
         result: dict[str, PlanProposed] = {}
         elsewhere = _HeldElsewhere(boards)
-        for group in groups(boards):
+        for group in groups(boards, self._group_key):
             due = self._group_due(group)
             if due is None or due > now:
                 continue
@@ -189,8 +194,21 @@ class Street:
             made.update({k: p.plan for k, p in parts.items()})
         return result
 
+    def _group_key(self, board: Board) -> GroupKey:
+        known = self._keys.get(board.key)
+        if (
+            known is not None
+            and known[0] is board.profile
+            and known[1] is board.map
+            and known[2] is board.mode
+        ):
+            return known[3]
+        key = group_key(board)
+        self._keys[board.key] = (board.profile, board.map, board.mode, key)
+        return key
+
     def _compiled(self, group: list[Board]) -> CompiledProfile:
-        key = group_key(group[0])
+        key = self._group_key(group[0])
         rules = self._rules.get(key)
         if rules is None or rules.profile is not group[0].profile:
             rules = self._rules[key] = CompiledProfile(group[0].profile, group[0].mode)
