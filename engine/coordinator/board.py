@@ -349,6 +349,10 @@ class Board:
                 self.incident = None
                 self.ledger.close_checks()
                 self._reprioritise()
+                # Other communities' units proposed in the incident may be lent for incidents only: nobody has
+                # acted on them yet, and the next plan proposes again what the lenders' rules still allow.
+                for d in [d for d in self.dispatches.values() if not d.committed and SEPARATOR in d.resource]:
+                    del self.dispatches[d.id]
                 self._touch(event.at)
             case PlanProposed():
                 self._take_plan(event)

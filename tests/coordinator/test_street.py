@@ -7,7 +7,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from engine.coordinator import Advance, Coordinator, DispatchStatus, Rejected, SaveResource
+from engine.coordinator import Advance, CloseIncident, Coordinator, DispatchStatus, Rejected, SaveResource
 from engine.coordinator.board import snapshot
 from engine.coordinator.commands import AnswerEscalation, Approve, Assign
 from engine.coordinator.events import EscalationAnswer
@@ -415,3 +415,14 @@ def test_own_units_first_and_a_loan_counts_its_approval(sharing: str, goes: str)
     w.need("a", "n1", 2)
     w.tick(100)
     assert w.assignment("a", "n1").resource == goes
+
+
+def test_a_loan_proposed_in_an_incident_goes_when_the_incident_closes() -> None:
+    w = street(b="{lend: incident}")
+    w.incident("a", 1)
+    w.need("a", "n1", 2, priority=3)
+    w.tick(100)
+    assert w.dispatches("a") == [("n1", "b/boat", "proposed", None)]
+    w.handle("a", CloseIncident(), 200, "cadre")
+    # b lends in incidents only: the proposal goes with the incident, before any plan.
+    assert w.dispatches("a") == []
