@@ -5,13 +5,13 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from engine.matching.objective import served_units, units_by_need
 from engine.matching.params import SolveParams
-from engine.matching.prepare import Prepared, Screen
+from engine.matching.prepare import BoolArray, IntArray, Prepared, Screen, ragged, reached_pairs
 from engine.model.ids import NodeId, RuleName
 from engine.model.plan import Suggestion, Unmet, UnmetReason
+from engine.model.priority import HIGHEST
 from engine.rules.builtin import NEED_TRAVEL_LIMIT
-from engine.travel import UNREACHABLE, RoadGraph, TravelTable, travel_matrix
+from engine.travel import UNREACHABLE, RoadGraph, TravelCache, travel_matrix
 
 ESCALATE = Suggestion(action="escalate_to_street", text="上报街道，请求街道资源库支援")
 MODE_ZH = {"incident": "应急", "normal": "常态"}
@@ -21,28 +21,51 @@ def relax(rule: RuleName) -> Suggestion:
     return Suggestion(action="relax_rule", rule=rule, text=f"考虑放宽规则「{rule}」")
 
 
+Verdict = tuple[UnmetReason, str, Suggestion]
+
+
 def explain_unmet(
-    prepared: Prepared, units: Mapping[tuple[int, int], int], params: SolveParams
+    prepared: Prepared, units: Mapping[tuple[int, int], int], params: SolveParams, served: IntArray
 ) -> list[Unmet]:
-    per_need = units_by_need(prepared, units)
-    # Who holds each resource's units: read once here, not once per unmet need.
-    takers: dict[int, list[tuple[int, int]]] = {}
-    for (s, r), q in units.items():
-        if q:
-            taker = prepared.slots[s].need
-            takers.setdefault(r, []).append((taker, prepared.need_facts[taker].priority))
-    open_roads = _OpenRoads(prepared, params)
+    """Why each need short of ``served`` (whole units per need) is, in one pass over all of them.
+
+    The first part of a need that fails a test names the reason, tests running from the most basic. Needs
+    that ask alike share one screening of their capability's resources (:class:`_Kinds`); which resources
+    reach each need is read for all of them at once from the travel table.
+    """
+    t = prepared.tables
+    short = np.flatnonzero(t.need_quantity > served)
+    if len(short) == 0:
+        return []
+    slots_per_need = np.diff(np.append(t.need_first_slot, len(t.slot_need)))
+    slots = ragged(t.need_first_slot[short], slots_per_need[short])
+    kinds = _Kinds(prepared, slots)
+    verdicts: dict[int, Verdict] = {}
+    screened = [s for s, k in zip(slots.tolist(), kinds.of_slot, strict=True) if kinds.verdict[k] is None]
+    # The range test: a need's resources that passed every other test, within its travel limit.
+    slot, resource, travel = reached_pairs(t, t.reach, np.array(screened, dtype=np.int64))
+    ok = (travel <= t.need_limit[t.slot_need[slot]]) & kinds.passed(slot, resource)
+    eligible_slot, eligible = slot[ok], resource[ok]
+    in_range = set(np.unique(eligible_slot).tolist())
+    out_of_range = [s for s in screened if s not in in_range]
+    closed = _closed_roads(prepared, params, kinds, out_of_range)
+    for s in out_of_range:
+        verdicts[s] = _out_of_range(prepared, s, kinds, s in closed, params)
+    for s, k in zip(slots.tolist(), kinds.of_slot, strict=True):
+        verdict = kinds.verdict[k]
+        if verdict is not None:
+            verdicts[s] = verdict
+    committed = _AllCommitted(prepared, units, t.slot_need[eligible_slot], eligible)
     unmet = []
-    for n, need in enumerate(prepared.problem.needs):
-        missing = need.quantity - served_units(prepared, n, per_need.get(n, {}))
-        if missing <= 0:
-            continue
-        reason, detail, suggestion = _diagnose(prepared, n, takers, params, open_roads)
+    for n in short.tolist():
+        first = int(t.need_first_slot[n])
+        found = (verdicts.get(s) for s in range(first, first + int(slots_per_need[n])))
+        reason, detail, suggestion = next((v for v in found if v is not None), None) or committed.verdict(n)
         unmet.append(
             Unmet(
-                need=need.id,
-                quantity=missing,
-                priority=prepared.need_facts[n].priority,
+                need=prepared.problem.needs[n].id,
+                quantity=int(t.need_quantity[n] - served[n]),
+                priority=int(t.priority[n]),
                 reason=reason,
                 detail=detail,
                 suggestion=suggestion,
@@ -51,43 +74,160 @@ def explain_unmet(
     return unmet
 
 
-def _diagnose(
-    prepared: Prepared,
-    n: int,
-    takers: Mapping[int, list[tuple[int, int]]],
-    params: SolveParams,
-    open_roads: "_OpenRoads",
-) -> tuple[UnmetReason, str, Suggestion]:
-    # The first part of the need that fails a test names the reason; tests run from the most basic.
-    screens = {s: prepared.screen(s) for s in prepared.slots_of_need[n]}
-    for s, screen in screens.items():
-        verdict = _screened_out(prepared, s, screen, params, open_roads)
-        if verdict is not None:
-            return verdict
-    eligible = sorted(
-        {r for screen in screens.values() for r in _eligible(screen)},
-        key=lambda r: prepared.problem.resources[r].id,
-    )
-    taken_at = [priority for r in eligible for need, priority in takers.get(r, ()) if need != n]
+class _Kinds:
+    """Slots that ask alike, screened once per kind against their capability's resources.
+
+    A kind is the capability, the certifications asked for, the profile rules whose need condition holds,
+    the need's community and priority: together they decide every test but range. A need some pair of which
+    a person ruled out (a decline, a missed acknowledgement) is a kind of its own.
+    """
+
+    def __init__(self, prepared: Prepared, slots: IntArray) -> None:
+        t = prepared.tables
+        self._prepared = prepared
+        ruled_out = set((t.excluded // max(1, len(t.serves))).tolist())
+        index: dict[tuple[object, ...], int] = {}
+        self.of_slot: list[int] = []
+        first: list[int] = []
+        for s in slots.tolist():
+            n = int(t.slot_need[s])
+            facts = prepared.need_facts[n]
+            key = (
+                int(t.slot_capability[s]),
+                t.slot_requires[s].tobytes(),
+                tuple(sorted(facts.eligibility)),
+                int(t.need_community[n]),
+                int(t.priority[n]),
+                n if n in ruled_out else -1,
+            )
+            if key not in index:
+                index[key] = len(first)
+                first.append(s)
+            self.of_slot.append(index[key])
+        self.screens = [prepared.screen(s) for s in first]
+        self.verdict: list[Verdict | None] = [
+            _screened_out(prepared, s, screen) for s, screen in zip(first, self.screens, strict=True)
+        ]
+        self._kind = np.full(len(t.slot_need), -1, dtype=np.int64)
+        self._kind[slots] = self.of_slot
+        # Per kind and resource: passed every test but range (resources of other capabilities never do).
+        resources = len(t.serves)
+        self._passed = np.zeros(len(first) * resources, dtype=np.bool_)
+        for k, screen in enumerate(self.screens):
+            self._passed[k * resources + self._candidates(screen)] = True
+
+    @staticmethod
+    def _candidates(screen: Screen) -> IntArray:
+        result: IntArray = screen.resources[
+            screen.certified & screen.serving & screen.allowed & screen.shared
+        ]
+        return result
+
+    def candidates(self, slot: int) -> IntArray:
+        return self._candidates(self.screens[int(self._kind[slot])])
+
+    def passed(self, slots: IntArray, resources: IntArray) -> BoolArray:
+        result: BoolArray = self._passed[self._kind[slots] * len(self._prepared.tables.serves) + resources]
+        return result
+
+
+def _closed_roads(prepared: Prepared, params: SolveParams, kinds: _Kinds, slots: list[int]) -> set[int]:
+    """The slots out of range only because of closed roads: in range on the open roads."""
     problem = prepared.problem
-    # Units offered after their current job are named by their resource, once.
-    names = list(dict.fromkeys(problem.real_id(problem.resources[r].id) for r in eligible))
-    ids = "、".join(names[:5]) + ("等" if len(names) > 5 else "")
-    lowest = f"（其中最低优先级为 {min(taken_at)}）" if taken_at else ""
-    detail = f"符合条件的资源（{ids}）已全部派往其他需求{lowest}"
-    if prepared.problem.needs[n].combinatorial:
-        detail += "，剩余数量凑不齐一整组"
-    return UnmetReason.ALL_COMMITTED, detail, ESCALATE
+    if not problem.graph.closures or not slots:
+        return set()
+    t = prepared.tables
+    # The reach table of prepare, on the open roads: the same places and per-place limits.
+    limits = np.zeros(t.reach.num_targets, dtype=np.int64)
+    np.maximum.at(limits, t.need_row, t.need_limit)
+    cache = params.travel_cache if params.travel_cache is not None else TravelCache()
+    table = cache.table(
+        problem.graph.open_graph(),
+        sorted({r.location for r in problem.resources}),
+        sorted({n.location for n in problem.needs}),
+        limits.tolist(),
+        params.travel_backend,
+    )
+    slot, resource, seconds = reached_pairs(t, table, np.array(slots, dtype=np.int64))
+    ok = (seconds <= t.need_limit[t.slot_need[slot]]) & kinds.passed(slot, resource)
+    return set(np.unique(slot[ok]).tolist())
 
 
-def _eligible(screen: Screen) -> list[int]:
-    ok = screen.certified & screen.serving & screen.allowed & screen.shared & screen.in_range
-    return [int(r) for r in screen.resources[ok]]
+class _AllCommitted:
+    """Needs every test lets through: their eligible resources, named, are all sent elsewhere."""
+
+    def __init__(
+        self, prepared: Prepared, units: Mapping[tuple[int, int], int], need: IntArray, resource: IntArray
+    ):
+        self._prepared = prepared
+        problem = prepared.problem
+        count = max(1, len(problem.resources))
+        pairs = np.unique(need * count + resource)
+        need, resource = pairs // count, pairs % count
+        # Each need's resources in the order of their ids.
+        used = np.unique(resource)
+        ids = [problem.resources[r].id for r in used.tolist()]
+        rank = np.zeros(count, dtype=np.int64)
+        rank[used[sorted(range(len(ids)), key=ids.__getitem__)]] = np.arange(len(ids))
+        order = np.lexsort((rank[resource], need))
+        need, resource = need[order], resource[order]
+        self._resources: list[int] = resource.tolist()
+        # Per need: where its resources start and end, and the lowest priority another need took them at.
+        needs, starts = np.unique(need, return_index=True)
+        ends = np.append(starts[1:], len(need)) if len(need) else starts
+        taken = self._lowest_taker(units, need, resource)
+        # 0 (none) counts as above every priority, so the least taken one wins.
+        lowest = np.minimum.reduceat(np.where(taken > 0, taken, HIGHEST + 1), starts) if len(need) else taken
+        self._at = {
+            n: (lo, hi, low if low <= HIGHEST else 0)
+            for n, lo, hi, low in zip(
+                needs.tolist(), starts.tolist(), ends.tolist(), lowest.tolist(), strict=True
+            )
+        }
+
+    def _lowest_taker(
+        self, units: Mapping[tuple[int, int], int], need: IntArray, resource: IntArray
+    ) -> IntArray:
+        """Per pair, the lowest priority at which another need holds units of the resource (0: none)."""
+        prepared = self._prepared
+        takers: dict[int, list[tuple[int, int]]] = {}
+        for (s, r), q in units.items():
+            if q:
+                taker = prepared.slots[s].need
+                takers.setdefault(r, []).append((prepared.need_facts[taker].priority, taker))
+        count = max(1, len(prepared.problem.resources))
+        # Per resource, its lowest taker, that taker's priority, and the lowest priority of any other taker.
+        first_need = np.full(count, -1, dtype=np.int64)
+        first = np.zeros(count, dtype=np.int64)
+        second = np.zeros(count, dtype=np.int64)
+        for r, held in takers.items():
+            priority, lowest_taker = min(held)
+            first[r], first_need[r] = priority, lowest_taker
+            second[r] = min((p for p, n in held if n != lowest_taker), default=0)
+        lowest: IntArray = np.where(first_need[resource] != need, first[resource], second[resource])
+        return lowest
+
+    def verdict(self, n: int) -> Verdict:
+        problem = self._prepared.problem
+        lo, hi, lowest = self._at[n]
+        # Units offered after their current job are named by their resource, once.
+        names: list[str] = []
+        for r in self._resources[lo:hi]:
+            name = problem.real_id(problem.resources[r].id)
+            if name not in names:
+                names.append(name)
+                if len(names) > 5:
+                    break
+        ids = "、".join(names[:5]) + ("等" if len(names) > 5 else "")
+        lowest_text = f"（其中最低优先级为 {lowest}）" if lowest else ""
+        detail = f"符合条件的资源（{ids}）已全部派往其他需求{lowest_text}"
+        if problem.needs[n].combinatorial:
+            detail += "，剩余数量凑不齐一整组"
+        return UnmetReason.ALL_COMMITTED, detail, ESCALATE
 
 
-def _screened_out(
-    prepared: Prepared, s: int, screen: Screen, params: SolveParams, open_roads: "_OpenRoads"
-) -> tuple[UnmetReason, str, Suggestion] | None:
+def _screened_out(prepared: Prepared, s: int, screen: Screen) -> Verdict | None:
+    """The first test but range that no resource of the slot's capability passes."""
     slot = prepared.slots[s]
     cap = slot.capability
     if len(screen.resources) == 0:
@@ -114,9 +254,6 @@ def _screened_out(
             f"可用的「{cap}」资源属于其他社区，按共享规则现在不外借",
             Suggestion(action="escalate_to_street", text="上报街道，请街道调派街道资源库或协调邻社区支援"),
         )
-    usable &= screen.shared
-    if not (usable & screen.allowed & screen.in_range).any():
-        return _out_of_range(prepared, s, screen.resources[usable & screen.allowed], params, open_roads)
     return None
 
 
@@ -166,16 +303,13 @@ def _ruled_out_by_people(prepared: Prepared, cap: str, why: str) -> tuple[UnmetR
 
 
 def _out_of_range(
-    prepared: Prepared, s: int, candidates: np.ndarray, params: SolveParams, open_roads: "_OpenRoads"
-) -> tuple[UnmetReason, str, Suggestion]:
+    prepared: Prepared, s: int, kinds: _Kinds, road_closed: bool, params: SolveParams
+) -> Verdict:
     problem = prepared.problem
     slot = prepared.slots[s]
     facts = prepared.need_facts[slot.need]
     limit = min(facts.limit_s or params.max_travel_s, params.max_travel_s)
-    target = [problem.needs[slot.need].location]
-    sources = sorted({problem.resources[int(r)].location for r in candidates})
-    graph = problem.graph
-    if graph.closures and open_roads.reach(slot.need, candidates, sources, limit):
+    if road_closed:
         return (
             UnmetReason.ROAD_CLOSED,
             f"道路封闭，「{slot.capability}」资源无法在 {limit} 秒内到达",
@@ -183,7 +317,9 @@ def _out_of_range(
         )
     detail = f"没有「{slot.capability}」资源能在 {limit} 秒内到达"
     if facts.limit_rule is not None and facts.limit_rule != NEED_TRAVEL_LIMIT:
-        farther = _travel(params, graph, sources, target, params.max_travel_s)
+        sources = sorted({problem.resources[int(r)].location for r in kinds.candidates(s)})
+        target = [problem.needs[slot.need].location]
+        farther = _travel(params, problem.graph, sources, target, params.max_travel_s)
         if (farther < UNREACHABLE).any():
             return (
                 UnmetReason.OUT_OF_RANGE,
@@ -191,39 +327,6 @@ def _out_of_range(
                 relax(facts.limit_rule),
             )
     return UnmetReason.OUT_OF_RANGE, detail, ESCALATE
-
-
-class _OpenRoads:
-    """Whether a need would be in reach with every road open, asked once per out-of-range need.
-
-    With a travel cache, all needs are looked up in one table over the open roads, made on first use (its
-    rows are mostly kept from earlier plans); without one, each need is searched on its own.
-    """
-
-    def __init__(self, prepared: Prepared, params: SolveParams) -> None:
-        self._prepared = prepared
-        self._params = params
-        self._table: TravelTable | None = None
-
-    def reach(self, need: int, candidates: np.ndarray, sources: list[NodeId], limit: int) -> bool:
-        problem, params = self._prepared.problem, self._params
-        if params.travel_cache is None:
-            target = [problem.needs[need].location]
-            return bool((_travel(params, problem.graph.open_graph(), sources, target, limit) <= limit).any())
-        t = self._prepared.tables
-        if self._table is None:
-            # The reach table of prepare, on the open roads: the same places and per-place limits.
-            limits = np.zeros(t.reach.num_targets, dtype=np.int64)
-            np.maximum.at(limits, t.need_row, t.need_limit)
-            self._table = params.travel_cache.table(
-                problem.graph.open_graph(),
-                sorted({r.location for r in problem.resources}),
-                sorted({n.location for n in problem.needs}),
-                limits.tolist(),
-                params.travel_backend,
-            )
-        seconds = self._table.lookup(int(t.need_row[need]), t.resource_col[candidates])
-        return bool((seconds <= limit).any())
 
 
 def _travel(

@@ -98,6 +98,11 @@ class Tables:
     rest_waived: BoolArray
     slot_need: IntArray
     slot_capability: IntArray  # -1: no resource offers it
+    slot_per_unit: IntArray
+    # Per need: its first slot (a need's slots are contiguous), units asked for, and all-or-nothing.
+    need_first_slot: IntArray
+    need_quantity: IntArray
+    all_or_nothing: BoolArray
     slot_requires: BitArray  # [slot, word]
     # Pairs a person ruled out, as need × len(resources) + resource, ascending.
     excluded: IntArray
@@ -157,9 +162,8 @@ class Prepared:
         seconds = int(t.reach.lookup(target, t.resource_col[[resource]])[0])
         return None if seconds == UNREACHABLE else seconds
 
-    def pair_costs(self, slots: IntArray, resources: IntArray) -> tuple[IntArray, IntArray]:
-        """Per (slot, resource) pair: the cost of one unit (priority × (weight × lateness + seconds to arrive
-        + preference seconds)) and its lateness; an unreachable pinned pair counts no travel."""
+    def pair_travel(self, slots: IntArray, resources: IntArray) -> IntArray:
+        """Seconds per (slot, resource) pair, as :meth:`travel_s` gives them; ``UNREACHABLE`` for its None."""
         count = max(1, len(self.problem.resources))
         keys = self.arc_slot * count + self.arc_resource
         wanted = slots * count + resources
@@ -175,7 +179,15 @@ class Prepared:
             pairs = zip(slots.tolist(), resources.tolist(), strict=True)
             odd += [i for i, pair in enumerate(pairs) if pair in self.pinned_travel]
         for i in odd:
-            travel[i] = self.travel_s(int(slots[i]), int(resources[i])) or 0
+            seconds = self.travel_s(int(slots[i]), int(resources[i]))
+            travel[i] = UNREACHABLE if seconds is None else seconds
+        return travel
+
+    def pair_costs(self, slots: IntArray, resources: IntArray) -> tuple[IntArray, IntArray]:
+        """Per (slot, resource) pair: the cost of one unit (priority × (weight × lateness + seconds to arrive
+        + preference seconds)) and its lateness; an unreachable pinned pair counts no travel."""
+        travel = self.pair_travel(slots, resources)
+        travel[travel == UNREACHABLE] = 0
         return _priced(self.tables, self.problem, self.tables.slot_need[slots], resources, travel)
 
     def unit_late(self, slot: int, resource: int) -> int:
@@ -209,7 +221,15 @@ def prepare(problem: MatchingProblem, params: SolveParams) -> Prepared:
     reach = _reach(problem, need_locations, resource_locations, need_row, need_limit, params)
     clock.lap("travel")
     tables = _tables(
-        problem, need_facts, resource_facts, slots, reach, need_row, need_limit, resource_locations
+        problem,
+        need_facts,
+        resource_facts,
+        slots,
+        slots_of_need,
+        reach,
+        need_row,
+        need_limit,
+        resource_locations,
     )
 
     slot_index = {(s.need, s.part): i for i, s in enumerate(slots)}
@@ -322,6 +342,7 @@ def _tables(
     need_facts: tuple[NeedFacts, ...],
     resource_facts: tuple[ResourceFacts, ...],
     slots: tuple[Slot, ...],
+    slots_of_need: tuple[tuple[int, ...], ...],
     reach: TravelTable,
     need_row: IntArray,
     need_limit: IntArray,
@@ -386,6 +407,10 @@ def _tables(
         rest_waived=rest_waived,
         slot_need=np.array([s.need for s in slots], dtype=np.int64),
         slot_capability=np.array([capability_code.get(s.capability, -1) for s in slots], dtype=np.int64),
+        slot_per_unit=np.array([s.per_unit for s in slots], dtype=np.int64),
+        need_first_slot=np.array([of[0] for of in slots_of_need], dtype=np.int64),
+        need_quantity=np.array([n.quantity for n in problem.needs], dtype=np.int64),
+        all_or_nothing=np.array([n.all_or_nothing for n in problem.needs], dtype=np.bool_),
         slot_requires=_bits([s.requires for s in slots], bit),
         excluded=np.unique(
             np.array(
@@ -506,7 +531,7 @@ def _shared(tables: Tables, need: IntArray, resource: IntArray) -> BoolArray:
     return result
 
 
-def _ragged(starts: IntArray, counts: IntArray) -> IntArray:
+def ragged(starts: IntArray, counts: IntArray) -> IntArray:
     """``concatenate([arange(start, start + count) for start, count in zip(starts, counts)])``, vectorised."""
     ends = np.cumsum(counts)
     result: IntArray = np.arange(int(ends[-1]) if len(ends) else 0, dtype=np.int64) + np.repeat(
@@ -515,29 +540,38 @@ def _ragged(starts: IntArray, counts: IntArray) -> IntArray:
     return result
 
 
-def _with_arcs(prepared: Prepared) -> Prepared:
-    t = prepared.tables
-    reach = t.reach
+def reached_pairs(tables: Tables, reach: TravelTable, slots: IntArray) -> tuple[IntArray, IntArray, IntArray]:
+    """(slot, resource, seconds) for each resource of a slot's capability at a place ``reach`` says reaches
+    the slot's need within the table's limit for the need's place, in slot order.
+
+    ``reach`` has the layout of ``tables.reach``: targets are the needs' places, sources the resources'.
+    """
+    t = tables
     # The resources at each reach source (location), ascending.
     by_location = np.argsort(t.resource_col, kind="stable")
     at_location = np.bincount(t.resource_col, minlength=reach.num_sources)
     location_start = np.cumsum(at_location) - at_location
     # Each reach entry (location within a target's limit) becomes one entry per resource there.
     count = at_location[reach.sources]
-    reached = by_location[_ragged(location_start[reach.sources], count)]
+    reached = by_location[ragged(location_start[reach.sources], count)]
     reached_s = np.repeat(reach.seconds, count)
     total = np.concatenate([[0], np.cumsum(count)])
     per_target = total[reach.indptr[1:]] - total[reach.indptr[:-1]]
     target_start = np.cumsum(per_target) - per_target
-    # Every slot takes the resources its need's location is reachable from; then the tests, cheapest first.
-    need_of_slot = t.slot_need
-    row = t.need_row[need_of_slot]
-    pair = _ragged(target_start[row], per_target[row])
-    slot = np.repeat(np.arange(len(need_of_slot), dtype=np.int64), per_target[row])
+    # Every slot takes the resources its need's location is reachable from, of its capability.
+    row = t.need_row[t.slot_need[slots]]
+    pair = ragged(target_start[row], per_target[row])
+    slot = np.repeat(slots, per_target[row])
     resource, travel = reached[pair], reached_s[pair]
     keep = np.flatnonzero(t.capability[resource] == t.slot_capability[slot])
-    slot, resource, travel = slot[keep], resource[keep], travel[keep]
-    need = need_of_slot[slot]
+    return slot[keep], resource[keep], travel[keep].astype(np.int64, copy=False)
+
+
+def _with_arcs(prepared: Prepared) -> Prepared:
+    t = prepared.tables
+    # Every slot takes the resources its need's location is reachable from; then the tests, cheapest first.
+    slot, resource, travel = reached_pairs(t, t.reach, np.arange(len(t.slot_need), dtype=np.int64))
+    need = t.slot_need[slot]
     keep = np.flatnonzero((travel <= t.need_limit[need]) & t.serves[resource] & (prepared.free[resource] > 0))
     slot, resource, travel, need = slot[keep], resource[keep], travel[keep], need[keep]
     ok = _certified(t.certifications[resource], t.slot_requires[slot])

@@ -2,13 +2,16 @@
 
 from collections.abc import Mapping
 
+import numpy as np
+
 from engine.matching.explain import explain_unmet
-from engine.matching.objective import objective
+from engine.matching.objective import objective, served_per_need
 from engine.matching.params import SolveParams
 from engine.matching.prepare import Prepared
 from engine.model.ids import RuleName
 from engine.model.plan import Assignment, Plan, SolverStats
 from engine.rules.builtin import CAPABILITY_MATCH, CERTIFICATIONS, PINNED, SERVICE_MODE
+from engine.travel import UNREACHABLE
 
 
 def build_plan(
@@ -17,38 +20,44 @@ def build_plan(
     params: SolveParams,
     stats: SolverStats,
 ) -> Plan:
-    problem = prepared.problem
+    sent = [(key, quantity) for key, quantity in units.items() if quantity > 0]
+    slots = np.fromiter((key[0] for key, _ in sent), dtype=np.int64, count=len(sent))
+    resources = np.fromiter((key[1] for key, _ in sent), dtype=np.int64, count=len(sent))
+    travel = prepared.pair_travel(slots, resources).tolist()
     assignments = []
-    for (s, r), quantity in units.items():
-        if quantity <= 0:
-            continue
-        slot = prepared.slots[s]
-        pinned = prepared.pinned.get((s, r), 0)
-        offer = problem.resources[r].id
-        real = problem.real_id(offer)
-        after = problem.soon_job(offer)
+    for ((s, r), quantity), seconds in zip(sent, travel, strict=True):
         # A pinned pair is reported apart from units the matcher added on the same pair.
-        for amount, is_pin in ((pinned, True), (quantity - pinned, False)):
-            if amount > 0:
-                assignments.append(
-                    Assignment(
-                        need=problem.needs[slot.need].id,
-                        resource=real,
-                        quantity=amount,
-                        part=slot.part,
-                        travel_s=prepared.travel_s(s, r),
-                        rules=(PINNED,) if is_pin else _rules(prepared, s, r),
-                        pinned=is_pin,
-                        after=after,
-                        ready_in_s=int(prepared.tables.ready_s[r]),
-                    )
-                )
+        pinned = prepared.pinned.get((s, r), 0)
+        if pinned > 0:
+            assignments.append(_assignment(prepared, s, r, pinned, seconds, pinned=True))
+        if quantity > pinned:
+            assignments.append(_assignment(prepared, s, r, quantity - pinned, seconds, pinned=False))
     assignments.sort(key=lambda a: (a.need, a.part or "", a.resource, a.after or "", not a.pinned))
+    served = served_per_need(prepared, units)
     return Plan(
         assignments=tuple(assignments),
-        unmet=tuple(explain_unmet(prepared, units, params)),
-        objective=objective(prepared, units),
+        unmet=tuple(explain_unmet(prepared, units, params, served)),
+        objective=objective(prepared, units, served),
         solver=stats,
+    )
+
+
+def _assignment(
+    prepared: Prepared, s: int, r: int, quantity: int, seconds: int, *, pinned: bool
+) -> Assignment:
+    problem = prepared.problem
+    offer = problem.resources[r].id
+    slot = prepared.slots[s]
+    return Assignment(
+        need=problem.needs[slot.need].id,
+        resource=problem.real_id(offer),
+        quantity=quantity,
+        part=slot.part,
+        travel_s=None if seconds == UNREACHABLE else seconds,
+        rules=(PINNED,) if pinned else _rules(prepared, s, r),
+        pinned=pinned,
+        after=problem.soon_job(offer),
+        ready_in_s=int(prepared.tables.ready_s[r]),
     )
 
 
