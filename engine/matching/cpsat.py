@@ -102,10 +102,8 @@ def _stages(
         if in_class:
             stages.append(("max", sum(in_class)))
     kept_terms = []
-    for var, a in zip(x, arcs, strict=True):
-        key = (int(prepared.arc_slot[a]), int(prepared.arc_resource[a]))
+    for var, a, before in zip(x, arcs, prepared.arc_kept[arcs].tolist(), strict=True):
         # Units the previous plan had beyond what pins already send on the same pair.
-        before = prepared.previous.get(key, 0) - prepared.pinned.get(key, 0)
         if before > 0:
             kept = model.new_int_var(0, before, f"k{a}")
             model.add(kept <= var)

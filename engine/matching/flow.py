@@ -88,32 +88,27 @@ class FlowNetwork:
         resources = prepared.arc_resource[arcs]
         used_resources, resource_pos = np.unique(resources, return_inverse=True)
         used_slots, slot_pos = np.unique(slots, return_inverse=True)
-        wanted = np.array([prepared.problem.needs[prepared.slots[s].need].quantity for s in used_slots])
+        t = prepared.tables
+        wanted = t.need_quantity[t.slot_need[used_slots]]
         need_open = np.maximum(wanted - prepared.pinned_per_slot[used_slots], 0)
         free = prepared.free[used_resources]
         cap = np.minimum(free[resource_pos], need_open[slot_pos])
         # Units the previous plan had beyond what pins already send on the same pair.
-        kept = np.array(
-            [
-                max(0, prepared.previous.get((int(s), int(r)), 0) - prepared.pinned.get((int(s), int(r)), 0))
-                for s, r in zip(slots, resources, strict=True)
-            ],
-            dtype=np.int64,
-        )
+        kept = prepared.arc_kept[arcs]
         kept = np.minimum(kept, cap)
         has_previous = bool(kept.any())
         k = len(used_resources) + len(used_slots) + 3 if has_previous else 1
         cost = prepared.arc_cost[arcs] * k
         switch = prepared.problem.dispatch.switch_cost_s * k
         # The waiting cost is paid back once per unit served: on a need's own slot, not on its team parts.
-        own = np.array([prepared.slots[s].part is None for s in used_slots.tolist()], dtype=np.bool_)
-        reward = np.where(own, prepared.waiting_cost[prepared.tables.slot_need[used_slots]], 0)
+        own = t.need_first_slot[t.slot_need[used_slots]] == used_slots
+        reward = np.where(own, prepared.waiting_cost[t.slot_need[used_slots]], 0)
         return FlowNetwork(
             num_resources=len(used_resources),
             num_needs=len(used_slots),
             resource_nodes=2 + resource_pos,
             need_nodes=2 + len(used_resources) + slot_pos,
-            need_priority=prepared.tables.priority[[prepared.slots[s].need for s in used_slots]],
+            need_priority=t.priority[t.slot_need[used_slots]],
             need_open=need_open,
             resource_free=free,
             arc_capacity=cap - kept,

@@ -144,6 +144,21 @@ class Prepared:
         keys: list[int] = (self.arc_slot * max(1, len(self.problem.resources)) + self.arc_resource).tolist()
         return keys
 
+    @cached_property
+    def arc_kept(self) -> IntArray:
+        """Per candidate arc, the units the previous plan had on it beyond what pins already send."""
+        kept = np.zeros(len(self.arc_slot), dtype=np.int64)
+        beyond = {key: q - self.pinned.get(key, 0) for key, q in self.previous.items()}
+        beyond = {key: q for key, q in beyond.items() if q > 0}
+        if beyond and len(kept):
+            count = max(1, len(self.problem.resources))
+            keys = np.array([s * count + r for s, r in beyond], dtype=np.int64)
+            arcs = self.arc_slot * count + self.arc_resource
+            at = np.minimum(np.searchsorted(arcs, keys), len(arcs) - 1)
+            found = arcs[at] == keys
+            kept[at[found]] = np.array(list(beyond.values()), dtype=np.int64)[found]
+        return kept
+
     def _arc(self, slot: int, resource: int) -> int | None:
         """The index of candidate arc (slot, resource), if there is one."""
         keys = self._arc_keys

@@ -35,6 +35,8 @@ Int32Array = npt.NDArray[np.int32]
 SCRATCH_CELLS = 1_000_000
 # A row much longer than the places it is projected onto is searched into; a shorter one is looked up.
 LOOKUP_RATIO = 4
+# Tables kept whole (a plan asks for the reach table and, with roads closed, the one over the open roads).
+TABLES_KEPT = 4
 
 
 @dataclass(slots=True, eq=False)
@@ -138,6 +140,10 @@ class TravelCache:
         self.hits = 0
         self.kept_across_versions = 0
         self.evictions = 0
+        # The last tables assembled: a re-plan whose places, limits and roads did not change reads the same
+        # table again instead of projecting every row anew (a table never changes once made).
+        self._tables: OrderedDict[tuple[object, ...], TravelTable] = OrderedDict()
+        self.table_hits = 0
 
     def copy(self) -> "TravelCache":
         """A cache holding the same rows (shared: a row never changes); what either learns later the other does not."""
@@ -147,6 +153,7 @@ class TravelCache:
         twin._holders = dict(self._holders)
         twin._versions = {fp: OrderedDict(versions) for fp, versions in self._versions.items()}
         twin._nodes_of = {fp: set(nodes) for fp, nodes in self._nodes_of.items()}
+        twin._tables = OrderedDict(self._tables)
         return twin
 
     @property
@@ -171,6 +178,26 @@ class TravelCache:
         """
         if len(limits_s) != len(targets):
             raise ValueError(f"limits_s: {len(limits_s)} limits for {len(targets)} targets")
+        key = (graph.fingerprint, tuple(sources), tuple(targets), tuple(limits_s))
+        known = self._tables.get(key)
+        if known is not None:
+            self._tables.move_to_end(key)
+            self.table_hits += 1
+            return known
+        table = self._assemble(graph, sources, targets, limits_s, backend)
+        self._tables[key] = table
+        if len(self._tables) > TABLES_KEPT:
+            self._tables.popitem(last=False)
+        return table
+
+    def _assemble(
+        self,
+        graph: RoadGraph,
+        sources: Sequence[NodeId],
+        targets: Sequence[NodeId],
+        limits_s: Sequence[int],
+        backend: TravelBackend | None,
+    ) -> TravelTable:
         for limit in limits_s:
             check_limit(limit)
         source_at = _distinct(graph, sources, "sources")
