@@ -1,5 +1,6 @@
 """One size end to end: the event stream (full and incremental re-plans), baselines, quality variants."""
 
+import gc
 import resource
 import time
 import tracemalloc
@@ -43,6 +44,10 @@ def run_size(size: Size, *, seed: int, events: int | None, progress: Progress) -
     cold_ms = (time.perf_counter() - start) * 1000
     incident.previous = first
     progress(f"{size.name}: first plan (cold cache) {cold_ms:.0f} ms")
+    # As the live service does after loading (api/service.py): what lives for the whole run stays out of
+    # the collector's full passes.
+    gc.collect()
+    gc.freeze()
 
     stream = _stream(size, incident, cache, events if events is not None else size.events, seed, progress)
     memory = _peak_memory(incident, cache)
