@@ -8,8 +8,8 @@ of what was stored.
 """
 
 import asyncio
-import gc
 import contextlib
+import gc
 import hashlib
 import json
 import logging
