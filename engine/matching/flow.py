@@ -20,6 +20,7 @@ from ortools.graph.python import min_cost_flow
 
 from engine.matching.params import SolveParams
 from engine.matching.prepare import IntArray, Prepared
+from engine.matching.pruning import cheapest, improvable
 from engine.model.priority import HIGHEST, INDEXED_LENGTH, LOWEST
 
 # OR-Tools' cost scaling multiplies costs by the number of nodes; keep well inside 63 bits.
@@ -30,6 +31,8 @@ _COST_CEILING = 2**62
 class FlowResult:
     flow: IntArray  # units on each of the given arcs
     solves: int
+    # Arcs the final solve left out (pruned), certified not to change tier 1 (see pruning.py).
+    pruned: int = 0
 
 
 class FlowError(RuntimeError):
@@ -37,7 +40,32 @@ class FlowError(RuntimeError):
 
 
 def solve_flow(prepared: Prepared, arcs: IntArray, params: SolveParams) -> FlowResult:
-    """Optimal units on each arc in ``arcs`` (indices into the prepared candidate arcs)."""
+    """Optimal units on each arc in ``arcs`` (indices into the prepared candidate arcs, ascending).
+
+    Past ``params.prune_above_arcs`` arcs, the solve runs on each slot's cheapest arcs, widened where the
+    certificate of tier 1 fails, and on all of them if it still fails.
+    """
+    if params.prune_k is None or len(arcs) <= params.prune_above_arcs:
+        return _solve_arcs(prepared, arcs, params)
+    solves = 0
+    subset = cheapest(prepared, arcs, params.prune_k)
+    for widen in (4, None):
+        result = _solve_arcs(prepared, subset, params)
+        solves += result.solves
+        flow = np.zeros(len(arcs), dtype=np.int64)
+        flow[np.searchsorted(arcs, subset)] = result.flow
+        flagged = improvable(prepared, arcs, flow)
+        if not flagged.any():
+            return FlowResult(flow, solves, len(arcs) - len(subset))
+        if widen is None:
+            break
+        # The needs a path could still improve get every arc back; the others more of their cheapest.
+        subset = np.union1d(cheapest(prepared, arcs, params.prune_k * widen), arcs[flagged])
+    full = _solve_arcs(prepared, arcs, params)
+    return FlowResult(full.flow, solves + full.solves)
+
+
+def _solve_arcs(prepared: Prepared, arcs: IntArray, params: SolveParams) -> FlowResult:
     if len(arcs) == 0:
         return FlowResult(np.zeros(0, np.int64), 0)
     net = FlowNetwork.build(prepared, arcs)

@@ -49,6 +49,7 @@ class OptimalMatcher:
                 "resources": len(problem.resources),
                 "candidate_arcs": len(prepared.arc_slot),
                 "flow_solves": flow.solves,
+                "pruned_arcs": flow.pruned,
                 "cp_sat_components": len(combinatorial),
                 "rule_evaluations": problem.rules.evaluations,
             },

@@ -18,6 +18,10 @@ class SolveParams:
     cp_sat_workers: int = 1
     # "auto": one min-cost-flow solve when its costs fit 64 bits, otherwise two (served first, then cost).
     flow_strategy: Literal["auto", "single", "two_phase"] = "auto"
+    # Past this many candidate arcs (city scale), min-cost flow first runs on each slot's ``prune_k``
+    # cheapest, with a certificate that tier 1 is the full problem's (engine/matching/pruning.py); None: never.
+    prune_k: int | None = 16
+    prune_above_arcs: int = 100_000
     travel_backend: TravelBackend | None = None
     # Travel searches kept across re-plans of one incident; plans are the same with or without it.
     travel_cache: TravelCache | None = None
