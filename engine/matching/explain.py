@@ -6,7 +6,7 @@ from collections.abc import Mapping
 import numpy as np
 
 from engine.matching.params import SolveParams
-from engine.matching.prepare import BoolArray, IntArray, Prepared, Screen, ragged, reached_pairs
+from engine.matching.prepare import BoolArray, IntArray, Prepared, Screen, passes, ragged, reached_pairs
 from engine.model.ids import NodeId, RuleName
 from engine.model.plan import Suggestion, Unmet, UnmetReason
 from engine.model.priority import HIGHEST
@@ -104,27 +104,30 @@ class _Kinds:
                 index[key] = len(first)
                 first.append(s)
             self.of_slot.append(index[key])
-        self.screens = [prepared.screen(s) for s in first]
+        # Each kind's first slot against every resource of its capability, all kinds at once.
+        resources = len(t.serves)
+        groups = [t.groups.get(prepared.slots[s].capability, np.zeros(0, np.int64)) for s in first]
+        kind = np.repeat(np.arange(len(first), dtype=np.int64), [len(g) for g in groups])
+        resource = np.concatenate([np.zeros(0, np.int64), *groups])
+        ok = passes(prepared, np.array(first, dtype=np.int64)[kind], resource)
+        # Per kind and resource: passed every test but range (resources of other capabilities never do).
+        self._passed = np.zeros(len(first) * resources, dtype=np.bool_)
+        self._passed[kind[ok] * resources + resource[ok]] = True
+        # A kind no resource passes fails one of the tests: screened again on its own to say which.
+        passing = np.bincount(kind[ok], minlength=len(first)) > 0
         self.verdict: list[Verdict | None] = [
-            _screened_out(prepared, s, screen) for s, screen in zip(first, self.screens, strict=True)
+            None if passing[k] else _screened_out(prepared, s, prepared.screen(s))
+            for k, s in enumerate(first)
         ]
         self._kind = np.full(len(t.slot_need), -1, dtype=np.int64)
         self._kind[slots] = self.of_slot
-        # Per kind and resource: passed every test but range (resources of other capabilities never do).
-        resources = len(t.serves)
-        self._passed = np.zeros(len(first) * resources, dtype=np.bool_)
-        for k, screen in enumerate(self.screens):
-            self._passed[k * resources + self._candidates(screen)] = True
-
-    @staticmethod
-    def _candidates(screen: Screen) -> IntArray:
-        result: IntArray = screen.resources[
-            screen.certified & screen.serving & screen.allowed & screen.shared
-        ]
-        return result
 
     def candidates(self, slot: int) -> IntArray:
-        return self._candidates(self.screens[int(self._kind[slot])])
+        """The resources of the slot's kind that pass every test but range."""
+        resources = len(self._prepared.tables.serves)
+        k = int(self._kind[slot])
+        result: IntArray = np.flatnonzero(self._passed[k * resources : (k + 1) * resources])
+        return result
 
     def passed(self, slots: IntArray, resources: IntArray) -> BoolArray:
         result: BoolArray = self._passed[self._kind[slots] * len(self._prepared.tables.serves) + resources]

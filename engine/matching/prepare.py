@@ -582,19 +582,29 @@ def reached_pairs(tables: Tables, reach: TravelTable, slots: IntArray) -> tuple[
     return slot[keep], resource[keep], travel[keep].astype(np.int64, copy=False)
 
 
-def _with_arcs(prepared: Prepared) -> Prepared:
+def passes(prepared: Prepared, slot: IntArray, resource: IntArray) -> BoolArray:
+    """Per (slot, resource) pair of the slot's capability, every test but range and free units: the
+    resource serves now, holds the certifications, is allowed by the profile's rules, by its rest and by
+    people, and is shared with the slot's need's community."""
     t = prepared.tables
-    # Every slot takes the resources its need's location is reachable from; then the tests, cheapest first.
-    slot, resource, travel = reached_pairs(t, t.reach, np.arange(len(t.slot_need), dtype=np.int64))
     need = t.slot_need[slot]
-    keep = np.flatnonzero((travel <= t.need_limit[need]) & t.serves[resource] & (prepared.free[resource] > 0))
-    slot, resource, travel, need = slot[keep], resource[keep], travel[keep], need[keep]
-    ok = _certified(t.certifications[resource], t.slot_requires[slot])
+    ok = t.serves[resource] & _certified(t.certifications[resource], t.slot_requires[slot])
     ok &= t.rest_waived[t.rest_rule[resource], t.priority[need]]
     used_rules = np.flatnonzero(t.need_rules[np.unique(need)].any(axis=0)).tolist()
     ok &= _excluded_by(prepared, used_rules, need, resource) < 0
     ok &= ~_ruled_out(t, need, resource)
     ok &= _shared(t, need, resource)
+    return ok
+
+
+def _with_arcs(prepared: Prepared) -> Prepared:
+    t = prepared.tables
+    # Every slot takes the resources its need's location is reachable from; then the tests, cheapest first.
+    slot, resource, travel = reached_pairs(t, t.reach, np.arange(len(t.slot_need), dtype=np.int64))
+    need = t.slot_need[slot]
+    keep = np.flatnonzero((travel <= t.need_limit[need]) & (prepared.free[resource] > 0))
+    slot, resource, travel, need = slot[keep], resource[keep], travel[keep], need[keep]
+    ok = passes(prepared, slot, resource)
     slot, resource, travel, need = slot[ok], resource[ok], travel[ok], need[ok]
     order = np.lexsort((resource, slot))
     slot, resource, travel, need = slot[order], resource[order], travel[order], need[order]
