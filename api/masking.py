@@ -16,7 +16,18 @@ from engine.coordinator.board import need_json
 from engine.governance.views import mask_phone
 
 # The only message types that carry a need's phone (masked): nothing else needs looking at per subscriber.
-CARRY_PHONES = frozenset({"need_reported", "need_updated", "dispatches", "snapshot"})
+CARRY_PHONES = frozenset(
+    {
+        "need_reported",
+        "need_updated",
+        "need_cancelled",
+        "need_escalated",
+        "escalation_answered",
+        "dispatch_status_changed",
+        "dispatches",
+        "snapshot",
+    }
+)
 # The only roles that may ever see a phone in clear.
 MAY_REVEAL = frozenset({Role.CADRE, Role.ORGANISATION})
 

@@ -4,6 +4,11 @@ Tasks go to ``community:{id}`` and to the street that issued them (``street:{id}
 carry personal data, so ``community:{id}`` (which every grid worker of the community may read) gets them
 without address, name or phone; the full record, names and phones masked, goes to
 ``grid:{community}:{grid}`` (the grid's worker) and ``building:{community}:{building}`` (its captains).
+
+A task's message carries the task as ``GET .../tasks`` shows it: a console applies it as it is. Rosters,
+households and checks are shown to each reader with the names and phones that reader may see, which no one
+message can carry: their messages name in ``reload`` the parts of a page that read them again (see
+api/channels.py, RELOAD).
 """
 
 from typing import Any
@@ -31,7 +36,7 @@ Out = list[tuple[str, str, Data]]
 def governance_messages(board: Board, event: GovernanceEvent, exercise: bool) -> Out:
     assert board.community is not None
     community = board.community.id
-    base: Data = {"exercise": exercise}
+    base: Data = {"exercise": exercise, "reload": list(governance_reload(event.type))}
     match event:
         case MemberSaved() | GridSaved() | BuildingSaved():
             return [
@@ -48,6 +53,28 @@ def governance_messages(board: Board, event: GovernanceEvent, exercise: bool) ->
         (channel.community(community), event.type, body),
         (channel.street(board.community.street), event.type, {**body, "community": community}),
     ]
+
+
+# The parts of a console page a governance message cannot carry (see api/channels.py, RELOAD).
+GOVERNANCE_RELOAD: dict[str, tuple[str, ...]] = {
+    "member_saved": ("me", "members", "people", "street"),
+    "grid_saved": ("grids", "people"),
+    "building_saved": ("buildings", "people", "editor"),
+    "household_saved": ("checks",),
+    "household_removed": ("checks",),
+    "checks_issued": ("checks",),
+    "check_reported": ("checks",),
+    "task_issued": ("scores",),
+    "task_split": ("scores",),
+    "part_submitted": ("scores",),
+    "part_returned": ("scores",),
+    "part_scored": ("scores",),
+    "task_overdue": ("scores",),
+}
+
+
+def governance_reload(event_type: str) -> tuple[str, ...]:
+    return GOVERNANCE_RELOAD.get(event_type, ())
 
 
 # Events naming a household: the community channel and the audit log carry them as their summary only.

@@ -180,26 +180,28 @@ class RoadClose(RoadChange):
 # -- public views ---------------------------------------------------------------------------------
 
 
-def dispatch_public(board: Board, d: Dispatch) -> dict[str, Any]:
+def plan_travel(board: Board) -> dict[tuple[str, str | None, str], int | None]:
+    """The current plan's travel time of each (need, part, resource), to look dispatches up in."""
+    index: dict[tuple[str, str | None, str], int | None] = {}
+    if board.plan is not None:
+        for a in board.plan.assignments:
+            index.setdefault((a.need, a.part, a.resource), a.travel_s)
+    return index
+
+
+def dispatch_public(
+    board: Board, d: Dispatch, travel: dict[tuple[str, str | None, str], int | None] | None = None
+) -> dict[str, Any]:
+    """``travel``: :func:`plan_travel` of the board, when many dispatches are shown at once."""
     data = dispatch_json(d)
-    plan = board.plan
-    travel = None
-    if plan is not None:
-        travel = next(
-            (
-                a.travel_s
-                for a in plan.assignments
-                if (a.need, a.part, a.resource) == (d.need, d.part, d.resource)
-            ),
-            None,
-        )
+    index = plan_travel(board) if travel is None else travel
     resource = board.resource(d.resource)
     # Whose unit it is, by the names people use: the community's own, or a neighbour's or the street's.
     home = home_of(d.resource, board.key)
     owner = None if home == board.key else board.name_of(home)
     return {
         **data,
-        "travel_s": travel,
+        "travel_s": index.get((d.need, d.part, d.resource)),
         "organisation": resource.organisation if resource else None,
         "resource_name": resource.name if resource else "",
         "owner": None if home == board.key else home,

@@ -17,13 +17,12 @@ export function needLine(n) {
 }
 
 // Whose unit a dispatch sends: the community's own, the street's pool, or a neighbour's by its name (the
-// server says, by owner and owner_name; else the plan, by owner and shared_by, or the resource's ref).
-export function whose(x, plan) {
-  const a = ((plan && plan.plan.assignments) || []).find((y) => y.need === x.need && y.resource === x.resource);
+// server says, by owner and owner_name; else the resource's ref).
+export function whose(x) {
   const ref = x.resource.includes("/") ? x.resource.split("/")[0] : null;
-  const owner = x.owner !== undefined ? x.owner : a ? a.owner : ref;
+  const owner = x.owner !== undefined ? x.owner : ref;
   if (!owner) return t("ownUnit");
-  if ((a && a.shared_by === "street_pool") || owner.startsWith("street:")) return t("streetUnit");
+  if (owner.startsWith("street:")) return t("streetUnit");
   return t("neighbourUnit", { c: x.owner_name || communityName(owner) });
 }
 
@@ -123,12 +122,12 @@ export function cadreView(d, readOnly) {
     // Another's organisation is not in this community's list: its owner's name says whose it is.
     const who = orgName[x.organisation] || (x.owner ? "" : x.organisation);
     return `<div class="card ${n.priority === LIFE_SAFETY ? "p5" : ""}" data-dispatch="${id}" data-status="${esc(x.status)}">
-      <span class="owner" data-testid="owner-${id}">${esc(whose(x, d.plan))}</span>
+      <span class="owner" data-testid="owner-${id}">${esc(whose(x))}</span>
       ${who ? `<strong>${esc(who)}</strong> · ` : ""}<span data-testid="unit-${id}">${esc(unitName(x, r, x.part || n.capability))}</span> × ${x.quantity}
       → ${esc(cap(x.part || n.capability))} @ ${esc(n.location)}
       <div>${esc(eta)} · <span class="status" data-testid="status-${id}">${esc(T().statuses[x.status])}</span></div>${buttons}</div>`;
   }).join("") : `<div class="empty">${t("noPlan")}</div>`}</div>`;
-  const unmet = (d.plan && d.plan.plan.unmet) || [];
+  const unmet = (d.plan && d.plan.unmet) || [];
   html += `<h2>${t("unmet")}</h2><div class="cards" data-testid="unmet">${unmet.length ? unmet.map((u) => {
     const n = needsById[u.need] || {};
     // The need's priority as the board has it now, as on its need card; the plan's own if it is not listed.

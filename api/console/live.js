@@ -1,11 +1,14 @@
 // Live updates over the websocket, and whether the page is online. Each channel's last seq is kept in
-// localStorage, so a reconnect (or a reload) resumes after it instead of starting from a snapshot.
+// localStorage, so a reconnect (or a reload) resumes after it instead of starting from a snapshot. Each message
+// is applied to what the page holds (apply.js) and drawn; the page reads over REST only what a message says it
+// cannot carry, and everything after a snapshot (it missed too much to catch up).
 import { state, store } from "./state.js";
 import { t } from "./i18n.js";
 import { $ } from "./dom.js";
 import { flushQueue } from "./api.js";
 import { refresh } from "./refresh.js";
-import { signOut } from "./app.js";
+import { apply } from "./apply.js";
+import { render, signOut } from "./app.js";
 
 // What the page listens to: the community (or the organisation's own channel, which hears of its units wherever
 // in the street they are sent); a grid worker's grid and a captain's building too (their households and checks in
@@ -56,8 +59,15 @@ export function connect() {
       return;
     }
     store.setItem(`pz.seq.${ch}`, String(m.seq));
+    if (m.type === "snapshot") {
+      scheduleReload(null);
+    } else {
+      if (reading) log.push(m);
+      const parts = apply(m);
+      scheduleRender();
+      if (parts.size) scheduleReload(parts);
+    }
     if (ch === chs[0]) window.pzLastSeq = m.seq;
-    scheduleRefresh();
   };
   ws.onclose = (e) => {
     if (state.ws !== ws) return;
@@ -78,10 +88,46 @@ export function resubscribe() {
   connect();
 }
 
-let refreshTimer = null;
-function scheduleRefresh() {
-  clearTimeout(refreshTimer);
-  refreshTimer = setTimeout(refresh, 60);
+// Messages in quick succession are drawn once.
+let renderTimer = null;
+function scheduleRender() {
+  if (renderTimer === null) renderTimer = setTimeout(() => { renderTimer = null; if (state.me) render(); }, 30);
+}
+
+// The parts messages asked to read again, read together (null: everything the open tab shows).
+let wanted = new Set();
+let everything = false;
+let reloadTimer = null;
+function scheduleReload(parts) {
+  if (parts === null) everything = true;
+  else for (const p of parts) wanted.add(p);
+  clearTimeout(reloadTimer);
+  reloadTimer = setTimeout(() => {
+    const only = everything ? null : wanted;
+    wanted = new Set();
+    everything = false;
+    refresh(only);
+  }, 60);
+}
+
+// A read over REST may answer from before or after a message that arrives meanwhile: the messages received
+// while a read is under way are applied again on top of what it brought (each sets what it carries, so applying
+// one again changes nothing that a later one set).
+let log = [];
+let logStart = 0;
+let reading = 0;
+export function readStarts() {
+  reading += 1;
+  return logStart + log.length;
+}
+
+export function readEnds(from, landed) {
+  if (landed) for (const m of log.slice(from - logStart)) apply(m);
+  reading -= 1;
+  if (!reading) {
+    logStart += log.length;
+    log = [];
+  }
 }
 
 // Offline when the websocket is down or the browser says the network is gone (a phone that lost its signal

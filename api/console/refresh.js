@@ -1,56 +1,47 @@
-// Reading what the role sees: one refresh after sign-in, each live update, each action and each change of tab.
+// Reading what the role sees over REST: everything the open tab shows after sign-in, each change of tab, each
+// action and a snapshot; only the parts a live message names otherwise (live.js). Each reader fills parts of
+// state.data (its keys); refresh(only) runs the readers of the parts in `only`, for the role and the tab open.
 import { state } from "./state.js";
 import { api } from "./api.js";
-import { resubscribe, setNetwork } from "./live.js";
+import { readEnds, readStarts, resubscribe, setNetwork } from "./live.js";
 import { thisMonth } from "./dates.js";
 import { owner, ownerPath } from "./pooleditor.js";
 import { contribQuery } from "./contributions.js";
 import { currentTab, render, signOut } from "./app.js";
 
-let refreshes = 0;
-export async function refresh() {
+// Which read last started for each part: an older one that lands later must not undo it.
+let reads = 0;
+const latest = {};
+
+export async function refresh(only = null) {
   const me = state.me;
   if (!me) return;
-  const c = `/communities/${state.community}`;
+  const list = readers(me, currentTab(), only).filter((r) => !only || r.parts.some((p) => only.has(p)));
+  if (!list.length) return;
+  const mine = ++reads;
+  for (const r of list) for (const p of r.parts) latest[p] = mine;
   const d = {};
-  // Refreshes overlap when messages come fast: only the latest one started may draw.
-  const mine = ++refreshes;
-  const tab = currentTab();
+  const from = readStarts();
+  let landed = false;
   try {
-    if (me.role === "organisation") {
-      await organisationData(d);
-    } else {
-      // A street may have no community yet: its own pool and people are still there to keep.
-      const jobs = state.community ? [api("GET", c).then((x) => { d.community = x; })] : [];
-      // The roster may have changed who this is (made head, moved to another grid); a street may have a new community.
-      if (["cadre", "grid_worker", "captain", "street"].includes(me.role)) jobs.push(soft(api("GET", "/me")).then((x) => { d.me = x; }));
-      if ((tab === "emergency" || tab === "report") && state.community) jobs.push(emergencyData(c, d));
-      // Another community's need the street asked this one to help with: a cadre sees it from any tab (a badge).
-      if (me.role === "cadre" && state.community) jobs.push(soft(api("GET", `${c}/requests`)).then((x) => { d.requests = x || []; }));
-      // The street names its communities everywhere (pickers, inbox, pool).
-      const named = new Set((state.data.communityList || []).map((x) => x.id));
-      if (me.role === "street" && (!state.data.communityList || me.communities.some((id) => !named.has(id)))) {
-        jobs.push(soft(api("GET", "/communities")).then((x) => { d.communityList = x; }));
-      }
-      if (tab === "inbox") jobs.push(streetData(d));
-      if (tab === "pool") jobs.push(editorData(d));
-      if (tab === "people") jobs.push(peopleData(d));
-      if (tab === "contrib") {
-        const path = `/streets/${encodeURIComponent(me.street)}/contributions${contribQuery()}`;
-        jobs.push(soft(api("GET", path)).then((x) => { d.contributions = x; }));
-      }
-      jobs.push(governanceData(c, d, tab));
-      await Promise.all(jobs);
-    }
+    await Promise.all(list.map((r) => r.run(d)));
+    landed = true;
   } catch (err) {
-    if (err.status === 401) return signOut();
-    return;
+    if (err.status === 401) {
+      readEnds(from, false);
+      return signOut();
+    }
   }
-  setNetwork(true);
-  if (mine !== refreshes) return;
-  if (d.me) state.me = d.me;
-  delete d.me;
-  state.data = { ...state.data, ...d };
+  if (landed) {
+    setNetwork(true);
+    for (const [part, value] of Object.entries(d)) {
+      if (latest[part] !== mine) continue;
+      if (part === "me") state.me = value || state.me;
+      else state.data[part] = value;
+    }
+  }
+  readEnds(from, landed);
+  if (!landed) return;
   resubscribe();
   render();
 }
@@ -63,8 +54,60 @@ function soft(promise) {
   });
 }
 
+const get = (path) => soft(api("GET", path));
+const cmp = (a, b) => (a < b ? -1 : a > b ? 1 : 0);
+
+// A reader of one part of state.data, when `when` holds.
+const one = (when, part, read) => (when ? [{ parts: [part], run: async (d) => { d[part] = await read(); } }] : []);
+
+function readers(me, tab, only) {
+  if (me.role === "organisation") return [{ parts: ["me", "jobs", "community"], run: organisationData }];
+  const has = Boolean(state.community);
+  const c = `/communities/${state.community}`;
+  const again = (part) => Boolean(only && only.has(part));
+  const emergency = has && (tab === "emergency" || tab === "report");
+  // The street names its communities everywhere (pickers, inbox, pool).
+  const named = new Set((state.data.communityList || []).map((x) => x.id));
+  const inbox = tab === "inbox";
+  return [
+    // A street may have no community yet: its own pool and people are still there to keep.
+    ...one(has, "community", () => api("GET", c)),
+    // The roster may have changed who this is (made head, moved to another grid); a street may have a new community.
+    ...one(["cadre", "grid_worker", "captain", "street"].includes(me.role), "me", () => get("/me")),
+    ...one(emergency, "needs", () => api("GET", `${c}/needs`)),
+    ...one(emergency, "dispatches", () => api("GET", `${c}/assignments`)),
+    ...one(emergency, "resources", () => api("GET", `${c}/resources`)),
+    ...one(emergency, "organisations", () => api("GET", `${c}/organisations`)),
+    // Only what the page shows of the plan: its version and what it leaves unmet.
+    ...one(emergency, "plan", () => api("GET", `${c}/plan`).then((p) => ({ version: p.version, at: p.at, unmet: p.plan.unmet }), () => null)),
+    ...one(emergency && (!state.data.map || again("map")), "map", () => api("GET", `${c}/map`)),
+    // Another community's need the street asked this one to help with: a cadre sees it from any tab (a badge).
+    ...one(me.role === "cadre" && has, "requests", () => get(`${c}/requests`).then((x) => (x || []).sort((a, b) => cmp(a.community, b.community) || cmp(a.need.id, b.need.id)))),
+    ...one(me.role === "street" && (!state.data.communityList || again("communityList") || me.communities.some((id) => !named.has(id))),
+      "communityList", () => get("/communities")),
+    // The street's inbox, its pool, every community's needs and the map they share (a street's communities plan
+    // on one map). A street whose own pool is not registered reads null.
+    ...one(inbox, "streetInfo", () => get(streetPath())),
+    ...one(inbox, "inbox", () => get(`${streetPath()}/inbox`)),
+    ...one(inbox, "pool", () => get(`${streetPath()}/pool`)),
+    ...one(inbox, "streetNeeds", async () => {
+      const ids = state.me.communities;
+      const needs = await Promise.all(ids.map((id) => get(`/communities/${id}/needs`)));
+      return Object.fromEntries(ids.map((id, i) => [id, needs[i] || []]));
+    }),
+    ...one(inbox && me.communities.length && (!state.data.streetMap || again("streetMap")), "streetMap", () => get(`/communities/${me.communities[0]}/map`)),
+    ...one(tab === "pool", "editor", editorData),
+    ...one(tab === "people", "people", peopleData),
+    ...one(tab === "contrib", "contributions", () => get(`${streetPath()}/contributions${contribQuery()}`)),
+    ...governance(me, tab, c),
+  ];
+}
+
+const streetPath = () => `/streets/${encodeURIComponent(state.me.street)}`;
+
 // An organisation's requests in every community its units are sent to (its own first): /me lists them, and the
-// list grows as the street lends its units.
+// list grows as the street lends its units. A community is kept as GET /communities/{id} shows it, less its plan's
+// version (the organisation hears of its own dispatches, not of every plan).
 async function organisationData(d) {
   d.me = await api("GET", "/me");
   const own = d.me.community;
@@ -72,88 +115,69 @@ async function organisationData(d) {
   d.jobs = await Promise.all(ids.map(async (id) => {
     const p = `/communities/${id}`;
     const [community, dispatches, needs] = await Promise.all([api("GET", p), api("GET", `${p}/assignments`), api("GET", `${p}/needs`)]);
+    delete community.plan_version;
     return { id, community, dispatches, needs };
   }));
   d.community = (d.jobs.find((x) => x.id === own) || d.jobs[0] || {}).community || null;
 }
 
-// The street's inbox, its pool, every community's needs and the map they share (a street's communities plan
-// on one map). A street whose own pool is not registered reads null.
-async function streetData(d) {
-  const s = `/streets/${encodeURIComponent(state.me.street)}`;
-  const get = (path) => soft(api("GET", path));
-  const ids = state.me.communities;
-  const [info, inbox, pool, ...needs] = await Promise.all([get(s), get(`${s}/inbox`), get(`${s}/pool`),
-    ...ids.map((id) => get(`/communities/${id}/needs`))]);
-  Object.assign(d, { streetInfo: info, inbox, pool });
-  d.streetNeeds = Object.fromEntries(ids.map((id, i) => [id, needs[i] || []]));
-  if (!state.data.streetMap && ids.length) d.streetMap = await get(`/communities/${ids[0]}/map`);
-}
-
 // The pool being edited: its organisations and units, the map its units are placed on (the street's is its
 // communities'), and a community's buildings to pick a place by.
-async function editorData(d) {
+async function editorData() {
   const o = owner();
   const base = ownerPath(o);
-  const get = (path) => soft(api("GET", path));
   const old = state.data.editor;
   const [orgs, units, map, buildings] = await Promise.all([get(`${base}/organisations`), get(`${base}/resources`),
     old && old.owner === o ? Promise.resolve(old.map) : get(`/communities/${o === "street" ? state.me.communities[0] : o}/map`),
     o === "street" ? Promise.resolve([]) : get(`/communities/${o}/buildings`)]);
   // Not found: the street's own pool is not registered yet.
-  d.editor = orgs === null ? { owner: o, missing: true } : { owner: o, orgs, units: units || [], map, buildings: buildings || [] };
+  return orgs === null ? { owner: o, missing: true } : { owner: o, orgs, units: units || [], map, buildings: buildings || [] };
 }
 
 // The roster (a community's), its grids and buildings, the tokens given out and the organisations they may go to.
-async function peopleData(d) {
+async function peopleData() {
   const o = owner();
   const base = ownerPath(o);
-  const get = (path) => soft(api("GET", path)).then((x) => x || []);
+  const list = (path) => get(path).then((x) => x || []);
   const street = o === "street";
   const [members, grids, buildings, tokens, orgs] = await Promise.all([
-    ...(street ? [[], [], []] : [`${base}/members`, `${base}/grids`, `${base}/buildings`].map(get)),
-    api("GET", `${base}/tokens`), get(`${base}/organisations`)]);
-  d.people = { owner: o, members, grids, buildings, tokens, orgs };
-}
-
-async function emergencyData(c, d) {
-  [d.needs, d.dispatches, d.resources, d.organisations] = await Promise.all([
-    api("GET", `${c}/needs`), api("GET", `${c}/assignments`), api("GET", `${c}/resources`), api("GET", `${c}/organisations`)]);
-  d.plan = await api("GET", `${c}/plan`).catch(() => null);
-  if (!state.data.map) d.map = await api("GET", `${c}/map`);
+    ...(street ? [[], [], []] : [`${base}/members`, `${base}/grids`, `${base}/buildings`].map(list)),
+    api("GET", `${base}/tokens`), list(`${base}/organisations`)]);
+  return { owner: o, members, grids, buildings, tokens, orgs };
 }
 
 // Only what the open tab shows (and, for a grid worker, whether they have parts and checks waiting).
-async function governanceData(c, d, tab) {
-  const me = state.me;
-  const get = (path) => soft(api("GET", path));
-  const all = (paths) => Promise.all(paths.map(get));
+function governance(me, tab, c) {
   if (me.role === "street" && tab === "tasks") {
     const period = state.period || (state.period = thisMonth());
-    const jobs = me.communities.map(async (id) => {
-      const p = `/communities/${id}`;
-      const [tasks, members, profile] = await all([`${p}/tasks`, `${p}/members`, `${p}/profile`]);
-      return [id, { tasks: tasks || [], members: members || [], profile }];
-    });
-    const [scores, ...per] = await Promise.all([
-      get(`/streets/${encodeURIComponent(me.street)}/scores?start=${period.start}&end=${period.end}`), ...jobs]);
-    Object.assign(d, { scores, street: Object.fromEntries(per) });
-  } else if (me.role === "cadre") {
-    // The checks tab's count stays true while the cadre works another tab.
-    const incident = tab === "checks" || (state.data.community && state.data.community.incident);
-    const jobs = [incident ? get(`${c}/checks`).then((x) => { d.checks = x; }) : null];
-    if (tab === "tasks") {
-      jobs.push(all([`${c}/tasks`, `${c}/members`, `${c}/profile`]).then(([tasks, members, profile]) => {
-        Object.assign(d, { tasks, members, profile });
-      }));
-    }
-    if (tab === "checks") jobs.push(all([`${c}/grids`, `${c}/buildings`]).then(([grids, buildings]) => Object.assign(d, { grids, buildings })));
-    await Promise.all(jobs);
-  } else if (me.role === "grid_worker") {
-    [d.mytasks, d.checks, d.buildings] = await all([`${c}/tasks?mine=true`, `${c}/checks`,
-      tab === "checklist" || !state.data.buildings ? `${c}/buildings` : null].filter(Boolean));
-    if (d.buildings === undefined) delete d.buildings;
-  } else if (me.role === "captain") {
-    [d.checks, d.buildings] = await all([`${c}/checks`, `${c}/buildings`]);
+    return [
+      ...one(true, "scores", () => get(`${streetPath()}/scores?start=${period.start}&end=${period.end}`)),
+      ...one(true, "street", async () => Object.fromEntries(await Promise.all(me.communities.map(async (id) => {
+        const p = `/communities/${id}`;
+        const [tasks, members, profile] = await Promise.all([`${p}/tasks`, `${p}/members`, `${p}/profile`].map(get));
+        return [id, { tasks: tasks || [], members: members || [], profile }];
+      })))),
+    ];
   }
+  if (me.role === "cadre") {
+    // The checks tab's count stays true while the cadre works another tab.
+    const incident = tab === "checks" || Boolean(state.data.community && state.data.community.incident);
+    return [
+      ...one(incident, "checks", () => get(`${c}/checks`)),
+      ...one(tab === "tasks", "tasks", () => get(`${c}/tasks`)),
+      ...one(tab === "tasks", "members", () => get(`${c}/members`)),
+      ...one(tab === "tasks", "profile", () => get(`${c}/profile`)),
+      ...one(tab === "checks", "grids", () => get(`${c}/grids`)),
+      ...one(tab === "checks", "buildings", () => get(`${c}/buildings`)),
+    ];
+  }
+  if (me.role === "grid_worker") {
+    return [
+      ...one(true, "mytasks", () => get(`${c}/tasks?mine=true`)),
+      ...one(true, "checks", () => get(`${c}/checks`)),
+      ...one(tab === "checklist" || !state.data.buildings, "buildings", () => get(`${c}/buildings`)),
+    ];
+  }
+  if (me.role === "captain") return [...one(true, "checks", () => get(`${c}/checks`)), ...one(true, "buildings", () => get(`${c}/buildings`))];
+  return [];
 }
