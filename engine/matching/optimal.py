@@ -60,9 +60,14 @@ class OptimalMatcher:
 
 
 def _add(units: dict[tuple[int, int], int], prepared: Prepared, arcs: IntArray, flow: IntArray) -> None:
-    for a, quantity in zip(arcs, flow, strict=True):
-        if quantity:
-            units[(int(prepared.arc_slot[a]), int(prepared.arc_resource[a]))] += int(quantity)
+    sent = np.flatnonzero(flow)
+    for s, r, quantity in zip(
+        prepared.arc_slot[arcs[sent]].tolist(),
+        prepared.arc_resource[arcs[sent]].tolist(),
+        flow[sent].tolist(),
+        strict=True,
+    ):
+        units[(s, r)] += quantity
 
 
 def _split(prepared: Prepared) -> tuple[IntArray, list[tuple[list[int], IntArray]]]:

@@ -562,24 +562,23 @@ def reached_pairs(tables: Tables, reach: TravelTable, slots: IntArray) -> tuple[
     ``reach`` has the layout of ``tables.reach``: targets are the needs' places, sources the resources'.
     """
     t = tables
-    # The resources at each reach source (location), ascending.
-    by_location = np.argsort(t.resource_col, kind="stable")
-    at_location = np.bincount(t.resource_col, minlength=reach.num_sources)
-    location_start = np.cumsum(at_location) - at_location
-    # Each reach entry (location within a target's limit) becomes one entry per resource there.
-    count = at_location[reach.sources]
-    reached = by_location[ragged(location_start[reach.sources], count)]
-    reached_s = np.repeat(reach.seconds, count)
-    total = np.concatenate([[0], np.cumsum(count)])
-    per_target = total[reach.indptr[1:]] - total[reach.indptr[:-1]]
-    target_start = np.cumsum(per_target) - per_target
-    # Every slot takes the resources its need's location is reachable from, of its capability.
+    slots = slots[t.slot_capability[slots] >= 0]  # no resource offers the capability: no pairs
+    # Resources by (capability, location): those of one capability at one place are one run.
+    bucket = t.capability * reach.num_sources + t.resource_col
+    by_bucket = np.argsort(bucket, kind="stable")
+    in_bucket = np.bincount(bucket, minlength=(int(t.capability.max(initial=-1)) + 1) * reach.num_sources)
+    bucket_start = np.cumsum(in_bucket) - in_bucket
+    # Each slot takes the places within its need's place's limit...
     row = t.need_row[t.slot_need[slots]]
-    pair = ragged(target_start[row], per_target[row])
-    slot = np.repeat(slots, per_target[row])
-    resource, travel = reached[pair], reached_s[pair]
-    keep = np.flatnonzero(t.capability[resource] == t.slot_capability[slot])
-    return slot[keep], resource[keep], travel[keep].astype(np.int64, copy=False)
+    entries = reach.indptr[row + 1] - reach.indptr[row]
+    entry = ragged(reach.indptr[row], entries)
+    entry_slot = np.repeat(slots, entries)
+    # ...and at each, the resources of its capability.
+    at = t.slot_capability[entry_slot] * reach.num_sources + reach.sources[entry]
+    count = in_bucket[at]
+    resource = by_bucket[ragged(bucket_start[at], count)]
+    travel = np.repeat(reach.seconds[entry], count).astype(np.int64, copy=False)
+    return np.repeat(entry_slot, count), resource, travel
 
 
 def passes(prepared: Prepared, slot: IntArray, resource: IntArray) -> BoolArray:

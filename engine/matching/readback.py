@@ -71,19 +71,17 @@ def _rules(prepared: Prepared, s: int, r: int) -> tuple[RuleName, ...]:
         names.append(CERTIFICATIONS)
     if facts.limit_rule is not None:
         names.append(facts.limit_rule)
-    resource_rules = prepared.resource_facts[r].eligibility
+    resource = prepared.resource_facts[r]
+    both = facts.eligibility & resource.eligibility
     names.extend(
-        rule.name
-        for i, rule in enumerate(compiled.eligibility)
-        if rule.effect == "require" and i in facts.eligibility and i in resource_rules
+        compiled.eligibility[i].name for i in sorted(both) if compiled.eligibility[i].effect == "require"
     )
-    resting = prepared.resource_facts[r].resting_by
-    if resting is not None:
-        names.append(resting)
+    if resource.resting_by is not None:
+        names.append(resource.resting_by)
     # Preferences that shaped this pair's cost: own-community ones favour it, rotation counted against it.
-    if facts.community is not None and prepared.resource_facts[r].community == facts.community:
+    if facts.community is not None and resource.community == facts.community:
         names.extend(rule.name for rule in compiled.own_community)
-    if prepared.resource_facts[r].rotation_s:
+    if resource.rotation_s:
         names.extend(rule.name for rule in compiled.rotation)
     names.extend(facts.priority_rules)
     return tuple(names)
