@@ -41,6 +41,10 @@ class ResourceFacts:
     rotation_s: int
 
 
+# Entries the memos by value may hold beyond twice what is in play before they are rebuilt.
+SLACK = 64
+
+
 class CompiledProfile:
     """A profile's rules that apply in one mode, with memoised per-entity facts."""
 
@@ -58,6 +62,11 @@ class CompiledProfile:
         self.rest = tuple(r for r in rules if isinstance(r, RestRule))
         self._needs: dict[tuple[Need, CommunityId | None], NeedFacts] = {}
         self._resources: dict[tuple[Resource, Organisation], ResourceFacts] = {}
+        # The same memos by the entities' identity, looked up first: a re-plan hands in mostly the very
+        # objects of the last one, and hashing a model hashes every field. Each entry holds its objects, so
+        # an id is never taken for another object's.
+        self._need_ids: dict[int, tuple[Need, CommunityId | None, NeedFacts]] = {}
+        self._resource_ids: dict[tuple[int, int], tuple[Resource, Organisation, ResourceFacts]] = {}
         self.evaluations = 0
 
     @property
@@ -65,17 +74,26 @@ class CompiledProfile:
         return sum(r.penalty_s for r in self.own_community)
 
     def need_facts(self, need: Need, community: CommunityId | None) -> NeedFacts:
-        key = (need, need.community or community)
+        community = need.community or community
+        seen = self._need_ids.get(id(need))
+        if seen is not None and seen[0] is need and seen[1] == community:
+            return seen[2]
+        key = (need, community)
         cached = self._needs.get(key)
         if cached is None:
-            cached = self._needs[key] = self._evaluate_need(need, key[1])
+            cached = self._needs[key] = self._evaluate_need(need, community)
+        self._need_ids[id(need)] = (need, community, cached)
         return cached
 
     def resource_facts(self, resource: Resource, organisation: Organisation) -> ResourceFacts:
+        seen = self._resource_ids.get((id(resource), id(organisation)))
+        if seen is not None and seen[0] is resource and seen[1] is organisation:
+            return seen[2]
         key = (resource, organisation)
         cached = self._resources.get(key)
         if cached is None:
             cached = self._resources[key] = self._evaluate_resource(resource, organisation)
+        self._resource_ids[(id(resource), id(organisation))] = (resource, organisation, cached)
         return cached
 
     def retain(
@@ -84,11 +102,19 @@ class CompiledProfile:
         resources: Iterable[tuple[Resource, Organisation]],
     ) -> None:
         """Forget the facts of entities no longer in play (needs closed, resources changed), so a profile
-        compiled once for a weeks-long board holds only what its current problem uses."""
-        keep_needs = {(need, need.community or community) for need, community in needs}
-        keep_resources = set(resources)
-        self._needs = {k: v for k, v in self._needs.items() if k in keep_needs}
-        self._resources = {k: v for k, v in self._resources.items() if k in keep_resources}
+        compiled once for a weeks-long board holds little more than what its current problem uses.
+
+        By identity at every call; the memos by value, which hash every field, only once they have grown to
+        twice what is in play.
+        """
+        need_ids = {id(need) for need, _ in needs}
+        resource_ids = {(id(resource), id(organisation)) for resource, organisation in resources}
+        self._need_ids = {k: v for k, v in self._need_ids.items() if k in need_ids}
+        self._resource_ids = {k: v for k, v in self._resource_ids.items() if k in resource_ids}
+        if len(self._needs) > 2 * len(need_ids) + SLACK:
+            self._needs = {(need, c): facts for need, c, facts in self._need_ids.values()}
+        if len(self._resources) > 2 * len(resource_ids) + SLACK:
+            self._resources = {(r, o): facts for r, o, facts in self._resource_ids.values()}
 
     def _evaluate_need(self, need: Need, community: CommunityId | None) -> NeedFacts:
         self.evaluations += 1

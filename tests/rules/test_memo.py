@@ -4,6 +4,7 @@ import pytest
 
 from engine.model.entities import Mode, ResourceStatus, ServiceModes
 from engine.rules import CompiledProfile
+from engine.rules.facts import SLACK
 
 from .factories import ELSEWHERE, HOME, SHIPPED, need, organisation, resource
 
@@ -122,16 +123,32 @@ def test_each_compiled_profile_keeps_its_own_memo() -> None:
 
 
 def test_facts_of_entities_no_longer_in_play_are_forgotten(compiled: CompiledProfile) -> None:
-    # A board lives for weeks: what a closed need or a changed resource left behind must not pile up.
+    # A board lives for weeks: what closed needs or changed resources left behind must not pile up. The
+    # memos by identity keep exactly what is in play; those by value at most twice that, plus SLACK.
     org = organisation()
-    kept_need, gone_need = need("care.visit", 2, ()), need("care.visit", 3, ("bedridden",))
-    kept_resource, gone_resource = resource("care.visit"), resource("care.visit", quantity=9)
+    kept_need, kept_resource = need("care.visit", 2, ()), resource("care.visit")
+    gone_needs = [need("care.visit", 3, ("bedridden",), id=f"g{i}") for i in range(SLACK + 3)]
+    gone_resources = [resource("care.visit", quantity=9, id=f"g{i}") for i in range(SLACK + 3)]
     first = compiled.need_facts(kept_need, HOME)
-    compiled.need_facts(gone_need, HOME)
     compiled.resource_facts(kept_resource, org)
-    compiled.resource_facts(gone_resource, org)
+    for gone_need, gone_resource in zip(gone_needs, gone_resources, strict=True):
+        compiled.need_facts(gone_need, HOME)
+        compiled.resource_facts(gone_resource, org)
+    evaluated = compiled.evaluations
     compiled.retain([(kept_need, HOME)], [(kept_resource, org)])
+    assert len(compiled._need_ids) == 1 and len(compiled._resource_ids) == 1
     assert len(compiled._needs) == 1 and len(compiled._resources) == 1
-    assert compiled.need_facts(kept_need, HOME) is first and compiled.evaluations == 4
-    compiled.need_facts(gone_need, HOME)
-    assert compiled.evaluations == 5
+    assert compiled.need_facts(kept_need, HOME) is first and compiled.evaluations == evaluated
+    compiled.need_facts(gone_needs[0], HOME)
+    assert compiled.evaluations == evaluated + 1
+
+
+def test_a_few_entities_gone_stay_in_the_memo_by_value_until_it_grows(compiled: CompiledProfile) -> None:
+    kept, gone = need("care.visit", 2, ()), need("care.visit", 3, ("bedridden",))
+    compiled.need_facts(kept, HOME)
+    compiled.need_facts(gone, HOME)
+    compiled.retain([(kept, HOME)], [])
+    assert len(compiled._need_ids) == 1
+    # An equal need built again (a re-plan that copied it) is found by value, not evaluated again.
+    compiled.need_facts(gone.model_copy(), HOME)
+    assert compiled.evaluations == 2
