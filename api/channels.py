@@ -29,7 +29,7 @@ from typing import Any
 from api import channel
 from api.channel import Channel, Kind
 from api.masking import need_masked_json
-from api.people_channels import governance_messages, governance_reload
+from api.people_channels import governance_messages
 from api.schemas import community_public, dispatch_public, plan_travel
 from engine.coordinator import Board, Dispatch, Step
 from engine.coordinator.board import (
@@ -59,6 +59,7 @@ from engine.coordinator.events import (
 from engine.coordinator.refs import home_of, is_street_key, split
 from engine.governance.events import GovernanceEvent
 from engine.governance.views import mask_phone
+from engine.model.ids import NeedId
 
 Data = dict[str, Any]
 
@@ -111,8 +112,9 @@ RELOAD: dict[str, tuple[str, ...]] = {
 
 
 def reload_of(event_type: str) -> list[str]:
-    """The parts a page holding them reads again after a message of ``event_type`` (see :data:`RELOAD`)."""
-    return list(RELOAD.get(event_type) or governance_reload(event_type))
+    """The parts a page holding them reads again after a message of ``event_type`` (see :data:`RELOAD`; a
+    governance event's: api/people_channels.py, GOVERNANCE_RELOAD)."""
+    return list(RELOAD.get(event_type, ()))
 
 
 def dispatches_public(board: Board, dispatches: Iterable[Dispatch]) -> list[Data]:
@@ -125,14 +127,23 @@ def _touched_needs(board: Board, step: Step) -> list[NeedRecord]:
     """The needs whose record this step changed (what ``need`` carries): the event's own, or the need of the
     dispatch whose status changed (done with its last dispatch, it is served)."""
     event = step.event
-    ids: list[str] = []
+    need: NeedId | None = None
     if isinstance(event, NeedReported | NeedUpdated):
-        ids.append(event.need.id)
+        need = event.need.id
     elif isinstance(event, NeedCancelled | NeedEscalated | EscalationAnswered):
-        ids.append(event.need)
+        need = event.need
     elif isinstance(event, DispatchStatusChanged):
-        ids += [d.need for d in (*step.changed, *step.removed) if d.id == event.dispatch][:1]
-    return [board.needs[n] for n in ids if n in board.needs]  # type: ignore[index]
+        need = next((d.need for d in (*step.changed, *step.removed) if d.id == event.dispatch), None)
+    record = board.needs.get(need) if need is not None else None
+    return [record] if record is not None else []
+
+
+def _moved(board: Board, step: Step, touched: list[NeedRecord]) -> list[NeedRecord]:
+    """The needs whose record this step changed, every open need when the profile or the mode may have moved
+    their priorities."""
+    if isinstance(step.event, ProfileChanged | IncidentTriggered | IncidentClosed):
+        return [r for _, r in sorted(board.needs.items()) if r.status is NeedStatus.OPEN]
+    return touched
 
 
 def _committed(board: Board, step: Step) -> tuple[Data, dict[str, Data]]:
@@ -238,11 +249,8 @@ def _help_requested(
     otherwise): what ``GET .../requests`` lists."""
     assert board.community is not None
     event = step.event
-    records = touched
-    if isinstance(event, ProfileChanged | IncidentTriggered | IncidentClosed):
-        records = [r for _, r in sorted(board.needs.items()) if r.status is NeedStatus.OPEN]
     out: list[tuple[str, str, Data]] = []
-    for record in records:
+    for record in _moved(board, step, touched):
         last = record.answers[-1] if record.answers else None
         asked = last.community if last is not None and last.answer is EscalationAnswer.ASKED else None
         # Asked now, or asked before and answered otherwise since: both communities' pages follow.
@@ -280,10 +288,7 @@ def _by_organisation(board: Board, step: Step, touched: list[NeedRecord]) -> dic
     result: dict[tuple[str, str], Data] = {}
     again: list[Dispatch] = []
     seen = {d.id for d in (*step.changed, *step.removed)}
-    records = touched
-    if isinstance(event, ProfileChanged | IncidentTriggered | IncidentClosed):
-        records = [r for _, r in sorted(board.needs.items()) if r.status is NeedStatus.OPEN]
-    for record in records:
+    for record in _moved(board, step, touched):
         again += [d for d in board.dispatches_of(record.need.id) if d.committed and d.id not in seen]
     for key, dispatches in (("changed", (*step.changed, *again)), ("removed", step.removed)):
         for d in dispatches:
