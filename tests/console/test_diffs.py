@@ -90,19 +90,27 @@ def _diff(a: dict[str, Any], b: dict[str, Any]) -> dict[str, Any]:
     return {k: (a.get(k), b.get(k)) for k in sorted(set(a) | set(b)) if a.get(k) != b.get(k)}
 
 
+def _stepper(communities: list[Community], pages: list[Watched]) -> Callable[[str, Callable[[], Any]], Any]:
+    """A write, then, once the communities are quiet, each page held against a page read anew."""
+
+    def step(what: str, write: Callable[[], Any]) -> Any:
+        result = write()
+        for c in communities:
+            _quiet(c)
+        for page in pages:
+            page.matches_a_fresh_read(what)
+        return result
+
+    return step
+
+
 def test_pages_that_apply_live_diffs_end_as_a_page_read_anew_and_read_nothing(
     world: World, open_page: OpenPage
 ) -> None:
     c = world.community("diffs")
     cadre = Watched(open_page, c.cadre.token)
     shop = Watched(open_page, c.shop.token)
-
-    def step(what: str, write: Callable[[], Any]) -> Any:
-        result = write()
-        _quiet(c)
-        cadre.matches_a_fresh_read(what)
-        shop.matches_a_fresh_read(what)
-        return result
+    step = _stepper([c], [cadre, shop])
 
     water = step(
         "report",
@@ -162,3 +170,38 @@ def test_pages_that_apply_live_diffs_end_as_a_page_read_anew_and_read_nothing(
     cadre.page.get_by_test_id("tab-tasks").click()
     cadre.page.wait_for_function("() => window.pzState.data.tasks !== undefined")
     assert any(url.endswith(f"{c.path}/tasks") for url in cadre.gets), cadre.gets
+
+
+def test_help_asked_of_a_neighbour_and_its_unit_sent_reach_both_cadres_as_diffs(
+    world: World, open_page: OpenPage
+) -> None:
+    asking = world.community("dask")
+    helper = world.community("dhlp", incident=False)
+    doctor = {"id": "dhlp-doctor", "organisation": "dhlp-vol", "capability": "medical.doctor", "quantity": 2}
+    world.street.ok("POST", f"{helper.path}/resources", {**doctor, "location": "g4_4", "name": "社区医生"})
+    pages = [Watched(open_page, asking.cadre.token), Watched(open_page, helper.cadre.token)]
+    step = _stepper([asking, helper], pages)
+
+    need = step(
+        "report", lambda: asking.need(capability="medical.doctor", quantity=1, location="g1_1", priority=4)
+    )
+    step("escalate", lambda: asking.cadre.ok("POST", f"{asking.path}/needs/{need['id']}/escalate"))
+    answer = {"answer": "asked", "community": helper.id, "note": "请派一位医生"}
+    step("asked", lambda: world.street.ok("POST", f"{asking.path}/needs/{need['id']}/answer", answer))
+    [request] = _state(pages[1].page)["requests"]
+    assert (request["community"], request["need"]["id"], request["note"]) == (
+        asking.id,
+        need["id"],
+        "请派一位医生",
+    )
+    offer = {"resource": "dhlp-doctor", "quantity": 1}
+    step(
+        "offer",
+        lambda: helper.cadre.ok("POST", f"{helper.path}/requests/{asking.id}/{need['id']}/offer", offer),
+    )
+    # Asked no more; the doctor is busy on the helper's page and sent, by its owner, on the asking one.
+    assert _state(pages[1].page)["requests"] == []
+    units = {r["id"]: r["committed"] for r in _state(pages[1].page)["resources"]}
+    assert units["dhlp-doctor"] == 1
+    [sent] = [d for d in _state(pages[0].page)["dispatches"] if d["need"] == need["id"]]
+    assert (sent["owner"], sent["resource_name"]) == (helper.id, "社区医生")
