@@ -92,7 +92,7 @@ _STREET_INBOX = ("inbox",)
 _STREET_POOL = ("pool", "contributions")
 RELOAD: dict[str, tuple[str, ...]] = {
     "community_registered": ("me", "communityList"),
-    "profile_changed": ("profile", "street", "inbox", "checks"),
+    "profile_changed": ("profile", "street", "inbox"),
     "organisation_registered": ("editor", "people", "pool"),
     "organisation_updated": ("editor", "people", "pool"),
     "resource_saved": ("editor", "pool"),

@@ -1,6 +1,6 @@
 // 平战 console: one page, no build step, native modules. Chinese first; every change arrives over the websocket and
-// the page re-reads what it shows; actions taken offline wait in localStorage and go out, with their time, on
-// reconnect. This module signs in, keeps the tabs, draws the open tab and sends each button to its module.
+// the page applies it to what it shows (apply.js); actions taken offline wait in localStorage and go out, with their
+// time, on reconnect. This module signs in, keeps the tabs, draws the open tab and sends each button to its module.
 // Other modules import render(), refresh() and signOut() back from here: the cycles are safe because those are only
 // called once the page is running, never while the modules load.
 import { state, store } from "./state.js";
