@@ -57,10 +57,15 @@ def explain_unmet(
             verdicts[s] = verdict
     committed = _AllCommitted(prepared, units, t.slot_need[eligible_slot], eligible)
     unmet = []
-    for n in short.tolist():
-        first = int(t.need_first_slot[n])
-        found = (verdicts.get(s) for s in range(first, first + int(slots_per_need[n])))
-        reason, detail, suggestion = next((v for v in found if v is not None), None) or committed.verdict(n)
+    for n, first, count in zip(
+        short.tolist(), t.need_first_slot[short].tolist(), slots_per_need[short].tolist(), strict=True
+    ):
+        found = None
+        for s in range(first, first + count):
+            found = verdicts.get(s)
+            if found is not None:
+                break
+        reason, detail, suggestion = found or committed.verdict(n)
         unmet.append(
             Unmet(
                 need=prepared.problem.needs[n].id,
@@ -90,15 +95,15 @@ class _Kinds:
         self.of_slot: list[int] = []
         first: list[int] = []
         for s in slots.tolist():
-            n = int(t.slot_need[s])
-            facts = prepared.need_facts[n]
+            slot = prepared.slots[s]
+            facts = prepared.need_facts[slot.need]
             key = (
-                int(t.slot_capability[s]),
-                t.slot_requires[s].tobytes(),
-                tuple(sorted(facts.eligibility)),
-                int(t.need_community[n]),
-                int(t.priority[n]),
-                n if n in ruled_out else -1,
+                slot.capability,
+                slot.requires,
+                facts.eligibility,
+                facts.community,
+                facts.priority,
+                slot.need if slot.need in ruled_out else -1,
             )
             if key not in index:
                 index[key] = len(first)

@@ -10,6 +10,7 @@ from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import cached_property
+from typing import NamedTuple
 
 import numpy as np
 import numpy.typing as npt
@@ -31,9 +32,11 @@ BoolArray = npt.NDArray[np.bool_]
 BitArray = npt.NDArray[np.uint64]
 
 
-@dataclass(frozen=True, slots=True)
-class Slot:
-    """What one need asks for of one capability: its primary capability, or one part of its team."""
+class Slot(NamedTuple):
+    """What one need asks for of one capability: its primary capability, or one part of its team.
+
+    A named tuple, not a dataclass: every re-plan makes one per need, and a frozen dataclass costs several
+    times as much to make."""
 
     need: int
     part: Capability | None
@@ -343,13 +346,21 @@ def _slots(needs: Sequence[Need]) -> tuple[tuple[Slot, ...], tuple[tuple[int, ..
     slots: list[Slot] = []
     of_need: list[tuple[int, ...]] = []
     for i, need in enumerate(needs):
+        requires = frozenset(need.requires) if need.requires else _NONE
+        if not need.team:  # most needs: one slot, its own capability
+            of_need.append((len(slots),))
+            slots.append(Slot(i, None, need.capability, 1, requires))
+            continue
         first = len(slots)
-        slots.append(Slot(i, None, need.capability, 1, frozenset(need.requires)))
+        slots.append(Slot(i, None, need.capability, 1, requires))
         slots.extend(
             Slot(i, p.capability, p.capability, p.per_unit, frozenset(p.requires)) for p in need.team
         )
         of_need.append(tuple(range(first, len(slots))))
     return tuple(slots), tuple(of_need)
+
+
+_NONE: frozenset[str] = frozenset()
 
 
 def _tables(
@@ -368,12 +379,8 @@ def _tables(
         {c for c in (*(f.community for f in need_facts), *(f.community for f in resource_facts)) if c}
     )
     code = {c: i for i, c in enumerate(known)}
-    rule_match = np.zeros((len(problem.resources), len(rules.eligibility)), dtype=np.bool_)
-    for i, f in enumerate(resource_facts):
-        rule_match[i, sorted(f.eligibility)] = True
-    need_rules = np.zeros((len(problem.needs), len(rules.eligibility)), dtype=np.bool_)
-    for i, nf in enumerate(need_facts):
-        need_rules[i, sorted(nf.eligibility)] = True
+    rule_match = _matching_rules([f.eligibility for f in resource_facts], len(rules.eligibility))
+    need_rules = _matching_rules([f.eligibility for f in need_facts], len(rules.eligibility))
     groups: dict[Capability, list[int]] = defaultdict(list)
     for i, resource in enumerate(problem.resources):
         groups[resource.capability].append(i)
@@ -437,6 +444,14 @@ def _tables(
             )
         ),
     )
+
+
+def _matching_rules(matched: Sequence[frozenset[int]], rules: int) -> BoolArray:
+    """[entity, rule]: whether the rule's condition holds for the entity, set in one assignment."""
+    table = np.zeros((len(matched), rules), dtype=np.bool_)
+    rows = [i for i, m in enumerate(matched) for _ in m]
+    table[rows, [r for m in matched for r in m]] = True
+    return table
 
 
 def _bits(label_sets: Sequence[Sequence[str] | frozenset[str]], bit: dict[str, int]) -> BitArray:
