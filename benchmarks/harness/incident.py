@@ -12,6 +12,7 @@ import numpy as np
 from benchmarks.harness.instances import Instance, need
 from benchmarks.harness.quality import BENCH_PROFILE
 from engine.matching import MatchingProblem, Pin, ProblemBuilder
+from engine.matching.memo import PlanMemo
 from engine.model import Mode, Need, Plan, Resource, ResourceStatus
 from engine.model.ids import NodeId
 from engine.rules.facts import CompiledProfile
@@ -62,6 +63,8 @@ class Incident:
         self.closed: list[tuple[NodeId, NodeId]] = []
         self.offline: list[str] = []
         self.previous: Plan | None = None
+        # What the live service keeps per incident besides the travel cache (engine/coordinator).
+        self.memo = PlanMemo()
         self.rules = CompiledProfile(BENCH_PROFILE, Mode.INCIDENT)
         self._rng = np.random.default_rng(seed)
         self._next_need = len(base.needs)

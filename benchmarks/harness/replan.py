@@ -38,7 +38,7 @@ def replan(incident: Incident, cache: TravelCache) -> Replan:
     problem = incident.problem()
     problem_build_ms = (time.perf_counter() - start) * 1000
     before = cache.copy()
-    params = SolveParams(travel_cache=cache)
+    params = SolveParams(travel_cache=cache, memo=incident.memo)
     start = time.perf_counter()
     plan = OptimalMatcher().solve(problem, params)
     latency_ms = (time.perf_counter() - start) * 1000

@@ -40,7 +40,7 @@ def run_size(size: Size, *, seed: int, events: int | None, progress: Progress) -
     cache = TravelCache(CACHE_CELLS)
     incident = Incident(base, (size.rows, size.cols), seed)
     start = time.perf_counter()
-    first = OptimalMatcher().solve(incident.problem(), SolveParams(travel_cache=cache))
+    first = OptimalMatcher().solve(incident.problem(), SolveParams(travel_cache=cache, memo=incident.memo))
     cold_ms = (time.perf_counter() - start) * 1000
     incident.previous = first
     progress(f"{size.name}: first plan (cold cache) {cold_ms:.0f} ms")

@@ -5,6 +5,7 @@ from collections.abc import Mapping
 
 import numpy as np
 
+from engine.matching.memo import PlanMemo
 from engine.matching.params import SolveParams
 from engine.matching.prepare import BoolArray, IntArray, Prepared, Screen, passes, ragged, reached_pairs
 from engine.model.ids import NodeId, RuleName
@@ -25,7 +26,11 @@ Verdict = tuple[UnmetReason, str, Suggestion]
 
 
 def explain_unmet(
-    prepared: Prepared, units: Mapping[tuple[int, int], int], params: SolveParams, served: IntArray
+    prepared: Prepared,
+    units: Mapping[tuple[int, int], int],
+    memo: PlanMemo,
+    params: SolveParams,
+    served: IntArray,
 ) -> list[Unmet]:
     """Why each need short of ``served`` (whole units per need) is, in one pass over all of them.
 
@@ -57,8 +62,14 @@ def explain_unmet(
             verdicts[s] = verdict
     committed = _AllCommitted(prepared, units, t.slot_need[eligible_slot], eligible)
     unmet = []
-    for n, first, count in zip(
-        short.tolist(), t.need_first_slot[short].tolist(), slots_per_need[short].tolist(), strict=True
+    for n, first, count, quantity, done, priority in zip(
+        short.tolist(),
+        t.need_first_slot[short].tolist(),
+        slots_per_need[short].tolist(),
+        t.need_quantity[short].tolist(),
+        served[short].tolist(),
+        t.priority[short].tolist(),
+        strict=True,
     ):
         found = None
         for s in range(first, first + count):
@@ -66,16 +77,8 @@ def explain_unmet(
             if found is not None:
                 break
         reason, detail, suggestion = found or committed.verdict(n)
-        unmet.append(
-            Unmet(
-                need=prepared.problem.needs[n].id,
-                quantity=int(t.need_quantity[n] - served[n]),
-                priority=int(t.priority[n]),
-                reason=reason,
-                detail=detail,
-                suggestion=suggestion,
-            )
-        )
+        need = prepared.problem.needs[n].id
+        unmet.append(memo.unmet((need, quantity - done, priority, reason, detail, suggestion)))
     return unmet
 
 

@@ -4,6 +4,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
+from engine.matching.memo import PlanMemo
 from engine.travel import TravelBackend, TravelCache
 
 
@@ -25,5 +26,7 @@ class SolveParams:
     travel_backend: TravelBackend | None = None
     # Travel searches kept across re-plans of one incident; plans are the same with or without it.
     travel_cache: TravelCache | None = None
+    # Plan parts kept from one re-plan of an incident to the next; plans are the same with or without it.
+    memo: PlanMemo | None = None
     # The engine never reads the clock; give it one (time.perf_counter) to get timings in the plan.
     stopwatch: Callable[[], float] | None = None

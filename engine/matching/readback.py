@@ -5,11 +5,12 @@ from collections.abc import Mapping
 import numpy as np
 
 from engine.matching.explain import explain_unmet
+from engine.matching.memo import AssignmentKey, PlanMemo
 from engine.matching.objective import objective, served_per_need
 from engine.matching.params import SolveParams
 from engine.matching.prepare import Prepared
 from engine.model.ids import RuleName
-from engine.model.plan import Assignment, Plan, SolverStats
+from engine.model.plan import Plan, SolverStats
 from engine.rules.builtin import CAPABILITY_MATCH, CERTIFICATIONS, PINNED, SERVICE_MODE
 from engine.travel import UNREACHABLE
 
@@ -24,40 +25,45 @@ def build_plan(
     slots = np.fromiter((key[0] for key, _ in sent), dtype=np.int64, count=len(sent))
     resources = np.fromiter((key[1] for key, _ in sent), dtype=np.int64, count=len(sent))
     travel = prepared.pair_travel(slots, resources).tolist()
+    memo = params.memo if params.memo is not None else PlanMemo()
     assignments = []
     for ((s, r), quantity), seconds in zip(sent, travel, strict=True):
         # A pinned pair is reported apart from units the matcher added on the same pair.
         pinned = prepared.pinned.get((s, r), 0)
         if pinned > 0:
-            assignments.append(_assignment(prepared, s, r, pinned, seconds, pinned=True))
+            assignments.append(memo.assignment(_assignment(prepared, s, r, pinned, seconds, pinned=True)))
         if quantity > pinned:
-            assignments.append(_assignment(prepared, s, r, quantity - pinned, seconds, pinned=False))
+            assignments.append(
+                memo.assignment(_assignment(prepared, s, r, quantity - pinned, seconds, pinned=False))
+            )
     assignments.sort(key=lambda a: (a.need, a.part or "", a.resource, a.after or "", not a.pinned))
     served = served_per_need(prepared, units)
-    return Plan(
+    plan = Plan(
         assignments=tuple(assignments),
-        unmet=tuple(explain_unmet(prepared, units, params, served)),
+        unmet=tuple(explain_unmet(prepared, units, memo, params, served)),
         objective=objective(prepared, units, served),
         solver=stats,
     )
+    memo.plan_done()
+    return plan
 
 
 def _assignment(
     prepared: Prepared, s: int, r: int, quantity: int, seconds: int, *, pinned: bool
-) -> Assignment:
+) -> AssignmentKey:
     problem = prepared.problem
     offer = problem.resources[r].id
     slot = prepared.slots[s]
-    return Assignment(
-        need=problem.needs[slot.need].id,
-        resource=problem.real_id(offer),
-        quantity=quantity,
-        part=slot.part,
-        travel_s=None if seconds == UNREACHABLE else seconds,
-        rules=(PINNED,) if pinned else _rules(prepared, s, r),
-        pinned=pinned,
-        after=problem.soon_job(offer),
-        ready_in_s=int(prepared.tables.ready_s[r]),
+    return (
+        problem.needs[slot.need].id,
+        problem.real_id(offer),
+        quantity,
+        slot.part,
+        None if seconds == UNREACHABLE else seconds,
+        (PINNED,) if pinned else _rules(prepared, s, r),
+        pinned,
+        problem.soon_job(offer),
+        int(prepared.tables.ready_s[r]),
     )
 
 

@@ -1,0 +1,61 @@
+"""Plan parts one re-plan hands the next: an assignment or unmet need that comes out the same is the same object.
+
+A re-plan after one event changes a few lines of the plan; the rest would be built and validated again, one
+model per line (at 2,000 needs, a third of the read-back). Parts are kept by every field they hold, so the
+plan is identical with or without a memo, only made of fewer new objects. One memo per incident, like the
+travel cache; it keeps the last plan's parts only.
+"""
+
+from engine.model.ids import Capability, NeedId, ResourceId, RuleName
+from engine.model.plan import Assignment, Suggestion, Unmet, UnmetReason
+
+AssignmentKey = tuple[
+    NeedId, ResourceId, int, Capability | None, int | None, tuple[RuleName, ...], bool, NeedId | None, int
+]
+UnmetKey = tuple[NeedId, int, int, UnmetReason, str, Suggestion]
+
+
+class PlanMemo:
+    def __init__(self) -> None:
+        self._assignments: dict[AssignmentKey, Assignment] = {}
+        self._unmet: dict[UnmetKey, Unmet] = {}
+        self._next_assignments: dict[AssignmentKey, Assignment] = {}
+        self._next_unmet: dict[UnmetKey, Unmet] = {}
+
+    def assignment(self, key: AssignmentKey) -> Assignment:
+        made = self._assignments.get(key) or self._next_assignments.get(key)
+        if made is None:
+            need, resource, quantity, part, travel_s, rules, pinned, after, ready_in_s = key
+            made = Assignment(
+                need=need,
+                resource=resource,
+                quantity=quantity,
+                part=part,
+                travel_s=travel_s,
+                rules=rules,
+                pinned=pinned,
+                after=after,
+                ready_in_s=ready_in_s,
+            )
+        self._next_assignments[key] = made
+        return made
+
+    def unmet(self, key: UnmetKey) -> Unmet:
+        made = self._unmet.get(key) or self._next_unmet.get(key)
+        if made is None:
+            need, quantity, priority, reason, detail, suggestion = key
+            made = Unmet(
+                need=need,
+                quantity=quantity,
+                priority=priority,
+                reason=reason,
+                detail=detail,
+                suggestion=suggestion,
+            )
+        self._next_unmet[key] = made
+        return made
+
+    def plan_done(self) -> None:
+        """The plan is made: what it used is what the next one may reuse; the rest is forgotten."""
+        self._assignments, self._next_assignments = self._next_assignments, {}
+        self._unmet, self._next_unmet = self._next_unmet, {}
