@@ -18,6 +18,7 @@ from engine.coordinator.settings import CoordinatorSettings
 from engine.coordinator.step import Step, apply
 from engine.coordinator.timers import fire_escalations, fire_timeouts, next_deadline
 from engine.governance.timers import fire_overdue
+from engine.matching.memo import PlanMemo
 from engine.travel import TravelCache
 
 # Per community: 5 million reached nodes, about 40 MB, holds every search of a 20,000-node map's incident.
@@ -31,11 +32,12 @@ class Coordinator:
         self.board = Board(maps)
         self.settings = settings or CoordinatorSettings()
         solve = self.settings.solve
-        # Travel searches are kept across this community's re-plans: one new need costs one search, not all.
+        # Travel searches and plan parts are kept across this community's re-plans: one new need costs one
+        # search, not all, and the plan's unchanged lines are not made again.
         self.params = (
             solve
             if solve.travel_cache is not None
-            else replace(solve, travel_cache=TravelCache(TRAVEL_CACHE_CELLS))
+            else replace(solve, travel_cache=TravelCache(TRAVEL_CACHE_CELLS), memo=PlanMemo())
         )
 
     @classmethod

@@ -22,6 +22,7 @@ from engine.coordinator.replan import replan_due
 from engine.coordinator.settings import CoordinatorSettings
 from engine.coordinator.step import Step
 from engine.matching import Pin, ProblemBuilder
+from engine.matching.memo import PlanMemo
 from engine.model.entities import Mode, Resource
 from engine.model.ids import ResourceId, StreetId
 from engine.model.plan import Plan
@@ -37,11 +38,11 @@ class Street:
         self.settings = settings or CoordinatorSettings()
         self.coordinators: dict[str, Coordinator] = {}
         solve = self.settings.solve
-        # The joint plans' travel searches, kept across re-plans like a community's own.
+        # The joint plans' travel searches and plan parts, kept across re-plans like a community's own.
         self.params = (
             solve
             if solve.travel_cache is not None
-            else replace(solve, travel_cache=TravelCache(TRAVEL_CACHE_CELLS))
+            else replace(solve, travel_cache=TravelCache(TRAVEL_CACHE_CELLS), memo=PlanMemo())
         )
         self._islands: dict[str, tuple[object, Mapping[ResourceId, int]]] = {}
         # Since when a change in one community may have changed what the others can use (None: planned since).
