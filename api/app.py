@@ -13,9 +13,11 @@ from api import openapi, problems
 from api.db.database import connect
 from api.demo import load_demo
 from api.headers import SecurityHeaders
+from api.hub import QUEUE_LIMIT
 from api.limits import BodyLimits
 from api.pii import load_vault
 from api.pubsub import pubsub_for
+from api.responses import Bodies
 from api.routes import (
     assignments,
     checks,
@@ -87,6 +89,8 @@ class ServeSettings:
     profile_dir: Path | None = None
     # A client that missed more than this many messages on a channel gets a snapshot instead.
     resume_limit: int = 500
+    # A websocket client this many messages behind is cut off (it resumes from its last seq on reconnect).
+    ws_queue_limit: int = QUEUE_LIMIT
     # Failed authentications one client address may make in a minute before it is answered 429.
     auth_failures_per_minute: int = DEFAULT_PER_MINUTE
     # Residents' phones and names: the key outside the database, and how long after an incident they are kept.
@@ -124,6 +128,8 @@ def create_app(settings: ServeSettings) -> FastAPI:
         redoc_url=None,
     )
     app.state.service = service
+    service.hub.queue_limit = settings.ws_queue_limit
+    app.state.bodies = Bodies()
     app.state.resume_limit = settings.resume_limit
     app.state.auth_failures = AuthFailures(settings.auth_failures_per_minute)
     problems.install(app)

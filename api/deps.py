@@ -19,7 +19,8 @@ from engine.coordinator import Board
 bearer = HTTPBearer(auto_error=False, description="pingzhan token create 生成的令牌")
 
 
-def get_service(request: Request) -> Service:
+# The dependencies that only look in memory are coroutines: run on the event loop, not handed to a thread.
+async def get_service(request: Request) -> Service:
     service: Service = request.app.state.service
     return service
 
@@ -46,7 +47,7 @@ def get_principal(
 PrincipalDep = Annotated[Principal, Depends(get_principal)]
 
 
-def get_board(service: ServiceDep, principal: PrincipalDep, community: Annotated[str, Path()]) -> Board:
+async def get_board(service: ServiceDep, principal: PrincipalDep, community: Annotated[str, Path()]) -> Board:
     board = service.board(community)
     if board is None or board.is_street or not sees_community(principal, board):
         raise NotFound(f"社区 {community!r}")

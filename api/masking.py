@@ -3,14 +3,17 @@
 Channel messages are stored and published with every phone masked. A subscriber allowed to see a need's phone
 (:func:`api.access.sees_phone`: the community's cadres, the responder assigned) gets it filled in from the
 board when the message is delivered to them, and only then; everyone else gets the message as stored.
+Subscribers who see the same phones in clear (:func:`phone_view`) share one text of each message.
 """
 
 import copy
-from collections.abc import Callable
+import json
+from collections.abc import Callable, Hashable
 from typing import Any
 
-from api.access import sees_phone
+from api.access import home_key, sees_community, sees_phone
 from api.auth import Principal, Role
+from api.hub import Delivery
 from engine.coordinator import Board, NeedRecord
 from engine.coordinator.board import need_json
 from engine.governance.views import mask_phone
@@ -83,3 +86,33 @@ def _reveal(p: Principal, board: Board, node: Any) -> None:
     for value in node.values():
         if isinstance(value, dict | list):
             _reveal(p, board, value)
+
+
+def phone_view(p: Principal, board: Board) -> Hashable | None:
+    """Who sees exactly the phones of ``board`` in clear that ``p`` sees (None: no phone, the messages as
+    stored), as :func:`api.access.sees_phone` decides: a cadre every phone of a community they see, whatever
+    the need; an organisation those of the needs its own units are sent to, which only the board its units
+    are kept on and its id decide (:func:`api.access.owns_resource`)."""
+    if p.role is Role.CADRE:
+        return ("cadre",) if sees_community(p, board) else None
+    if p.role is Role.ORGANISATION:
+        return ("organisation", home_key(p), p.organisation)
+    return None
+
+
+def shown_text(p: Principal, board_of: Callable[[], Board | None], delivery: Delivery) -> str:
+    """The text of a live channel message as ``p`` may see it: the message as published for most, one text
+    per :func:`phone_view` and version of the board for subscribers who see a phone in clear."""
+    message = delivery.message
+    if p.role not in MAY_REVEAL or message.get("type") not in CARRY_PHONES:
+        return delivery.raw
+    board = board_of()
+    view = phone_view(p, board) if board is not None else None
+    if board is None or view is None:
+        return delivery.raw
+    return delivery.text(
+        (view, id(board), board.events),
+        lambda: json.dumps(
+            for_subscriber(p, lambda: board, message), ensure_ascii=False, separators=(",", ":")
+        ),
+    )

@@ -315,7 +315,8 @@ class Service:
                 self._rebuild(community)
             raise
         for message in outgoing:
-            await self.pubsub.publish(json.dumps(message.wire(), ensure_ascii=False))
+            # The text every websocket client gets as it is (api/hub.py): compact, as a send_json would be.
+            await self.pubsub.publish(json.dumps(message.wire(), ensure_ascii=False, separators=(",", ":")))
 
     # -- background --------------------------------------------------------------------------------
 

@@ -10,6 +10,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from api.errors import InputError
+from api.hub import QUEUE_LIMIT
 from api.throttle import DEFAULT_PER_MINUTE
 
 
@@ -35,6 +36,13 @@ def arguments(serve: argparse.ArgumentParser) -> None:
         type=int,
         default=500,
         help="more missed messages than this: send a snapshot (default 500)",
+    )
+    serve.add_argument(
+        "--ws-queue-limit",
+        type=int,
+        default=QUEUE_LIMIT,
+        help="a websocket client this many messages behind is cut off, and resumes from its last seq on "
+        f"reconnect (default {QUEUE_LIMIT})",
     )
     serve.add_argument(
         "--auth-failures-per-minute",
@@ -79,6 +87,8 @@ def run(args: argparse.Namespace) -> int:
         raise InputError(
             f"--auth-failures-per-minute: must be 1 or more (got {args.auth_failures_per_minute})"
         )
+    if args.ws_queue_limit < 1:
+        raise InputError(f"--ws-queue-limit: must be 1 or more (got {args.ws_queue_limit})")
     if args.pii_retention_days < 0:
         raise InputError(f"--pii-retention-days: must be 0 or more (got {args.pii_retention_days})")
     private_dir(data_dir)
@@ -113,6 +123,7 @@ def run(args: argparse.Namespace) -> int:
         demo=demo,
         profile_dir=Path(args.profile_dir) if args.profile_dir else None,
         resume_limit=args.resume_limit,
+        ws_queue_limit=args.ws_queue_limit,
         auth_failures_per_minute=args.auth_failures_per_minute,
         pii_key_file=key_file,
         pii_retention=timedelta(days=args.pii_retention_days),

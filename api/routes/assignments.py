@@ -2,11 +2,12 @@
 
 from typing import Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request, Response
 
 from api.access import check_dispatch_action, sees_dispatch
 from api.deps import BoardDep, IdempotencyDep, PrincipalDep, ServiceDep
 from api.problems import NotFound
+from api.responses import NOT_MODIFIED, reader_view, shared
 from api.schemas import DispatchAction, OverrideBody, dispatch_public
 from engine.coordinator import Advance, Board, Dispatch, DispatchId, DispatchStatus, Override
 
@@ -32,13 +33,18 @@ def _visible(board: Board, principal: PrincipalDep, assignment: str) -> Dispatch
     return d
 
 
-@router.get("")
-def list_assignments(board: BoardDep, principal: PrincipalDep) -> list[dict[str, Any]]:
-    return [
-        dispatch_public(board, d)
-        for _, d in sorted(board.dispatches.items())
-        if sees_dispatch(principal, board, d)
-    ]
+@router.get("", response_model=list[dict[str, Any]], responses=NOT_MODIFIED)
+async def list_assignments(request: Request, board: BoardDep, principal: PrincipalDep) -> Response:
+    return shared(
+        request,
+        board,
+        reader_view(principal),
+        lambda: [
+            dispatch_public(board, d)
+            for _, d in sorted(board.dispatches.items())
+            if sees_dispatch(principal, board, d)
+        ],
+    )
 
 
 @router.get("/{assignment}")

@@ -2,12 +2,13 @@
 
 from typing import Any
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Request, Response
 
 from api.access import Forbidden, manages_community, sees_community
 from api.auth import Role
 from api.deps import BoardDep, IdempotencyDep, PrincipalDep, ServiceDep
 from api.profiles import named_profile
+from api.responses import NOT_MODIFIED, shared
 from api.schemas import CommunityCreate, ProfileUpdate, community_public
 from api.service import Service
 from engine.coordinator import ChangeProfile, RegisterCommunity, Rejected
@@ -67,9 +68,10 @@ async def create_community(
     return result  # type: ignore[no-any-return]
 
 
-@router.get("/{community}")
-def get_community(board: BoardDep) -> dict[str, Any]:
-    return community_public(board)
+@router.get("/{community}", response_model=dict[str, Any], responses=NOT_MODIFIED)
+async def get_community(request: Request, board: BoardDep) -> Response:
+    # The same for everyone who sees the community.
+    return shared(request, board, (), lambda: community_public(board))
 
 
 @router.get("/{community}/profile")

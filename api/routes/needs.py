@@ -2,13 +2,14 @@
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Query, Request, Response
 
 from api.access import Forbidden, reports_needs, sees_need
 from api.deps import BoardDep, IdempotencyDep, PrincipalDep, ServiceDep
 from api.ids import next_id
-from api.masking import need_public
+from api.masking import need_public, phone_view
 from api.problems import NotFound
+from api.responses import NOT_MODIFIED, reader_view, shared
 from api.schemas import NeedCancel, NeedCreate, NeedUpdate
 from engine.coordinator import Board, CancelNeed, NeedRecord, ReportNeed, UpdateNeed
 from engine.coordinator.board import NeedStatus
@@ -24,17 +25,23 @@ def _visible(board: Board, principal: PrincipalDep, need: str) -> NeedRecord:
     return record  # type: ignore[no-any-return]
 
 
-@router.get("")
-def list_needs(
-    board: BoardDep, principal: PrincipalDep, status: Annotated[NeedStatus | None, Query()] = None
-) -> list[dict[str, Any]]:
-    # Most urgent first by the priority in force (the one shown), then the longest waiting.
-    records = sorted(board.needs.values(), key=lambda r: (-r.priority, r.reported_at, r.need.id))
-    return [
-        need_public(principal, board, r)
-        for r in records
-        if (status is None or r.status is status) and sees_need(principal, board, r.need.id)
-    ]
+@router.get("", response_model=list[dict[str, Any]], responses=NOT_MODIFIED)
+async def list_needs(
+    request: Request,
+    board: BoardDep,
+    principal: PrincipalDep,
+    status: Annotated[NeedStatus | None, Query()] = None,
+) -> Response:
+    def build() -> list[dict[str, Any]]:
+        # Most urgent first by the priority in force (the one shown), then the longest waiting.
+        records = sorted(board.needs.values(), key=lambda r: (-r.priority, r.reported_at, r.need.id))
+        return [
+            need_public(principal, board, r)
+            for r in records
+            if (status is None or r.status is status) and sees_need(principal, board, r.need.id)
+        ]
+
+    return shared(request, board, (reader_view(principal), phone_view(principal, board)), build)
 
 
 @router.get("/{need}")

@@ -2,12 +2,13 @@
 
 from typing import Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request, Response
 
 from api.access import Forbidden, manages_community
 from api.auth import Principal, Role
 from api.deps import BoardDep, IdempotencyDep, PrincipalDep, ServiceDep
 from api.problems import NotFound
+from api.responses import NOT_MODIFIED, reader_view, shared
 from api.schemas import OrganisationCreate, OrganisationUpdate
 from api.service import Idempotency, Service
 from engine.coordinator import Board, RegisterOrganisation
@@ -17,13 +18,18 @@ from engine.model import Organisation
 router = APIRouter(prefix="/communities/{community}/organisations", tags=["organisations 组织"])
 
 
-@router.get("")
-def list_organisations(board: BoardDep, principal: PrincipalDep) -> list[dict[str, Any]]:
-    return [
-        o.model_dump(mode="json")
-        for _, o in sorted(board.organisations.items())
-        if principal.role is not Role.ORGANISATION or o.id == principal.organisation
-    ]
+@router.get("", response_model=list[dict[str, Any]], responses=NOT_MODIFIED)
+async def list_organisations(request: Request, board: BoardDep, principal: PrincipalDep) -> Response:
+    return shared(
+        request,
+        board,
+        reader_view(principal),
+        lambda: [
+            o.model_dump(mode="json")
+            for _, o in sorted(board.organisations.items())
+            if principal.role is not Role.ORGANISATION or o.id == principal.organisation
+        ],
+    )
 
 
 @router.get("/{organisation}")

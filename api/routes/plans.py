@@ -3,11 +3,12 @@
 import json
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Path, Query, Request, Response
 
 from api.access import Forbidden, reads_everything
 from api.deps import BoardDep, PrincipalDep, ServiceDep
 from api.problems import NotFound
+from api.responses import NOT_MODIFIED, shared
 from api.schemas import dispatch_public
 
 router = APIRouter(prefix="/communities/{community}", tags=["plans 调度方案"])
@@ -19,19 +20,26 @@ def _readers_only(principal: PrincipalDep, board: BoardDep) -> None:
         raise Forbidden("组织只能查看派给自己的任务 (an organisation sees only its own assignments)")
 
 
-@router.get("/plan")
-def current_plan(board: BoardDep, principal: PrincipalDep) -> dict[str, Any]:
+@router.get("/plan", response_model=dict[str, Any], responses=NOT_MODIFIED)
+async def current_plan(request: Request, board: BoardDep, principal: PrincipalDep) -> Response:
     _readers_only(principal, board)
-    if board.plan is None:
+    plan = board.plan
+    if plan is None:
         raise NotFound("当前方案")
-    return {
-        "version": board.plan_version,
-        "at": board.plan_at.isoformat() if board.plan_at else None,
-        "incident": board.incident.id if board.incident else None,
-        "exercise": board.exercise,
-        "plan": board.plan.model_dump(mode="json"),
-        "dispatches": [dispatch_public(board, d) for _, d in sorted(board.dispatches.items())],
-    }
+    # The same for every reader of the whole community.
+    return shared(
+        request,
+        board,
+        (),
+        lambda: {
+            "version": board.plan_version,
+            "at": board.plan_at.isoformat() if board.plan_at else None,
+            "incident": board.incident.id if board.incident else None,
+            "exercise": board.exercise,
+            "plan": plan.model_dump(mode="json"),
+            "dispatches": [dispatch_public(board, d) for _, d in sorted(board.dispatches.items())],
+        },
+    )
 
 
 @router.get("/plans")

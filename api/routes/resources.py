@@ -3,12 +3,13 @@
 from collections.abc import Callable
 from typing import Any
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Request, Response
 
 from api.access import Forbidden, manages_community, owns_resource, reads_everything
 from api.auth import Principal
 from api.deps import BoardDep, IdempotencyDep, PrincipalDep, ServiceDep
 from api.problems import NotFound
+from api.responses import NOT_MODIFIED, reader_view, shared
 from api.schemas import ResourceCreate, ResourceUpdate
 from api.service import Idempotency, Service
 from engine.coordinator import Board, Rejected, SaveResource
@@ -29,10 +30,15 @@ def resources_public(board: Board, keep: Callable[[Resource], bool] = lambda _: 
     return [resource_public(board, r, committed[r.id]) for _, r in sorted(board.resources.items()) if keep(r)]
 
 
-@router.get("")
-def list_resources(board: BoardDep, principal: PrincipalDep) -> list[dict[str, Any]]:
+@router.get("", response_model=list[dict[str, Any]], responses=NOT_MODIFIED)
+async def list_resources(request: Request, board: BoardDep, principal: PrincipalDep) -> Response:
     everything = reads_everything(principal, board)
-    return resources_public(board, lambda r: everything or owns_resource(principal, board, r.id))
+    return shared(
+        request,
+        board,
+        reader_view(principal),
+        lambda: resources_public(board, lambda r: everything or owns_resource(principal, board, r.id)),
+    )
 
 
 @router.get("/{resource}")

@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import json
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
@@ -20,8 +21,8 @@ from api.access import manages_community, reads_everything, sees_community
 from api.auth import Principal, Role, principal_for, token_revoked
 from api.channel import Channel, Kind
 from api.channels import channel_snapshot
-from api.hub import Listener
-from api.masking import for_subscriber
+from api.hub import Delivery, Listener
+from api.masking import for_subscriber, shown_text
 from api.people_access import sees_place
 from api.people_channels import place_snapshot
 from api.schemas import community_public
@@ -111,6 +112,8 @@ class _CatchUp:
 # A revocation reaches every process through the pub/sub at once; this re-read of the token is the backstop
 # for a notice that never came (revoked on the command line without --pubsub, Redis unreachable meanwhile).
 RECHECK_S = 10.0
+# How long a close frame may wait for room in a client's socket before the connection is simply dropped.
+CLOSE_WAIT_S = 2.0
 
 
 @router.websocket("/ws")
@@ -128,9 +131,35 @@ async def websocket_endpoint(websocket: WebSocket) -> None:
     await websocket.accept(subprotocol=subprotocol)
     listener = Listener(principal.id)
     service.hub.join(listener)
-    # One task sends everything, so catch-up and live messages can never interleave out of order.
+    # One task sends everything, so catch-up and live messages can never interleave out of order; the hub's
+    # word to close (revoked, too slow) ends the connection even while that task waits on a full socket.
     sender = asyncio.create_task(_send(websocket, service, listener, principal))
-    guard = asyncio.create_task(_close_when_revoked(websocket, service, listener, sender))
+    receiver = asyncio.create_task(_receive(websocket, service, principal, listener))
+    closing = asyncio.create_task(listener.closing.wait())
+    recheck = asyncio.create_task(_recheck_token(service, listener))
+    try:
+        await asyncio.wait((sender, receiver, closing), return_when=asyncio.FIRST_COMPLETED)
+        if listener.why is not None:
+            # Nothing more goes out, neither what the sender was about to send nor what is queued behind it.
+            await _stop(sender)
+            code, reason = listener.why
+            # A client that reads nothing never takes the close frame: its socket is dropped after a while.
+            with contextlib.suppress(RuntimeError, WebSocketDisconnect, TimeoutError):
+                await asyncio.wait_for(websocket.close(code=code, reason=reason), CLOSE_WAIT_S)
+    finally:
+        service.hub.leave(listener)
+        for task in (recheck, closing, receiver, sender):
+            await _stop(task)
+
+
+async def _stop(task: asyncio.Task[Any]) -> None:
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError, Exception):
+        await task
+
+
+async def _receive(websocket: WebSocket, service: Service, principal: Principal, listener: Listener) -> None:
+    """The client's requests, queued in turn with channel messages, until it goes away."""
     try:
         while True:
             request = await websocket.receive_json()
@@ -138,34 +167,20 @@ async def websocket_endpoint(websocket: WebSocket) -> None:
     except (WebSocketDisconnect, RuntimeError):
         pass
     except json.JSONDecodeError:
-        with contextlib.suppress(RuntimeError):
+        with contextlib.suppress(RuntimeError, WebSocketDisconnect):
             await websocket.close(code=1003)
-    finally:
-        service.hub.leave(listener)
-        for task in (guard, sender):
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await task
 
 
-async def _close_when_revoked(
-    websocket: WebSocket, service: Service, listener: Listener, sender: asyncio.Task[None]
-) -> None:
-    """Close the connection (4401) once its token is revoked: on the hub's word, or found on a re-read."""
-    while not listener.revoked.is_set():
+async def _recheck_token(service: Service, listener: Listener) -> None:
+    """Re-read the token now and then: a revocation whose notice never came closes the connection too."""
+    while not listener.closing.is_set():
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(listener.revoked.wait(), RECHECK_S)
-        if not listener.revoked.is_set() and await asyncio.to_thread(
+            await asyncio.wait_for(listener.closing.wait(), RECHECK_S)
+        if not listener.closing.is_set() and await asyncio.to_thread(
             token_revoked, service.store.engine, listener.token
         ):
             # The notice was missed: close the token's other connections in this process too.
             service.hub.revoke(listener.token)
-    # Nothing more goes out, neither what the sender was about to send nor what is queued behind it.
-    sender.cancel()
-    with contextlib.suppress(asyncio.CancelledError, Exception):
-        await sender
-    with contextlib.suppress(RuntimeError):
-        await websocket.close(code=4401, reason="token revoked 令牌已吊销")
 
 
 async def _request(service: Service, principal: Principal, listener: Listener, request: object) -> object:
@@ -203,29 +218,28 @@ async def _send(websocket: WebSocket, service: Service, listener: Listener, prin
     sent: dict[str, int] = {}
     while True:
         item = await listener.queue.get()
-        if item is None:
-            # Too far behind: close, and let the client resume from its last seq.
-            await websocket.close(code=4008, reason="too slow; reconnect and resume")
-            return
-        if isinstance(item, _Reply):
+        if isinstance(item, Delivery):
+            channel = item.channel
+            # Before its catch-up, a channel's messages are in the database and will come from there.
+            if channel in sent and item.seq > sent[channel]:
+                sent[channel] = item.seq
+                await websocket.send_text(
+                    shown_text(principal, partial(_board_of_message, service, channel), item)
+                )
+        elif isinstance(item, _Reply):
             await websocket.send_json(item.body)
         elif isinstance(item, _CatchUp):
             limit = websocket.app.state.resume_limit
             sent[str(item.channel)] = await _catch_up(websocket, service, principal, item, limit)
-        else:
-            channel = item["channel"]
-            # Before its catch-up, a channel's messages are in the database and will come from there.
-            if channel in sent and item["seq"] > sent[channel]:
-                sent[channel] = item["seq"]
-                await websocket.send_json(_shown(service, principal, item))
+
+
+def _board_of_message(service: Service, channel: str) -> Board | None:
+    where = Channel.parse(channel)
+    return service.board(where.community) if where is not None and where.community is not None else None
 
 
 def _shown(service: Service, principal: Principal, message: dict[str, Any]) -> dict[str, Any]:
-    def board() -> Board | None:
-        where = Channel.parse(message["channel"])
-        return service.board(where.community) if where is not None and where.community is not None else None
-
-    return for_subscriber(principal, board, message)
+    return for_subscriber(principal, lambda: _board_of_message(service, message["channel"]), message)
 
 
 async def _catch_up(
