@@ -5,11 +5,13 @@ REST read for it."""
 import json
 import time
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from playwright.sync_api import Page
 
 from tests.console.conftest import Community, OpenPage, World
+from tests.console.test_governance_console import roster
 
 # Time-dependent: worked out from the clock at each read.
 NOT_COMPARED = {"waiting_s"}
@@ -45,24 +47,36 @@ def _quiet(c: Community) -> None:
 class Watched:
     """A page that only applies what comes live, the GETs it makes, and a page read anew to hold it against."""
 
-    def __init__(self, open_page: OpenPage, token: str) -> None:
+    def __init__(self, open_page: OpenPage, token: str, tab: tuple[str, str] | None = None) -> None:
+        """``tab``: the tab both pages show, and a part of state.data only that tab reads."""
         self.page = open_page(token)
         self.reference = open_page(token)
+        self.tab = tab
         self.gets: list[str] = []
         self.page.on(
             "request",
             lambda r: self.gets.append(r.url) if r.method == "GET" and "/api/v1/" in r.url else None,
         )
         _loaded(self.page)
+        self._open_tab(self.page)
+        self.page.wait_for_load_state("networkidle")
         self.gets.clear()
 
-    def matches_a_fresh_read(self, what: str) -> None:
+    def _open_tab(self, page: Page) -> None:
+        if self.tab is not None:
+            tab, part = self.tab
+            page.get_by_test_id(f"tab-{tab}").click()
+            page.wait_for_function(f"() => window.pzState.data.{part} !== undefined")
+
+    def matches_a_fresh_read(self, what: str, reads: tuple[str, ...] = ()) -> None:
+        """``reads``: the paths the page may read for this write (the parts a message said to read again)."""
         # Read anew: no seq kept, so the page starts from a snapshot and reads everything over REST.
         self.reference.evaluate(
             "() => Object.keys(localStorage).filter((k) => k.startsWith('pz.seq.')).forEach((k) => localStorage.removeItem(k))"
         )
         self.reference.reload()
         _signed_in(self.reference)
+        self._open_tab(self.reference)
         deadline = time.monotonic() + 10
         while True:
             fresh = _state(self.reference)
@@ -71,7 +85,10 @@ class Watched:
                 break
             assert time.monotonic() < deadline, (what, _diff(mine, fresh))
             time.sleep(0.1)
-        assert self.gets == [], (what, self.gets)
+        assert all(url.split("?")[0].endswith(reads) for url in self.gets) if reads else not self.gets, (
+            what,
+            self.gets,
+        )
         self.gets.clear()
 
 
@@ -90,15 +107,16 @@ def _diff(a: dict[str, Any], b: dict[str, Any]) -> dict[str, Any]:
     return {k: (a.get(k), b.get(k)) for k in sorted(set(a) | set(b)) if a.get(k) != b.get(k)}
 
 
-def _stepper(communities: list[Community], pages: list[Watched]) -> Callable[[str, Callable[[], Any]], Any]:
-    """A write, then, once the communities are quiet, each page held against a page read anew."""
+def _stepper(communities: list[Community], pages: list[Watched]) -> Callable[..., Any]:
+    """A write, then, once the communities are quiet, each page held against a page read anew; ``reads``: the
+    paths a page may read for it."""
 
-    def step(what: str, write: Callable[[], Any]) -> Any:
+    def step(what: str, write: Callable[[], Any], reads: tuple[str, ...] = ()) -> Any:
         result = write()
         for c in communities:
             _quiet(c)
         for page in pages:
-            page.matches_a_fresh_read(what)
+            page.matches_a_fresh_read(what, reads)
         return result
 
     return step
@@ -122,47 +140,22 @@ def test_pages_that_apply_live_diffs_end_as_a_page_read_anew_and_read_nothing(
     assert dispatch["organisation"] == "diffs-shop"
     step("confirm", lambda: c.cadre.ok("POST", f"{c.path}/assignments/{dispatch['id']}/confirm"))
     # Enterprises may not visit: unmet, with the rule to relax. A boat short of two: escalated.
-    visit = step(
-        "life safety", lambda: c.need(capability="care.visit", quantity=1, location="g3_3", priority=5)
-    )
+    visit = c.need(capability="care.visit", quantity=1, location="g3_3", priority=5)
     boats = step("boats", lambda: c.need(capability="rescue.boat", quantity=2, location="g4_1", priority=4))
-    step("escalate", lambda: c.cadre.ok("POST", f"{c.path}/needs/{boats['id']}/escalate"))
-    step(
-        "update",
-        lambda: c.cadre.ok("PATCH", f"{c.path}/needs/{water['id']}", {"priority": 4, "note": "老人家"}),
-    )
+    c.cadre.ok("POST", f"{c.path}/needs/{boats['id']}/escalate")
+    update = {"priority": 4, "note": "老人家"}
+    step("escalate, update", lambda: c.cadre.ok("PATCH", f"{c.path}/needs/{water['id']}", update))
     for action in ("acknowledge", "en-route"):
         c.shop.ok("POST", f"{c.path}/assignments/{dispatch['id']}/{action}")
     step("on site", lambda: c.shop.ok("POST", f"{c.path}/assignments/{dispatch['id']}/on-site"))
-    step(
-        "cancel", lambda: c.cadre.ok("POST", f"{c.path}/needs/{visit['id']}/cancel", {"reason": "已自行解决"})
-    )
-    step(
-        "new unit",
-        lambda: world.street.ok(
-            "POST",
-            f"{c.path}/resources",
-            {
-                "id": "diffs-boat2",
-                "organisation": "diffs-boats",
-                "capability": "rescue.boat",
-                "quantity": 1,
-                "location": "g5_0",
-                "name": "二号冲锋舟",
-            },
-        ),
-    )
-    step(
-        "level",
-        lambda: c.cadre.ok(
-            "POST", f"{c.path}/incidents/{c.cadre.ok('GET', c.path)['incident']['id']}/level", {"level": 3}
-        ),
-    )
-    step("done", lambda: c.shop.ok("POST", f"{c.path}/assignments/{dispatch['id']}/done"))
-    step(
-        "close",
-        lambda: c.cadre.ok("POST", f"{c.path}/incidents/{c.cadre.ok('GET', c.path)['incident']['id']}/close"),
-    )
+    c.cadre.ok("POST", f"{c.path}/needs/{visit['id']}/cancel", {"reason": "已自行解决"})
+    boat = {"id": "diffs-boat2", "organisation": "diffs-boats", "capability": "rescue.boat", "quantity": 1}
+    unit = {**boat, "location": "g5_0", "name": "二号冲锋舟"}
+    step("cancel, new unit", lambda: world.street.ok("POST", f"{c.path}/resources", unit))
+    incident = f"{c.path}/incidents/{c.cadre.ok('GET', c.path)['incident']['id']}"
+    c.cadre.ok("POST", f"{incident}/level", {"level": 3})
+    step("level, done", lambda: c.shop.ok("POST", f"{c.path}/assignments/{dispatch['id']}/done"))
+    step("close", lambda: c.cadre.ok("POST", f"{incident}/close"))
     # The need was served and is shown as such; the shop's card went with its dispatch.
     assert [n["status"] for n in _state(cadre.page)["needs"] if n["id"] == water["id"]] == ["served"]
     assert _state(shop.page)["jobs"][0]["dispatches"] == []
@@ -205,3 +198,35 @@ def test_help_asked_of_a_neighbour_and_its_unit_sent_reach_both_cadres_as_diffs(
     assert units["dhlp-doctor"] == 1
     [sent] = [d for d in _state(pages[0].page)["dispatches"] if d["need"] == need["id"]]
     assert (sent["owner"], sent["resource_name"]) == (helper.id, "社区医生")
+
+
+def test_tasks_apply_as_diffs_and_checks_are_read_again_where_a_message_says_so(
+    world: World, open_page: OpenPage
+) -> None:
+    people = roster(world, world.community("dtask", incident=False))
+    c = people.community
+    head = Watched(open_page, people.head.token, ("tasks", "tasks"))
+    grid = Watched(open_page, people.grid.token)
+    step = _stepper([c], [head, grid])
+    due = (datetime.now(UTC) + timedelta(days=2)).isoformat()
+    task = {"title": "入户走访", "due_at": due, "points": 20, "evidence": ["text"], "communities": [c.id]}
+    issued = step("issue", lambda: world.street.ok("POST", "/streets/s1/tasks", task))
+    t = f"{c.path}/tasks/{issued['id']}"
+    parts = [
+        {"id": "p1", "title": "走访3栋", "assignee": "grid-zhao", "points": 15},
+        {"id": "p2", "title": "走访5栋", "assignee": "head-wang", "points": 5},
+    ]
+    step("split", lambda: people.head.ok("PUT", f"{t}/parts", {"parts": parts}))
+    assert [x["id"] for x in _state(grid.page)["mytasks"]] == [issued["id"]]
+    step("submit", lambda: people.grid.ok("POST", f"{t}/parts/p1/submission", {"text": "已走访"}))
+    # Checks name households, which no message of the community's channel may: their parts are read again.
+    checks = (f"{c.path}/checks",)
+    step(
+        "incident",
+        lambda: people.head.ok("POST", f"{c.path}/incidents", {"kind": "flood", "level": 2}),
+        checks,
+    )
+    step("check", lambda: people.grid.ok("POST", f"{c.path}/checks/h1", {"result": "safe"}), checks)
+    assert [x["result"] for x in _state(grid.page)["checks"]["checks"] if x["household"]["id"] == "h1"] == [
+        "safe"
+    ]
