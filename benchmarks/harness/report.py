@@ -63,6 +63,24 @@ def markdown(report: Mapping[str, Any]) -> str:
             f"| {_ms(s['full']['problem_build_p50_ms'])} | {s['memory']['replan_peak_full_mb']} "
             f"| {s['memory']['travel_cache_mb']} |"
         )
+    pruned = [(s["size"], s["pruning"]) for s in sizes if s.get("pruning")]
+    if pruned:
+        lines += [
+            "",
+            "Pruned re-plans (each slot's cheapest arcs, certified for tier 1) against the same problems solved "
+            "with every candidate arc:",
+            "",
+            "| size | re-plans | tier 1 equal | tier-2 gap max / mean | arcs kept | pruned p50 / p99 ms "
+            "| unpruned p50 / p99 ms |",
+            "|---|---:|:-:|---:|---:|---:|---:|",
+        ]
+        for name, p in pruned:
+            lines.append(
+                f"| {name} | {p['replans']} | {'yes' if p['tier1_equal'] else '**no**'} "
+                f"| {p['tier2_gap_pct_max']:.4f}% / {p['tier2_gap_pct_mean']:.4f}% | {p['arcs_kept_share']:.0%} "
+                f"| {_ms(p['pruned']['p50_ms'])} / {_ms(p['pruned']['p99_ms'])} "
+                f"| {_ms(p['unpruned']['p50_ms'])} / {_ms(p['unpruned']['p99_ms'])} |"
+            )
     lines += [
         "",
         "Baselines on the same first-plan instance (served units by priority 5/4/3/2/1, priority-weighted "

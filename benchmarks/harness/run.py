@@ -97,8 +97,11 @@ def _stream(
     full: list[Replan] = []
     by_kind: dict[Kind, list[Replan]] = {kind: [] for kind in Kind}
     events = poisson_stream(np.random.default_rng(seed + 1), count)
+    pruning: list[dict[str, float | bool]] = []
     for k, event in enumerate(events, start=1):
         full.append(replan(incident, cache))
+        if full[-1].plan.solver.counts.get("pruned_arcs"):
+            pruning.append(_against_unpruned(full[-1], cache))
         if incident.apply(event.kind):
             by_kind[event.kind].append(replan(incident, cache))
         if k % max(1, count // 5) == 0:
@@ -119,6 +122,40 @@ def _stream(
         },
         "bare_solve": bare,
         "ratio_to_bare_solve": round(full_p50 / float(bare["p50_ms"]), 2),
+        "pruning": _pruning_figures(pruning),
+    }
+
+
+def _against_unpruned(pruned: Replan, cache: TravelCache) -> dict[str, float | bool]:
+    """The same problem solved with every candidate arc: tier 1 must be equal, tier 2 no better."""
+    start = time.perf_counter()
+    full = OptimalMatcher().solve(pruned.problem, SolveParams(travel_cache=cache, prune_k=None))
+    ms = (time.perf_counter() - start) * 1000
+    ours, best = pruned.plan.objective, full.objective
+    return {
+        "tier1_equal": ours.served_by_priority == best.served_by_priority,
+        "tier2_gap_pct": 100.0 * (ours.cost - best.cost) / max(1, abs(best.cost)),
+        "pruned_arcs": float(pruned.plan.solver.counts["pruned_arcs"]),
+        "candidate_arcs": float(pruned.plan.solver.counts["candidate_arcs"]),
+        "unpruned_ms": ms,
+        "pruned_ms": pruned.latency_ms,
+    }
+
+
+def _pruning_figures(rows: list[dict[str, float | bool]]) -> dict[str, object] | None:
+    if not rows:
+        return None
+    gaps = [float(r["tier2_gap_pct"]) for r in rows]
+    return {
+        "replans": len(rows),
+        "tier1_equal": all(bool(r["tier1_equal"]) for r in rows),
+        "tier2_gap_pct_max": round(max(gaps), 4),
+        "tier2_gap_pct_mean": round(sum(gaps) / len(gaps), 4),
+        "arcs_kept_share": round(
+            sum(1 - float(r["pruned_arcs"]) / float(r["candidate_arcs"]) for r in rows) / len(rows), 3
+        ),
+        "pruned": percentiles([float(r["pruned_ms"]) for r in rows]),
+        "unpruned": percentiles([float(r["unpruned_ms"]) for r in rows]),
     }
 
 

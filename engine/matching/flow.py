@@ -45,7 +45,7 @@ def solve_flow(prepared: Prepared, arcs: IntArray, params: SolveParams) -> FlowR
     Past ``params.prune_above_arcs`` arcs, the solve runs on each slot's cheapest arcs, widened where the
     certificate of tier 1 fails, and on all of them if it still fails.
     """
-    if params.prune_k is None or len(arcs) <= params.prune_above_arcs:
+    if params.prune_k is None or not params.prunes(len(arcs)):
         return _solve_arcs(prepared, arcs, params)
     solves = 0
     subset = cheapest(prepared, arcs, params.prune_k)

@@ -30,3 +30,7 @@ class SolveParams:
     memo: PlanMemo | None = None
     # The engine never reads the clock; give it one (time.perf_counter) to get timings in the plan.
     stopwatch: Callable[[], float] | None = None
+
+    def prunes(self, arcs: int) -> bool:
+        """Whether a min-cost flow over this many candidate arcs runs pruned first."""
+        return self.prune_k is not None and arcs > self.prune_above_arcs
