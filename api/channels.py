@@ -286,10 +286,18 @@ def _by_organisation(board: Board, step: Step, touched: list[NeedRecord]) -> dic
     assert board.community is not None
     event = step.event
     result: dict[tuple[str, str], Data] = {}
-    again: list[Dispatch] = []
     seen = {d.id for d in (*step.changed, *step.removed)}
-    for record in _moved(board, step, touched):
-        again += [d for d in board.dispatches_of(record.need.id) if d.committed and d.id not in seen]
+    moved = {r.need.id for r in _moved(board, step, touched)}
+    # One pass over the dispatches: a change of profile or mode moves every open need at once.
+    again = (
+        [
+            d
+            for _, d in sorted(board.dispatches.items())
+            if d.need in moved and d.committed and d.id not in seen
+        ]
+        if moved
+        else []
+    )
     for key, dispatches in (("changed", (*step.changed, *again)), ("removed", step.removed)):
         for d in dispatches:
             # Organisations hear of a dispatch once it is sent, and of its end if they had heard of it.
