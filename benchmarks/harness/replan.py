@@ -1,9 +1,10 @@
 """Timing one re-plan as the live service runs it, and the same re-plan phase by phase.
 
-The service keeps one travel cache per incident and hands the matcher a fresh problem on every change. The
-latency is ``OptimalMatcher.solve`` with that cache; building the problem is timed apart. The breakdown
-comes from running the matcher's steps one by one on a copy of the cache as it stood before the re-plan,
-so both see the same rows; the two plans must agree, which checks that the steps are the matcher's.
+The service keeps one travel cache and one plan memo per incident and hands the matcher a fresh problem on
+every change. The latency is ``OptimalMatcher.solve`` with them; building the problem is timed apart. The
+breakdown comes from running the matcher's steps one by one on copies of the cache and memo as they stood
+before the re-plan, so both see the same rows and parts; the two plans must agree, which checks that the
+steps are the matcher's.
 """
 
 import time
@@ -15,6 +16,7 @@ import numpy as np
 from benchmarks.harness.incident import Incident
 from engine.matching import MatchingProblem, OptimalMatcher, SolveParams
 from engine.matching.flow import FlowNetwork, solve_flow
+from engine.matching.memo import PlanMemo
 from engine.matching.prepare import prepare
 from engine.matching.readback import build_plan
 from engine.model import Plan, SolverStats
@@ -38,12 +40,12 @@ def replan(incident: Incident, cache: TravelCache) -> Replan:
     start = time.perf_counter()
     problem = incident.problem()
     problem_build_ms = (time.perf_counter() - start) * 1000
-    before = cache.copy()
+    before = cache.copy(), incident.memo.copy()
     params = SolveParams(travel_cache=cache, memo=incident.memo)
     start = time.perf_counter()
     plan = OptimalMatcher().solve(problem, params)
     latency_ms = (time.perf_counter() - start) * 1000
-    phases, phased = _phases(problem, before)
+    phases, phased = _phases(problem, *before)
     if phased.decision_json() != plan.decision_json():
         raise RuntimeError(
             "the phase-by-phase re-plan differs from the matcher's: the breakdown would mislead"
@@ -52,8 +54,8 @@ def replan(incident: Incident, cache: TravelCache) -> Replan:
     return Replan(latency_ms, problem_build_ms, phases, phases["solve"], plan, problem)
 
 
-def _phases(problem: MatchingProblem, cache: TravelCache) -> tuple[dict[str, float], Plan]:
-    params = SolveParams(travel_cache=cache, stopwatch=time.perf_counter)
+def _phases(problem: MatchingProblem, cache: TravelCache, memo: PlanMemo) -> tuple[dict[str, float], Plan]:
+    params = SolveParams(travel_cache=cache, memo=memo, stopwatch=time.perf_counter)
     prepared = prepare(problem, params)
     laps = dict(prepared.timings_ms)
     start = time.perf_counter()

@@ -22,6 +22,14 @@ class PlanMemo:
         self._next_assignments: dict[AssignmentKey, Assignment] = {}
         self._next_unmet: dict[UnmetKey, Unmet] = {}
 
+    def copy(self) -> "PlanMemo":
+        """A memo holding the same parts (shared: a part never changes); what either learns later the other
+        does not."""
+        twin = PlanMemo()
+        twin._assignments = dict(self._assignments)
+        twin._unmet = dict(self._unmet)
+        return twin
+
     def assignment(self, key: AssignmentKey) -> Assignment:
         made = self._assignments.get(key) or self._next_assignments.get(key)
         if made is None:
