@@ -200,23 +200,27 @@ class _AllCommitted:
         self, units: Mapping[tuple[int, int], int], need: IntArray, resource: IntArray
     ) -> IntArray:
         """Per pair, the lowest priority at which another need holds units of the resource (0: none)."""
-        prepared = self._prepared
-        takers: dict[int, list[tuple[int, int]]] = {}
-        for (s, r), q in units.items():
-            if q:
-                taker = prepared.slots[s].need
-                takers.setdefault(r, []).append((prepared.need_facts[taker].priority, taker))
-        count = max(1, len(prepared.problem.resources))
-        # Per resource, its lowest taker, that taker's priority, and the lowest priority of any other taker.
+        t = self._prepared.tables
+        count = max(1, len(t.serves))
+        held = [key for key, q in units.items() if q]
+        taker = t.slot_need[np.fromiter((s for s, _ in held), dtype=np.int64, count=len(held))]
+        by = np.fromiter((r for _, r in held), dtype=np.int64, count=len(held))
+        priority = t.priority[taker]
+        # Per resource, its takers by priority (then need): the first is the lowest; the lowest priority of
+        # any other need is that of the first entry with another need.
+        order = np.lexsort((taker, priority, by))
+        by, taker, priority = by[order], taker[order], priority[order]
+        resources, first = np.unique(by, return_index=True)
+        group = np.repeat(np.arange(len(first)), np.diff(np.append(first, len(by))))
+        other = np.where(taker != taker[first][group], priority, HIGHEST + 1)
+        lowest_other = np.minimum.reduceat(other, first) if len(first) else other
         first_need = np.full(count, -1, dtype=np.int64)
-        first = np.zeros(count, dtype=np.int64)
+        lowest = np.zeros(count, dtype=np.int64)
         second = np.zeros(count, dtype=np.int64)
-        for r, held in takers.items():
-            priority, lowest_taker = min(held)
-            first[r], first_need[r] = priority, lowest_taker
-            second[r] = min((p for p, n in held if n != lowest_taker), default=0)
-        lowest: IntArray = np.where(first_need[resource] != need, first[resource], second[resource])
-        return lowest
+        first_need[resources], lowest[resources] = taker[first], priority[first]
+        second[resources] = np.where(lowest_other <= HIGHEST, lowest_other, 0)
+        result: IntArray = np.where(first_need[resource] != need, lowest[resource], second[resource])
+        return result
 
     def verdict(self, n: int) -> Verdict:
         problem = self._prepared.problem

@@ -6,6 +6,8 @@ plan is identical with or without a memo, only made of fewer new objects. One me
 travel cache; it keeps the last plan's parts only.
 """
 
+from collections.abc import Callable
+
 from engine.model.ids import Capability, NeedId, ResourceId, RuleName
 from engine.model.plan import Assignment, Suggestion, Unmet, UnmetReason
 
@@ -21,6 +23,9 @@ class PlanMemo:
         self._unmet: dict[UnmetKey, Unmet] = {}
         self._next_assignments: dict[AssignmentKey, Assignment] = {}
         self._next_unmet: dict[UnmetKey, Unmet] = {}
+        # The rule names of a pair, by the identity of its need's and resource's facts (kept with them).
+        self._rules: dict[tuple[int, int, bool], tuple[object, object, tuple[RuleName, ...]]] = {}
+        self._next_rules: dict[tuple[int, int, bool], tuple[object, object, tuple[RuleName, ...]]] = {}
 
     def copy(self) -> "PlanMemo":
         """A memo holding the same parts (shared: a part never changes); what either learns later the other
@@ -28,7 +33,19 @@ class PlanMemo:
         twin = PlanMemo()
         twin._assignments = dict(self._assignments)
         twin._unmet = dict(self._unmet)
+        twin._rules = dict(self._rules)
         return twin
+
+    def rules(
+        self, need: object, resource: object, certified: bool, make: Callable[[], tuple[RuleName, ...]]
+    ) -> tuple[RuleName, ...]:
+        """The rule names of a pair whose need and resource have these facts (``make`` when not kept)."""
+        key = (id(need), id(resource), certified)
+        held = self._rules.get(key) or self._next_rules.get(key)
+        if held is None or held[0] is not need or held[1] is not resource:
+            held = (need, resource, make())
+        self._next_rules[key] = held
+        return held[2]
 
     def assignment(self, key: AssignmentKey) -> Assignment:
         made = self._assignments.get(key) or self._next_assignments.get(key)
@@ -67,3 +84,4 @@ class PlanMemo:
         """The plan is made: what it used is what the next one may reuse; the rest is forgotten."""
         self._assignments, self._next_assignments = self._next_assignments, {}
         self._unmet, self._next_unmet = self._next_unmet, {}
+        self._rules, self._next_rules = self._next_rules, {}

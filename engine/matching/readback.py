@@ -31,10 +31,12 @@ def build_plan(
         # A pinned pair is reported apart from units the matcher added on the same pair.
         pinned = prepared.pinned.get((s, r), 0)
         if pinned > 0:
-            assignments.append(memo.assignment(_assignment(prepared, s, r, pinned, seconds, pinned=True)))
+            assignments.append(
+                memo.assignment(_assignment(prepared, memo, s, r, pinned, seconds, pinned=True))
+            )
         if quantity > pinned:
             assignments.append(
-                memo.assignment(_assignment(prepared, s, r, quantity - pinned, seconds, pinned=False))
+                memo.assignment(_assignment(prepared, memo, s, r, quantity - pinned, seconds, pinned=False))
             )
     assignments.sort(key=lambda a: (a.need, a.part or "", a.resource, a.after or "", not a.pinned))
     served = served_per_need(prepared, units)
@@ -49,7 +51,7 @@ def build_plan(
 
 
 def _assignment(
-    prepared: Prepared, s: int, r: int, quantity: int, seconds: int, *, pinned: bool
+    prepared: Prepared, memo: PlanMemo, s: int, r: int, quantity: int, seconds: int, *, pinned: bool
 ) -> AssignmentKey:
     problem = prepared.problem
     offer = problem.resources[r].id
@@ -60,7 +62,14 @@ def _assignment(
         quantity,
         slot.part,
         None if seconds == UNREACHABLE else seconds,
-        (PINNED,) if pinned else _rules(prepared, s, r),
+        (PINNED,)
+        if pinned
+        else memo.rules(
+            prepared.need_facts[slot.need],
+            prepared.resource_facts[r],
+            bool(slot.requires),
+            lambda: _rules(prepared, s, r),
+        ),
         pinned,
         problem.soon_job(offer),
         int(prepared.tables.ready_s[r]),
