@@ -4,19 +4,20 @@ The stream keeps the incident's size steady: needs are closed, resources come ba
 rates they arrive, go offline and close. Each event is one change, so a re-plan after it is incremental.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
+from typing import Any
 
 import numpy as np
 
 from benchmarks.harness.instances import Instance, need
 from benchmarks.harness.quality import BENCH_PROFILE
-from engine.matching import MatchingProblem, Pin, ProblemBuilder
+from engine.matching import MatchingProblem, Pin, ProblemBuilder, SolveParams
 from engine.matching.memo import PlanMemo
 from engine.model import Mode, Need, Plan, Resource, ResourceStatus
 from engine.model.ids import NodeId
 from engine.rules.facts import CompiledProfile
-from engine.travel import RoadGraph
+from engine.travel import RoadGraph, TravelCache
 
 
 class Kind(StrEnum):
@@ -54,7 +55,9 @@ def poisson_stream(rng: np.random.Generator, count: int) -> list[Event]:
 class Incident:
     """Needs, pool and closures now; ``problem()`` is what the coordinator hands the matcher."""
 
-    def __init__(self, base: Instance, grid: tuple[int, int], seed: int) -> None:
+    def __init__(
+        self, base: Instance, grid: tuple[int, int], seed: int, prune: SolveParams | None = None
+    ) -> None:
         self.graph = base.graph
         self.grid = grid
         self.organisations = base.organisations
@@ -65,10 +68,16 @@ class Incident:
         self.previous: Plan | None = None
         # What the live service keeps per incident besides the travel cache (engine/coordinator).
         self.memo = PlanMemo()
+        # The pruning settings the matcher runs with (SolveParams' defaults unless the size says otherwise).
+        self.prune = prune or SolveParams()
         self.rules = CompiledProfile(BENCH_PROFILE, Mode.INCIDENT)
         self._rng = np.random.default_rng(seed)
         self._next_need = len(base.needs)
         self._steady_needs = len(base.needs)
+
+    def params(self, cache: TravelCache, memo: PlanMemo, **more: Any) -> SolveParams:
+        """How the matcher solves this incident's re-plans, with this cache and memo."""
+        return replace(self.prune, travel_cache=cache, memo=memo, **more)
 
     def road_graph(self) -> RoadGraph:
         return self.graph.with_closures(self.closed)

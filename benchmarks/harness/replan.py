@@ -16,7 +16,6 @@ import numpy as np
 from benchmarks.harness.incident import Incident
 from engine.matching import MatchingProblem, OptimalMatcher, SolveParams
 from engine.matching.flow import FlowNetwork, solve_flow
-from engine.matching.memo import PlanMemo
 from engine.matching.prepare import prepare
 from engine.matching.readback import build_plan
 from engine.model import Plan, SolverStats
@@ -41,11 +40,11 @@ def replan(incident: Incident, cache: TravelCache) -> Replan:
     problem = incident.problem()
     problem_build_ms = (time.perf_counter() - start) * 1000
     before = cache.copy(), incident.memo.copy()
-    params = SolveParams(travel_cache=cache, memo=incident.memo)
+    params = incident.params(cache, incident.memo)
     start = time.perf_counter()
     plan = OptimalMatcher().solve(problem, params)
     latency_ms = (time.perf_counter() - start) * 1000
-    phases, phased = _phases(problem, *before)
+    phases, phased = _phases(problem, incident.params(*before, stopwatch=time.perf_counter))
     if phased.decision_json() != plan.decision_json():
         raise RuntimeError(
             "the phase-by-phase re-plan differs from the matcher's: the breakdown would mislead"
@@ -54,8 +53,7 @@ def replan(incident: Incident, cache: TravelCache) -> Replan:
     return Replan(latency_ms, problem_build_ms, phases, phases["solve"], plan, problem)
 
 
-def _phases(problem: MatchingProblem, cache: TravelCache, memo: PlanMemo) -> tuple[dict[str, float], Plan]:
-    params = SolveParams(travel_cache=cache, memo=memo, stopwatch=time.perf_counter)
+def _phases(problem: MatchingProblem, params: SolveParams) -> tuple[dict[str, float], Plan]:
     prepared = prepare(problem, params)
     laps = dict(prepared.timings_ms)
     start = time.perf_counter()

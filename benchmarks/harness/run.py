@@ -38,9 +38,10 @@ def run_size(size: Size, *, seed: int, events: int | None, progress: Progress) -
     graph = road_graph(size.rows, size.cols, seed)
     base = instance(graph, needs=size.needs, units=size.units, seed=seed)
     cache = TravelCache(CACHE_CELLS)
-    incident = Incident(base, (size.rows, size.cols), seed)
+    prune = SolveParams(prune_k=size.prune_k, prune_above_arcs=size.prune_above_arcs)
+    incident = Incident(base, (size.rows, size.cols), seed, prune)
     start = time.perf_counter()
-    first = OptimalMatcher().solve(incident.problem(), SolveParams(travel_cache=cache, memo=incident.memo))
+    first = OptimalMatcher().solve(incident.problem(), incident.params(cache, incident.memo))
     cold_ms = (time.perf_counter() - start) * 1000
     incident.previous = first
     progress(f"{size.name}: first plan (cold cache) {cold_ms:.0f} ms")

@@ -2,6 +2,8 @@
 
 from dataclasses import dataclass
 
+from engine.matching.params import SolveParams
+
 
 @dataclass(frozen=True)
 class Size:
@@ -20,6 +22,9 @@ class Size:
     assignment: bool
     # Plentiful/scarce variants for the greedy baseline's excess.
     variants: bool
+    # How the matcher prunes (its defaults; the smoke test prunes S hard to see it).
+    prune_k: int | None = SolveParams().prune_k
+    prune_above_arcs: int = SolveParams().prune_above_arcs
 
     @property
     def road_nodes(self) -> int:

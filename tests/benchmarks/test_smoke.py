@@ -97,3 +97,26 @@ def test_memory_and_targets_are_reported(report: tuple[dict[str, Any], Path]) ->
 def test_the_command_refuses_unknown_sizes(capsys: pytest.CaptureFixture[str]) -> None:
     assert pingzhan(["bench", "--sizes", "S,Q"]) == 2
     assert "give a comma-separated subset of S,M,L,XL" in capsys.readouterr().err
+
+
+def test_pruned_replans_are_compared_with_the_unpruned_solve(tmp_path: Path) -> None:
+    # S pruned at every re-plan (the default prunes only past 100,000 arcs): each pruned full re-plan is
+    # solved again with every arc, and tier 1 must come out equal.
+    pruned = replace(
+        SIZES["S"],
+        events=6,
+        baseline_reps=1,
+        prune_k=1,
+        prune_above_arcs=0,
+        variants=False,
+        assignment=False,
+        cp_sat=False,
+        networkx=False,
+    )
+    run([pruned], tmp_path, seed=3, memory_replans=0)
+    [size] = json.loads((tmp_path / "bench.json").read_text(encoding="utf-8"))["sizes"]
+    figures = size["pruning"]
+    assert figures["replans"] == 6 and figures["tier1_equal"] is True
+    assert 0 <= figures["tier2_gap_pct_mean"] <= figures["tier2_gap_pct_max"]
+    assert 0 < figures["arcs_kept_share"] <= 1
+    assert "Pruned re-plans" in (tmp_path / "bench.md").read_text(encoding="utf-8")
