@@ -33,6 +33,11 @@ def register(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") ->
         "--out", help="write report.json, report.html and events.jsonl here (default: drill-NAME)"
     )
     drill.add_argument(
+        "--compress",
+        action="store_true",
+        help="write the events as events.jsonl.gz (read it line by line with zcat)",
+    )
+    drill.add_argument(
         "--progress", action="store_true", help="draw the progress bar even if stderr is no terminal"
     )
     drill.add_argument("--schema", action="store_true", help="print the JSON Schema of scenario files")
@@ -63,9 +68,14 @@ def run(args: argparse.Namespace) -> int:
     except ScenarioError as exc:
         raise InputError(str(exc)) from None
     out = Path(args.out) if args.out else Path(f"drill-{loaded.scenario.name}")
+    import gc
+
+    # What is loaded (the map, the scenario, the modules) lives until the end: the collector need not walk it
+    # again at every full collection of a long drill.
+    gc.freeze()
     if seeds is None:
-        return _one(loaded, 0 if args.seed is None else args.seed, out, args.progress)
-    return _many(loaded, seeds, out, args.progress)
+        return _one(loaded, 0 if args.seed is None else args.seed, out, args.progress, args.compress)
+    return _many(loaded, seeds, out, args.progress, args.compress)
 
 
 def _bar(title: str, wanted: bool) -> "ProgressBar | None":
@@ -74,26 +84,30 @@ def _bar(title: str, wanted: bool) -> "ProgressBar | None":
     return ProgressBar(title) if wanted or sys.stderr.isatty() else None
 
 
-def _seed_files(result: Any, wall_s: float) -> dict[str, str]:
+def _seed_files(result: Any, wall_s: float, compress: bool) -> dict[str, str | bytes]:
     import json
 
+    from api.drill.events_file import events_bytes, events_name
     from api.drill.report_html import report_html
 
     return {
         "report.json": json.dumps(result.report, ensure_ascii=False, indent=2) + "\n",
         "report.html": report_html(result.report, wall_s),
-        "events.jsonl": "".join(json.dumps(m, ensure_ascii=False) + "\n" for m in result.engine.log),
+        events_name(compress): events_bytes(result.engine.log, compress),
     }
 
 
-def _write(out: Path, files: dict[str, str]) -> None:
-    for name, text in files.items():
+def _write(out: Path, files: dict[str, str | bytes]) -> None:
+    for name, data in files.items():
         path = out / name
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
+        if isinstance(data, bytes):
+            path.write_bytes(data)
+        else:
+            path.write_text(data, encoding="utf-8")
 
 
-def _one(loaded: "Loaded", seed: int, out: Path, progress: bool) -> int:
+def _one(loaded: "Loaded", seed: int, out: Path, progress: bool, compress: bool) -> int:
     import time
 
     from api.drill.summary import summary
@@ -111,7 +125,7 @@ def _one(loaded: "Loaded", seed: int, out: Path, progress: bool) -> int:
     )
     wall_s = time.perf_counter() - started
     # Everything is made before anything is written: a failure leaves no half-written report.
-    files = _seed_files(result, wall_s)
+    files = _seed_files(result, wall_s, compress)
     _write(out, files)
     sys.stdout.write(summary(result.report, wall_s) + "\n")
     sys.stdout.write(f"\n报告 report: {out / 'report.html'}  {out / 'report.json'}\n")
@@ -120,7 +134,7 @@ def _one(loaded: "Loaded", seed: int, out: Path, progress: bool) -> int:
     return 1 if result.failed else 0
 
 
-def _many(loaded: "Loaded", seeds: list[int], out: Path, progress: bool) -> int:
+def _many(loaded: "Loaded", seeds: list[int], out: Path, progress: bool, compress: bool) -> int:
     import json
     import time
 
@@ -132,7 +146,7 @@ def _many(loaded: "Loaded", seeds: list[int], out: Path, progress: bool) -> int:
 
     scenario = loaded.scenario
     bar = _bar(scenario.name, progress)
-    files: dict[str, str] = {}
+    files: dict[str, str | bytes] = {}
     reports = []
     started = time.perf_counter()
     for k, seed in enumerate(seeds):
@@ -143,7 +157,7 @@ def _many(loaded: "Loaded", seeds: list[int], out: Path, progress: bool) -> int:
 
         seed_started = time.perf_counter()
         result = run_drill(scenario, loaded.profiles, loaded.maps, seed=seed, progress=tell, keep_log=True)
-        seed_files = _seed_files(result, time.perf_counter() - seed_started)
+        seed_files = _seed_files(result, time.perf_counter() - seed_started, compress)
         files.update({f"seed-{seed}/{name}": text for name, text in seed_files.items()})
         reports.append(result.report)
     summary = aggregate(reports)

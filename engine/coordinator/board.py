@@ -172,6 +172,9 @@ class Board:
     events: int = 0
     _graph: RoadGraph | None = None
     _rules: CompiledProfile | None = None
+    # The open needs' ids in the order of ``needs``, kept as needs open and close: the deadlines and every
+    # re-plan ask for the open needs, and a long incident has many more closed ones.
+    _open: dict[NeedId, None] = field(default_factory=dict, repr=False, compare=False)
     # The street this board plans with (wired by the street's coordinator; not state: the log never names it).
     pool: Pool | None = field(default=None, repr=False, compare=False)
 
@@ -209,7 +212,7 @@ class Board:
         return self._rules
 
     def open_needs(self) -> list[NeedRecord]:
-        return [r for r in self.needs.values() if r.status is NeedStatus.OPEN]
+        return [self.needs[need_id] for need_id in self._open]
 
     @property
     def is_street(self) -> bool:
@@ -300,6 +303,7 @@ class Board:
                 self.resources[event.resource.id] = event.resource
                 self._touch(event.at)
             case NeedReported():
+                again = event.need.id in self.needs
                 self.needs[event.need.id] = NeedRecord(
                     event.need,
                     NeedStatus.OPEN,
@@ -307,6 +311,10 @@ class Board:
                     *self._adjusted(event.need),
                     contact_phone=event.contact_phone,
                 )
+                if again:
+                    self._open = {i: None for i, r in self.needs.items() if r.status is NeedStatus.OPEN}
+                else:
+                    self._open[event.need.id] = None
                 self._touch(event.at)
             case NeedUpdated():
                 if self.needs[event.need.id].need != event.need:
@@ -413,7 +421,7 @@ class Board:
     def _touch(self, at: datetime) -> None:
         # A change matters to the plan only when there is something to plan, or a plan to take back.
         if self.dirty_since is None and (
-            any(r.status is NeedStatus.OPEN for r in self.needs.values())
+            self._open
             or self.dispatches
             or (self.plan is not None and (self.plan.assignments or self.plan.unmet))
         ):
@@ -503,6 +511,7 @@ class Board:
 
     def _close_need(self, need_id: NeedId, status: NeedStatus, at: datetime) -> None:
         self.needs[need_id] = replace(self.needs[need_id], status=status)
+        self._open.pop(need_id, None)
         # Its dispatches are history now; the units they held are free again.
         for d in self.dispatches_of(need_id):
             del self.dispatches[d.id]

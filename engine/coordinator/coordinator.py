@@ -39,6 +39,8 @@ class Coordinator:
             if solve.travel_cache is not None
             else replace(solve, travel_cache=TravelCache(TRAVEL_CACHE_CELLS), memo=PlanMemo())
         )
+        # The last answer of :meth:`due` and the board's event count it was read at.
+        self._due: tuple[int, datetime | None] | None = None
 
     @classmethod
     def replay(
@@ -56,10 +58,16 @@ class Coordinator:
 
     def due(self) -> datetime | None:
         """The next moment :meth:`tick` has something to do (None: nothing is pending)."""
+        # Read off the board alone, so it holds until the board takes another event (a drill asks before
+        # every step it simulates).
+        if self._due is not None and self._due[0] == self.board.events:
+            return self._due[1]
         times = [
             t for t in (replan_due(self.board, self.settings), next_deadline(self.board)) if t is not None
         ]
-        return min(times, default=None)
+        due = min(times, default=None)
+        self._due = (self.board.events, due)
+        return due
 
     def tick(self, now: datetime) -> list[Step]:
         """Do what is due by ``now``: time out silent organisations, re-plan, auto-confirm, escalate."""

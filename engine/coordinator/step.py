@@ -19,6 +19,11 @@ def apply(board: Board, event: Event) -> Step:
     before = dict(board.dispatches)
     board.evolve(event)
     after = board.dispatches
-    changed = tuple(d for i, d in sorted(after.items()) if before.get(i) != d)
-    removed = tuple(d for i, d in sorted(before.items()) if i not in after)
-    return Step(event, changed, removed)
+    # Most dispatches are the very objects they were: compared by identity first, sorted only when changed.
+    changed = [d for i, d in after.items() if (b := before.get(i)) is not d and b != d]
+    removed = [d for i, d in before.items() if i not in after]
+    return Step(event, _by_id(changed), _by_id(removed))
+
+
+def _by_id(dispatches: list[Dispatch]) -> tuple[Dispatch, ...]:
+    return tuple(sorted(dispatches, key=lambda d: d.id)) if len(dispatches) > 1 else tuple(dispatches)

@@ -51,6 +51,8 @@ class Street:
         self._rules: dict[GroupKey, CompiledProfile] = {}
         # Each board's group key, kept while its profile, map and mode are the same objects: due() asks often.
         self._keys: dict[str, tuple[object, object, Mode, GroupKey]] = {}
+        # The last answer of :meth:`due` and the state it was read from.
+        self._due: tuple[object, datetime | None] | None = None
 
     # -- members -----------------------------------------------------------------------------------
 
@@ -114,6 +116,10 @@ class Street:
         return False
 
     def due(self) -> datetime | None:
+        # Read off the boards and ``_changed`` alone: it holds until one of them changes.
+        state = (tuple((k, c.board.events) for k, c in self.coordinators.items()), self._changed)
+        if self._due is not None and self._due[0] == state:
+            return self._due[1]
         times = [t for c in self.coordinators.values() if (t := c.due()) is not None]
         if self._changed is not None and self.shares():
             times.extend(
@@ -121,7 +127,9 @@ class Street:
                 for group in groups(self.boards(), self._group_key)
                 if (t := self._group_due(group)) is not None
             )
-        return min(times, default=None)
+        due = min(times, default=None)
+        self._due = (state, due)
+        return due
 
     def _group_due(self, group: list[Board]) -> datetime | None:
         """When a group's plan is due: when one of its communities' is, or a short debounce after a change

@@ -1,6 +1,7 @@
 """Deadlines read off the board, so they survive a restart: the log rebuilds the board, and the board
 says what is due. Acknowledgement timeouts, escalations to the street and overdue tasks."""
 
+from collections import Counter
 from datetime import datetime, timedelta
 
 from engine.coordinator.board import Board
@@ -28,10 +29,15 @@ def escalation_deadlines(board: Board) -> list[tuple[datetime, str]]:
     if board.profile is None or board.mode is not Mode.INCIDENT:
         return []
     after = timedelta(seconds=board.profile.dispatch.escalate_after_s)
+    # Units committed to each need's own capability, in one pass over the dispatches (not one per need).
+    committed: Counter[str] = Counter()
+    for d in board.dispatches.values():
+        if d.part is None and d.committed:
+            committed[d.need] += d.quantity
     return [
         (r.reported_at + after, r.need.id)
         for r in board.open_needs()
-        if not r.escalated and _missing(board, r.need.id) > 0
+        if not r.escalated and r.need.quantity > committed[r.need.id]
     ]
 
 

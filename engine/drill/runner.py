@@ -60,6 +60,7 @@ from engine.coordinator.refs import SEPARATOR, home_of, seen_from, split, street
 from engine.coordinator.street import Street
 from engine.drill.desk import NOTE as DESK_NOTE
 from engine.drill.desk import street_units
+from engine.drill.eventlog import Compactor, dumps
 from engine.drill.responders import Answer, Response, draw
 from engine.drill.scenario import (
     CadreOverrides,
@@ -174,8 +175,9 @@ class RunRecord:
     final_status: dict[NeedId, NeedStatus] = field(default_factory=dict)
     final_plans: dict[str, Plan] = field(default_factory=dict)
     exercise: bool = False
-    # The coordinator's events, as the service would publish them (only when asked for).
-    log: list[dict[str, object]] = field(default_factory=list)
+    # The coordinator's events, as the service would publish them (only when asked for): each a line of
+    # compact JSON, plans as their change from the last (see engine.drill.eventlog).
+    log: list[str] = field(default_factory=list)
     lent: list[Lent] = field(default_factory=list)
     # Each community with its own pool only (no street pool, no lending).
     alone: bool = False
@@ -252,6 +254,10 @@ class DrillRun:
         self._travel: dict[DispatchId, int] = {}
         self._last_plan: dict[str, Plan] = {}
         self._paths: dict[tuple[str, NodeId], dict[NodeId, float]] = {}
+        self._compactor = Compactor()
+        self._travels: dict[
+            str, tuple[Plan, dict[tuple[NeedId, Capability | None, ResourceId], int | None]]
+        ] = {}
 
     # -- driving ----------------------------------------------------------------------------------------
 
@@ -696,14 +702,25 @@ class DrillRun:
         made, units sent by hand), the shortest open road now."""
         board = self.board(key)
         if board.plan is not None:
-            for a in board.plan.assignments:
-                if (a.need, a.part, a.resource) == (dispatch.need, dispatch.part, dispatch.resource):
-                    if a.travel_s is not None:
-                        return a.travel_s
-                    break
+            travel = self._plan_travel(key, board.plan).get((dispatch.need, dispatch.part, dispatch.resource))
+            if travel is not None:
+                return travel
         source = self._resource(key, dispatch.resource).location
         target = board.needs[dispatch.need].need.location
         return _shortest(board.graph, source, target, self._paths)
+
+    def _plan_travel(
+        self, key: str, plan: Plan
+    ) -> dict[tuple[NeedId, Capability | None, ResourceId], int | None]:
+        """The travel seconds of each pair in ``key``'s plan (its first assignment of the pair), made once per
+        plan: every unit setting off asks."""
+        known = self._travels.get(key)
+        if known is None or known[0] is not plan:
+            travel: dict[tuple[NeedId, Capability | None, ResourceId], int | None] = {}
+            for a in plan.assignments:
+                travel.setdefault((a.need, a.part, a.resource), a.travel_s)
+            known = self._travels[key] = (plan, travel)
+        return known[1]
 
     # -- plans ---------------------------------------------------------------------------------------------
 
@@ -733,7 +750,7 @@ class DrillRun:
         if self.scenario.is_street:
             line["community"] = key
         line["event"] = event.model_dump(mode="json", exclude=exclude)
-        self.record.log.append(line)
+        self.record.log.append(dumps(self._compactor.line(line)))
 
     def _finish(self) -> None:
         status: dict[NeedId, NeedStatus] = {}

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from api.drill.events_file import read_events
 from tests.drill.test_bad_input import GOOD
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -122,10 +123,14 @@ def test_seeds_write_the_aggregate_and_each_seeds_report(tmp_path: Path) -> None
     html = (out / "report.html").read_text(encoding="utf-8")
     assert "演练 EXERCISE" in html and "seed-2/report.html" in html
     # --seeds 3 is one seed, reported the same way.
+    # --compress writes each seed's events gzipped, read back line by line with every plan whole.
     single = tmp_path / "single"
-    assert run(str(path), "--seeds", "3", "--out", str(single)).returncode == 0
+    assert run(str(path), "--seeds", "3", "--out", str(single), "--compress").returncode == 0
     assert json.loads((single / "report.json").read_text(encoding="utf-8"))["seeds"] == [3]
-    assert (single / "seed-3" / "report.json").exists()
+    assert (single / "seed-3" / "report.json").exists() and not (single / "seed-3" / "events.jsonl").exists()
+    events = list(read_events(single / "seed-3" / "events.jsonl.gz"))
+    plans = [m["event"]["plan"] for m in events if m["type"] == "plan_proposed"]
+    assert events[0]["seq"] == 1 and plans and all("assignments" in p for p in plans)
 
 
 def test_an_expectation_failing_on_any_seed_exits_1_naming_the_seeds(tmp_path: Path) -> None:
