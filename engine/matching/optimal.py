@@ -31,7 +31,8 @@ class OptimalMatcher:
         if flow.solves:
             methods.append("min_cost_flow")
         clock.lap("flow")
-        optimal = True
+        # A pruned solve is certified on tier 1 only: its tier 2 is the best over the arcs it kept.
+        optimal = flow.pruned == 0
         for needs, arcs in combinatorial:
             result = solve_cpsat(prepared, needs, arcs, params)
             _add(units, prepared, arcs, result.flow)

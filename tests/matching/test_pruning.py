@@ -19,6 +19,8 @@ def test_a_pruned_plan_that_serves_everyone_is_certified_as_it_is() -> None:
     plan = solve(case, PRUNE_HARD)
     assert plan.solver.counts["pruned_arcs"] == 2
     assert plan.solver.counts["flow_solves"] == 1
+    # Certified on tier 1 only: the plan does not claim to be optimal.
+    assert not plan.solver.optimal
     assert {(a.need, a.resource) for a in plan.assignments} == {("n1", "r1"), ("n2", "r2")}
 
 
@@ -31,6 +33,7 @@ def test_the_certificate_fails_when_an_idle_unit_could_serve_a_need_and_the_arcs
     plan = solve(case, PRUNE_HARD)
     assert plan.solver.counts["flow_solves"] == 2
     assert plan.solver.counts["pruned_arcs"] == 0
+    assert plan.solver.optimal
     assert plan.objective.served_by_priority == solve(case).objective.served_by_priority
     assert not plan.unmet
 
