@@ -3,8 +3,9 @@
 A channel message arrives once per process (from the pub/sub) and is parsed once into a :class:`Delivery`,
 the one object every listener's queue holds. Each connection's own task sends it (routes/ws.py): the text as
 published to everyone who sees it as stored, and one text per class of subscribers who see more (a phone in
-clear, api/masking.py), made by the first of them to send it and shared by the rest. A connection that falls
-too far behind is cut off without waiting for it: the others never wait on its socket.
+clear, api/masking.py), made by the first of them to send it and shared by the rest; uncompressed unless the
+server runs with --ws-deflate, which compresses once per client. A connection that falls too far behind is cut
+off without waiting for it: the others never wait on its socket.
 
 It also closes connections whose token was revoked: the revoking process publishes a notice through the
 pub/sub, beside the channel messages, so every server process hears it and closes its own connections.
