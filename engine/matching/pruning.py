@@ -25,9 +25,10 @@ def cheapest(prepared: Prepared, arcs: IntArray, k: int) -> IntArray:
     and every arc the previous plan had units on; ascending."""
     slots = prepared.arc_slot[arcs]
     order = np.lexsort((prepared.arc_cost[arcs], slots))
-    # Arcs come sorted by slot, so a slot's arcs in cost order are one run: rank within it.
-    _, first, count = np.unique(slots[order], return_index=True, return_counts=True)
-    rank = np.arange(len(arcs)) - np.repeat(first, count)
+    # Arcs come sorted by slot, so each slot's arcs are the same run before and after the sort by cost
+    # within it: rank each arc within its run.
+    first = np.flatnonzero(np.r_[True, slots[1:] != slots[:-1]]) if len(slots) else slots
+    rank = np.arange(len(arcs)) - np.repeat(first, np.diff(np.r_[first, len(slots)]))
     keep = np.zeros(len(arcs), dtype=np.bool_)
     keep[order[rank < k]] = True
     keep |= prepared.arc_kept[arcs] > 0
