@@ -259,7 +259,7 @@ def prepare(problem: MatchingProblem, params: SolveParams) -> Prepared:
         pinned[key] += pin.quantity
         free[key[1]] -= pin.quantity
         pinned_per_slot[key[0]] += pin.quantity
-    pinned_travel = _pinned_travel(problem, slots, pinned, params)
+    pinned_travel = _pinned_travel(problem, tables, pinned, params)
     previous: dict[tuple[int, int], int] = defaultdict(int)
     for prev in problem.previous:
         key = (slot_index[(problem.need_index[prev.need], prev.part)], problem.resource_index[prev.resource])
@@ -321,25 +321,30 @@ def _reach(
 
 
 def _pinned_travel(
-    problem: MatchingProblem, slots: tuple[Slot, ...], pinned: dict[tuple[int, int], int], params: SolveParams
+    problem: MatchingProblem, tables: Tables, pinned: dict[tuple[int, int], int], params: SolveParams
 ) -> dict[tuple[int, int], int | None]:
     if not pinned:
         return {}
-    sources = sorted({problem.resources[r].location for _, r in pinned})
-    targets = sorted({problem.needs[slots[s].need].location for s, _ in pinned})
-    seconds = _travel_cache(params).matrix(
-        problem.graph, sources, targets, params.max_travel_s, params.travel_backend
-    )
-    result: dict[tuple[int, int], int | None] = {}
-    for s, r in pinned:
-        value = int(
-            seconds[
-                sources.index(problem.resources[r].location),
-                targets.index(problem.needs[slots[s].need].location),
-            ]
+    t = tables
+    pairs = list(pinned)
+    slot = np.array([s for s, _ in pairs], dtype=np.int64)
+    resource = np.array([r for _, r in pairs], dtype=np.int64)
+    # Most pinned pairs were planned within their need's limit: the reach table has them.
+    seconds = t.reach.pairs(t.need_row[t.slot_need[slot]], t.resource_col[resource])
+    # The others (a person chose a far unit) are searched as far as travel is ever considered.
+    far = np.flatnonzero(seconds == UNREACHABLE).tolist()
+    if far:
+        source_of = [problem.resources[int(resource[i])].location for i in far]
+        target_of = [problem.needs[int(t.slot_need[slot[i]])].location for i in far]
+        sources, targets = sorted(set(source_of)), sorted(set(target_of))
+        matrix = _travel_cache(params).matrix(
+            problem.graph, sources, targets, params.max_travel_s, params.travel_backend
         )
-        result[(s, r)] = None if value == UNREACHABLE else value
-    return result
+        row = {place: i for i, place in enumerate(sources)}
+        column = {place: j for j, place in enumerate(targets)}
+        for i, source, target in zip(far, source_of, target_of, strict=True):
+            seconds[i] = matrix[row[source], column[target]]
+    return {pair: None if v == UNREACHABLE else v for pair, v in zip(pairs, seconds.tolist(), strict=True)}
 
 
 def _slots(needs: Sequence[Need]) -> tuple[tuple[Slot, ...], tuple[tuple[int, ...], ...]]:

@@ -66,7 +66,7 @@ class CompiledProfile:
         # objects of the last one, and hashing a model hashes every field. Each entry holds its objects, so
         # an id is never taken for another object's.
         self._need_ids: dict[int, tuple[Need, CommunityId | None, NeedFacts]] = {}
-        self._resource_ids: dict[tuple[int, int], tuple[Resource, Organisation, ResourceFacts]] = {}
+        self._resource_ids: dict[int, tuple[Resource, Organisation, ResourceFacts]] = {}
         self.evaluations = 0
 
     @property
@@ -86,14 +86,16 @@ class CompiledProfile:
         return cached
 
     def resource_facts(self, resource: Resource, organisation: Organisation) -> ResourceFacts:
-        seen = self._resource_ids.get((id(resource), id(organisation)))
-        if seen is not None and seen[0] is resource and seen[1] is organisation:
+        # By the resource's identity; its organisation compared as it is, since a re-plan copies an
+        # organisation whenever it counts its recent dispatches.
+        seen = self._resource_ids.get(id(resource))
+        if seen is not None and seen[0] is resource and (seen[1] is organisation or seen[1] == organisation):
             return seen[2]
         key = (resource, organisation)
         cached = self._resources.get(key)
         if cached is None:
             cached = self._resources[key] = self._evaluate_resource(resource, organisation)
-        self._resource_ids[(id(resource), id(organisation))] = (resource, organisation, cached)
+        self._resource_ids[id(resource)] = (resource, organisation, cached)
         return cached
 
     def retain(
@@ -108,7 +110,7 @@ class CompiledProfile:
         twice what is in play.
         """
         need_ids = {id(need) for need, _ in needs}
-        resource_ids = {(id(resource), id(organisation)) for resource, organisation in resources}
+        resource_ids = {id(resource) for resource, _ in resources}
         self._need_ids = {k: v for k, v in self._need_ids.items() if k in need_ids}
         self._resource_ids = {k: v for k, v in self._resource_ids.items() if k in resource_ids}
         if len(self._needs) > 2 * len(need_ids) + SLACK:

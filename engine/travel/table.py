@@ -39,6 +39,18 @@ class TravelTable:
         result: IntArray = np.where(found, seconds[at].astype(np.int64, copy=False), UNREACHABLE)
         return result
 
+    def pairs(self, targets: IntArray, sources: IntArray) -> IntArray:
+        """Seconds for each (target, source) pair of positions; ``UNREACHABLE`` beyond the target's limit."""
+        if len(self.sources) == 0:
+            return np.full(len(targets), UNREACHABLE, dtype=np.int64)
+        # Entries are ascending by target, then source: one sorted key per entry.
+        keys = np.repeat(np.arange(self.num_targets, dtype=np.int64), np.diff(self.indptr)) * self.num_sources
+        keys += self.sources
+        wanted = targets * self.num_sources + sources
+        at = np.minimum(np.searchsorted(keys, wanted), len(keys) - 1)
+        result: IntArray = np.where(keys[at] == wanted, self.seconds[at].astype(np.int64), UNREACHABLE)
+        return result
+
     def dense(self) -> IntArray:
         """Shape ``(num_sources, num_targets)``, ``UNREACHABLE`` where a pair is beyond the target's limit."""
         matrix = np.full((self.num_sources, self.num_targets), UNREACHABLE, dtype=np.int64)
