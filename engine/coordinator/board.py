@@ -172,6 +172,10 @@ class Board:
     events: int = 0
     _graph: RoadGraph | None = None
     _rules: CompiledProfile | None = None
+    # Per organisation: the organisation and the count its counted copy was made from (planned_organisations).
+    _counted: dict[OrganisationId, tuple[Organisation, int, Organisation]] = field(
+        default_factory=dict, repr=False, compare=False
+    )
     # The open needs' ids in the order of ``needs``, kept as needs open and close: the deadlines and every
     # re-plan ask for the open needs, and a long incident has many more closed ones.
     _open: dict[NeedId, None] = field(default_factory=dict, repr=False, compare=False)
@@ -253,6 +257,22 @@ class Board:
             if d.committed:
                 counts[d.resource] += d.quantity
         return counts
+
+    def planned_organisations(self) -> list[Organisation]:
+        """The organisations as the matcher sees them, each with its recent confirmed dispatches counted (the
+        rotation preference). A counted copy is kept while its organisation and count stay the same, so that
+        re-plans hand the matcher the same objects and find their facts by identity."""
+        recent = self.recent_dispatches()
+        planned = []
+        for o in self.organisations.values():
+            count = recent[o.id]
+            if count:
+                kept = self._counted.get(o.id)
+                if kept is None or kept[0] is not o or kept[1] != count:
+                    kept = self._counted[o.id] = (o, count, o.model_copy(update={"recent_dispatches": count}))
+                o = kept[2]
+            planned.append(o)
+        return planned
 
     def recent_dispatches(self) -> Counter[OrganisationId]:
         """Recent confirmed dispatches per organisation of this community (the rotation preference)."""

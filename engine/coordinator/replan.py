@@ -54,11 +54,7 @@ def problem_of(board: Board, at: datetime | None = None) -> MatchingProblem:
             else (d.resource,)
         )
     ]
-    recent = board.recent_dispatches()
-    organisations = [
-        o.model_copy(update={"recent_dispatches": recent[o.id]}) if recent[o.id] else o
-        for o in board.organisations.values()
-    ]
+    organisations = board.planned_organisations()
     builder = (
         ProblemBuilder(board.graph, mode=board.mode)
         .at(at)

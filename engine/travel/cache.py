@@ -144,6 +144,10 @@ class TravelCache:
         # table again instead of projecting every row anew (a table never changes once made).
         self._tables: OrderedDict[tuple[object, ...], TravelTable] = OrderedDict()
         self.table_hits = 0
+        # Per roads and sources (the last few): each target's column by (target, limit).
+        self._columns: OrderedDict[tuple[str, bytes], dict[tuple[int, int], tuple[IntArray, IntArray]]] = (
+            OrderedDict()
+        )
 
     def copy(self) -> "TravelCache":
         """A cache holding the same rows (shared: a row never changes); what either learns later the other does not."""
@@ -154,6 +158,7 @@ class TravelCache:
         twin._versions = {fp: OrderedDict(versions) for fp, versions in self._versions.items()}
         twin._nodes_of = {fp: set(nodes) for fp, nodes in self._nodes_of.items()}
         twin._tables = OrderedDict(self._tables)
+        twin._columns = OrderedDict((base, dict(kept)) for base, kept in self._columns.items())
         return twin
 
     @property
@@ -206,6 +211,33 @@ class TravelCache:
         if len(source_at) == 0 or len(target_at) == 0:
             empty = np.zeros(0, np.int64)
             return table_from_pairs(len(source_at), len(target_at), empty, empty, empty)
+        # Columns (one target's sources and seconds) kept from the last tables on these roads and sources: a
+        # re-plan whose needs changed reads the others' columns as they were.
+        base = (graph.fingerprint, source_at.tobytes())
+        kept = self._columns.pop(base, {})
+        self._columns[base] = kept
+        while len(self._columns) > TABLES_KEPT:
+            self._columns.popitem(last=False)
+        wanted = list(zip(target_at.tolist(), limits.tolist(), strict=True))
+        columns = [kept.get(c) for c in wanted]
+        if all(column is not None for column in columns):
+            return _from_columns(len(source_at), [c for c in columns if c is not None])
+        table = self._searched(graph, source_at, target_at, limits, backend)
+        # Needs come and go: the columns of places no longer asked for go once they outnumber the rest.
+        if len(kept) > 2 * len(wanted) + 256:
+            kept.clear()
+        for j, column in enumerate(wanted):
+            kept[column] = table.column(j)
+        return table
+
+    def _searched(
+        self,
+        graph: RoadGraph,
+        source_at: IntArray,
+        target_at: IntArray,
+        limits: IntArray,
+        backend: TravelBackend | None,
+    ) -> TravelTable:
         engine = backend if backend is not None else choose_backend(graph)
         forward, backward = graph, graph.reversed()
         widest = int(limits.max())
@@ -221,14 +253,7 @@ class TravelCache:
             rows = self._rows_for(backward, target_at, limits, engine)
             places = _Places(source_at, graph.num_nodes)
             parts = [places.project(row, limit) for row, limit in zip(rows, limits.tolist(), strict=True)]
-            indptr = np.zeros(len(target_at) + 1, dtype=np.int64)
-            np.cumsum([len(p) for p, _ in parts], out=indptr[1:])
-            return TravelTable(
-                num_sources=len(source_at),
-                indptr=indptr,
-                sources=np.concatenate([p for p, _ in parts]),
-                seconds=np.concatenate([s for _, s in parts]),
-            )
+            return _from_columns(len(source_at), parts)
         rows = self._rows_for(forward, source_at, np.full(len(source_at), widest, np.int64), engine)
         places = _Places(target_at, graph.num_nodes)
         parts = [places.project(row, widest) for row in rows]
@@ -365,6 +390,18 @@ class TravelCache:
             self._nodes_of[version].discard(node)
             self._release(row)
             self.evictions += 1
+
+
+def _from_columns(num_sources: int, columns: Sequence[tuple[IntArray, IntArray]]) -> TravelTable:
+    """A table from each target's (source positions ascending, seconds), targets in order."""
+    indptr = np.zeros(len(columns) + 1, dtype=np.int64)
+    np.cumsum([len(p) for p, _ in columns], out=indptr[1:])
+    return TravelTable(
+        num_sources=num_sources,
+        indptr=indptr,
+        sources=np.concatenate([np.zeros(0, np.int64), *(p for p, _ in columns)]),
+        seconds=np.concatenate([np.zeros(0, np.int64), *(s for _, s in columns)]),
+    )
 
 
 def _distinct(graph: RoadGraph, places: Sequence[NodeId], what: str) -> IntArray:
