@@ -28,23 +28,18 @@ import json
 import os
 import subprocess
 import sys
-import tempfile
 import time
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import httpx
 from websockets.asyncio.client import ClientConnection, connect
 
-from api.auth import Role, create_token
 from api.channels import RELOAD
-from api.db.database import connect as connect_db
-from api.db.database import default_url
 from api.people_channels import GOVERNANCE_RELOAD
 from benchmarks.harness.machine import machine
-from benchmarks.service_latency import ROWS, _load, _start, free_port
+from benchmarks.service_latency import ROWS, loaded_server
 
 RESULTS = Path(__file__).parent / "results"
 COMMUNITY = "/api/v1/communities/bench"
@@ -303,27 +298,15 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=7)
     args = parser.parse_args()
     counts = [int(n) for n in args.pages.split(",")]
-    with tempfile.TemporaryDirectory() as tmp:
-        data_dir = Path(tmp)
-        engine = connect_db(default_url(data_dir))
-        now = datetime.now(UTC)
-        street = create_token(engine, role=Role.STREET, street="s1", at=now)
-        cadre = create_token(engine, role=Role.CADRE, community="bench", at=now)
-        engine.dispose()
-        port = free_port()
-        process = _start(data_dir, port)
-        try:
-            _load(f"http://127.0.0.1:{port}", street, cadre, args.seed)
-            time.sleep(1.0)
-            runs = []
-            for policy, updates in (("diffs", args.updates), ("refresh", args.old_updates)):
-                for n in counts:
-                    run = asyncio.run(_run(port, process.pid, cadre, n, policy, updates, args.seed + n))
-                    sys.stderr.write(json.dumps(run) + "\n")
-                    runs.append(run)
-        finally:
-            process.terminate()
-            process.wait(10)
+    runs = []
+    with loaded_server(args.seed) as server:
+        for policy, updates in (("diffs", args.updates), ("refresh", args.old_updates)):
+            for n in counts:
+                run = asyncio.run(
+                    _run(server.port, server.pid, server.cadre, n, policy, updates, args.seed + n)
+                )
+                sys.stderr.write(json.dumps(run) + "\n")
+                runs.append(run)
     by = {(r["policy"], r["pages"]): r["cpu_ms_per_update"] for r in runs}
     low, high = min(counts), max(counts)
     ratios = {

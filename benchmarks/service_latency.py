@@ -126,6 +126,8 @@ class Loaded:
     street: str
     cadre: str
     load_s: float
+    # The server process, for benchmarks that read its CPU time.
+    pid: int
 
 
 @contextmanager
@@ -146,7 +148,7 @@ def loaded_server(seed: int, extra: tuple[str, ...] = ()) -> Iterator[Loaded]:
             _load(f"http://127.0.0.1:{port}", street, cadre, seed)
             load_s = time.perf_counter() - started
             time.sleep(1.0)
-            yield Loaded(port, street, cadre, load_s)
+            yield Loaded(port, street, cadre, load_s, process.pid)
         finally:
             process.terminate()
             process.wait(10)
