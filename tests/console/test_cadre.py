@@ -202,7 +202,8 @@ def test_override_sends_another_resource_and_the_engine_keeps_it(world: World, o
     version = c.cadre.ok("GET", c.path)["plan_version"]
     other = c.need(capability="supply.water", quantity=2, location="g0_1", priority=2)
     expect(need_card(page, other["id"])).to_be_visible()
-    assert c.cadre.ok("GET", c.path)["plan_version"] > version
+    # The page shows the report as its message arrives, before the debounced re-plan: wait for the re-plan.
+    wait_for(lambda: c.cadre.ok("GET", c.path)["plan_version"] > version)
     assert pinned() == [("ovr-water2", True)]
     expect(chosen).to_have_count(1)
 
