@@ -53,9 +53,9 @@ from engine.coordinator.events import (
     StreetRegistered,
 )
 from engine.coordinator.rejected import Rejected
-from engine.coordinator.timers import ESCALATE
 from engine.model.entities import Need, Resource, ResourceStatus
 from engine.model.ids import Capability, NeedId, NodeId, ResourceId
+from engine.model.plan import ESCALATE
 
 S = DispatchStatus
 # Where a dispatch may go from where it is. Declined, timed out and cancelled end it.

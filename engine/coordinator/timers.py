@@ -8,9 +8,7 @@ from engine.coordinator.board import Board
 from engine.coordinator.events import DispatchStatus, DispatchStatusChanged, Event, NeedEscalated
 from engine.governance.timers import overdue_deadlines
 from engine.model.entities import Mode
-from engine.model.plan import Suggestion
-
-ESCALATE = Suggestion(action="escalate_to_street", text="上报街道，请求街道资源库支援")
+from engine.model.plan import ESCALATE
 
 
 def ack_deadlines(board: Board) -> list[tuple[datetime, str]]:

@@ -9,12 +9,11 @@ from engine.matching.memo import PlanMemo
 from engine.matching.params import SolveParams
 from engine.matching.prepare import BoolArray, IntArray, Prepared, Screen, passes, ragged, reached_pairs
 from engine.model.ids import NodeId, RuleName
-from engine.model.plan import Suggestion, Unmet, UnmetReason
+from engine.model.plan import ESCALATE, Suggestion, Unmet, UnmetReason
 from engine.model.priority import HIGHEST
 from engine.rules.builtin import NEED_TRAVEL_LIMIT
 from engine.travel import UNREACHABLE, RoadGraph, TravelCache, travel_matrix
 
-ESCALATE = Suggestion(action="escalate_to_street", text="上报街道，请求街道资源库支援")
 MODE_ZH = {"incident": "应急", "normal": "常态"}
 
 

@@ -32,11 +32,13 @@ def build_plan(
         pinned = prepared.pinned.get((s, r), 0)
         if pinned > 0:
             assignments.append(
-                memo.assignment(_assignment(prepared, memo, s, r, pinned, seconds, pinned=True))
+                memo.assignment(_assignment_key(prepared, memo, s, r, pinned, seconds, pinned=True))
             )
         if quantity > pinned:
             assignments.append(
-                memo.assignment(_assignment(prepared, memo, s, r, quantity - pinned, seconds, pinned=False))
+                memo.assignment(
+                    _assignment_key(prepared, memo, s, r, quantity - pinned, seconds, pinned=False)
+                )
             )
     assignments.sort(key=lambda a: (a.need, a.part or "", a.resource, a.after or "", not a.pinned))
     served = served_per_need(prepared, units)
@@ -50,7 +52,7 @@ def build_plan(
     return plan
 
 
-def _assignment(
+def _assignment_key(
     prepared: Prepared, memo: PlanMemo, s: int, r: int, quantity: int, seconds: int, *, pinned: bool
 ) -> AssignmentKey:
     problem = prepared.problem

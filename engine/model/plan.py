@@ -80,6 +80,10 @@ class Suggestion(Frozen):
     text: str
 
 
+# The suggestion for a need the community cannot serve with what it has: ask the street.
+ESCALATE = Suggestion(action="escalate_to_street", text="上报街道，请求街道资源库支援")
+
+
 class Unmet(Frozen):
     need: NeedId
     quantity: int = Field(ge=1)

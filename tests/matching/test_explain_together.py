@@ -12,10 +12,10 @@ import numpy as np
 from hypothesis import HealthCheck, given, settings
 
 from engine.matching import MatchingProblem, SolveParams, solve
-from engine.matching.explain import ESCALATE, _screened_out
+from engine.matching.explain import _screened_out
 from engine.matching.objective import served_per_need
 from engine.matching.prepare import Prepared, prepare
-from engine.model.plan import Plan, UnmetReason
+from engine.model.plan import ESCALATE, Plan, UnmetReason
 from engine.travel import TravelCache, travel_matrix
 from tests.matching.strategies import problems
 
