@@ -50,13 +50,17 @@ def reader_view(p: Principal) -> Hashable:
     return ("reader",)
 
 
+def _boards(board: Board) -> list[Board]:
+    """The boards a read of ``board`` depends on: its street's, or its own."""
+    return board.pool.boards() if board.pool is not None else [board]
+
+
 def version_of(board: Board) -> Version:
-    boards = board.pool.boards() if board.pool is not None else [board]
-    return tuple((weakref.ref(b), b.events) for b in boards)
+    return tuple((weakref.ref(b), b.events) for b in _boards(board))
 
 
 def _same(kept: Version, board: Board) -> bool:
-    boards = board.pool.boards() if board.pool is not None else [board]
+    boards = _boards(board)
     return len(kept) == len(boards) and all(
         ref() is b and events == b.events for (ref, events), b in zip(kept, boards, strict=True)
     )

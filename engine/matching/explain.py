@@ -7,12 +7,21 @@ import numpy as np
 
 from engine.matching.memo import PlanMemo
 from engine.matching.params import SolveParams
-from engine.matching.prepare import BoolArray, IntArray, Prepared, Screen, passes, ragged, reached_pairs
+from engine.matching.prepare import (
+    BoolArray,
+    IntArray,
+    Prepared,
+    Screen,
+    passes,
+    ragged,
+    reach_table,
+    reached_pairs,
+)
 from engine.model.ids import NodeId, RuleName
 from engine.model.plan import ESCALATE, Suggestion, Unmet, UnmetReason
 from engine.model.priority import HIGHEST
 from engine.rules.builtin import NEED_TRAVEL_LIMIT
-from engine.travel import UNREACHABLE, RoadGraph, TravelCache, travel_matrix
+from engine.travel import UNREACHABLE, RoadGraph, travel_matrix
 
 MODE_ZH = {"incident": "应急", "normal": "常态"}
 
@@ -148,15 +157,13 @@ def _closed_roads(prepared: Prepared, params: SolveParams, kinds: _Kinds, slots:
         return set()
     t = prepared.tables
     # The reach table of prepare, on the open roads: the same places and per-place limits.
-    limits = np.zeros(t.reach.num_targets, dtype=np.int64)
-    np.maximum.at(limits, t.need_row, t.need_limit)
-    cache = params.travel_cache if params.travel_cache is not None else TravelCache()
-    table = cache.table(
+    table = reach_table(
         problem.graph.open_graph(),
-        sorted({r.location for r in problem.resources}),
         sorted({n.location for n in problem.needs}),
-        limits.tolist(),
-        params.travel_backend,
+        sorted({r.location for r in problem.resources}),
+        t.need_row,
+        t.need_limit,
+        params,
     )
     slot, resource, seconds = reached_pairs(t, table, np.array(slots, dtype=np.int64))
     ok = (seconds <= t.need_limit[t.slot_need[slot]]) & kinds.passed(slot, resource)

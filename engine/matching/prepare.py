@@ -22,7 +22,7 @@ from engine.model.entities import Need
 from engine.model.ids import Capability, NodeId
 from engine.model.priority import INDEXED_LENGTH, LIFE_SAFETY
 from engine.rules.facts import NeedFacts, ResourceFacts
-from engine.travel import UNREACHABLE, TravelCache, TravelTable
+from engine.travel import UNREACHABLE, RoadGraph, TravelCache, TravelTable
 
 IntArray = npt.NDArray[np.int64]
 # Lateness counts up to four hours: beyond that a need is as late as can be, and unit costs stay small
@@ -236,7 +236,7 @@ def prepare(problem: MatchingProblem, params: SolveParams) -> Prepared:
     resource_locations = sorted({r.location for r in problem.resources})
     need_row = _positions([n.location for n in problem.needs], need_locations)
     clock.lap("rules")
-    reach = _reach(problem, need_locations, resource_locations, need_row, need_limit, params)
+    reach = reach_table(problem.graph, need_locations, resource_locations, need_row, need_limit, params)
     clock.lap("travel")
     tables = _tables(
         problem,
@@ -300,8 +300,8 @@ def _travel_cache(params: SolveParams) -> TravelCache:
     return params.travel_cache if params.travel_cache is not None else TravelCache()
 
 
-def _reach(
-    problem: MatchingProblem,
+def reach_table(
+    graph: RoadGraph,
     need_locations: list[NodeId],
     resource_locations: list[NodeId],
     need_row: IntArray,
@@ -312,7 +312,7 @@ def _reach(
     location_limit = np.zeros(len(need_locations), dtype=np.int64)
     np.maximum.at(location_limit, need_row, need_limit)
     return _travel_cache(params).table(
-        problem.graph,
+        graph,
         resource_locations,
         need_locations,
         [int(limit) for limit in location_limit],
