@@ -144,15 +144,16 @@ def test_kill_restart_loses_nothing_and_timers_still_fire(server: Server) -> Non
 
     # The board drops the dispatch as the time-out is applied; its event is in the log once the write that
     # follows has committed, a moment later on a loaded machine.
-    def timed_out() -> bool:
-        events = cadre.get(
+    def logged() -> list[dict[str, Any]]:
+        events: list[dict[str, Any]] = cadre.get(
             "/communities/c1/events", params={"type": "dispatch_status_changed", "limit": 1000}
         ).json()
-        return any(
+        found = any(
             e["data"]["status"] == "timed_out" and e["data"]["dispatch"] == silent[0]["id"] for e in events
         )
+        return events if found else []
 
-    assert wait_for(timed_out, timeout=5)
+    timed_out = wait_for(logged, timeout=5)
     assert all(e["exercise"] for e in timed_out)
 
     async def resume() -> None:
