@@ -10,6 +10,8 @@ from engine.model.frozen import Frozen
 from engine.model.ids import NodeId
 from engine.rules.profile import Profile
 from engine.travel import RoadGraph
+from engine.travel.osm import osm_names
+from engine.travel.places import Gazetteer, PlaceSpec
 
 
 class Edge(Frozen):
@@ -34,6 +36,19 @@ class Grid(Frozen):
     edge_s: int = Field(default=60, gt=0)
     jitter: float = Field(default=0.0, ge=0.0, lt=1.0)
     seed: int = 0
+    # Street names people use, row 0 first and column 0 first; unnamed ones read 横3路 / 纵5路.
+    row_streets: tuple[Annotated[str, Field(min_length=1, max_length=80)], ...] = ()
+    col_streets: tuple[Annotated[str, Field(min_length=1, max_length=80)], ...] = ()
+
+    @model_validator(mode="after")
+    def _streets_fit(self) -> "Grid":
+        for what, names, count in (
+            ("row_streets", self.row_streets, self.rows),
+            ("col_streets", self.col_streets, self.cols),
+        ):
+            if len(names) > count:
+                raise ValueError(f"{what}: {len(names)} names for {count} streets")
+        return self
 
 
 class Osm(Frozen):
@@ -51,6 +66,8 @@ class Travel(Frozen):
     osm: Osm | None = None
     directed: bool = False
     closed: tuple[Road, ...] = ()
+    # The community's buildings (with units and door numbers) and landmarks (engine/travel/places.py).
+    places: tuple[PlaceSpec, ...] = ()
 
     @model_validator(mode="after")
     def _one_source(self) -> "Travel":
@@ -77,6 +94,22 @@ class Travel(Frozen):
             )
         return graph.with_closures((r.source, r.target) for r in self.closed if not r.one_way).with_closures(
             ((r.source, r.target) for r in self.closed if r.one_way), one_way=True
+        )
+
+    def gazetteer(self, graph: RoadGraph, osm_data: bytes | None = None) -> Gazetteer:
+        """The places of this map on ``graph`` (its road graph); an extract's names come from ``osm_data``."""
+        names = None
+        if self.osm is not None:
+            assert osm_data is not None, "the caller reads osm.path"
+            names = osm_names(osm_data, fmt="osm" if self.osm.path.endswith(".osm") else "pbf")
+        g = self.grid
+        return Gazetteer.build(
+            graph,
+            self.places,
+            grid=None if g is None else (g.rows, g.cols),
+            row_streets=() if g is None else g.row_streets,
+            col_streets=() if g is None else g.col_streets,
+            osm=names,
         )
 
 

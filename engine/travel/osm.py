@@ -2,6 +2,7 @@
 
 import math
 from collections.abc import Mapping
+from dataclasses import dataclass
 from itertools import pairwise
 from types import MappingProxyType
 from typing import Literal
@@ -127,3 +128,83 @@ def _direction(tags: TagList) -> int:
     if oneway in _FORWARD_ONLY:
         return 1
     return -1 if oneway in _BACKWARD_ONLY else 0
+
+
+@dataclass(frozen=True)
+class OsmFeature:
+    """A named or numbered building or amenity of an extract, at the middle of its outline."""
+
+    osm_id: str
+    name: str
+    kind: Literal["building", "landmark"]
+    lat: float
+    lon: float
+    street: str
+
+
+@dataclass(frozen=True)
+class OsmNames:
+    """What people call the places of an extract: streets by the nodes they pass, buildings and amenities."""
+
+    streets: tuple[tuple[str, tuple[str, ...]], ...]
+    features: tuple[OsmFeature, ...]
+
+
+def osm_names(data: bytes, *, fmt: Literal["pbf", "osm"]) -> OsmNames:
+    """Named highways (one entry per way, in file order) and named or numbered buildings and amenities."""
+    streets: list[tuple[str, tuple[str, ...]]] = []
+    features: list[OsmFeature] = []
+    objects = osmium.FileProcessor(
+        osmium.io.FileBuffer(data, fmt), osmium.osm.NODE | osmium.osm.WAY
+    ).with_locations()
+    try:
+        for item in objects:
+            tags = item.tags
+            name = _name(tags)
+            if isinstance(item, osmium.osm.Way):
+                if "highway" in tags and name:
+                    streets.append((name, tuple(str(n.ref) for n in item.nodes)))
+                    continue
+                points = [(n.location.lat, n.location.lon) for n in item.nodes if n.location.valid()]
+                feature_id = f"w{item.id}"
+            elif isinstance(item, osmium.osm.Node):
+                points = [(item.location.lat, item.location.lon)] if item.location.valid() else []
+                feature_id = f"n{item.id}"
+            else:
+                continue
+            kind = _feature_kind(tags)
+            label = name or _house_number(tags)
+            if kind is None or not label or not points:
+                continue
+            lat = sum(p[0] for p in points) / len(points)
+            lon = sum(p[1] for p in points) / len(points)
+            features.append(OsmFeature(feature_id, label, kind, lat, lon, tags.get("addr:street") or ""))
+    except RuntimeError as err:
+        raise ValueError(f"OSM data ({fmt}, {len(data)} bytes): unreadable: {err}") from err
+    return OsmNames(tuple(streets), tuple(features))
+
+
+def _name(tags: TagList) -> str:
+    # A Chinese name first: the people using the console read Chinese.
+    return (tags.get("name:zh") or tags.get("name") or "").strip()
+
+
+def _feature_kind(tags: TagList) -> Literal["building", "landmark"] | None:
+    if "amenity" in tags or "shop" in tags or "tourism" in tags:
+        return "landmark"
+    return "building" if "building" in tags else None
+
+
+def _house_number(tags: TagList) -> str:
+    number = (tags.get("addr:housenumber") or "").strip()
+    street = (tags.get("addr:street") or "").strip()
+    if not number:
+        return ""
+    if not street:
+        return f"{number}号"
+    # 河滨路12号, but Kirkkokatu 12: each street's own custom.
+    return f"{street}{number}号" if _cjk(street[-1]) else f"{street} {number}"
+
+
+def _cjk(char: str) -> bool:
+    return "\u4e00" <= char <= "\u9fff"
