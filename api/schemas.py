@@ -166,6 +166,12 @@ class DispatchAction(Body):
     )
 
 
+class ConfirmMany(Body):
+    """全部确认: every proposal the cadre sees, confirmed at once (all of them or none)."""
+
+    assignments: list[Id] = Field(min_length=1, max_length=500, description="派单编号 (dispatch ids)")
+
+
 class RoadChange(Body):
     source: Node = Field(alias="from")
     target: Node = Field(alias="to")

@@ -8,7 +8,7 @@ from api.access import check_dispatch_action, sees_dispatch
 from api.deps import BoardDep, IdempotencyDep, PrincipalDep, ServiceDep
 from api.problems import NotFound
 from api.responses import NOT_MODIFIED, reader_view, shared
-from api.schemas import DispatchAction, OverrideBody, dispatch_public
+from api.schemas import ConfirmMany, DispatchAction, OverrideBody, dispatch_public
 from engine.coordinator import Advance, Board, Dispatch, DispatchId, DispatchStatus, Override
 
 router = APIRouter(prefix="/communities/{community}/assignments", tags=["assignments 派单"])
@@ -80,6 +80,34 @@ async def override(
         return 200, {"replaced": d.id, "dispatch": _result(b, created)}
 
     _, result = await service.execute(board.community.id, command, principal, respond, idempotency)
+    return result  # type: ignore[no-any-return]
+
+
+@router.post("/confirm")
+async def confirm_many(
+    body: ConfirmMany,
+    board: BoardDep,
+    service: ServiceDep,
+    principal: PrincipalDep,
+    idempotency: IdempotencyDep,
+) -> dict[str, Any]:
+    """全部确认: confirm every listed proposal in one go, all of them or none (one refused, none applied)."""
+    ids = list(dict.fromkeys(body.assignments))
+    dispatches = [_visible(board, principal, i) for i in ids]
+    for d in dispatches:
+        check_dispatch_action(principal, board, d, S.CONFIRMED)
+    assert board.community is not None
+    community = board.community.id
+
+    def respond(boards: list[Board], _: list[Any]) -> tuple[int, Any]:
+        return 200, {"confirmed": [_result(boards[-1], d.id) for d in dispatches]}
+
+    _, result = await service.execute_many(
+        [(community, Advance(dispatch=d.id, to=S.CONFIRMED)) for d in dispatches],
+        principal,
+        respond,
+        idempotency,
+    )
     return result  # type: ignore[no-any-return]
 
 

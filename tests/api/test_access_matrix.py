@@ -469,6 +469,20 @@ def dispatch_action(status: str, suffix: str, body: Callable[[Target], Any] = la
     return prepare
 
 
+def confirm_many(w: World, t: Target, fresh: bool) -> Case:
+    """全部确认 of one proposal: as its own confirm, in the body's list."""
+    c = t.community
+    need_id, dispatch = w.dispatch(t, "proposed")
+    path = f"/communities/{c}/assignments/{dispatch}"
+    keep = ("id", "need", "resource", "quantity", "status", "since", "confirmed_by", "notified_at")
+    return Case(
+        f"{V1}/communities/{c}/assignments/confirm",
+        {"assignments": [dispatch]},
+        look=lambda: w.look(c, path, keep),
+        cleanup=lambda _: w.cancel(c, need_id),
+    )
+
+
 def road(suffix: str) -> Prepare:
     def prepare(w: World, t: Target, fresh: bool) -> Case:
         c = t.community
@@ -792,6 +806,7 @@ ROWS = (
     Row("POST",  A + "/assignments/{assignment}/override",    MANAGERS, dispatch_action("notified", "/override", lambda t: {"resource": f"{t.community}-{'fleet' if t.owner == 'boats' else 'water'}"}), changes=True, owned=True),
     # A proposal is not the organisation's business yet: it cannot see it at all.
     Row("POST",  A + "/assignments/{assignment}/confirm",     (200, 200, 404, 403, 403, 403), dispatch_action("proposed", "/confirm"), changes=True, owned=True),
+    Row("POST",  A + "/assignments/confirm",                  (200, 200, 404, 403, 403, 403), confirm_many, changes=True, owned=True),
     Row("POST",  A + "/assignments/{assignment}/acknowledge", (403, 403, 200, 403, 403, 403), dispatch_action("notified", "/acknowledge"), changes=True, owned=True),
     Row("POST",  A + "/assignments/{assignment}/decline",     (403, 403, 200, 403, 403, 403), dispatch_action("notified", "/decline"), changes=True, owned=True),
     Row("POST",  A + "/assignments/{assignment}/en-route",    RESPONDERS, dispatch_action("notified", "/en-route"), changes=True, owned=True),
