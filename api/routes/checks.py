@@ -14,7 +14,7 @@ from api.problems import NotFound
 from api.routes.households import household_public
 from engine.coordinator import Board
 from engine.coordinator.board import incident_json
-from engine.governance.checks import Check, CheckResult
+from engine.governance.checks import Check, CheckResult, CheckState
 from engine.governance.commands import ReportCheck
 from engine.governance.ids import HouseholdId
 from engine.governance.views import check_json
@@ -36,7 +36,10 @@ def check_public(p: Principal, board: Board, check: Check) -> dict[str, Any]:
 
 @router.get("")
 def list_checks(
-    board: BoardDep, principal: PrincipalDep, result: Annotated[CheckResult | None, Query()] = None
+    board: BoardDep,
+    principal: PrincipalDep,
+    result: Annotated[CheckResult | None, Query()] = None,
+    state: Annotated[CheckState | None, Query(description="pending, follow_up 待跟进, done")] = None,
 ) -> dict[str, Any]:
     if principal.role is Role.ORGANISATION:
         raise Forbidden(NOT_ORGANISATIONS)
@@ -44,7 +47,9 @@ def list_checks(
     checks = [
         c
         for c in ledger.checks.values()
-        if sees_check(principal, board, c) and (result is None or c.result is result)
+        if sees_check(principal, board, c)
+        and (result is None or c.result is result)
+        and (state is None or c.state is state)
     ]
 
     def order(c: Check) -> tuple[str, str, str, str]:

@@ -18,6 +18,14 @@ class CheckResult(StrEnum):
     ABSENT = "absent"  # 无人应答
 
 
+class CheckState(StrEnum):
+    """Where a check stands: nobody answering is not an answer, so the household waits for another visit."""
+
+    PENDING = "pending"  # 待核查
+    FOLLOW_UP = "follow_up"  # 待跟进: nobody answered; check again later
+    DONE = "done"  # 已核查: safe, or its need reported
+
+
 class Check(Frozen):
     household: HouseholdId
     grid: GridId
@@ -29,6 +37,14 @@ class Check(Frozen):
     note: str = ""
     # The need reported for this household when the check found it needs help.
     need: NeedId | None = None
+
+    @property
+    def state(self) -> CheckState:
+        """Derived from the last result, so event logs written before follow-ups existed replay as they were:
+        a later report of the same household (safe, or needs help) closes a follow-up."""
+        if self.result is CheckResult.PENDING:
+            return CheckState.PENDING
+        return CheckState.FOLLOW_UP if self.result is CheckResult.ABSENT else CheckState.DONE
 
     def reported(self, result: CheckResult, at: datetime, by: str, note: str, need: NeedId | None) -> "Check":
         return self.model_copy(

@@ -33,7 +33,7 @@ def household_json(h: Household, ledger: Ledger, *, contact: bool) -> dict[str, 
 
 
 def check_json(c: Check) -> dict[str, Any]:
-    return c.model_dump(mode="json")
+    return {**c.model_dump(mode="json"), "state": c.state.value}
 
 
 def part_json(p: PartRecord) -> dict[str, Any]:
