@@ -32,9 +32,9 @@ router = APIRouter(tags=["contributions 组织贡献"])
 # Periods are calendar days where the communities are.
 LOCAL = ZoneInfo("Asia/Shanghai")
 COLUMNS_ZH = {Column.NORMAL: "常态", Column.INCIDENT: "应急", Column.DRILL: "演练"}
+# Organisations by their names, as a sheet's reader knows them (the JSON keeps the ids for machines).
 HEAD = (
     "社区",
-    "组织编号",
     "组织名称",
     "组织类型",
     *(f"{COLUMNS_ZH[c]}{what}" for c in Column for what in ("完成次数", "派出数量", "服务时长(小时)")),
@@ -90,7 +90,7 @@ def _row(service: Service, who: Whose, c: Contribution) -> dict[str, Any]:
         "community": home,
         "community_name": POOL_ZH if board.is_street else board.community.name or home,
         "organisation": org_id,
-        "organisation_name": (org.name if org is not None else "") or org_id,
+        "organisation_name": (org.name if org is not None else "") or KINDS.get(kind or "", "") or "其他组织",
         "kind": kind,
         "kind_zh": KINDS.get(kind, "") if kind is not None else "",
         **{col.value: {"jobs": w.jobs, "units": w.units, "hours": w.hours} for col, w in c.work.items()},
@@ -132,7 +132,6 @@ def _csv(table: dict[str, Any]) -> Response:
         *(
             (
                 r["community_name"],
-                r["organisation"],
                 r["organisation_name"],
                 r["kind_zh"],
                 *(r[c.value][what] for c in Column for what in ("jobs", "units", "hours")),

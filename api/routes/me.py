@@ -40,4 +40,10 @@ def me(principal: PrincipalDep, service: ServiceDep) -> dict[str, Any]:
             for b in service.boards()
             if b.community is not None and sees_community(principal, b)
         ],
+        # The names people use for them: a page never shows a community by its id.
+        "community_names": {
+            b.community.id: b.community.name or ""
+            for b in service.boards()
+            if b.community is not None and sees_community(principal, b)
+        },
     }

@@ -22,7 +22,8 @@ router = APIRouter(tags=["scores 积分榜"])
 
 # Periods are calendar days where the communities are.
 LOCAL = ZoneInfo("Asia/Shanghai")
-MEMBER_HEAD = ("社区", "人员编号", "姓名", "分项数", "已提交", "按时", "逾期提交", "已评分", "应得分", "得分")
+# People and communities by their names, as a sheet's reader knows them (the JSON keeps the ids for machines).
+MEMBER_HEAD = ("社区", "姓名", "分项数", "已提交", "按时", "逾期提交", "已评分", "应得分", "得分")
 COMMUNITY_HEAD = ("社区", "任务数", "总分值", "得分", "逾期任务", "分项数", "已提交", "已评分", "逾期提交")
 Start = Annotated[date | None, Query(description="起始日期 YYYY-MM-DD（含），默认本月1日")]
 End = Annotated[date | None, Query(description="结束日期 YYYY-MM-DD（含），默认本月末")]
@@ -46,8 +47,10 @@ def _board(boards: list[Board], start: date, end: date) -> dict[str, Any]:
     communities: list[CommunityRow] = []
     members: list[MemberRow] = []
     tasks: list[dict[str, Any]] = []
+    names: dict[str, str] = {}
     for board in boards:
         assert board.community is not None
+        names[board.community.id] = board.community.name or ""
         due = due_in(board.ledger, lo, hi)
         total, rows = score(board.community.id, board.ledger, due)
         communities.append(total)
@@ -59,16 +62,23 @@ def _board(boards: list[Board], start: date, end: date) -> dict[str, Any]:
         "communities": [asdict(c) for c in communities],
         "members": [asdict(m) for m in members],
         "tasks": tasks,
+        "community_names": names,
     }
 
 
 def _csv(result: dict[str, Any]) -> Response:
+    names = result["community_names"]
+
+    def named(row: dict[str, Any], *ids: str) -> list[object]:
+        # The community's name where its id was, the member's id left out (their name follows it).
+        return [names.get(row["community"], ""), *(v for k, v in row.items() if k not in ("community", *ids))]
+
     rows: list[Iterable[object]] = [
         MEMBER_HEAD,
-        *(m.values() for m in result["members"]),
+        *(named(m, "member") for m in result["members"]),
         (),
         COMMUNITY_HEAD,
-        *(c.values() for c in result["communities"]),
+        *(named(c) for c in result["communities"]),
     ]
     name = f"pingzhan-scores-{result['start']}-{result['end']}.csv"
     # With a byte-order mark, Excel opens the Chinese headers as UTF-8.

@@ -433,10 +433,14 @@ def csv_numbers(content: bytes) -> set[tuple[str, ...]]:
 
 
 def json_numbers(board: dict[str, Any]) -> set[tuple[str, ...]]:
-    def text(value: Any) -> str:
-        return str(value)
+    """The JSON's rows as the CSV writes them: the community by its name, a member by name only (issue 15)."""
+    names = board["community_names"]
 
-    return {tuple(text(v) for v in row.values()) for row in (*board["members"], *board["communities"])}
+    def row_of(row: dict[str, Any]) -> tuple[str, ...]:
+        rest = (str(v) for k, v in row.items() if k not in ("community", "member"))
+        return (names[row["community"]], *rest)
+
+    return {row_of(row) for row in (*board["members"], *board["communities"])}
 
 
 # -- the profile's rules: reviewed by the head, its own late steps -------------------------------------------
