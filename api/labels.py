@@ -45,3 +45,31 @@ CAPABILITIES: Final[Mapping[str, str]] = {
     "shelter.bed": "安置床位",
     "repair.electric": "电工维修",
 }
+# The same in English, for a reader who chose English (the console's EN ``caps``).
+CAPABILITIES_EN: Final[Mapping[str, str]] = {
+    "rescue.boat": "rescue boat",
+    "rescue.crew": "rescue crew",
+    "medical.first_aid": "first aid",
+    "medical.doctor": "doctor",
+    "supply.water": "drinking water",
+    "supply.food": "food",
+    "supply.medicine": "medicine",
+    "transport.vehicle": "transport",
+    "care.visit": "home visit",
+    "power.generator": "generator",
+    "shelter.bed": "shelter bed",
+    "repair.electric": "electrician",
+}
+
+
+def reader_lang(query: str | None, accept: str | None) -> str:
+    """The language a reader chose: ``?lang=`` first, then the Accept-Language header; "zh" or "en"."""
+    chosen = (query or accept or "zh").strip().lower()
+    return "en" if chosen.startswith("en") else "zh"
+
+
+def capability_name(code: str, lang: str = "zh") -> str:
+    """A capability as a person reads it; one with no name in the table by its words ("shelter.tent" is
+    "shelter tent"), never by the dotted code."""
+    table = CAPABILITIES if lang == "zh" else CAPABILITIES_EN
+    return table.get(code) or code.replace(".", " ").replace("_", " ")

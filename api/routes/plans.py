@@ -3,13 +3,18 @@
 import json
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query, Request, Response
+from fastapi import APIRouter, Header, Path, Query, Request, Response
 
 from api.access import Forbidden, reads_everything
 from api.deps import BoardDep, PrincipalDep, ServiceDep
+from api.labels import capability_name, reader_lang
+from api.places import named
 from api.problems import NotFound
 from api.responses import NOT_MODIFIED, shared
 from api.schemas import dispatch_public
+from engine.coordinator import Board
+from engine.matching.explain import Names, restate
+from engine.model.ids import ResourceId
 
 router = APIRouter(prefix="/communities/{community}", tags=["plans 调度方案"])
 
@@ -20,23 +25,52 @@ def _readers_only(principal: PrincipalDep, board: BoardDep) -> None:
         raise Forbidden("组织只能查看派给自己的任务 (an organisation sees only its own assignments)")
 
 
+def unmet_in(board: Board, plan: dict[str, Any], lang: str) -> dict[str, Any]:
+    """``plan`` (as JSON) with its unmet texts in ``lang`` and names for the codes they hold: a capability by
+    its name, a unit by the name its owner gave it (else by what it does). The stored plan keeps its own text."""
+
+    def resource(rid: str) -> str:
+        r = board.resource(ResourceId(rid))
+        if r is None:
+            return "另一单位" if lang == "zh" else "another unit"
+        return r.name or capability_name(r.capability, lang)
+
+    names = Names(capability=lambda c: capability_name(c, lang), resource=resource)
+    unmet = [
+        {
+            **u,
+            "detail": restate(u["detail"], lang, names),
+            "suggestion": {**u["suggestion"], "text": restate(u["suggestion"]["text"], lang, names)},
+        }
+        for u in plan["unmet"]
+    ]
+    return {**plan, "unmet": unmet}
+
+
 @router.get("/plan", response_model=dict[str, Any], responses=NOT_MODIFIED)
-async def current_plan(request: Request, board: BoardDep, principal: PrincipalDep) -> Response:
+async def current_plan(
+    request: Request,
+    board: BoardDep,
+    principal: PrincipalDep,
+    lang: Annotated[str | None, Query(max_length=16, description="zh (default) or en")] = None,
+    accept_language: Annotated[str | None, Header()] = None,
+) -> Response:
     _readers_only(principal, board)
     plan = board.plan
     if plan is None:
         raise NotFound("当前方案")
-    # The same for every reader of the whole community.
+    chosen = reader_lang(lang, accept_language)
+    # The same for every reader of the whole community in one language.
     return shared(
         request,
         board,
-        (),
+        (chosen,),
         lambda: {
             "version": board.plan_version,
             "at": board.plan_at.isoformat() if board.plan_at else None,
             "incident": board.incident.id if board.incident else None,
             "exercise": board.exercise,
-            "plan": plan.model_dump(mode="json"),
+            "plan": named(board, unmet_in(board, plan.model_dump(mode="json"), chosen)),
             "dispatches": [dispatch_public(board, d) for _, d in sorted(board.dispatches.items())],
         },
     )
@@ -78,5 +112,5 @@ def plan_version(
         "at": row.at.isoformat(),
         "incident": row.incident,
         "exercise": row.exercise,
-        "plan": json.loads(row.plan),
+        "plan": named(board, json.loads(row.plan)),
     }

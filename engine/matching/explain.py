@@ -1,7 +1,8 @@
 """Why a need is not (fully) served, and what a cadre can do about it."""
 
+import re
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 import numpy as np
 
@@ -24,10 +25,138 @@ from engine.rules.builtin import NEED_TRAVEL_LIMIT
 from engine.travel import UNREACHABLE, RoadGraph, travel_matrix
 
 MODE_ZH = {"incident": "应急", "normal": "常态"}
+MODE_EN = {"incident": "incident", "normal": "normal"}
+
+# Every text an explanation writes, Chinese (as plans keep it) and English (as a reader who chose English reads
+# it): the plan stores the Chinese, and restate() reads its fields back out to write it again in either language,
+# with names for the codes. Keys name the templates the code below formats.
+TEXTS: dict[str, tuple[str, str]] = {
+    "relax": ("考虑放宽规则「{rule}」", "Consider relaxing rule “{rule}”"),
+    "escalate": (ESCALATE.text, "Escalate to the street: ask for the street's pool"),
+    "escalate_neighbour": (
+        "上报街道，请街道调派街道资源库或协调邻社区支援",
+        "Escalate to the street: ask for its pool or a neighbour's help",
+    ),
+    "committed": (
+        "符合条件的资源（{ids}）已全部派往其他需求",
+        "Every suitable unit ({ids}) is sent to other needs",
+    ),
+    "committed_lowest": (
+        "符合条件的资源（{ids}）已全部派往其他需求（其中最低优先级为 {lowest}）",
+        "Every suitable unit ({ids}) is sent to other needs (the lowest priority among them {lowest})",
+    ),
+    "committed_whole": (
+        "符合条件的资源（{ids}）已全部派往其他需求，剩余数量凑不齐一整组",
+        "Every suitable unit ({ids}) is sent to other needs; what is left does not make a whole set",
+    ),
+    "committed_lowest_whole": (
+        "符合条件的资源（{ids}）已全部派往其他需求（其中最低优先级为 {lowest}），剩余数量凑不齐一整组",
+        "Every suitable unit ({ids}) is sent to other needs (the lowest priority among them {lowest}); "
+        "what is left does not make a whole set",
+    ),
+    "no_capability": ("资源库中没有能提供「{cap}」的资源", "The pool has nothing that provides “{cap}”"),
+    "missing_certification": (
+        "有 {n} 个「{cap}」资源，但都不具备所需资质：{missing}",
+        "{n} “{cap}” units, but none holds the certification needed: {missing}",
+    ),
+    "not_available": (
+        "「{cap}」资源都已离线、忙碌或不在{mode}模式下服务",
+        "Every “{cap}” unit is off, busy or does not serve in {mode} mode",
+    ),
+    "excluded_by_rule": (
+        "可用的「{cap}」资源都被规则「{rule}」排除",
+        "Rule “{rule}” rules out every free “{cap}” unit",
+    ),
+    "not_lent": (
+        "可用的「{cap}」资源属于其他社区，按共享规则现在不外借",
+        "The free “{cap}” units are another community's, not lent now under the sharing rules",
+    ),
+    "declined": ("可用的「{cap}」资源都已拒绝这项需求", "Every free “{cap}” unit declined this need"),
+    "declined_do": (
+        "联系拒绝的单位了解原因（{m} 分钟后会再次考虑它们），急需请上报街道",
+        "Call those who declined to ask why (they are considered again in {m} min); if urgent, escalate",
+    ),
+    "not_acknowledged": ("可用的「{cap}」资源都未及时接单", "No free “{cap}” unit accepted in time"),
+    "not_acknowledged_do": (
+        "打电话确认能否出动（{m} 分钟后会再次考虑它们），急需请上报街道",
+        "Call to check they can go (they are considered again in {m} min); if urgent, escalate",
+    ),
+    "no_open_road": ("派出的「{cap}」资源报告无路可达", "The “{cap}” unit sent found no road through"),
+    "no_open_road_do": (
+        "在地图上标出封闭的道路，系统按现有道路重新规划；急需请上报街道",
+        "Mark the closed roads on the map to plan again on the open ones; if urgent, escalate",
+    ),
+    "road_closed": (
+        "道路封闭，「{cap}」资源无法在 {s} 秒内到达",
+        "Roads are closed: no “{cap}” unit can arrive within {s} s",
+    ),
+    "out_of_range": ("没有「{cap}」资源能在 {s} 秒内到达", "No “{cap}” unit can arrive within {s} s"),
+    "out_of_range_rule": (
+        "没有「{cap}」资源能在 {s} 秒内到达（规则「{rule}」）",
+        "No “{cap}” unit can arrive within {s} s (rule “{rule}”)",
+    ),
+}
+
+
+def text(key: str, **fields: object) -> str:
+    """The Chinese text ``key`` with its fields: what a plan keeps."""
+    return TEXTS[key][0].format(**fields)
+
+
+# Each Chinese template as a pattern whose groups are its fields, the longest first (a template that is another's
+# start must not win over it).
+_PATTERNS = sorted(
+    (
+        (
+            re.compile("^" + re.sub(r"\\\{(\w+)\\\}", r"(?P<\1>.+?)", re.escape(zh)) + "$"),
+            key,
+        )
+        for key, (zh, _) in TEXTS.items()
+    ),
+    key=lambda pair: -len(TEXTS[pair[1]][0]),
+)
+
+
+class Names:
+    """How a reader names the codes a text holds: a capability, a resource (by id), a rule; none need be known."""
+
+    def __init__(
+        self,
+        capability: Callable[[str], str] = str,
+        resource: Callable[[str], str] = str,
+        rule: Callable[[str], str] = str,
+    ) -> None:
+        self.capability, self.resource, self.rule = capability, resource, rule
+
+
+def restate(kept: str, lang: str, names: Names) -> str:
+    """A text an explanation wrote (in Chinese, with codes) in ``lang`` ("zh" or "en") with names for the codes.
+    A text no template wrote (written by a person or an older version) is returned as it is."""
+    for pattern, key in _PATTERNS:
+        found = pattern.match(kept)
+        if found is None:
+            continue
+        fields = dict(found.groupdict())
+        if "cap" in fields:
+            fields["cap"] = names.capability(fields["cap"])
+        if "rule" in fields:
+            fields["rule"] = names.rule(fields["rule"])
+        if "ids" in fields:
+            more = fields["ids"].endswith("等")
+            ids = [names.resource(i) for i in fields["ids"].removesuffix("等").split("、")]
+            fields["ids"] = ("、" if lang == "zh" else ", ").join(ids) + (
+                ("等" if lang == "zh" else " …") if more else ""
+            )
+        if "mode" in fields and lang != "zh":
+            fields["mode"] = MODE_EN.get(
+                {v: k for k, v in MODE_ZH.items()}.get(fields["mode"], ""), fields["mode"]
+            )
+        return TEXTS[key][0 if lang == "zh" else 1].format(**fields)
+    return kept
 
 
 def relax(rule: RuleName) -> Suggestion:
-    return Suggestion(action="relax_rule", rule=rule, text=f"考虑放宽规则「{rule}」")
+    return Suggestion(action="relax_rule", rule=rule, text=text("relax", rule=rule))
 
 
 Verdict = tuple[UnmetReason, str, Suggestion]
@@ -240,11 +369,10 @@ class _AllCommitted:
                 if len(names) > 5:
                     break
         ids = "、".join(names[:5]) + ("等" if len(names) > 5 else "")
-        lowest_text = f"（其中最低优先级为 {lowest}）" if lowest else ""
-        detail = f"符合条件的资源（{ids}）已全部派往其他需求{lowest_text}"
-        if problem.needs[n].combinatorial:
-            detail += "，剩余数量凑不齐一整组"
-        return UnmetReason.ALL_COMMITTED, detail, ESCALATE
+        key = (
+            "committed" + ("_lowest" if lowest else "") + ("_whole" if problem.needs[n].combinatorial else "")
+        )
+        return UnmetReason.ALL_COMMITTED, text(key, ids=ids, lowest=lowest), ESCALATE
 
 
 def _screened_out(prepared: Prepared, s: int, screen: Screen) -> Verdict | None:
@@ -252,28 +380,28 @@ def _screened_out(prepared: Prepared, s: int, screen: Screen) -> Verdict | None:
     slot = prepared.slots[s]
     cap = slot.capability
     if len(screen.resources) == 0:
-        return UnmetReason.NO_CAPABILITY, f"资源库中没有能提供「{cap}」的资源", ESCALATE
+        return UnmetReason.NO_CAPABILITY, text("no_capability", cap=cap), ESCALATE
     if not screen.certified.any():
         missing = "、".join(sorted(slot.requires))
         return (
             UnmetReason.MISSING_CERTIFICATION,
-            f"有 {len(screen.resources)} 个「{cap}」资源，但都不具备所需资质：{missing}",
+            text("missing_certification", n=len(screen.resources), cap=cap, missing=missing),
             ESCALATE,
         )
     usable = screen.certified & screen.serving
     if not usable.any():
         mode = MODE_ZH[prepared.problem.mode.value]
-        return UnmetReason.NOT_AVAILABLE, f"「{cap}」资源都已离线、忙碌或不在{mode}模式下服务", ESCALATE
+        return UnmetReason.NOT_AVAILABLE, text("not_available", cap=cap, mode=mode), ESCALATE
     if not (usable & screen.allowed).any():
         rule = _excluding_rule(prepared, s, screen, usable)
         if rule in PEOPLE:
             return _ruled_out_by_people(prepared, cap, rule)
-        return UnmetReason.EXCLUDED_BY_RULE, f"可用的「{cap}」资源都被规则「{rule}」排除", relax(rule)
+        return UnmetReason.EXCLUDED_BY_RULE, text("excluded_by_rule", cap=cap, rule=rule), relax(rule)
     if not (usable & screen.allowed & screen.shared).any():
         return (
             UnmetReason.NOT_LENT,
-            f"可用的「{cap}」资源属于其他社区，按共享规则现在不外借",
-            Suggestion(action="escalate_to_street", text="上报街道，请街道调派街道资源库或协调邻社区支援"),
+            text("not_lent", cap=cap),
+            Suggestion(action="escalate_to_street", text=text("escalate_neighbour")),
         )
     return None
 
@@ -297,30 +425,17 @@ def _excluding_rule(prepared: Prepared, s: int, screen: Screen, usable: np.ndarr
 
 
 # Pairs people ruled out for a while: each is its own reason, and none is a rule to relax. Per reason, what
-# a cadre reads and what they can do ({cap}: the capability; {again}: when the pairs come back).
-PEOPLE: dict[str, tuple[str, str, str]] = {
-    UnmetReason.DECLINED: (
-        "可用的「{cap}」资源都已拒绝这项需求",
-        "escalate_to_street",
-        "联系拒绝的单位了解原因（{again}），急需请上报街道",
-    ),
-    UnmetReason.NOT_ACKNOWLEDGED: (
-        "可用的「{cap}」资源都未及时接单",
-        "escalate_to_street",
-        "打电话确认能否出动（{again}），急需请上报街道",
-    ),
-    UnmetReason.NO_OPEN_ROAD: (
-        "派出的「{cap}」资源报告无路可达",
-        "mark_road",
-        "在地图上标出封闭的道路，系统按现有道路重新规划；急需请上报街道",
-    ),
+# a cadre can do (the texts: the reason's key in TEXTS, and that key + "_do").
+PEOPLE: dict[str, str] = {
+    UnmetReason.DECLINED: "escalate_to_street",
+    UnmetReason.NOT_ACKNOWLEDGED: "escalate_to_street",
+    UnmetReason.NO_OPEN_ROAD: "mark_road",
 }
 
 
 def _ruled_out_by_people(prepared: Prepared, cap: str, why: str) -> tuple[UnmetReason, str, Suggestion]:
-    detail, action, text = PEOPLE[why]
-    again = f"{prepared.problem.dispatch.exclusion_s // 60} 分钟后会再次考虑它们"
-    return UnmetReason(why), detail.format(cap=cap), Suggestion(action=action, text=text.format(again=again))
+    m = prepared.problem.dispatch.exclusion_s // 60
+    return UnmetReason(why), text(why, cap=cap), Suggestion(action=PEOPLE[why], text=text(f"{why}_do", m=m))
 
 
 def _out_of_range(
@@ -333,10 +448,10 @@ def _out_of_range(
     if road_closed:
         return (
             UnmetReason.ROAD_CLOSED,
-            f"道路封闭，「{slot.capability}」资源无法在 {limit} 秒内到达",
+            text("road_closed", cap=slot.capability, s=limit),
             ESCALATE,
         )
-    detail = f"没有「{slot.capability}」资源能在 {limit} 秒内到达"
+    detail = text("out_of_range", cap=slot.capability, s=limit)
     if facts.limit_rule is not None and facts.limit_rule != NEED_TRAVEL_LIMIT:
         sources = sorted({problem.resources[int(r)].location for r in kinds.candidates(s)})
         target = [problem.needs[slot.need].location]
@@ -344,7 +459,7 @@ def _out_of_range(
         if (farther < UNREACHABLE).any():
             return (
                 UnmetReason.OUT_OF_RANGE,
-                f"{detail}（规则「{facts.limit_rule}」）",
+                text("out_of_range_rule", cap=slot.capability, s=limit, rule=facts.limit_rule),
                 relax(facts.limit_rule),
             )
     return UnmetReason.OUT_OF_RANGE, detail, ESCALATE
