@@ -39,6 +39,7 @@ from api.routes import (
     resources,
     roads,
     scores,
+    signin,
     street_pool,
     street_tasks,
     streets,
@@ -76,6 +77,7 @@ ROUTERS = (
     scores,
     contributions,
     tokens,
+    signin,
 )
 CONSOLE = Path(__file__).parent / "console"
 

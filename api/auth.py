@@ -48,7 +48,7 @@ class Principal:
         return f"{self.role.value}:{self.name or self.id}"
 
 
-def _hash(token: str) -> str:
+def hash_secret(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
@@ -85,10 +85,28 @@ def create_token(
     problem = check_binding(role, street, community, organisation)
     if problem is not None:
         raise ValueError(problem)
+    token, row = new_token(role.value, at, street, community, organisation, grid, name)
+    with Session(engine) as session:
+        session.add(row)
+        session.commit()
+    return token
+
+
+def new_token(
+    role: str,
+    at: datetime,
+    street: str | None,
+    community: str | None,
+    organisation: str | None,
+    grid: str | None,
+    name: str,
+) -> tuple[str, TokenRow]:
+    """A random token and the row that keeps its hash, for the caller to write (a sign-in link writes it in
+    the transaction that uses the link up)."""
     token = "pz_" + secrets.token_urlsafe(24)
     row = TokenRow(
-        token_hash=_hash(token),
-        role=role.value,
+        token_hash=hash_secret(token),
+        role=role,
         street=street,
         community=community,
         organisation=organisation,
@@ -96,10 +114,7 @@ def create_token(
         name=name,
         created_at=at,
     )
-    with Session(engine) as session:
-        session.add(row)
-        session.commit()
-    return token
+    return token, row
 
 
 _TOKENS = TokenRow.__table__  # type: ignore[attr-defined]
@@ -119,7 +134,7 @@ _PRINCIPAL = sa_select(
 
 def principal_for(engine: Engine, token: str) -> Principal | None:
     with engine.connect() as connection:
-        row = connection.execute(_PRINCIPAL, {"token_hash": _hash(token)}).first()
+        row = connection.execute(_PRINCIPAL, {"token_hash": hash_secret(token)}).first()
     if row is None or row.revoked_at is not None or row.id is None:
         return None
     return Principal(row.id, Role(row.role), row.street, row.community, row.organisation, row.grid, row.name)
@@ -162,7 +177,7 @@ class TokenScope:
         return not street_level and row.community == self.community
 
 
-def _utc(at: datetime) -> datetime:
+def as_utc(at: datetime) -> datetime:
     # SQLite and a plain TIMESTAMP column hand back the stored UTC time without its zone.
     return at if at.tzinfo is not None else at.replace(tzinfo=UTC)
 
@@ -177,8 +192,8 @@ def _public(row: TokenRow) -> TokenPublic:
         organisation=row.organisation,
         grid=row.grid,
         name=row.name,
-        created_at=_utc(row.created_at),
-        revoked_at=_utc(row.revoked_at) if row.revoked_at is not None else None,
+        created_at=as_utc(row.created_at),
+        revoked_at=as_utc(row.revoked_at) if row.revoked_at is not None else None,
         revoked_by=row.revoked_by,
     )
 

@@ -63,6 +63,28 @@ class TokenRow(SQLModel, table=True):
     revoked_by: str | None = Field(default=None, max_length=200)
 
 
+class SigninCodeRow(SQLModel, table=True):
+    """A one-time sign-in link made for a person (api/signin.py): used once, within its day, for a new token
+    with the binding kept here. Only a hash of the code is kept, as for tokens."""
+
+    __tablename__ = "signin_code"
+
+    id: int | None = Field(default=None, primary_key=True)
+    code_hash: str = Field(unique=True, max_length=64)
+    role: str = Field(max_length=32)
+    street: str | None = Field(default=None, max_length=128)
+    community: str | None = Field(default=None, max_length=128)
+    organisation: str | None = Field(default=None, max_length=128)
+    grid: str | None = Field(default=None, max_length=128)
+    name: str = Field(default="", max_length=200)
+    made_by: str = Field(max_length=200)
+    created_at: datetime
+    expires_at: datetime
+    # Set by the one exchange that succeeds, with the token it made.
+    used_at: datetime | None = None
+    token_id: int | None = None
+
+
 class IdempotencyRow(SQLModel, table=True):
     __tablename__ = "idempotency"
     __table_args__ = (UniqueConstraint("principal", "key"),)

@@ -91,34 +91,36 @@ async def _made(service: Service, principal: Principal, role: str, **binding: An
     return {"token": token, "role": role, **binding}
 
 
-@router.post("/communities/{community}/tokens", status_code=201)
-async def create_community_token(
-    body: TokenCreate, service: ServiceDep, principal: PrincipalDep, board: BoardDep
-) -> dict[str, Any]:
+def community_binding(body: TokenCreate, principal: Principal, board: Board) -> dict[str, Any]:
+    """What a community's new token (or sign-in link, api/routes/signin.py) is bound to, once it may be made."""
     scope = _community(principal, board)
     organisation = _organisation_of(board, body.role, body.organisation)
     if body.grid is not None and body.role != "grid_worker":
         raise Rejected("invalid", "grid", "only a grid worker's token names a grid")
-    return await _made(
-        service,
-        principal,
-        body.role,
-        community=scope.community,
-        organisation=organisation,
-        grid=body.grid,
-        name=body.name,
-    )
+    return {"community": scope.community, "organisation": organisation, "grid": body.grid, "name": body.name}
+
+
+def street_binding(
+    street: str, body: StreetTokenCreate, principal: Principal, board: Board
+) -> dict[str, Any]:
+    """What a street's new token (or sign-in link) is bound to, once it may be made."""
+    _street(principal, street)
+    organisation = _organisation_of(board, body.role, body.organisation)
+    return {"street": street, "organisation": organisation, "name": body.name}
+
+
+@router.post("/communities/{community}/tokens", status_code=201)
+async def create_community_token(
+    body: TokenCreate, service: ServiceDep, principal: PrincipalDep, board: BoardDep
+) -> dict[str, Any]:
+    return await _made(service, principal, body.role, **community_binding(body, principal, board))
 
 
 @router.post("/streets/{street}/tokens", status_code=201)
 async def create_street_token(
     street: str, body: StreetTokenCreate, service: ServiceDep, principal: PrincipalDep, board: StreetBoardDep
 ) -> dict[str, Any]:
-    _street(principal, street)
-    organisation = _organisation_of(board, body.role, body.organisation)
-    return await _made(
-        service, principal, body.role, street=street, organisation=organisation, name=body.name
-    )
+    return await _made(service, principal, body.role, **street_binding(street, body, principal, board))
 
 
 @router.get("/communities/{community}/tokens")

@@ -30,10 +30,12 @@ from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy import text
 from websockets.asyncio.client import connect
 from websockets.exceptions import InvalidStatus
 
-from api.auth import Role
+from api.auth import Role, hash_secret
+from api.db import database
 from tests.api.server import MAP, UNTHROTTLED, Api, Server, api_for, build_world, wait_for
 from tests.api.wsclient import Client
 
@@ -744,6 +746,40 @@ def revoke(street: bool) -> Prepare:
     return prepare
 
 
+def new_link(street: bool) -> Prepare:
+    """A sign-in link made for a new observer of ``t``'s community (``street``: of its street)."""
+
+    def prepare(w: World, t: Target, fresh: bool) -> Case:
+        place = f"/streets/{t.street}" if street else f"/communities/{t.community}"
+        return Case(f"{V1}{place}/signin-links", {"role": "observer", "name": w.new_id("linked")})
+
+    return prepare
+
+
+def use_link(w: World, t: Target, fresh: bool) -> Case:
+    """A fresh code, traded by anyone who holds it (no token needed: the code is the proof)."""
+    link = w.admin["c1"].ok(
+        "POST", "/communities/c1/signin-links", {"role": "observer", "name": w.new_id("in")}
+    )
+    return Case(f"{V1}/signin", {"code": link["link"].split("#signin=", 1)[1]})
+
+
+def sign_out(w: World, t: Target, fresh: bool) -> Case:
+    """Signing out revokes the caller's own token: the cleanup gives it back, for the rows after this one."""
+
+    def reinstate(response: httpx.Response) -> None:
+        token = response.request.headers["authorization"].removeprefix("Bearer ")
+        engine = database.connect(database.default_url(w.server.data_dir))
+        with engine.begin() as connection:
+            connection.execute(
+                text("UPDATE api_token SET revoked_at = NULL, revoked_by = NULL WHERE token_hash = :h"),
+                {"h": hash_secret(token)},
+            )
+        engine.dispose()
+
+    return Case(f"{V1}/signout", cleanup=reinstate)
+
+
 A = "/api/v1/communities/{community}"
 S = "/api/v1/streets/{street}"
 STREET_ORG = "s1-pool"
@@ -859,6 +895,11 @@ ROWS = (
     # does not wait for approval, so the street's staff get 409 past the access check).
     Row("POST",  A + "/tokens",                               (201, 403, 403, 403, 403, 403, 201, 403), new_token(street=False), changes=True),
     Row("POST",  "/api/v1/streets/{street}/tokens",           (201,) * 8, new_token(street=True), changes=True, rule=street_route(("street",), 201)),
+    # Sign-in links: made by those who give out tokens; traded by whoever holds one; signing out is everyone's.
+    Row("POST",  A + "/signin-links",                         (201, 403, 403, 403, 403, 403, 201, 403), new_link(street=False), changes=True),
+    Row("POST",  S + "/signin-links",                         (201,) * 8, new_link(street=True), changes=True, rule=street_route(("street",), 201)),
+    Row("POST",  "/api/v1/signin",                            ALL, use_link, changes=True, no_token=200, scoped=False),
+    Row("POST",  "/api/v1/signout",                           (204,) * 6, sign_out, changes=True, scoped=False),
     Row("POST",  "/api/v1/streets",                           (409, 403, 403, 403, 403, 403), create_street, scoped=False),
     Row("GET",   S,                                           (200,) * 8, street_at(""), rule=street_route(("street", "street_observer"), 200)),
     Row("GET",   S + "/organisations",                        (200,) * 8, street_at("/organisations"), rule=street_route(("street", "street_observer"), 200)),

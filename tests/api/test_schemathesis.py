@@ -92,6 +92,8 @@ def test_the_server_does_what_its_openapi_document_says(
     failures: dict[str, str] = {}
     statuses: list[int] = []
     operations = [result.ok() for result in schema.get_all_operations() if isinstance(result, Ok)]
+    # Signing out revokes the token the cases are sent with: it goes last, so every other operation is tried.
+    operations.sort(key=lambda operation: operation.path == "/api/v1/signout")
     for operation in operations:
         known = {name: KNOWN[name] for name in re.findall(r"{(\w+)}", operation.path) if name in KNOWN}
         runs = (
