@@ -14,6 +14,7 @@ from typing import Any
 from api.access import home_key, sees_community, sees_phone
 from api.auth import Principal, Role
 from api.hub import Delivery
+from api.places import need_place
 from engine.coordinator import Board, NeedRecord
 from engine.coordinator.board import need_json
 from engine.governance.views import mask_phone
@@ -43,6 +44,7 @@ def show_phone(p: Principal, board: Board, need_id: str, phone: str | None) -> s
 def need_public(p: Principal, board: Board, record: NeedRecord) -> dict[str, Any]:
     data = need_json(record)
     data["contact_phone"] = show_phone(p, board, record.need.id, record.contact_phone)
+    data["place"] = need_place(board, record.need)
     return data
 
 

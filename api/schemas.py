@@ -4,6 +4,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
+from api.places import need_place
 from engine.coordinator import Board, Dispatch
 from engine.coordinator.board import dispatch_json, incident_json
 from engine.coordinator.refs import home_of
@@ -83,12 +84,23 @@ class OrganisationUpdate(Body):
     name: str | None = Field(default=None, max_length=200)
 
 
+# Where a need or a unit is: a place of the community's list (its id), a typed address matched to one, or a
+# map node (a tap on the map), which an address that matches no place needs (api/places.py locate).
+PLACE = "a place id from GET .../places; else address or location"
+ADDRESS = "a typed address (7号楼3单元302); matched to a known place, else kept as a note with location"
+LOCATION = "a map node (a tap on the map); needed when neither place nor a matched address gives one"
+Address = Annotated[str, Field(min_length=1, max_length=200, description=ADDRESS)]
+PlaceId = Annotated[str, Field(min_length=1, max_length=200, description=PLACE)]
+
+
 class ResourceCreate(Body):
     id: Id
     organisation: Id
     capability: CapabilityName
     quantity: StockUnits
-    location: Node
+    location: Node | None = Field(default=None, description=LOCATION)
+    place: PlaceId | None = None
+    address: Address | None = None
     certifications: Labels = ()
     modes: ServiceModes = ServiceModes.BOTH
     status: ResourceStatus = ResourceStatus.AVAILABLE
@@ -97,7 +109,9 @@ class ResourceCreate(Body):
 
 class ResourceUpdate(Body):
     quantity: StockUnits | None = None
-    location: Node | None = None
+    location: Node | None = Field(default=None, description=LOCATION)
+    place: PlaceId | None = None
+    address: Address | None = None
     status: ResourceStatus | None = None
     modes: ServiceModes | None = None
     certifications: Labels | None = None
@@ -112,7 +126,9 @@ class NeedCreate(Body):
     id: Id | None = Field(default=None, description="left out: the server gives one")
     capability: CapabilityName
     quantity: NeedUnits
-    location: Node
+    location: Node | None = Field(default=None, description=LOCATION)
+    place: PlaceId | None = None
+    address: Address | None = None
     priority: Priority = Field(
         description="as reported, 1-5 (5: life-safety); the profile's priority rules may raise or lower it, "
         "and a need read back has the result as `priority` and this value as `reported_priority`"
@@ -132,7 +148,9 @@ class NeedCreate(Body):
 class NeedUpdate(Body):
     quantity: NeedUnits | None = None
     priority: Priority | None = Field(default=None, description="sets `reported_priority` (see NeedCreate)")
-    location: Node | None = None
+    location: Node | None = Field(default=None, description=LOCATION)
+    place: PlaceId | None = None
+    address: Address | None = None
     requires: Labels | None = None
     tags: Labels | None = None
     max_travel_s: int | None = Field(default=None, gt=0)
@@ -205,6 +223,7 @@ def dispatch_public(
     # Whose unit it is, by the names people use: the community's own, or a neighbour's or the street's.
     home = home_of(d.resource, board.key)
     owner = None if home == board.key else board.name_of(home)
+    need = board.needs.get(d.need)
     return {
         **data,
         "travel_s": index.get((d.need, d.part, d.resource)),
@@ -212,6 +231,8 @@ def dispatch_public(
         "resource_name": resource.name if resource else "",
         "owner": None if home == board.key else home,
         "owner_name": owner,
+        # Where the unit goes: its need's place, by the name people use.
+        "place": need_place(board, need.need) if need is not None else "",
     }
 
 

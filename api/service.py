@@ -22,6 +22,7 @@ from typing import Any
 from api.auth import Principal
 from api.channels import messages
 from api.hub import Hub
+from api.places import named
 from api.pubsub import PubSub
 from api.store import Logged, Message, Photo, Remembered, Store
 from engine.coordinator import (
@@ -76,9 +77,11 @@ class FileMaps:
         self.base = base
 
     def __call__(self, spec: Travel) -> RoadGraph:
-        if spec.osm is None:
-            return spec.road_graph()
-        return spec.road_graph((self.base / spec.osm.path).read_bytes())
+        return spec.road_graph(self.osm_data(spec))
+
+    def osm_data(self, spec: Travel) -> bytes | None:
+        """The map's OpenStreetMap extract (its roads, and its names for api/places.py); None for other maps."""
+        return None if spec.osm is None else (self.base / spec.osm.path).read_bytes()
 
 
 class Service:
@@ -303,6 +306,7 @@ class Service:
                 exercise = closed.exercise if closed else board.exercise
                 logged.append(Logged(community, event, incident, exercise))
                 for channel, kind, data in messages(board, step):
+                    named(board, data)
                     self._seq[channel] = self._seq.get(channel, 0) + 1
                     outgoing.append(Message(channel, self._seq[channel], kind, event.at, data))
         try:

@@ -13,7 +13,8 @@ function newKey() {
 
 // `type`: the body is a file sent as it is (a spreadsheet to import), of that content type.
 export async function api(method, path, body, { queue = false, key = null, token = null, type = null } = {}) {
-  const headers = { Authorization: `Bearer ${token || state.token}` };
+  // The language the reader chose: the server's own texts (a plan's unmet needs) come back in it.
+  const headers = { Authorization: `Bearer ${token || state.token}`, "Accept-Language": state.lang === "zh" ? "zh-CN" : "en" };
   if (body !== undefined) headers["Content-Type"] = type || "application/json";
   if (method !== "GET") headers["Idempotency-Key"] = key || newKey();
   let response;

@@ -215,7 +215,13 @@ $("#lang").onclick = () => {
   store.setItem("pz.lang", state.lang);
   document.documentElement.lang = state.lang === "zh" ? "zh-CN" : "en";
   $("#lang").textContent = t("lang");
-  if (state.me) render(true); else signInView();
+  // The server's own texts (a plan's unmet needs) are read again in the language chosen.
+  if (state.me) { render(true); refresh(new Set(["plan"])); } else signInView();
+};
+$("#signout").onclick = () => {
+  // Best effort: offline, the page still forgets the token.
+  api("POST", "/signout").catch(() => {});
+  signOut();
 };
 $("#signout").onclick = signOut;
 $("#lang").textContent = t("lang");

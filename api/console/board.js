@@ -24,7 +24,7 @@ export function boardTables(scores) {
     <tbody>${rows(scores.communities, (r) => `<tr data-testid="score-${esc(r.community)}"><td>${esc(communityName(r.community))}</td><td>${r.tasks}</td>
       <td class="${r.overdue ? "late-text" : ""}">${r.overdue}</td><td><strong>${r.awarded}</strong> / ${r.points}</td></tr>`)}</tbody></table>
     <h3>${t("byMember")}</h3><table class="board" data-testid="board-members"><thead><tr><th>${C.member}</th><th>${C.parts}</th><th>${C.score}</th></tr></thead>
-    <tbody>${members.length ? rows(members, (r) => `<tr data-testid="score-${esc(r.community)}-${esc(r.member)}"><td>${esc(r.name || r.member)}<div class="muted">${esc(communityName(r.community))}</div></td>
+    <tbody>${members.length ? rows(members, (r) => `<tr data-testid="score-${esc(r.community)}-${esc(r.member)}"><td>${esc(r.name)}<div class="muted">${esc(communityName(r.community))}</div></td>
       <td>${r.submitted}/${r.parts}</td><td><strong>${r.awarded}</strong> / ${r.points}</td></tr>`) : `<tr><td colspan="3">${t("noTasks")}</td></tr>`}</tbody></table>`;
 }
 

@@ -9,10 +9,17 @@ import { mapFigure } from "./map.js";
 import { LIFE_SAFETY, priorityBadge } from "./priority.js";
 import { communityName } from "./tasks.js";
 
+// Where a need or a unit is, by the name people use for the place (the server's `place`), never a map node id.
+export const placeOf = (x) => {
+  const p = x && x.place;
+  return !p ? "" : typeof p === "string" ? p : p.name || "";
+};
+
 export function needLine(n) {
   const tags = (n.tags || []).map((x) => `<span class="tag">${esc(T().tags[x] || x)}</span>`).join("");
+  const place = placeOf(n);
   return `${priorityBadge(n)}
-    <strong>${esc(cap(n.capability))}</strong> × ${n.quantity} · ${esc(n.location)} ${tags}
+    <strong>${esc(cap(n.capability))}</strong> × ${n.quantity}${place ? ` · ${esc(place)}` : ""} ${tags}
     <div class="muted">${esc(n.note || "")} ${n.contact_phone ? `· ${t("phone")} ${esc(n.contact_phone)}` : ""}</div>`;
 }
 
@@ -26,18 +33,50 @@ export function whose(x) {
   return t("neighbourUnit", { c: x.owner_name || communityName(owner) });
 }
 
-// The unit a dispatch sends, by the name its owner gave it: another's unit never by its id.
+// The unit a dispatch sends, by the name its owner gave it (else by what it does): never by its id.
 export function unitName(x, r, capability) {
   const name = x.resource_name || (r && r.name);
   if (x.owner) return name ? `「${name}」` : cap(capability);
-  return name || x.resource.split("/").pop();
+  return name || cap(capability);
+}
+
+// An organisation by its name; one without a name by its kind: never its id.
+export const orgLabel = (o) => (o && (o.name || T().orgKinds[o.kind])) || t("orgUnknown");
+
+// Who a dispatch sends, as a need's card and a grid worker's report say it: "救援队 · 冲锋舟".
+export function sender(x, d = state.data) {
+  const o = (d.organisations || []).find((y) => y.id === x.organisation);
+  const r = (d.resources || []).find((y) => y.id === x.resource);
+  const need = (d.needs || []).find((n) => n.id === x.need) || {};
+  const org = o ? orgLabel(o) : x.owner ? x.owner_name || "" : "";
+  return [org, unitName(x, r, x.part || need.capability)].filter(Boolean).join(" · ");
+}
+
+// A need's dispatches, each with its state as it changes: the need's story on its card.
+function storyHtml(n, dispatches) {
+  const mine = dispatches.filter((x) => x.need === n.id);
+  if (!mine.length) return "";
+  return `<ul class="story" aria-label="${esc(t("storyOf"))}" data-testid="story-${esc(n.id)}">${mine.map((x) =>
+    `<li data-status="${esc(x.status)}" data-testid="story-${esc(x.id)}">${esc(sender(x))} × ${x.quantity}
+      <span class="status s-${esc(x.status)}">${esc(T().statuses[x.status] || x.status)}</span></li>`).join("")}</ul>`;
+}
+
+// Unmet needs, the most urgent first, then the one waiting longest (a need the board no longer lists last).
+function unmetOrder(needsById) {
+  return (a, b) => {
+    const na = needsById[a.need] || {};
+    const nb = needsById[b.need] || {};
+    const pa = na.id ? na.priority : a.priority;
+    const pb = nb.id ? nb.priority : b.priority;
+    return pb - pa || String(na.reported_at || "~").localeCompare(String(nb.reported_at || "~")) || String(a.need).localeCompare(String(b.need));
+  };
 }
 
 // Another community's name as this page knows it (the street's list, or a dispatch of its units); "" when
 // unknown (a cadre is not told the other communities' names): never its id.
 function neighbourName(id) {
   const named = communityName(id);
-  if (named !== id) return named;
+  if (named) return named;
   const x = (state.data.dispatches || []).find((d) => d.owner === id && d.owner_name);
   return x ? x.owner_name : "";
 }
@@ -77,7 +116,7 @@ export function cadreView(d, readOnly) {
   const community = d.community;
   const canRun = !readOnly && (state.me.role === "cadre" || state.me.role === "street");
   const needsById = Object.fromEntries((d.needs || []).map((n) => [n.id, n]));
-  const orgName = Object.fromEntries((d.organisations || []).map((o) => [o.id, o.name || o.id]));
+  const orgName = Object.fromEntries((d.organisations || []).map((o) => [o.id, orgLabel(o)]));
   const res = Object.fromEntries((d.resources || []).map((r) => [r.id, r]));
   let html = "";
   if (state.me.communities.length > 1) {
@@ -103,13 +142,18 @@ export function cadreView(d, readOnly) {
   };
   html += `<h2>${t("needs")}</h2><div class="cards" data-testid="needs">${open.length ? open.map((n) =>
     `<div class="card p${n.priority}" data-need="${esc(n.id)}">${needLine(n)}<div class="status" data-testid="need-status-${esc(n.id)}">${esc(progress(n))}</div>
-    ${escalationHtml(n)}</div>`).join("") : `<div class="empty">${t("noNeeds")}</div>`}</div>`;
+    ${storyHtml(n, d.dispatches || [])}${escalationHtml(n)}</div>`).join("") : `<div class="empty">${t("noNeeds")}</div>`}</div>`;
   const dispatches = d.dispatches || [];
-  html += `<h2>${t("plan")}</h2><div class="cards" data-testid="plan">${dispatches.length ? dispatches.map((x) => {
-    const n = needsById[x.need] || { capability: x.part || "", location: "" };
+  // 全部确认: every proposal this page shows a confirm button for, in one request.
+  const confirmable = canRun ? dispatches.filter((x) => x.status === "proposed" && !x.approval && !pendingOn(x.id)) : [];
+  const confirmAll = confirmable.length ? `<div class="row"><button class="go big" data-action="confirm-all"
+    data-ids="${esc(confirmable.map((x) => x.id).join(" "))}" data-testid="confirm-all">${esc(t("confirmAll", { n: confirmable.length }))}</button></div>` : "";
+  html += `<h2>${t("plan")}</h2>${confirmAll}<div class="cards" data-testid="plan">${dispatches.length ? dispatches.map((x) => {
+    const n = needsById[x.need] || { capability: x.part || "" };
     const r = res[x.resource] || {};
     const id = esc(x.id);
-    const eta = x.travel_s == null ? t("unreachable") : t("minutes", { m: Math.max(1, Math.round(x.travel_s / 60)) });
+    // Once the unit is there, how far it was is no news.
+    const eta = ["on_site", "done"].includes(x.status) ? "" : x.travel_s == null ? t("unreachable") : t("minutes", { m: Math.max(1, Math.round(x.travel_s / 60)) });
     const overrideButton = `<button data-action="override" data-id="${id}" data-testid="override-${id}">${t("override")}</button>`;
     // A neighbour's unit waits for the street: its staff approve here, a cadre sees that it waits.
     const decide = x.approval
@@ -120,14 +164,16 @@ export function cadreView(d, readOnly) {
       : canRun && x.status === "proposed" ? `<div class="row">${decide}${overrideButton}</div>`
         : canRun && ["confirmed", "notified"].includes(x.status) ? `<div class="row">${overrideButton}</div>` : "";
     // Another's organisation is not in this community's list: its owner's name says whose it is.
-    const who = orgName[x.organisation] || (x.owner ? "" : x.organisation);
+    const who = orgName[x.organisation] || (x.owner ? "" : t("orgUnknown"));
+    const place = placeOf(n);
     return `<div class="card ${n.priority === LIFE_SAFETY ? "p5" : ""}" data-dispatch="${id}" data-status="${esc(x.status)}">
       <span class="owner" data-testid="owner-${id}">${esc(whose(x))}</span>
       ${who ? `<strong>${esc(who)}</strong> · ` : ""}<span data-testid="unit-${id}">${esc(unitName(x, r, x.part || n.capability))}</span> × ${x.quantity}
-      → ${esc(cap(x.part || n.capability))} @ ${esc(n.location)}
-      <div>${esc(eta)} · <span class="status" data-testid="status-${id}">${esc(T().statuses[x.status])}</span></div>${buttons}</div>`;
+      → ${esc(cap(x.part || n.capability))}${place ? ` · ${esc(place)}` : ""}
+      ${n.note ? `<div class="muted" data-testid="plan-note-${id}">${esc(n.note)}</div>` : ""}
+      <div>${eta ? `${esc(eta)} · ` : ""}<span class="status" data-testid="status-${id}">${esc(T().statuses[x.status])}</span></div>${buttons}</div>`;
   }).join("") : `<div class="empty">${t("noPlan")}</div>`}</div>`;
-  const unmet = (d.plan && d.plan.unmet) || [];
+  const unmet = [...((d.plan && d.plan.unmet) || [])].sort(unmetOrder(needsById));
   html += `<h2>${t("unmet")}</h2><div class="cards" data-testid="unmet">${unmet.length ? unmet.map((u) => {
     const n = needsById[u.need] || {};
     // The need's priority as the board has it now, as on its need card; the plan's own if it is not listed.
@@ -167,7 +213,11 @@ export const actions = {
     if (form) await act("POST", `${c}/incidents/${state.data.community.incident.id}/close`);
   },
   async confirm(el, c) {
-    await act("POST", `${c}/assignments/${el.dataset.id}/confirm`);
+    await act("POST", `${c}/assignments/${el.dataset.id}/confirm`, undefined, t("confirmed_"));
+  },
+  async "confirm-all"(el, c) {
+    const ids = el.dataset.ids.split(" ").filter(Boolean);
+    await act("POST", `${c}/assignments/confirm`, { assignments: ids }, t("confirmedAll", { n: ids.length }));
   },
   async override(el, c) {
     const id = el.dataset.id;
@@ -175,15 +225,15 @@ export const actions = {
     const need = state.data.needs.find((n) => n.id === x.need);
     const wanted = x.part || need.capability;
     const options = state.data.resources.filter((r) => r.capability === wanted && r.id !== x.resource && r.status === "available" && r.quantity - r.committed >= x.quantity);
-    const orgName = Object.fromEntries((state.data.organisations || []).map((o) => [o.id, o.name || o.id]));
+    const orgName = Object.fromEntries((state.data.organisations || []).map((o) => [o.id, orgLabel(o)]));
     const form = await ask(`<h2>${t("pickOther")}</h2>${options.length ? `<select name="resource" data-testid="override-pick">${options.map((r) =>
-      `<option value="${esc(r.id)}">${esc(orgName[r.organisation] || r.organisation)} · ${esc(r.name || r.id)} · ${esc(r.location)} · ${r.quantity - r.committed}</option>`).join("")}</select>`
+      `<option value="${esc(r.id)}">${[orgName[r.organisation] || t("orgUnknown"), r.name || cap(r.capability), placeOf(r), r.quantity - r.committed].filter((v) => v !== "").map(esc).join(" · ")}</option>`).join("")}</select>`
       : `<p class="empty">${t("noOther")}</p>`}
       <div class="row choices"><button value="cancel">${t("cancel")}</button>${options.length ? `<button class="primary" value="ok" data-testid="confirm-override">${t("override")}</button>` : ""}</div>`);
-    if (form && form.get("resource")) await act("POST", `${c}/assignments/${id}/override`, { resource: form.get("resource") });
+    if (form && form.get("resource")) await act("POST", `${c}/assignments/${id}/override`, { resource: form.get("resource") }, t("overridden_"));
   },
   async escalate(el, c) {
-    await act("POST", `${c}/needs/${el.dataset.id}/escalate`);
+    await act("POST", `${c}/needs/${el.dataset.id}/escalate`, undefined, t("escalated_"));
   },
   async relax(el, c) {
     const form = await ask(`<h2>${esc(t("relaxAsk", { r: el.dataset.rule }))}</h2><div class="row choices"><button value="cancel">${t("cancel")}</button>

@@ -117,6 +117,19 @@ const EN = {
   title: "Community emergency dispatch", signin: "Sign in", token: "Enter your token (the code you were given)", signinGo: "Sign in",
   signout: "Sign out", lang: "中文", badToken: "That token is not valid",
   normal: "Normal", incident: "Incident", drill: "Drill", level: "level", exercise: "EXERCISE · not a real emergency · 演练",
+  // One need, one story: what became of a need and its dispatches, the toasts that say what was done, checks to
+  // follow up; names where a code would show.
+  confirmAll: "全部确认（{n}）", confirmedAll: "已确认派出 {n} 项", confirmed_: "已确认派出", overridden_: "已改派", escalated_: "已上报",
+  acked_: "已接单", enRoute_: "已出发", onSite_: "已到达", done_: "已完成", declined_: "已拒绝", noRoad_: "已报告路不通",
+  storyOf: "派出情况", noDispatch: "还没有派出", aUnit: "一个单位", orgUnknown: "其他组织",
+  reportState: { open: "待解决", served: "已解决", cancelled: "已取消" }, reportSent: "已派出（{who}）", reportThere: "已到达（{who}）",
+  checkState: { pending: "待核查", follow_up: "待跟进", done: "已核查" },
+  followUps: "待跟进：上次无人应答，请再去一次", noFollowUps: "没有待跟进的住户", checkedAlso: "已核查",
+  needOf: "已上报需求：{s}",
+  // The map (map.js).
+  mapShow: "🗺 地图", mapBack: "← 返回列表", onMap: "在地图上看", roadClosed: "道路封闭",
+  // The attention bar (attention.js).
+  attentionTitle: "需要立即处理", attentionNotify: "🔔 开启系统通知",
   offline: "Offline, reconnecting… actions are saved and sent when back online",
   start: "Start incident mode", startTitle: "Start incident mode", kind: "What happened", levelQ: "Level (1 is most severe)",
   isDrill: "This is a drill", confirmStart: "Start", cancel: "Cancel", close: "Close incident", confirmClose: "Close the incident?",
@@ -221,7 +234,19 @@ const EN = {
 
 export const T = () => (state.lang === "zh" ? ZH : EN);
 export const t = (key, vars = {}) => String(T()[key] ?? ZH[key] ?? key).replace(/\{(\w+)\}/g, (_, k) => vars[k]);
-export const cap = (c) => (T().caps[c] || ZH.caps[c] ? `${T().caps[c] || ZH.caps[c]}` : c);
+// A capability by its name; one the table lacks by its words ("shelter.tent": "shelter tent"), never the code.
+export const cap = (c) => T().caps[c] || ZH.caps[c] || String(c || "").replace(/[._]/g, " ");
 
 // The server names the role in Chinese; English names it here.
 export const roleName = (me) => (state.lang === "zh" ? me.role_zh : EN.roles[me.role] || me.role);
+  confirmAll: "Confirm all ({n})", confirmedAll: "{n} dispatches confirmed", confirmed_: "Dispatch confirmed", overridden_: "Sent another instead", escalated_: "Escalated",
+  acked_: "Accepted", enRoute_: "On the way", onSite_: "Arrived", done_: "Done", declined_: "Declined", noRoad_: "No road reported",
+  storyOf: "Dispatches", noDispatch: "nobody sent yet", aUnit: "a unit", orgUnknown: "another organisation",
+  reportState: { open: "open", served: "served", cancelled: "cancelled" }, reportSent: "sent ({who})", reportThere: "arrived ({who})",
+  checkState: { pending: "to check", follow_up: "to follow up", done: "checked" },
+  followUps: "To follow up: nobody answered; visit again", noFollowUps: "No household to follow up", checkedAlso: "Checked",
+  needOf: "need reported: {s}",
+  // The map (map.js).
+  mapShow: "🗺 Map", mapBack: "← Back to the lists", onMap: "Show on map", roadClosed: "Road closed",
+  // The attention bar (attention.js).
+  attentionTitle: "Needs attention now", attentionNotify: "🔔 Turn on notifications",

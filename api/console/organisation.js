@@ -9,6 +9,18 @@ import { act, pendingOn } from "./api.js";
 import { needLine } from "./emergency.js";
 import { LIFE_SAFETY } from "./priority.js";
 
+// What each step's button says it did, once the server took it.
+const DONE = { acknowledge: "acked_", decline: "declined_", "en-route": "enRoute_", "on-site": "onSite_", done: "done_", "no-road": "noRoad_" };
+// The road from accepting a job to finishing it: the card marks where the unit is on it.
+const STEPS = ["acknowledged", "en_route", "on_site", "done"];
+
+function progress(x) {
+  const at = STEPS.indexOf(x.status);
+  if (at < 0) return "";
+  return `<ol class="steps" data-testid="steps-${esc(x.id)}">${STEPS.map((s, i) =>
+    `<li class="${i < at ? "past" : i === at ? "now" : "next"}" ${i === at ? 'aria-current="step"' : ""}>${esc(T().statuses[s])}</li>`).join("")}</ol>`;
+}
+
 const NEXT = {
   notified: [["acknowledge", "ack", "go"], ["decline", "decline", "danger"]],
   acknowledged: [["en-route", "enRoute", "go"], ["no-road", "noRoad", "danger"], ["decline", "decline", "danger"]],
@@ -20,14 +32,14 @@ export function organisationView(d) {
   const home = state.me.community;
   const cards = (d.jobs || []).flatMap((job) => {
     const needs = Object.fromEntries((job.needs || []).map((n) => [n.id, n]));
-    const where = job.id === home ? "" : t("lentTo", { c: (job.community && job.community.name) || job.id });
+    const where = job.id === home ? "" : t("lentTo", { c: (job.community && job.community.name) || "" });
     return (job.dispatches || []).map((x) => card(job.id, x, needs[x.need], where, job.community && job.community.exercise));
   });
   return `<h2>${t("mine")}</h2><div class="cards" data-testid="mine">${cards.length ? cards.join("") : `<div class="empty">${t("noMine")}</div>`}</div>`;
 }
 
 function card(c, x, need, where, exercise) {
-  const n = need || { capability: x.part, location: "", tags: [] };
+  const n = need || { capability: x.part, tags: [] };
   const buttons = pendingOn(x.id) ? `<span class="status pending" data-testid="pending-${esc(x.id)}">${t("pending")}</span>`
     : (NEXT[x.status] || []).map(([path, label, style]) =>
       `<button class="${style}" data-action="advance" data-c="${esc(c)}" data-path="${path}" data-id="${esc(x.id)}" data-testid="${path}-${esc(x.id)}">${t(label)}</button>`).join("");
@@ -37,7 +49,8 @@ function card(c, x, need, where, exercise) {
     ${needLine({ ...n, capability: x.part || n.capability, quantity: x.quantity, contact_phone: null })}
     ${x.resource_name ? `<div data-testid="which-${esc(x.id)}">${esc(t("whichUnit", { u: x.resource_name }))}</div>` : ""}
     <div><span class="status" data-testid="status-${esc(x.id)}">${esc(T().statuses[x.status])}</span>
-    ${x.travel_s != null ? " · " + esc(t("minutes", { m: Math.max(1, Math.round(x.travel_s / 60)) })) : ""}</div>
+    ${x.travel_s != null && ["notified", "acknowledged"].includes(x.status) ? `<span data-testid="eta-${esc(x.id)}"> · ${esc(t("minutes", { m: Math.max(1, Math.round(x.travel_s / 60)) }))}</span>` : ""}</div>
+    ${progress(x)}
     <div class="row">${phone}${buttons}</div></div>`;
 }
 
@@ -51,6 +64,6 @@ export const actions = {
       if (!form) return;
       body = { note: form.get("note") || "" };
     }
-    await act("POST", `/communities/${el.dataset.c}/assignments/${el.dataset.id}/${el.dataset.path}`, body);
+    await act("POST", `/communities/${el.dataset.c}/assignments/${el.dataset.id}/${el.dataset.path}`, body, t(DONE[el.dataset.path]));
   },
 };

@@ -25,13 +25,13 @@ export function peopleView(d) {
     <div class="row choices"><button class="primary" data-action="add-member" data-testid="add-member">${t("addMember")}</button></div>
     <div class="cards" data-testid="members">${p.members.length ? p.members.map((m) => `<div class="card" data-testid="member-${esc(m.id)}">
       <strong>${esc(m.name)}</strong> · ${esc(T().memberRoles[m.role] || m.role)}
-      <div class="muted">${esc(m.id)}${m.grid ? ` · ${esc((grids[m.grid] || {}).name || m.grid)}` : ""}${m.building ? ` · ${esc((buildings[m.building] || {}).name || m.building)}` : ""}</div>
+      <div class="muted">${[m.grid && (grids[m.grid] || {}).name, m.building && (buildings[m.building] || {}).name].filter(Boolean).map(esc).join(" · ")}</div>
       <div class="row"><button data-action="edit-member" data-id="${esc(m.id)}" data-testid="edit-member-${esc(m.id)}">${t("editMember")}</button>
         <button class="go" data-action="member-token" data-id="${esc(m.id)}" data-testid="member-token-${esc(m.id)}">${t("giveToken")}</button></div></div>`).join("")
     : `<div class="empty">${t("noMembers")}</div>`}</div>`;
   const names = byId(p.members);
   const orgs = byId(p.orgs);
-  const whom = (x) => (x.organisation ? (orgs[x.organisation] || {}).name || x.organisation : (names[x.name] || {}).name || x.name);
+  const whom = (x) => (x.organisation ? (orgs[x.organisation] || {}).name || x.name : (names[x.name] || {}).name || x.name);
   const tokens = [...p.tokens].sort((a, b) => Boolean(a.revoked_at) - Boolean(b.revoked_at) || b.id - a.id);
   return `${ownerPicker("peopleOf")}${roster}<h2>${t("tokens")}</h2>
     <div class="row choices"><button class="primary" data-action="new-token" data-testid="new-token">${t("newToken")}</button></div>

@@ -4,7 +4,7 @@ import { state } from "./state.js";
 import { ZH, T, t, cap } from "./i18n.js";
 import { $, esc, toast } from "./dom.js";
 import { act } from "./api.js";
-import { needLine } from "./emergency.js";
+import { needLine, sender } from "./emergency.js";
 import { mapFigure } from "./map.js";
 import { DESCENDING } from "./priority.js";
 import { render } from "./app.js";
@@ -32,9 +32,23 @@ export function gridView(d) {
   <h2>${t("myReports")}</h2><div class="cards" id="my-reports" data-testid="my-reports">${myReports(d)}</div>`;
 }
 
+// What became of a report, as its worker wants to know it: still waiting, who was sent, arrived, solved.
+export function reportState(n, d) {
+  const words = T().reportState;
+  if (n.status !== "open") return [n.status, words[n.status] || T().statuses[n.status] || n.status];
+  const sent = (d.dispatches || []).filter((x) => x.need === n.id && x.status !== "proposed");
+  if (!sent.length) return ["open", words.open];
+  const who = [...new Set(sent.map((x) => sender(x, d)))].join("、");
+  const there = sent.some((x) => ["on_site", "done"].includes(x.status));
+  return there ? ["on_site", t("reportThere", { who })] : ["sent", t("reportSent", { who })];
+}
+
 export function myReports(d) {
   const mine = (d.needs || []).filter((n) => n.reported_by === `${state.me.role}:${state.me.name}`).slice(0, 20);
-  return mine.map((n) => `<div class="card">${needLine(n)}<div class="status">${esc(T().statuses[n.status])}</div></div>`).join("");
+  return mine.map((n) => {
+    const [key, text] = reportState(n, d);
+    return `<div class="card" data-testid="my-report-${esc(n.id)}">${needLine(n)}<div class="status r-${esc(key)}" data-state="${esc(key)}" data-testid="report-state-${esc(n.id)}">${esc(text)}</div></div>`;
+  }).join("");
 }
 
 // By data-action; `c` is the path of the community the view was drawn for. The choices redraw the form (render(true)).

@@ -7,8 +7,9 @@ import { esc } from "./dom.js";
 import { act, pendingAt } from "./api.js";
 import { refresh } from "./refresh.js";
 import { waited } from "./dates.js";
-import { needLine } from "./emergency.js";
+import { needLine, orgLabel, placeOf } from "./emergency.js";
 import { pickUnits } from "./unitpick.js";
+import { communityName } from "./tasks.js";
 
 const offerPath = (r) => `/communities/${state.community}/requests/${r.community}/${r.need.id}/offer`;
 
@@ -25,7 +26,7 @@ function requestCard(r) {
   const button = pendingAt(offerPath(r)) ? `<div class="status pending">${t("pending")}</div>`
     : `<button class="go big" data-action="offer" data-c="${esc(r.community)}" data-need="${esc(n.id)}" data-testid="offer-${key}">${t("offer")}</button>`;
   return `<div class="card request p${r.priority}" data-testid="request-${key}">
-    <div class="inbox-head"><strong class="community">${esc(t("requestFrom", { c: r.community_name || r.community }))}</strong>
+    <div class="inbox-head"><strong class="community">${esc(t("requestFrom", { c: r.community_name || communityName(r.community) }))}</strong>
       <span class="muted" data-testid="request-waited-${key}">${esc(waited(r.waiting_s))}</span></div>
     ${needLine({ ...n, priority: r.priority, contact_phone: null })}
     ${r.note ? `<div class="street-note" data-testid="request-note-${key}">${esc(t("streetNote", { n: r.note }))}</div>` : ""}
@@ -38,12 +39,12 @@ export const actions = {
     const r = (state.data.requests || []).find((x) => x.community === el.dataset.c && x.need.id === el.dataset.need);
     if (!r) return;
     const n = r.need;
-    const orgName = Object.fromEntries((state.data.organisations || []).map((o) => [o.id, o.name || o.id]));
+    const orgName = Object.fromEntries((state.data.organisations || []).map((o) => [o.id, orgLabel(o)]));
     const units = (state.data.resources || []).filter((u) => u.capability === n.capability).map((u) => ({
-      ...u, org: orgName[u.organisation] || u.organisation,
+      ...u, org: orgName[u.organisation] || t("orgUnknown"),
       free: u.status === "available" ? Math.max(0, u.quantity - (u.committed || 0)) : 0 }));
-    const asking = r.community_name || r.community;
-    const head = `<h2>${t("offer")}</h2><p>${esc(asking)} · <strong>${esc(cap(n.capability))}</strong> × ${n.quantity} · ${esc(n.location)}</p>`;
+    const asking = r.community_name || communityName(r.community);
+    const head = `<h2>${t("offer")}</h2><p>${esc(asking)} · <strong>${esc(cap(n.capability))}</strong> × ${n.quantity}${placeOf(n) ? ` · ${esc(placeOf(n))}` : ""}</p>`;
     const choice = await pickUnits(head, units, n.quantity, { pick: t("pickOwnUnit"), none: t("noOwnUnit"), send: t("offer"), testid: "offer-send" });
     if (!choice) return;
     const done = t("offered_", { name: choice.unit.name || cap(n.capability), q: choice.quantity, c: asking });

@@ -11,7 +11,7 @@ import { act } from "./api.js";
 import { streetMapFigure } from "./map.js";
 import { priorityBadge } from "./priority.js";
 import { communityName } from "./tasks.js";
-import { escalationState } from "./emergency.js";
+import { escalationState, placeOf } from "./emergency.js";
 
 const minutes = (s) => Math.max(1, Math.round(s / 60));
 
@@ -26,7 +26,7 @@ function sentUnit(ref, community) {
   const [home, id] = ref.includes("/") ? ref.split("/") : [community, ref];
   const o = (state.data.pool || []).find((x) => x.home === home && x.resources.some((r) => r.id === id));
   const r = o && o.resources.find((x) => x.id === id);
-  return `${ownerName(home, o && o.home_name)}「${(r && (r.name || cap(r.capability))) || id}」`;
+  return `${ownerName(home, o && o.home_name)}「${(r && (r.name || cap(r.capability))) || t("aUnit")}」`;
 }
 
 export function streetView(d) {
@@ -47,14 +47,14 @@ function inboxCard(item) {
   const last = (n.answers || []).at(-1);
   const state_ = item.state === "open" ? t("toHandle") : item.state === "approval" ? t("toApprove") : escalationState(n) || item.state;
   const approvals = item.approvals.map((a) => `<div class="approval" data-testid="approval-${esc(a.id)}">
-      <div>${esc(t("approveWhose", { who: ownerName(a.owner, a.owner_name), name: a.resource_name || a.resource.split("/").pop(), q: a.quantity, eta: eta(a.travel_s) }))}</div>
+      <div>${esc(t("approveWhose", { who: ownerName(a.owner, a.owner_name), name: a.resource_name || t("aUnit"), q: a.quantity, eta: eta(a.travel_s) }))}</div>
       <button class="go big" data-action="approve" data-c="${esc(item.community)}" data-id="${esc(a.id)}" data-testid="approve-${esc(a.id)}">${t("approve")}</button></div>`).join("");
   const sent = item.dispatches.length ? `<div class="muted">${t("sentAlready")}：${item.dispatches.map((x) =>
     `${esc(sentUnit(x.resource, item.community))} × ${x.quantity}（${esc(T().statuses[x.status] || x.status)}）`).join("、")}</div>` : "";
   return `<div class="card inbox p${item.priority}" data-testid="inbox-${key}" data-state="${esc(item.state)}">
-    <div class="inbox-head"><strong class="community">${esc(item.community_name || item.community)}</strong>
+    <div class="inbox-head"><strong class="community">${esc(item.community_name || communityName(item.community))}</strong>
       <span class="muted" data-testid="waited-${key}">${esc(waited(item.waiting_s))}</span></div>
-    <div>${priorityBadge(n)} <strong>${esc(cap(n.capability))}</strong> × ${n.quantity} · ${esc(n.location)} ${tags}</div>
+    <div>${priorityBadge(n)} <strong>${esc(cap(n.capability))}</strong> × ${n.quantity}${placeOf(n) ? ` · ${esc(placeOf(n))}` : ""} ${tags}</div>
     ${n.note ? `<div class="muted">${esc(n.note)}</div>` : ""}
     <div class="status" data-testid="inbox-state-${key}">${esc(state_)}${item.missing ? ` · ${esc(t("missingN", { n: item.missing }))}` : ""}</div>
     ${last && last.note ? `<div class="street-note">${esc(t("streetNote", { n: last.note }))}</div>` : ""}
@@ -71,18 +71,18 @@ function poolCard(o) {
     const free = Math.max(0, r.quantity - r.sent);
     const jobs = r.jobs.map((j) => {
       const n = ((state.data.streetNeeds || {})[j.community] || []).find((x) => x.id === j.need);
-      const what = n ? `${cap(n.capability)} @ ${n.location}` : j.need;
+      const what = n ? [cap(n.capability), placeOf(n)].filter(Boolean).join(" · ") : t("needOpen");
       return `<li>→ ${esc(communityName(j.community))} · ${esc(what)} × ${j.quantity}（${esc(T().statuses[j.status] || j.status)}）</li>`;
     }).join("");
     return `<div class="unit ${r.sent ? "sent" : "free"}" data-testid="unit-${esc(o.home)}-${esc(r.id)}">
-      <strong>${esc(r.name || cap(r.capability))}</strong> · ${esc(cap(r.capability))} · ${esc(r.location)}
+      <strong>${esc(r.name || cap(r.capability))}</strong> · ${esc(cap(r.capability))}${placeOf(r) ? ` · ${esc(placeOf(r))}` : ""}
       <div><span class="count free">${esc(t("freeOfTotal", { f: free, q: r.quantity }))}</span>
         ${r.sent ? `<span class="count sent">${esc(t("sentN", { n: r.sent }))}</span>` : ""}
         ${r.status !== "available" ? `<span class="count">${esc(T().resStatuses[r.status] || r.status)}</span>` : ""}</div>
       ${jobs ? `<ul class="jobs">${jobs}</ul>` : ""}</div>`;
   }).join("");
   return `<div class="card org" data-testid="org-${esc(o.home)}-${esc(org.id)}">
-    <div><strong>${esc(org.name || org.id)}</strong> <span class="muted">${esc(T().orgKinds[org.kind] || org.kind)} · ${esc(o.street_pool ? t("streetUnit") : o.home_name)}</span></div>
+    <div><strong>${esc(org.name || T().orgKinds[org.kind] || "")}</strong> <span class="muted">${esc(T().orgKinds[org.kind] || org.kind)} · ${esc(o.street_pool ? t("streetUnit") : o.home_name)}</span></div>
     ${units || `<div class="muted">${t("noUnits")}</div>`}</div>`;
 }
 
@@ -97,7 +97,7 @@ function streetUnits(capability) {
     if (!o.street_pool) continue;
     for (const r of o.resources) {
       const free = r.status === "available" ? Math.max(0, r.quantity - r.sent) : 0;
-      if (r.capability === capability) units.push({ ...r, free, org: o.organisation.name || o.organisation.id });
+      if (r.capability === capability) units.push({ ...r, free, org: o.organisation.name || T().orgKinds[o.organisation.kind] || "" });
     }
   }
   return units;

@@ -25,9 +25,12 @@ function isOverdue(task) {
   return waiting && new Date(task.due_at) < new Date();
 }
 
+// A community by its name, as the street's list, /me or the page's own community give it; "" when this page is
+// not told it (never its id).
 export function communityName(id) {
   const found = (state.data.communityList || []).find((c) => c.id === id);
-  return (found && found.name) || (state.data.community && state.data.community.id === id && state.data.community.name) || id;
+  const named = (state.me && state.me.community_names) || {};
+  return (found && found.name) || named[id] || (state.data.community && state.data.community.id === id && state.data.community.name) || "";
 }
 
 function evidenceNeeded(task) {
@@ -66,7 +69,7 @@ function partStatus(p) {
 // One part as the reviewer and the head see it: who, how many points, where it stands, its evidence.
 function partRow(c, task, p, o) {
   const id = `${c}-${task.id}-${p.id}`;
-  const who = (o.members[p.assignee] || {}).name || p.assignee;
+  const who = (o.members[p.assignee] || {}).name || "";
   const { text, why } = partStatus(p);
   const data = `data-c="${esc(c)}" data-task="${esc(task.id)}" data-part="${esc(p.id)}"`;
   const path = `/communities/${c}/tasks/${task.id}/parts/${p.id}/review`;

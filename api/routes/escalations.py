@@ -9,6 +9,7 @@ from api.access import Forbidden, manages_community, sees_need
 from api.auth import Principal, Role
 from api.deps import BoardDep, IdempotencyDep, PrincipalDep, ServiceDep
 from api.masking import need_masked_json, need_public
+from api.places import named
 from api.problems import NotFound
 from api.schemas import AnswerBody, ApprovalBody, AssignBody, OfferBody, RuleRelax, community_public
 from engine.coordinator import Board, Escalate, NeedRecord, NeedStatus, RelaxRule
@@ -164,7 +165,7 @@ def help_requests(board: BoardDep, service: ServiceDep, principal: PrincipalDep)
         {
             "community": other.community.id,
             "community_name": other.community.name,
-            "need": need_masked_json(record),
+            "need": named(other, need_masked_json(record)),
             "priority": record.priority,
             "waiting_s": max(0, int((now - record.reported_at).total_seconds())),
             "note": record.answers[-1].note,

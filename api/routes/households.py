@@ -9,6 +9,7 @@ from api.auth import Principal, Role
 from api.deps import BoardDep, IdempotencyDep, PrincipalDep, ServiceDep
 from api.people_access import edits_household, sees_contact, sees_household
 from api.people_schemas import HouseholdSave
+from api.places import place_name
 from api.problems import NotFound
 from engine.coordinator import Board
 from engine.governance.commands import RemoveHousehold, SaveHousehold
@@ -23,7 +24,10 @@ ONLY_KEEPERS = "只有本社区干部、街道或本网格网格员可以维护�
 
 
 def household_public(p: Principal, board: Board, h: Household) -> dict[str, Any]:
-    return household_json(h, board.ledger, contact=sees_contact(p, board, h))
+    building = board.ledger.buildings.get(h.building)
+    # Where responders go: the household's building, by the name people use for that place.
+    place = place_name(board, building.location) if building is not None else ""
+    return {**household_json(h, board.ledger, contact=sees_contact(p, board, h)), "place": place}
 
 
 def _visible(board: Board, p: Principal, household: str) -> Household:

@@ -8,6 +8,7 @@ from api.access import Forbidden, reports_needs, sees_need
 from api.deps import BoardDep, IdempotencyDep, PrincipalDep, ServiceDep
 from api.ids import next_id
 from api.masking import need_public, phone_view
+from api.places import locate
 from api.problems import NotFound
 from api.responses import NOT_MODIFIED, reader_view, shared
 from api.schemas import NeedCancel, NeedCreate, NeedUpdate
@@ -62,7 +63,10 @@ async def report_need(
         raise Forbidden("只有网格员、社区干部或街道可以上报需求 (grid workers, cadres or the street)")
     assert board.community is not None
     when = body.occurred_at or service.clock()
-    fields = body.model_dump(exclude={"id", "contact_phone", "occurred_at"})
+    fields = body.model_dump(exclude={"id", "contact_phone", "occurred_at", "place"})
+    fields["location"], fields["address"], fields["place_id"] = locate(
+        board, body.location, body.place, body.address
+    )
     made: list[Need] = []
 
     def report(now: Board) -> ReportNeed:
@@ -103,7 +107,11 @@ async def update_need(
     record = _visible(board, principal, need)
     if not reports_needs(principal, board):
         raise Forbidden("只有网格员、社区干部或街道可以修改需求 (grid workers, cadres or the street)")
-    changes = body.model_dump(exclude_unset=True)
+    changes = body.model_dump(exclude_unset=True, exclude={"place"})
+    if changes.keys() & {"location", "address"} or body.place:
+        changes["location"], changes["address"], changes["place_id"] = locate(
+            board, body.location, body.place, body.address
+        )
     updated = Need.model_validate({**record.need.model_dump(), **changes})
     return await service.apply(
         board,

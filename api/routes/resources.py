@@ -8,6 +8,7 @@ from fastapi import APIRouter, Request, Response
 from api.access import Forbidden, manages_community, owns_resource, reads_everything
 from api.auth import Principal
 from api.deps import BoardDep, IdempotencyDep, PrincipalDep, ServiceDep
+from api.places import locate, place_name
 from api.problems import NotFound
 from api.responses import NOT_MODIFIED, reader_view, shared
 from api.schemas import ResourceCreate, ResourceUpdate
@@ -21,7 +22,11 @@ router = APIRouter(prefix="/communities/{community}/resources", tags=["resources
 def resource_public(board: Board, resource: Resource, committed: int | None = None) -> dict[str, Any]:
     # Units committed anywhere in the street: a lent unit is busy wherever it went.
     units = board.units_committed(resource.id) if committed is None else committed
-    return {**resource.model_dump(mode="json"), "committed": units}
+    return {
+        **resource.model_dump(mode="json"),
+        "committed": units,
+        "place": place_name(board, resource.location),
+    }
 
 
 def resources_public(board: Board, keep: Callable[[Resource], bool] = lambda _: True) -> list[dict[str, Any]]:
@@ -85,19 +90,26 @@ async def update_resource(
         raise Forbidden(
             "只有本社区干部、街道或该组织可以修改资源 (cadres, the street or the organisation itself)"
         )
-    return await save_resource(board, service, principal, idempotency, changed(found, body), 200, response)
+    return await save_resource(
+        board, service, principal, idempotency, changed(board, found, body), 200, response
+    )
 
 
 def new_resource(board: Board, body: ResourceCreate) -> Resource:
     """A resource to register on ``board`` (a community's or the street's own pool)."""
     if body.id in board.resources:
         raise Rejected("conflict", "id", f"resource {body.id!r} already exists; change it with PATCH")
-    return Resource.model_validate(body.model_dump())
+    location = locate(board, body.location, body.place, body.address).node
+    return Resource.model_validate({**body.model_dump(exclude={"place", "address"}), "location": location})
 
 
-def changed(found: Resource, body: ResourceUpdate) -> Resource:
+def changed(board: Board, found: Resource, body: ResourceUpdate) -> Resource:
     """``found`` with the fields ``body`` gives."""
     changes = {k: v for k, v in body.model_dump(exclude_unset=True).items() if v is not None}
+    if changes.keys() & {"location", "place", "address"}:
+        changes["location"] = locate(board, body.location, body.place, body.address).node
+    changes.pop("place", None)
+    changes.pop("address", None)
     return Resource.model_validate({**found.model_dump(), **changes})
 
 

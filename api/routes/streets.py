@@ -13,6 +13,7 @@ from api.access import Forbidden
 from api.auth import Principal, Role
 from api.deps import IdempotencyDep, PrincipalDep, ServiceDep, StreetBoardDep
 from api.masking import need_public
+from api.places import need_place, place_name
 from api.problems import NotFound
 from api.routes.communities import check_map, named
 from api.routes.organisations import register, save_organisation
@@ -156,7 +157,9 @@ async def update_resource(
     found = board.resources.get(resource)  # type: ignore[call-overload]
     if found is None:
         raise NotFound(f"资源 {resource!r}")
-    return await save_resource(board, service, principal, idempotency, changed(found, body), 200, response)
+    return await save_resource(
+        board, service, principal, idempotency, changed(board, found, body), 200, response
+    )
 
 
 # -- what the street acts on ---------------------------------------------------------------------
@@ -221,6 +224,7 @@ def _approval(board: Board, d: Dispatch) -> dict[str, Any]:
         "owner": home_of(d.resource, board.key),
         "owner_name": board.name_of(home_of(d.resource, board.key)),
         "resource_name": resource.name if resource is not None else "",
+        "place": need_place(board, board.needs[d.need].need) if d.need in board.needs else "",
         "travel_s": next(
             (a.travel_s for a in assignments if a.need == d.need and a.resource == d.resource), None
         ),
@@ -244,6 +248,7 @@ def pool(street: str, board: StreetBoardDep, service: ServiceDep) -> list[dict[s
                         "need": d.need,
                         "quantity": d.quantity,
                         "status": d.status.value,
+                        "place": need_place(b, b.needs[d.need].need) if d.need in b.needs else "",
                     }
                 )
     result = []
@@ -258,6 +263,7 @@ def pool(street: str, board: StreetBoardDep, service: ServiceDep) -> list[dict[s
                 units.append(
                     {
                         **r.model_dump(mode="json"),
+                        "place": place_name(b, r.location),
                         "sent": sum(j["quantity"] for j in jobs),
                         "jobs": jobs,
                     }

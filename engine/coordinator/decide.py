@@ -167,9 +167,14 @@ def _check_map(board: Board, command: RegisterCommunity | RegisterStreet) -> Non
     """Build the map once before it is logged: a map that cannot be read must never reach the event log,
     where it would stop every later rebuild."""
     try:
-        board.maps(command.map)
+        graph = board.maps(command.map)
     except (ValueError, OSError, RuntimeError) as exc:
         raise Rejected("invalid", "map", f"the map cannot be read: {exc}") from None
+    try:
+        # The places it lists (an extract's own names are read later, and never refused).
+        command.map.gazetteer(graph)
+    except ValueError as exc:
+        raise Rejected("invalid", "map.places", str(exc)) from None
 
 
 def _fields(command: RegisterCommunity | RegisterStreet | TriggerIncident) -> dict[str, object]:

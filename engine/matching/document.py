@@ -97,10 +97,10 @@ class Travel(Frozen):
         )
 
     def gazetteer(self, graph: RoadGraph, osm_data: bytes | None = None) -> Gazetteer:
-        """The places of this map on ``graph`` (its road graph); an extract's names come from ``osm_data``."""
+        """The places of this map on ``graph`` (its road graph); an extract's names come from ``osm_data``
+        (without it, only the places the spec lists)."""
         names = None
-        if self.osm is not None:
-            assert osm_data is not None, "the caller reads osm.path"
+        if self.osm is not None and osm_data is not None:
             names = osm_names(osm_data, fmt="osm" if self.osm.path.endswith(".osm") else "pbf")
         g = self.grid
         return Gazetteer.build(

@@ -124,6 +124,10 @@ class Need(Frozen):
     team: tuple[TeamPart, ...] = ()
     all_or_nothing: bool = False
     note: str = ""
+    # The address as the reporter typed it (7号楼3单元302), kept beside the place it was matched or tapped to,
+    # and the id of that place in the community's gazetteer (engine/travel/places.py), when one was chosen.
+    address: str = ""
+    place_id: str = ""
 
     @model_validator(mode="after")
     def _team_parts_differ(self) -> "Need":

@@ -170,6 +170,29 @@ class Gazetteer:
         _check_unique(graph, places)
         return cls(graph, places, grid_streets=grid_streets, street_ways=street_ways)
 
+    def with_places(self, extra: Iterable[Place]) -> "Gazetteer":
+        """This gazetteer and ``extra`` places (buildings kept elsewhere, e.g. the community's roster), less
+        those off the map or named like a place it has: the map's own places win."""
+        ids, keys = {p.id for p in self.places}, {k for k, _ in self._keys}
+        added: list[Place] = []
+        for place in extra:
+            place_key = key(place.name)
+            if place.id in ids or place_key in keys or not place_key:
+                continue
+            if not self._graph.has_node(place.node) or self._graph.has_node(place.name):
+                continue
+            ids.add(place.id)
+            keys.add(place_key)
+            added.append(place)
+        if not added:
+            return self
+        return Gazetteer(
+            self._graph,
+            [*self.places, *added],
+            grid_streets=self._grid_streets,
+            street_ways=self._street_ways,
+        )
+
     def place(self, place_id: str) -> Place | None:
         return self._by_id.get(place_id)
 
@@ -411,12 +434,14 @@ def _osm_places(
         if len(along) > len(on_map.get(name, [])):
             on_map[name] = along
     for name, along in sorted(on_map.items()):
-        if key(name) in taken:
+        if key(name) in taken or graph.has_node(name) or not key(name):
             continue
         taken.add(key(name))
         places.append(Place(f"street:{name}", name, PlaceKind.STREET, along[len(along) // 2], street=name))
     for feature in osm.features:
         name = feature.name
+        if graph.has_node(name) or not key(name):
+            continue
         # Two shops of one chain: told apart by their street, then by a number.
         if key(name) in taken and feature.street:
             name = f"{name}（{feature.street}）"

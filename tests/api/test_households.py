@@ -167,7 +167,7 @@ def test_a_grid_worker_sees_only_their_grid_with_contacts_and_others_see_them_ma
     mine = listed(people.gw1)
     assert set(mine) == {"h1", "h2", "h4"}
     assert mine["h1"]["contact"] == NAME and mine["h1"]["phone"] == PHONE
-    assert mine["h1"] == {"id": "h1", "people": 1, "grid": "g1", **HOUSEHOLDS["h1"]}
+    assert mine["h1"] == {"id": "h1", "people": 1, "grid": "g1", "place": "1号楼", **HOUSEHOLDS["h1"]}
     assert people.gw1.ok("GET", f"{C}/households/h1") == mine["h1"]
     for other in ("h3", "h5", "nobody"):
         response = people.gw1.get(f"{C}/households/{other}")
