@@ -13,7 +13,7 @@ from starlette.middleware.gzip import GZipMiddleware
 from api import openapi, problems
 from api.db.database import connect
 from api.demo import load_demo
-from api.headers import SecurityHeaders
+from api.headers import SecurityHeaders, console_policy
 from api.hub import QUEUE_LIMIT
 from api.limits import BodyLimits
 from api.pii import load_vault
@@ -101,6 +101,9 @@ class ServeSettings:
     # Residents' phones and names: the key outside the database, and how long after an incident they are kept.
     pii_key_file: Path | None = None
     pii_retention: timedelta = timedelta(days=30)
+    # The map's base layer, from api.routes.maps.tile_layer (url, attribution, origin); None: the page draws the
+    # community's own roads.
+    tiles: dict[str, str] | None = None
 
 
 def create_app(settings: ServeSettings) -> FastAPI:
@@ -137,6 +140,7 @@ def create_app(settings: ServeSettings) -> FastAPI:
     app.state.bodies = Bodies()
     app.state.resume_limit = settings.resume_limit
     app.state.auth_failures = AuthFailures(settings.auth_failures_per_minute)
+    app.state.tiles = settings.tiles
     problems.install(app)
     api = APIRouter(prefix="/api/v1")
     for module in ROUTERS:
@@ -156,7 +160,11 @@ def create_app(settings: ServeSettings) -> FastAPI:
     app.add_middleware(GZipMiddleware, minimum_size=500, compresslevel=5)
     # Added last, so outermost: a body refused by its limits gets the security headers too.
     app.add_middleware(BodyLimits)
-    app.add_middleware(SecurityHeaders, pages=docs_policies)
+    app.add_middleware(
+        SecurityHeaders,
+        pages=docs_policies,
+        policy=console_policy(settings.tiles["origin"] if settings.tiles else ""),
+    )
 
     # The console: static files, no build step; mounted last so the API and docs are matched first.
     app.mount("/", StaticFiles(directory=CONSOLE, html=True), name="console")

@@ -70,6 +70,15 @@ def arguments(serve: argparse.ArgumentParser) -> None:
         "(default: DATA_DIR/pii.key, made on first start; $PINGZHAN_PII_KEY wins when set)",
     )
     serve.add_argument(
+        "--tiles",
+        help="the map's base layer: a tile URL with {z}/{x}/{y} (and {s} for numbered hosts), e.g. 天地图, 高德 "
+        "or your own OpenStreetMap tile server; the console's policy lets images from its host (default: none, "
+        "the console draws the community's own roads and street names, with no internet)",
+    )
+    serve.add_argument(
+        "--tile-attribution", default="", help="the credit the tile server asks for, shown on the map"
+    )
+    serve.add_argument(
         "--pii-retention-days",
         type=float,
         default=30.0,
@@ -85,6 +94,7 @@ def run(args: argparse.Namespace) -> int:
     from api.demo import DEMO_ROLES, demo_tokens, read_demo, read_people
     from api.pii import KeyProblem, load_vault
     from api.private_files import private_dir
+    from api.routes.maps import tile_layer
     from api.service import wall_clock
     from api.store import Store
 
@@ -98,6 +108,10 @@ def run(args: argparse.Namespace) -> int:
         raise InputError(f"--ws-queue-limit: must be 1 or more (got {args.ws_queue_limit})")
     if args.pii_retention_days < 0:
         raise InputError(f"--pii-retention-days: must be 0 or more (got {args.pii_retention_days})")
+    try:
+        tiles = tile_layer(args.tiles, args.tile_attribution) if args.tiles else None
+    except ValueError as exc:
+        raise InputError(f"--tiles: {exc}") from None
     private_dir(data_dir)
     key_file = Path(args.pii_key_file) if args.pii_key_file else data_dir / "pii.key"
     engine = connect(url)
@@ -134,6 +148,7 @@ def run(args: argparse.Namespace) -> int:
         auth_failures_per_minute=args.auth_failures_per_minute,
         pii_key_file=key_file,
         pii_retention=timedelta(days=args.pii_retention_days),
+        tiles=tiles,
     )
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     uvicorn.run(

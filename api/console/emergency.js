@@ -5,7 +5,7 @@ import { T, t, cap } from "./i18n.js";
 import { esc } from "./dom.js";
 import { ask } from "./dialog.js";
 import { act, pendingOn } from "./api.js";
-import { mapFigure } from "./map.js";
+import { withMap, pinButton } from "./map.js";
 import { LIFE_SAFETY, priorityBadge } from "./priority.js";
 import { communityName } from "./tasks.js";
 
@@ -141,7 +141,8 @@ export function cadreView(d, readOnly) {
     return T().statuses[n.status];
   };
   html += `<h2>${t("needs")}</h2><div class="cards" data-testid="needs">${open.length ? open.map((n) =>
-    `<div class="card p${n.priority}" data-need="${esc(n.id)}">${needLine(n)}<div class="status" data-testid="need-status-${esc(n.id)}">${esc(progress(n))}</div>
+    `<div class="card p${n.priority}" data-need="${esc(n.id)}" data-pin="need:${esc(n.id)}">${needLine(n)}<div class="status" data-testid="need-status-${esc(n.id)}">${esc(progress(n))}</div>
+    ${pinButton("need", n.id)}
     ${storyHtml(n, d.dispatches || [])}${escalationHtml(n)}</div>`).join("") : `<div class="empty">${t("noNeeds")}</div>`}</div>`;
   const dispatches = d.dispatches || [];
   // 全部确认: every proposal this page shows a confirm button for, in one request.
@@ -166,12 +167,12 @@ export function cadreView(d, readOnly) {
     // Another's organisation is not in this community's list: its owner's name says whose it is.
     const who = orgName[x.organisation] || (x.owner ? "" : t("orgUnknown"));
     const place = placeOf(n);
-    return `<div class="card ${n.priority === LIFE_SAFETY ? "p5" : ""}" data-dispatch="${id}" data-status="${esc(x.status)}">
+    return `<div class="card ${n.priority === LIFE_SAFETY ? "p5" : ""}" data-dispatch="${id}" data-status="${esc(x.status)}" data-pin="dispatch:${id}">
       <span class="owner" data-testid="owner-${id}">${esc(whose(x))}</span>
       ${who ? `<strong>${esc(who)}</strong> · ` : ""}<span data-testid="unit-${id}">${esc(unitName(x, r, x.part || n.capability))}</span> × ${x.quantity}
       → ${esc(cap(x.part || n.capability))}${place ? ` · ${esc(place)}` : ""}
       ${n.note ? `<div class="muted" data-testid="plan-note-${id}">${esc(n.note)}</div>` : ""}
-      <div>${eta ? `${esc(eta)} · ` : ""}<span class="status" data-testid="status-${id}">${esc(T().statuses[x.status])}</span></div>${buttons}</div>`;
+      <div>${eta ? `${esc(eta)} · ` : ""}<span class="status" data-testid="status-${id}">${esc(T().statuses[x.status])}</span></div>${buttons}${pinButton("dispatch", x.id)}</div>`;
   }).join("") : `<div class="empty">${t("noPlan")}</div>`}</div>`;
   const unmet = [...((d.plan && d.plan.unmet) || [])].sort(unmetOrder(needsById));
   html += `<h2>${t("unmet")}</h2><div class="cards" data-testid="unmet">${unmet.length ? unmet.map((u) => {
@@ -187,8 +188,7 @@ export function cadreView(d, readOnly) {
       <div>${esc(u.detail)}</div><div class="muted">${esc(s.text)}</div>${answered ? `<div class="status">⬆ ${esc(answered)}</div>` : ""}
       ${button ? `<div class="row">${button}</div>` : ""}</div>`;
   }).join("") : `<div class="empty">${t("noUnmet")}</div>`}</div>`;
-  html += `<h2>${t("map")}</h2>${mapFigure()}`;
-  return html;
+  return withMap(html);
 }
 
 // By data-action; `c` is the path of the community the view was drawn for.

@@ -112,6 +112,8 @@ export const ZH = {
   contribFrom: "开始日期（可不填）", contribTo: "结束日期（可不填）", contribAll: "不限日期", contribCsv: "下载 CSV",
   contribCol: { community: "社区", organisation: "组织", kind: "类型", normal: "常态", incident: "应急", jobs: "完成次数",
     hours: "服务时长（小时）", declined: "拒绝", timedOut: "超时未响应" },
+  // The map (map.js).
+  mapShow: "🗺 地图", mapBack: "← 返回列表", onMap: "在地图上看", roadClosed: "道路封闭",
 };
 const EN = {
   title: "Community emergency dispatch", signin: "Sign in", token: "Enter your token (the code you were given)", signinGo: "Sign in",
@@ -230,6 +232,8 @@ const EN = {
   contribFrom: "From (optional)", contribTo: "To (optional)", contribAll: "All dates", contribCsv: "Download CSV",
   contribCol: { community: "Community", organisation: "Organisation", kind: "Kind", normal: "Normal", incident: "Incident", jobs: "Jobs",
     hours: "Hours", declined: "Declined", timedOut: "Timed out" },
+  // The map (map.js).
+  mapShow: "🗺 Map", mapBack: "← Back to the lists", onMap: "Show on map", roadClosed: "Road closed",
 };
 
 export const T = () => (state.lang === "zh" ? ZH : EN);

@@ -1,16 +1,34 @@
-// Maps drawn in SVG from the road graph (no internet base map): the community's (needs, resources, dispatches,
-// closed roads), the street's (every community's needs and the pool's units) and the place picker of the pool
-// editor. A grid worker taps the community's map to pick the place of a report.
+// Maps on Leaflet (api/console/vendor/leaflet, shipped with the package; the global L is loaded by index.html
+// before the modules): the community's (needs, units, each dispatch's route along the roads, closed roads), the
+// street's (every community's needs and the pool's units) and the place picker of the pool editor. The base
+// layer is the operator's tiles (`pingzhan serve --tiles`), or with none the community's own roads and street
+// names, drawn here with no internet: grid maps on a plane (L.CRS.Simple), OSM maps by longitude and latitude.
+//
+// For other modules:
+//   mapFigure(id) / streetMapFigure(): a place in a view's HTML where the map `id` is shown. The map itself (a
+//     Leaflet map with its zoom and pan) lives on across redraws: drawMap() moves it into the new place.
+//   withMap(html): the emergency view's lists with the map beside them (desktop) or one tap away (phone).
+//   pinButton("need" | "unit" | "dispatch", id): the "在地图上看" button of a card; mark the card itself with
+//     data-pin="need:<id>" (or unit:, dispatch:) so a tapped pin finds it.
+//   pickOnMap(onPick, id = "map"): the next taps on map `id` pick places: onPick({ node, name }) with the node
+//     nearest the tap and its name (the node id where the map has no name for it); the picked place is ringed
+//     and labelled. Returns a function that stops picking. A view that redraws calls it again.
+//   draw(slot, m, scene, pick): draws `scene` on the map data `m` (GET /communities/{c}/map) in a map kept in
+//     the element `slot` (the pool editor's dialog); scene: { needs: [{ key, at, priority, label }],
+//     units: [{ key, at, sent, label }], routes: [{ key, path: [[x, y]], sent, label }], mark: node }.
 import { state } from "./state.js";
 import { T, t, cap } from "./i18n.js";
 import { $, esc } from "./dom.js";
+import { api } from "./api.js";
 import { LIFE_SAFETY } from "./priority.js";
 
-export const COLOUR = { red: "#b00020", orange: "#c4410c", amber: "#8a5a00", blue: "#0b4f9c", green: "#0a6b2d" };
+export const COLOUR = { red: "#b00020", orange: "#c4410c", amber: "#8a5a00", blue: "#0b4f9c", green: "#0a6b2d", road: "#8c8c8c" };
+// The phone's layout switches at this width, as style.css does.
+const DESKTOP = "(min-width: 1024px)";
 
-export function mapFigure() {
+export function mapFigure(id = "map") {
   const L = T().legend;
-  return figure("map", `<span><i class="dot"></i>${L.need}</span><span><i class="sq"></i>${L.resource}</span>
+  return figure(id, `<span><i class="dot"></i>${L.need}</span><span><i class="sq"></i>${L.resource}</span>
     <span><i class="ln proposed"></i>${L.proposed}</span><span><i class="ln sent"></i>${L.sent}</span>
     <span><i class="ln closed"></i>${L.closed}</span>`);
 }
@@ -22,108 +40,336 @@ export function streetMapFigure() {
 }
 
 function figure(id, legend) {
-  return `<figure class="mapbox"><svg id="${id}" class="map" role="img" aria-label="${t("map")}" data-testid="${id}"></svg>
+  return `<figure class="mapbox"><div class="map-slot" data-map-slot="${id}"></div>
     <figcaption class="legend">${legend}</figcaption></figure>`;
 }
 
-// A need's colour on the street's map, by priority (as its badge).
-const needColour = (p) => (p >= LIFE_SAFETY ? COLOUR.red : p === 4 ? COLOUR.orange : COLOUR.amber);
-
-// The community's map, from what the page last read.
-export function drawMap() {
-  const d = state.data;
-  const street = $("#street-map");
-  if (street) drawStreetMap(street, d);
-  const svg = $("#map");
-  if (!svg || !d.map) return;
-  const needs = Object.fromEntries((d.needs || []).map((n) => [n.id, n]));
-  const res = Object.fromEntries((d.resources || []).map((r) => [r.id, r]));
-  const lines = [];
-  for (const x of d.dispatches || []) {
-    const n = needs[x.need];
-    const r = res[x.resource];
-    if (n && r) lines.push([r.location, n.location, x.status === "proposed" ? COLOUR.blue : COLOUR.green]);
-  }
-  const scene = {
-    lines,
-    units: (d.resources || []).map((r) => [r.location, COLOUR.blue, r.name || r.id]),
-    needs: (d.needs || []).filter((n) => n.status === "open")
-      .map((n) => [n.location, n.priority, n.priority >= LIFE_SAFETY ? COLOUR.red : COLOUR.orange, cap(n.capability)]),
-    mark: state.report.location,
-  };
-  draw(svg, d.map, scene, state.me.role === "grid_worker" ? pickReportPlace : null);
+// The emergency view: on a desktop the lists left and the map right, in sight as the lists scroll; on a phone a
+// 地图 button at the top opens the map over the whole screen, with a big 返回列表 to come back.
+let mapOpen = false;
+export function withMap(html) {
+  return `<div class="map-toggle"><button type="button" class="big" data-map-open="1" data-testid="map-open">${t("mapShow")}</button></div>
+    <div class="split${mapOpen ? " map-open" : ""}" data-testid="split"><div class="lists">${html}</div>
+    <section class="map-panel" aria-label="${t("map")}"><div class="map-back"><button type="button" class="primary big" data-map-open="" data-testid="map-back">${t("mapBack")}</button></div>
+    <h2>${t("map")}</h2>${mapFigure()}</section></div>`;
 }
 
-function pickReportPlace(node) {
+function showMapPanel(open) {
+  mapOpen = open;
+  const split = document.querySelector(".split");
+  if (split) split.classList.toggle("map-open", open);
+  const map = views.map;
+  if (map) {
+    map.map.invalidateSize();
+    fit(map);
+  }
+  if (!open) window.scrollTo(0, 0);
+}
+
+export function pinButton(kind, id) {
+  return `<button type="button" class="quiet small" data-show-pin="${esc(`${kind}:${id}`)}" data-testid="show-pin-${esc(kind)}-${esc(id)}">${t("onMap")}</button>`;
+}
+
+// The buttons above, wherever a view draws them: one listener for the page, as views are redrawn all the time.
+document.addEventListener("click", (e) => {
+  const toggle = e.target.closest && e.target.closest("[data-map-open]");
+  if (toggle) showMapPanel(Boolean(toggle.dataset.mapOpen));
+  const show = e.target.closest && e.target.closest("[data-show-pin]");
+  if (show) showPin(show.dataset.showPin);
+});
+
+// A need's colour, by priority (as its badge).
+const needClass = (p) => (p >= LIFE_SAFETY ? "p5" : p === 4 ? "p4" : "p3");
+
+// The maps shown, by id: each a Leaflet map on an element kept across redraws.
+const views = {};
+const pickers = {};
+
+// The community's map, and the street's, from what the page last read.
+export function drawMap() {
+  const d = state.data;
+  keepLit();
+  const streetSlot = slotFor("street-map");
+  if (streetSlot && d.streetMap) draw(streetSlot, d.streetMap, streetScene(d));
+  const slot = slotFor("map");
+  if (!slot || !d.map) return;
+  const needs = Object.fromEntries((d.needs || []).map((n) => [n.id, n]));
+  const res = Object.fromEntries((d.resources || []).map((r) => [r.id, r]));
+  const sent = new Set((d.dispatches || []).filter((x) => x.status !== "proposed").map((x) => x.resource));
+  const byDispatch = Object.fromEntries((d.dispatches || []).map((x) => [x.id, x]));
+  const scene = {
+    units: (d.resources || []).map((r) => ({ key: `unit:${r.id}`, at: r.location, sent: sent.has(r.id), label: `${r.name || cap(r.capability)} · ${place(d.map, r.location, r)}` })),
+    needs: (d.needs || []).filter((n) => n.status === "open")
+      .map((n) => ({ key: `need:${n.id}`, at: n.location, priority: n.priority, label: `${cap(n.capability)} × ${n.quantity} · ${place(d.map, n.location, n)} · ${n.priority} ${T().priorities[n.priority] || ""}` })),
+    routes: routesFor(`/communities/${state.community}`, d.map, (d.dispatches || []).map((x) => [x.id, x.status, x.resource]), byDispatch, (x) => {
+      const n = needs[x.need];
+      const r = res[x.resource];
+      return `${(r && r.name) || x.resource_name || ""} → ${n ? cap(x.part || n.capability) : ""}`;
+    }),
+    mark: state.me.role === "grid_worker" ? state.report.location : null,
+  };
+  if (state.me.role === "grid_worker" && !pickers.map) pickers.map = pickReportPlace;
+  draw(slot, d.map, scene);
+}
+
+// The grid worker's report, until the place picker takes the taps over (pickOnMap).
+function pickReportPlace({ node }) {
   state.report.location = node;
   $("#loc").value = node;
   drawMap();
 }
 
-// The street's map: every community's open needs by priority, the pool's units free (blue) or sent (green),
-// and a line from each sent unit to the need it serves.
-function drawStreetMap(svg, d) {
-  if (!d.streetMap) return;
-  const needs = {};
-  for (const [c, list] of Object.entries(d.streetNeeds || {})) for (const n of list || []) needs[`${c}/${n.id}`] = n;
-  const scene = { lines: [], units: [], needs: [] };
-  for (const o of d.pool || []) {
-    for (const r of o.resources) {
-      const sent = r.sent > 0;
-      scene.units.push([r.location, sent ? COLOUR.green : COLOUR.blue, `${o.organisation.name || o.organisation.id} · ${r.name || cap(r.capability)}`]);
-      for (const job of r.jobs) {
-        const n = needs[`${job.community}/${job.need}`];
-        if (n) scene.lines.push([r.location, n.location, COLOUR.green]);
-      }
-    }
-  }
-  for (const [key, n] of Object.entries(needs)) {
-    if (n.status === "open") scene.needs.push([n.location, n.priority, needColour(n.priority), `${key.split("/")[0]} · ${cap(n.capability)}`]);
-  }
-  draw(svg, d.streetMap, scene, null);
+export function pickOnMap(onPick, id = "map") {
+  pickers[id] = onPick;
+  return () => { if (pickers[id] === onPick) delete pickers[id]; };
 }
 
-// Draws `scene` on `m` (nodes, roads, closed roads) in `svg`. scene: lines [from, to, colour], units
-// [node, colour, title], needs [node, priority, colour, title], mark (a node ringed); `pick(node)` is called with
-// the node nearest a tap, if given.
-export function draw(svg, m, scene, pick) {
-  const nodes = m.nodes;
-  const xs = Object.values(nodes).map((p) => p[0]);
-  const ys = Object.values(nodes).map((p) => p[1]);
-  if (!xs.length) return;
-  const [x0, x1, y0, y1] = [Math.min(...xs), Math.max(...xs), Math.min(...ys), Math.max(...ys)];
-  const pad = Math.max(x1 - x0, y1 - y0, 1e-6) * 0.06;
-  svg.setAttribute("viewBox", `${x0 - pad} ${y0 - pad} ${x1 - x0 + 2 * pad} ${y1 - y0 + 2 * pad}`);
-  const unit = Math.max(x1 - x0, y1 - y0, 1e-6) / 60;
-  const line = (a, b, attrs) => (nodes[a] && nodes[b]
-    ? `<line x1="${nodes[a][0]}" y1="${nodes[a][1]}" x2="${nodes[b][0]}" y2="${nodes[b][1]}" ${attrs}/>` : "");
-  let out = m.roads.map(([a, b]) => line(a, b, `stroke="#999" stroke-width="${unit * 0.25}"`)).join("");
-  out += m.closed.map(([a, b]) => line(a, b, `stroke="${COLOUR.red}" stroke-width="${unit * 0.6}" stroke-dasharray="${unit} ${unit * 0.6}"`)).join("");
-  out += (scene.lines || []).map(([a, b, colour]) => line(a, b, `stroke="${colour}" stroke-width="${unit * 0.5}"`)).join("");
-  for (const [at, colour, title] of scene.units || []) {
-    const p = nodes[at];
-    if (p) out += `<rect x="${p[0] - unit}" y="${p[1] - unit}" width="${2 * unit}" height="${2 * unit}" fill="${colour}"><title>${esc(title)}</title></rect>`;
-  }
-  for (const [at, priority, colour, title] of scene.needs || []) {
-    const p = nodes[at];
-    if (p) out += `<circle cx="${p[0]}" cy="${p[1]}" r="${unit * (1 + priority * 0.25)}" fill="${colour}"><title>${esc(title)}</title></circle>`;
-  }
-  if (scene.mark && nodes[scene.mark]) {
-    const p = nodes[scene.mark];
-    out += `<circle cx="${p[0]}" cy="${p[1]}" r="${unit * 1.6}" fill="none" stroke="#000" stroke-width="${unit * 0.5}"/>`;
-  }
-  svg.innerHTML = out;
-  svg.onclick = !pick ? null : (e) => {
-    const point = svg.createSVGPoint();
-    point.x = e.clientX;
-    point.y = e.clientY;
-    const at = point.matrixTransform(svg.getScreenCTM().inverse());
-    let best = null;
-    let bestD = Infinity;
-    for (const [id, p] of Object.entries(nodes)) {
-      const dd = (p[0] - at.x) ** 2 + (p[1] - at.y) ** 2;
-      if (dd < bestD) [best, bestD] = [id, dd];
+// A place by its name: the one the server gave a need or a unit (`place`), else the map's name for the node
+// (GET /map's `names`), else the node as it is.
+function place(m, node, x) {
+  const p = x && x.place;
+  const named = p && (typeof p === "string" ? p : p.name);
+  return named || (m.names && m.names[node]) || node;
+}
+
+// The street's map: every community's open needs by priority, the pool's units free or sent, and each sent unit's
+// route along the roads to the need it serves.
+function streetScene(d) {
+  const scene = { units: [], needs: [], routes: [] };
+  for (const o of d.pool || []) {
+    for (const r of o.resources) {
+      scene.units.push({ key: `unit:${o.home}/${r.id}`, at: r.location, sent: r.sent > 0,
+        label: `${o.organisation.name || o.organisation.id} · ${r.name || cap(r.capability)}` });
     }
-    pick(best);
-  };
+  }
+  for (const [c, list] of Object.entries(d.streetNeeds || {})) {
+    for (const n of list || []) {
+      if (n.status === "open") scene.needs.push({ key: `need:${c}/${n.id}`, at: n.location, priority: n.priority, label: `${c} · ${cap(n.capability)} × ${n.quantity}` });
+    }
+    const jobs = (d.pool || []).flatMap((o) => o.resources.flatMap((r) => r.jobs.filter((j) => j.community === c).map((j) => [r.id, j.need, r.sent])));
+    scene.routes.push(...routesFor(`/communities/${c}`, d.streetMap, jobs, {}, () => ""));
+  }
+  return scene;
+}
+
+// Each dispatch's route along the open roads, as the server last gave it (GET /map/routes); asked again when
+// the dispatches, their states or the roads change, and drawn when the answer comes.
+const routeCache = {};
+function routesFor(base, m, signature, dispatches, label) {
+  const key = JSON.stringify([m && m.closed, signature]);
+  const cached = routeCache[base];
+  if (!cached || (cached.key !== key && !cached.loading)) {
+    routeCache[base] = { key, routes: cached ? cached.routes : [], loading: true };
+    api("GET", `${base}/map/routes`).then((r) => {
+      routeCache[base] = { key, routes: r.routes, loading: false };
+      drawMap();
+    }, () => { routeCache[base].loading = false; });
+  }
+  return routeCache[base].routes.map((r) => ({
+    key: `dispatch:${r.dispatch}`, path: r.path, sent: r.status !== "proposed",
+    label: dispatches[r.dispatch] ? label(dispatches[r.dispatch]) : "",
+  }));
+}
+
+function slotFor(id) {
+  return document.querySelector(`[data-map-slot="${id}"]`);
+}
+
+// A point of the map's layout ([x, y], y downwards) as Leaflet's [lat, lng]: the same on a plane and on the
+// Earth (x is the longitude, y the negated latitude).
+const ll = (p) => [-p[1], p[0]];
+
+// The map kept for `slot`'s id, made anew when the community's map is another one.
+function viewFor(slot, m) {
+  const id = slot.dataset.mapSlot;
+  const shape = `${m.crs}:${Object.keys(m.nodes).length}:${Object.keys(m.nodes)[0]}:${m.tiles ? m.tiles.url : ""}`;
+  let v = views[id];
+  if (v && v.shape !== shape) {
+    v.map.remove();
+    v.host.remove();
+    v = null;
+  }
+  if (!v) v = views[id] = makeView(id, m, shape);
+  if (v.host.parentElement !== slot) {
+    slot.appendChild(v.host);
+    v.map.invalidateSize();
+  }
+  return v;
+}
+
+function makeView(id, m, shape) {
+  const host = document.createElement("div");
+  host.id = id;
+  host.className = "map";
+  host.dataset.testid = id;
+  host.setAttribute("role", "region");
+  host.setAttribute("aria-label", t("map"));
+  const plane = m.crs !== "lonlat";
+  const map = L.map(host, {
+    crs: plane ? L.CRS.Simple : L.CRS.EPSG3857,
+    minZoom: plane ? -6 : 3,
+    maxZoom: plane ? 10 : 19,
+    zoomSnap: 0.25,
+    attributionControl: Boolean(m.tiles),
+    // Lines drawn only inside the map's box: Leaflet's default margin would stick out past a phone's edge.
+    renderer: L.svg({ padding: 0 }),
+  });
+  if (m.tiles) {
+    map.attributionControl.setPrefix("Leaflet");
+    L.tileLayer(m.tiles.url, { attribution: esc(m.tiles.attribution), maxZoom: 19 }).addTo(map);
+  }
+  // A view from the start, so pins get their elements even while the map is hidden; fit() frames it later.
+  map.setView([0, 0], plane ? 0 : 3);
+  // Scripts and the browser tests drive the map through Leaflet's own API.
+  host.leaflet = map;
+  const v = { id, host, map, shape, drawnMap: null, fitted: false,
+    roads: L.layerGroup().addTo(map), closed: L.layerGroup().addTo(map), routes: L.layerGroup().addTo(map),
+    pins: L.layerGroup().addTo(map), mark: L.layerGroup().addTo(map), markers: {} };
+  map.on("click", (e) => {
+    const pick = pickers[id];
+    if (!pick || !v.m) return;
+    const node = nearest(v.m, e.latlng);
+    if (node) pick({ node, name: place(v.m, node) });
+  });
+  return v;
+}
+
+// The node nearest a tap (in metres' proportions on the Earth: a degree of longitude is shorter away from the
+// equator).
+function nearest(m, at) {
+  const squeeze = m.crs === "lonlat" ? Math.cos((at.lat * Math.PI) / 180) : 1;
+  let best = null;
+  let bestD = Infinity;
+  for (const [node, p] of Object.entries(m.nodes)) {
+    const d = ((p[0] - at.lng) * squeeze) ** 2 + (-p[1] - at.lat) ** 2;
+    if (d < bestD) [best, bestD] = [node, d];
+  }
+  return best;
+}
+
+// Draws `scene` on `m` in the map kept in `slot`. A redraw keeps the reader's zoom and pan: only the first
+// drawing of a map fits it to the community.
+export function draw(slot, m, scene, pick) {
+  const v = viewFor(slot, m);
+  v.m = m;
+  if (pick) pickers[v.id] = pick;
+  const nodes = m.nodes;
+  if (v.drawnMap !== m) {
+    drawRoads(v, m);
+    v.drawnMap = m;
+  }
+  fit(v);
+  v.routes.clearLayers();
+  for (const r of scene.routes || []) {
+    if (r.path.length < 2) continue;
+    const line = L.polyline(r.path.map(ll), {
+      color: r.sent ? COLOUR.green : COLOUR.blue, weight: 5, opacity: 0.85,
+      dashArray: r.sent ? null : "8 8", className: `route ${r.sent ? "sent" : "proposed"}`,
+    });
+    if (r.label) line.bindTooltip(esc(r.label), { sticky: true });
+    line.pinKey = r.key;
+    line.on("click", () => openCard(r.key));
+    line.addTo(v.routes);
+  }
+  v.pins.clearLayers();
+  v.markers = {};
+  for (const u of scene.units || []) if (nodes[u.at]) pin(v, u, `pin unit${u.sent ? " sent" : ""}`, "");
+  for (const n of scene.needs || []) if (nodes[n.at]) pin(v, n, `pin need ${needClass(n.priority)}`, String(n.priority));
+  v.mark.clearLayers();
+  if (scene.mark && nodes[scene.mark]) {
+    L.circleMarker(ll(nodes[scene.mark]), { radius: 14, color: "#000", weight: 3, fill: false, className: "picked" })
+      .bindTooltip(esc(place(m, scene.mark)), { permanent: true, direction: "top", className: "picked-label" })
+      .addTo(v.mark);
+  }
+}
+
+// The whole community in sight, the first time the map has a size to fit it in (a phone's map is hidden until
+// its button is tapped).
+function fit(v) {
+  const points = v.m ? Object.values(v.m.nodes).map(ll) : [];
+  if (v.fitted || !points.length || !v.host.clientWidth) return;
+  v.map.invalidateSize();
+  v.map.fitBounds(L.latLngBounds(points), { padding: [36, 36] });
+  v.fitted = true;
+}
+
+function pin(v, item, className, text) {
+  const marker = L.marker(ll(v.m.nodes[item.at]), {
+    icon: L.divIcon({ className, html: `<span aria-hidden="true">${esc(text)}</span>`, iconSize: [28, 28] }),
+    keyboard: true,
+    title: item.label,
+  });
+  marker.bindPopup(esc(item.label));
+  marker.on("click", () => openCard(item.key));
+  marker.addTo(v.pins);
+  const el = marker.getElement();
+  el.dataset.pin = item.key;
+  el.setAttribute("aria-label", item.label);
+  v.markers[item.key] = marker;
+}
+
+// The community's own roads when there are no tiles (with street names where the map has them), and the closed
+// roads above everything else but the pins, red and thick and labelled, tiles or not.
+function drawRoads(v, m) {
+  const nodes = m.nodes;
+  const at = (a) => nodes[a] && ll(nodes[a]);
+  v.roads.clearLayers();
+  v.closed.clearLayers();
+  if (!m.tiles) {
+    const lines = m.roads.filter(([a, b]) => nodes[a] && nodes[b]).map(([a, b]) => [at(a), at(b)]);
+    if (lines.length) L.polyline(lines, { color: COLOUR.road, weight: 3, interactive: false, className: "road" }).addTo(v.roads);
+    for (const s of m.streets || []) {
+      const path = s.nodes.filter((n) => nodes[n]);
+      if (!path.length) continue;
+      L.marker(at(path[Math.floor(path.length / 2)]), {
+        icon: L.divIcon({ className: "street-name", html: esc(s.name), iconSize: null }), interactive: false, keyboard: false,
+      }).addTo(v.roads);
+    }
+  }
+  for (const [a, b] of m.closed || []) {
+    if (!nodes[a] || !nodes[b]) continue;
+    L.polyline([at(a), at(b)], { color: COLOUR.red, weight: 9, className: "closed-road" })
+      .bindTooltip(t("roadClosed"), { permanent: true, direction: "center", className: "closed-label" })
+      .addTo(v.closed);
+  }
+}
+
+// A tapped pin or route opens its card: scrolled into view and lit (for two seconds, across a live update's
+// redraw of the card); on a phone the list comes back first.
+let lit = null;
+const cardOf = (key) => [...document.querySelectorAll(`[data-pin="${CSS.escape(key)}"]`)].find((el) => !el.closest(".leaflet-container"));
+
+function keepLit() {
+  const card = lit && Date.now() < lit.until && cardOf(lit.key);
+  if (card) card.classList.add("lit");
+}
+
+function openCard(key) {
+  const card = cardOf(key);
+  if (!card) return;
+  if (!window.matchMedia(DESKTOP).matches && mapOpen) showMapPanel(false);
+  card.scrollIntoView({ block: "center" });
+  card.classList.remove("lit");
+  void card.offsetWidth;
+  card.classList.add("lit");
+  lit = { key, until: Date.now() + 2000 };
+  if (!card.hasAttribute("tabindex")) card.setAttribute("tabindex", "-1");
+  card.focus({ preventScroll: true });
+}
+
+// A card's "在地图上看": its pin (or its route) in the middle of the map with its popup open; on a phone the map
+// opens first.
+function showPin(key) {
+  const v = Object.values(views).find((x) => x.host.isConnected && (x.markers[key] || key.startsWith("dispatch:")));
+  if (!v) return;
+  if (!window.matchMedia(DESKTOP).matches && v.id === "map") showMapPanel(true);
+  const marker = v.markers[key];
+  if (marker) {
+    v.map.setView(marker.getLatLng(), v.map.getZoom());
+    marker.openPopup();
+    return;
+  }
+  v.routes.eachLayer((line) => {
+    if (line.pinKey === key) v.map.fitBounds(line.getBounds(), { padding: [40, 40], maxZoom: v.map.getZoom() });
+  });
 }

@@ -7,7 +7,7 @@ import { ZH, T, t, cap } from "./i18n.js";
 import { $, esc, byId, loading, toast } from "./dom.js";
 import { ask, dialogButtons, refuse } from "./dialog.js";
 import { act, api, download } from "./api.js";
-import { COLOUR, draw } from "./map.js";
+import { draw } from "./map.js";
 import { refresh } from "./refresh.js";
 import { communityName } from "./tasks.js";
 import { giveToken } from "./people.js";
@@ -120,7 +120,7 @@ async function editUnit(org, r) {
       : `<input value="${esc(cap(unit.capability))}" readonly>`}</label>
     <label>${t("resQty")}<input name="quantity" type="number" inputmode="numeric" min="0" value="${unit.quantity}" data-testid="res-quantity"></label>
     <label>${t("resWhere")}</label>
-    <svg id="pick-map" class="map small" role="img" aria-label="${t("map")}" data-testid="pick-map"></svg>
+    <div class="map-slot small" data-map-slot="pick-map"></div>
     ${buildings.length ? `<label>${t("byBuilding")}<select id="pick-building" data-testid="res-building"><option value=""></option>${buildings.map((b) =>
       `<option value="${esc(b.location)}">${esc(b.name)}</option>`).join("")}</select></label>` : ""}
     <label>${t("node")}<input name="location" list="pick-nodes" value="${esc(unit.location)}" autocomplete="off" data-testid="res-where"></label>
@@ -132,10 +132,10 @@ async function editUnit(org, r) {
     <label>${t("resStatus")}</label>${picks("status", ZH.resStatuses, unit.status)}
     ${dialogButtons(t("save"), "primary", "res-save")}`, (el) => {
     const where = el.querySelector('[name="location"]');
-    const svg = el.querySelector("#pick-map");
+    const slot = el.querySelector("[data-map-slot]");
     // The pool's other units are drawn, so a place is picked among known ones.
-    const units = e.units.filter((x) => x.id !== unit.id).map((x) => [x.location, COLOUR.blue, x.name || x.id]);
-    const redraw = () => e.map && draw(svg, e.map, { units, mark: where.value.trim() }, (node) => { where.value = node; redraw(); });
+    const units = e.units.filter((x) => x.id !== unit.id).map((x) => ({ key: `unit:${x.id}`, at: x.location, label: x.name || cap(x.capability) }));
+    const redraw = () => e.map && draw(slot, e.map, { units, mark: where.value.trim() }, ({ node }) => { where.value = node; redraw(); });
     redraw();
     where.oninput = redraw;
     const building = el.querySelector("#pick-building");

@@ -8,7 +8,7 @@ import { ask, dialogButtons, refuse } from "./dialog.js";
 import { waited } from "./dates.js";
 import { pickUnits } from "./unitpick.js";
 import { act } from "./api.js";
-import { streetMapFigure } from "./map.js";
+import { streetMapFigure, pinButton } from "./map.js";
 import { priorityBadge } from "./priority.js";
 import { communityName } from "./tasks.js";
 import { escalationState, placeOf } from "./emergency.js";
@@ -51,7 +51,7 @@ function inboxCard(item) {
       <button class="go big" data-action="approve" data-c="${esc(item.community)}" data-id="${esc(a.id)}" data-testid="approve-${esc(a.id)}">${t("approve")}</button></div>`).join("");
   const sent = item.dispatches.length ? `<div class="muted">${t("sentAlready")}：${item.dispatches.map((x) =>
     `${esc(sentUnit(x.resource, item.community))} × ${x.quantity}（${esc(T().statuses[x.status] || x.status)}）`).join("、")}</div>` : "";
-  return `<div class="card inbox p${item.priority}" data-testid="inbox-${key}" data-state="${esc(item.state)}">
+  return `<div class="card inbox p${item.priority}" data-testid="inbox-${key}" data-state="${esc(item.state)}" data-pin="need:${esc(item.community)}/${esc(n.id)}">
     <div class="inbox-head"><strong class="community">${esc(item.community_name || communityName(item.community))}</strong>
       <span class="muted" data-testid="waited-${key}">${esc(waited(item.waiting_s))}</span></div>
     <div>${priorityBadge(n)} <strong>${esc(cap(n.capability))}</strong> × ${n.quantity}${placeOf(n) ? ` · ${esc(placeOf(n))}` : ""} ${tags}</div>
@@ -59,7 +59,7 @@ function inboxCard(item) {
     <div class="status" data-testid="inbox-state-${key}">${esc(state_)}${item.missing ? ` · ${esc(t("missingN", { n: item.missing }))}` : ""}</div>
     ${last && last.note ? `<div class="street-note">${esc(t("streetNote", { n: last.note }))}</div>` : ""}
     ${item.detail ? `<div>${esc(item.detail)}</div>` : ""}${item.suggestion ? `<div class="muted">${esc(item.suggestion)}</div>` : ""}
-    ${approvals}${sent}
+    ${approvals}${sent}${pinButton("need", `${item.community}/${n.id}`)}
     <div class="row answers"><button class="primary" data-action="assign-street" ${data} data-testid="assign-${key}">${t("assignStreet")}</button>
       <button data-action="ask-neighbour" ${data} data-testid="ask-${key}">${t("askNeighbour")}</button>
       <button class="danger" data-action="no-help" ${data} data-testid="nohelp-${key}">${t("noHelp")}</button></div></div>`;
@@ -74,7 +74,7 @@ function poolCard(o) {
       const what = n ? [cap(n.capability), placeOf(n)].filter(Boolean).join(" · ") : t("needOpen");
       return `<li>→ ${esc(communityName(j.community))} · ${esc(what)} × ${j.quantity}（${esc(T().statuses[j.status] || j.status)}）</li>`;
     }).join("");
-    return `<div class="unit ${r.sent ? "sent" : "free"}" data-testid="unit-${esc(o.home)}-${esc(r.id)}">
+    return `<div class="unit ${r.sent ? "sent" : "free"}" data-testid="unit-${esc(o.home)}-${esc(r.id)}" data-pin="unit:${esc(o.home)}/${esc(r.id)}">
       <strong>${esc(r.name || cap(r.capability))}</strong> · ${esc(cap(r.capability))}${placeOf(r) ? ` · ${esc(placeOf(r))}` : ""}
       <div><span class="count free">${esc(t("freeOfTotal", { f: free, q: r.quantity }))}</span>
         ${r.sent ? `<span class="count sent">${esc(t("sentN", { n: r.sent }))}</span>` : ""}

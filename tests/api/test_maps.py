@@ -1,14 +1,20 @@
 """Maps from OpenStreetMap files in the data folder: a good extract makes a community with a drawable map;
 a file that cannot be read is refused at once, naming the map, and never reaches the event log."""
 
+import itertools
+import re
 import shutil
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 
 from api.auth import Role
-from tests.api.server import ROOT, Api, Server
+from api.routes.maps import tile_layer
+from tests.api.server import ROOT, Api, Server, wait_for
 
 
 @pytest.fixture(scope="module")
@@ -50,3 +56,106 @@ def test_a_map_file_that_cannot_be_read_is_refused_and_nothing_is_logged(server:
     server.start()
     assert street.get("/communities/broken").status_code == 404
     assert street.ok("GET", "/communities/town")["id"] == "town"
+
+
+GRID = {"grid": {"rows": 4, "cols": 4, "edge_s": 60}}
+
+
+@pytest.fixture(scope="module")
+def tiled(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """A server given the operator's tile server, with numbered hosts."""
+    tiles = [
+        "--tiles",
+        "https://t{s}.tiles.example.cn/{z}/{x}/{y}.png?tk=KEY",
+        "--tile-attribution",
+        "© 测绘",
+    ]
+    s = Server(Path(tmp_path_factory.mktemp("tiled")), extra=tiles).start()
+    yield s
+    s.stop()
+
+
+def test_routes_follow_the_open_roads_and_go_round_a_closed_one(server: Server) -> None:
+    street = Api(server, server.token(Role.STREET, street="s1"))
+    street.ok("POST", "/communities", {"id": "routes", "street": "s1", "profile": "fast_test", "map": GRID})
+    street.ok(
+        "POST", "/communities/routes/organisations", {"id": "o", "kind": "volunteer_team", "name": "水站"}
+    )
+    street.ok(
+        "POST",
+        "/communities/routes/resources",
+        {"id": "w", "organisation": "o", "capability": "supply.water", "quantity": 5, "location": "g0_0"},
+    )
+    cadre = Api(server, server.token(Role.CADRE, community="routes"))
+    cadre.ok("POST", "/communities/routes/roads/close", {"from": "g0_1", "to": "g0_2"})
+    need = cadre.ok(
+        "POST",
+        "/communities/routes/needs",
+        {"capability": "supply.water", "quantity": 1, "location": "g0_3", "priority": 3},
+    )
+    drawn = cadre.ok("GET", "/communities/routes/map")
+    assert drawn["crs"] == "plane" and drawn["tiles"] is None and drawn["closed"] == [["g0_1", "g0_2"]]
+    # Every node has the name people use; no name is a node id.
+    assert set(drawn["names"]) == set(drawn["nodes"]) and not any(
+        n.startswith("g") for n in drawn["names"].values()
+    )
+    [route] = wait_for(lambda: cadre.ok("GET", "/communities/routes/map/routes")["routes"], timeout=5)
+    assert (route["need"], route["resource"], route["status"]) == (need["id"], "w", "proposed")
+    points = [tuple(p) for p in route["path"]]
+    at = {tuple(p): n for n, p in drawn["nodes"].items()}
+    path = [at[p] for p in points]
+    roads = {tuple(r) for r in drawn["roads"]}
+    # Along roads, from the unit to the need, never over the closed road: round it, so longer than the 3 steps.
+    assert path[0] == "g0_0" and path[-1] == "g0_3" and len(path) > 4, path
+    assert all(tuple(sorted(pair)) in roads for pair in itertools.pairwise(path)), path
+    assert ("g0_1", "g0_2") not in set(itertools.pairwise(path)), path
+    # The road open again: the straight way.
+    cadre.ok("POST", "/communities/routes/roads/reopen", {"from": "g0_1", "to": "g0_2"})
+    straight = wait_for(
+        lambda: [
+            r for r in cadre.ok("GET", "/communities/routes/map/routes")["routes"] if len(r["path"]) == 4
+        ],
+        timeout=5,
+    )
+    assert [at[tuple(p)] for p in straight[0]["path"]] == ["g0_0", "g0_1", "g0_2", "g0_3"]
+
+
+def test_the_operators_tiles_reach_the_page_and_its_policy(tiled: Server) -> None:
+    street = Api(tiled, tiled.token(Role.STREET, street="s1"))
+    street.ok("POST", "/communities", {"id": "tiled", "street": "s1", "profile": "fast_test", "map": GRID})
+    tiles = street.ok("GET", "/communities/tiled/map")["tiles"]
+    assert (
+        tiles["url"] == "https://t{s}.tiles.example.cn/{z}/{x}/{y}.png?tk=KEY"
+        and tiles["attribution"] == "© 测绘"
+    )
+    policy = httpx.get(tiled.url + "/").headers["content-security-policy"]
+    assert (
+        "img-src 'self' data: blob: https://*.tiles.example.cn;" in policy and "script-src 'self';" in policy
+    )
+
+
+@pytest.mark.parametrize(
+    ("url", "says"),
+    [
+        ("ftp://tiles.example.cn/{z}/{x}/{y}.png", "not an http(s) URL"),
+        ("https://tiles.example.cn/{z}/{x}.png", "lacks {y}"),
+        ("https://a.{s}.example.cn/{z}/{x}/{y}.png", "only the first label"),
+    ],
+)
+def test_a_bad_tile_url_is_refused_naming_what_is_wrong(url: str, says: str) -> None:
+    with pytest.raises(ValueError, match=re.escape(says)):
+        tile_layer(url)
+
+
+def test_the_server_does_not_start_with_a_bad_tile_url(tmp_path: Path) -> None:
+    url = "https://tiles.example.cn/{z}/{x}.png"
+    done = subprocess.run(
+        [sys.executable, "-m", "api.cli", "serve", "--data-dir", str(tmp_path), "--tiles", url],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode != 0 and f"--tiles: {url!r} lacks {{y}}" in done.stderr, done.stderr
+    assert "Traceback" not in done.stderr

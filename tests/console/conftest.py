@@ -233,16 +233,18 @@ def sign_in(page: Page, token: str) -> None:
 
 
 def tap_node(page: Page, node: str, svg: str = "#map") -> None:
-    """Tap the map (``svg``, a selector) where a grid node (g{row}_{col}) is drawn, as a finger would."""
+    """Tap the map (``svg``, a selector) where a grid node (g{row}_{col}) is drawn, as a finger would: Leaflet
+    (on the map's element as ``leaflet``) says where that point is on the screen."""
     row, col = (int(x) for x in node[1:].split("_"))
     page.locator(svg).scroll_into_view_if_needed()
     x, y = page.evaluate(
         """([sel, x, y]) => {
-          const svg = document.querySelector(sel);
-          const p = svg.createSVGPoint();
-          p.x = x; p.y = y;
-          const at = p.matrixTransform(svg.getScreenCTM());
-          return [at.x, at.y];
+          const el = document.querySelector(sel);
+          const map = el.leaflet;
+          map.setView([-y, x], map.getZoom(), { animate: false });
+          const p = map.latLngToContainerPoint([-y, x]);
+          const box = el.getBoundingClientRect();
+          return [box.left + p.x, box.top + p.y];
         }""",
         [svg, col, row],
     )

@@ -69,7 +69,7 @@ def test_the_street_answers_no_help_and_the_cadre_reads_it_live(
     expect(page.get_by_test_id(f"inbox-state-inb-{need}")).to_have_text("待街道处理 · 还缺 2")
     expect(card).to_contain_text("上报街道，请求街道资源库支援")  # the plan's suggestion
     expect(page.get_by_test_id("tab-inbox").locator(".badge")).to_have_text("1")
-    expect(page.get_by_test_id("street-map").locator("circle")).not_to_have_count(0)
+    expect(page.get_by_test_id("street-map").locator(".pin.need")).not_to_have_count(0)
     expect(page.get_by_test_id(f"unit-street:s1-{STREET_UNITS[0][0]}")).to_contain_text("空闲 2 / 共 2")
     assert layout_problems(page, PHONE["width"]) == []
     # Nothing of the street's pool does this: the picker says so.

@@ -74,7 +74,7 @@ def test_a_live_update_does_not_interrupt_typing(world: World, open_page: OpenPa
     note = grid.locator("#note")
     note.click()
     grid.keyboard.type("7号楼")
-    circles = grid.locator("#map circle")
+    circles = grid.locator("#map .pin.need")
     before = circles.count()
     c.cadre.ok(
         "POST",
@@ -146,7 +146,7 @@ def test_phone_width_has_no_sideways_scrolling_and_big_targets(world: World, ope
         cadre = open_page(c.cadre.token, **kw)
         expect(cadre.locator('[data-testid="unmet"] [data-unmet]')).to_have_count(2)
         expect(cadre.locator('[data-testid="plan"] [data-status="proposed"]')).to_have_count(1)
-        expect(cadre.locator("#map line").first).to_be_attached()
+        expect(cadre.locator("#map .route").first).to_be_attached()
         assert layout_problems(cadre, width) == []
         shop = open_page(c.shop.token, **kw)
         expect(dispatch_card(shop, sent["id"])).to_contain_text(LONG_NOTE[:10])
