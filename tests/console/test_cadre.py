@@ -214,7 +214,9 @@ def test_unmet_need_shows_reason_and_escalates_to_the_street(world: World, open_
     need = c.need(capability="power.generator", quantity=1, location="g3_3", priority=4)
     unmet = page.locator(f'[data-unmet="{need["id"]}"]')
     expect(unmet).to_have_attribute("data-reason", "no_capability")
-    expect(unmet).to_contain_text("power.generator")  # the reason, as the plan explains it
+    # The reason, as the plan explains it, the capability by its name (issue 15: never the code).
+    expect(unmet).to_contain_text("资源库中没有能提供「发电机」的资源")
+    expect(unmet).not_to_contain_text("power.generator")
     expect(unmet).to_contain_text("上报街道，请求街道资源库支援")  # the suggested action
     # No one can be sent: the need says it is still open, not that someone is on the way.
     expect(page.get_by_test_id(f"need-status-{need['id']}")).to_have_text("待解决")

@@ -63,7 +63,7 @@ def test_the_street_answers_no_help_and_the_cadre_reads_it_live(
     # The street's inbox, open all along, shows the escalation as it comes.
     card = page.get_by_test_id(f"inbox-inb-{need}")
     expect(card).to_contain_text("inb社区")
-    expect(card).to_contain_text("安置床位 × 2 · g1_1")
+    expect(card).to_contain_text("安置床位 × 2 · 横2路与纵2路交叉口")
     expect(card.locator(".prio")).to_have_text("4")
     expect(card).to_contain_text("已等 0 分钟")
     expect(page.get_by_test_id(f"inbox-state-inb-{need}")).to_have_text("待街道处理 · 还缺 2")
@@ -210,7 +210,7 @@ def test_the_street_sends_a_unit_of_its_pool_by_hand(world: World, street: Api, 
     page = open_street(open_page, street, DESKTOP)
     page.get_by_test_id(f"assign-hnd-{need}").click()
     pick = page.get_by_test_id("unit-pick-s1-electrician")
-    expect(pick).to_contain_text("街道应急救援中心 · 街道电工 · g3_3 · 空闲 1")
+    expect(pick).to_contain_text("街道应急救援中心 · 街道电工 · 横4路与纵4路交叉口 · 空闲 1")
     expect(pick.locator("input")).to_be_checked()
     page.get_by_test_id("assign-send").click()
     expect(page.locator("#toast")).to_have_text("已派出")
@@ -253,7 +253,7 @@ def test_a_neighbour_the_street_asks_sends_one_of_its_own_units(
     # The neighbour's cadre, open all along, sees the request come (help_requested) at the top of the page.
     card = neighbour.get_by_test_id(f"request-ask-{need}")
     expect(card).to_contain_text("ask社区 需要支援")
-    expect(card).to_contain_text("医生 × 1 · g1_1")
+    expect(card).to_contain_text("医生 × 1 · 横2路与纵2路交叉口")
     expect(card.locator(".prio")).to_have_text("4")
     expect(neighbour.get_by_test_id(f"request-waited-ask-{need}")).to_have_text("已等 0 分钟")
     expect(neighbour.get_by_test_id(f"request-note-ask-{need}")).to_have_text(
@@ -263,7 +263,7 @@ def test_a_neighbour_the_street_asks_sends_one_of_its_own_units(
     assert layout_problems(neighbour, PHONE["width"]) == []
     neighbour.get_by_test_id(f"offer-ask-{need}").click()
     pick = neighbour.get_by_test_id("unit-pick-hlp-doctor")
-    expect(pick).to_contain_text("志愿者服务队 · 社区医生 · g4_4 · 空闲 2")
+    expect(pick).to_contain_text("志愿者服务队 · 社区医生 · 横5路与纵5路交叉口 · 空闲 2")
     expect(neighbour.get_by_test_id("assign-quantity")).to_have_value("1")
     assert layout_problems(neighbour, PHONE["width"]) == []
     neighbour.get_by_test_id("offer-send").click()
