@@ -3,10 +3,11 @@
 import { state } from "./state.js";
 import { T, t, cap } from "./i18n.js";
 import { esc } from "./dom.js";
-import { ask } from "./dialog.js";
+import { ask, refuse, dialogButtons } from "./dialog.js";
 import { act, pendingOn } from "./api.js";
-import { withMap, pinButton } from "./map.js";
-import { LIFE_SAFETY, priorityBadge } from "./priority.js";
+import { withMap, pinButton, draw } from "./map.js";
+import { placeField, bindPlaceField, placeBody, emptyPlace } from "./placepick.js";
+import { LIFE_SAFETY, DESCENDING, priorityBadge } from "./priority.js";
 import { communityName } from "./tasks.js";
 
 // Where a need or a unit is, by the name people use for the place (the server's `place`), never a map node id.
@@ -140,6 +141,7 @@ export function cadreView(d, readOnly) {
     if (mine.length) return T().needProgress.proposed;
     return T().statuses[n.status];
   };
+  if (canRun) html += `<div class="row choices"><button class="big" data-action="new-need" data-testid="new-need">${t("newNeed")}</button></div>`;
   html += `<h2>${t("needs")}</h2><div class="cards" data-testid="needs">${open.length ? open.map((n) =>
     `<div class="card p${n.priority}" data-need="${esc(n.id)}" data-pin="need:${esc(n.id)}">${needLine(n)}<div class="status" data-testid="need-status-${esc(n.id)}">${esc(progress(n))}</div>
     ${pinButton("need", n.id)}
@@ -192,7 +194,45 @@ export function cadreView(d, readOnly) {
 }
 
 // By data-action; `c` is the path of the community the view was drawn for.
+function newNeedForm(d, again) {
+  return `<h2>${t("report")}</h2>${again ? `<p class="status error" role="alert">${t("needRetry")}</p>` : ""}
+    <label>${t("what")}<select name="capability" data-testid="new-need-cap">${Object.keys(T().caps).map((k) =>
+      `<option value="${esc(k)}" ${k === d.capability ? "selected" : ""}>${esc(cap(k))}</option>`).join("")}</select></label>
+    <label>${t("howMany")}<input name="quantity" type="number" inputmode="numeric" min="1" value="${d.quantity}" data-testid="new-need-qty"></label>
+    <label>${t("urgency")}<select name="priority" data-testid="new-need-priority">${DESCENDING.map((p) =>
+      `<option value="${p}" ${p === d.priority ? "selected" : ""}>${p} ${esc(T().priorities[p])}</option>`).join("")}</select></label>
+    <label for="new-need-place-q">${t("where")}</label>${placeField("new-need-place", d.where)}
+    <div class="map-slot small" data-map-slot="new-need-map"></div>
+    <label>${t("note")}<input name="note" value="${esc(d.note)}" maxlength="1000" data-testid="new-need-note"></label>
+    ${dialogButtons(t("send"), "primary", "new-need-send")}`;
+}
+
 export const actions = {
+  // A need the cadre reports: what, how many, how urgent, and where (the place picker), in one dialog. Refused by the
+  // server (an address that matches no place, with no tap on the map), it opens again as it was.
+  async "new-need"(el, c) {
+    const draft = { capability: "rescue.boat", quantity: 1, priority: 4, note: "", where: emptyPlace() };
+    for (let tries = 0; ; tries++) {
+      const form = await ask(newNeedForm(draft, tries > 0), (f) => {
+        const slot = f.querySelector("[data-map-slot]");
+        const redraw = () => state.data.map && draw(slot, state.data.map, { mark: draft.where.node }, tapped);
+        const tapped = bindPlaceField(f, "new-need-place", c, draft.where, {
+          onMap: () => slot.scrollIntoView({ block: "center" }),
+          onChange: redraw,
+        });
+        redraw();
+        f.onsubmit = (ev) => {
+          if (ev.submitter && ev.submitter.value === "ok" && !placeBody(draft.where)) refuse(ev, t("needPlace"));
+        };
+      });
+      if (!form) return;
+      Object.assign(draft, { capability: String(form.get("capability")), quantity: Math.max(1, Number(form.get("quantity")) || 1),
+        priority: Number(form.get("priority")), note: String(form.get("note") || "").trim() });
+      const body = { capability: draft.capability, quantity: draft.quantity, priority: draft.priority, ...placeBody(draft.where) };
+      if (draft.note) body.note = draft.note;
+      if ((await act("POST", `${c}/needs`, body, t("sent"))) !== null) return;
+    }
+  },
   async start(el, c) {
     const form = await ask(`<h2>${t("startTitle")}</h2><label>${t("kind")}</label>
       <select name="kind" data-testid="incident-kind">${Object.entries(T().kinds).map(([k, v]) => `<option value="${k}">${esc(v)}</option>`).join("")}</select>

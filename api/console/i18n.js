@@ -82,7 +82,7 @@ export const ZH = {
     volunteer_team: "志愿队", self_organised_group: "居民自组织" },
   addRes: "添加力量", editRes: "修改", resTitle: "力量：{o}", resName: "名称（如：冲锋舟、急救员）", resCap: "能做什么", resQty: "数量",
   resCerts: "资质证书（可多选，可不选）", newCert: "其他资质（英文代号，如 water_rescue，可不填）", resWhere: "在哪里：在地图上点一下，或从下面选",
-  byBuilding: "按楼栋选", node: "地点编号", resModes: "什么时候可以用", resStatus: "现在状态",
+  resModes: "什么时候可以用", resStatus: "现在状态",
   modes: { both: "常态和应急", normal: "仅常态", incident: "仅应急" }, resStatuses: { available: "可用", busy: "忙碌", offline: "停用" },
   needName: "请填写名称", needWhere: "请在地图上点一下，或选一个地点", badQty: "数量要是 0 或正整数", badCert: "资质代号只能用英文小写字母、数字和下划线",
   exportXlsx: "导出 Excel", exportCsvPool: "导出 CSV", importPool: "导入表格", importTitle: "导入资源库表格",
@@ -114,6 +114,12 @@ export const ZH = {
     hours: "服务时长（小时）", declined: "拒绝", timedOut: "超时未响应" },
   // The map (map.js).
   mapShow: "🗺 地图", mapBack: "← 返回列表", onMap: "在地图上看", roadClosed: "道路封闭",
+  // The place picker (placepick.js).
+  placeSearch: "搜索地点", placeHint: "输入楼栋、单元、门牌或地标，如 7栋3单元302", placeMatches: "找到的地点",
+  placeOnMap: "📍 在地图上点选", placeChosen: "已选：{name}", placeTapped: "地图上点选的位置", placeTapNow: "请在地图上点一下",
+  placeTyped: "将按输入的地址查找；找不到时请在地图上点选",
+  newNeed: "＋ 上报需求", needRetry: "未能上报：请核对地点，或在地图上点选",
+  placeKinds: { building: "楼栋", unit: "单元", landmark: "地标", street: "街道", crossing: "路口" },
 };
 const EN = {
   title: "Community emergency dispatch", signin: "Sign in", token: "Enter your token (the code you were given)", signinGo: "Sign in",
@@ -206,7 +212,7 @@ const EN = {
     volunteer_team: "volunteer team", self_organised_group: "residents' group" },
   addRes: "Add a unit", editRes: "Edit", resTitle: "Unit of {o}", resName: "Name (e.g. boat, first-aider)", resCap: "What it does", resQty: "How many",
   resCerts: "Certifications (any)", newCert: "Other certification (code, e.g. water_rescue; optional)", resWhere: "Where: tap the map, or choose below",
-  byBuilding: "By building", node: "Place id", resModes: "When it serves", resStatus: "Status now",
+  resModes: "When it serves", resStatus: "Status now",
   modes: { both: "normal and incident", normal: "normal times only", incident: "incidents only" }, resStatuses: { available: "available", busy: "busy", offline: "off" },
   needName: "Enter a name", needWhere: "Tap the map or choose a place", badQty: "The quantity is 0 or a whole number", badCert: "A certification code uses a-z, 0-9 and _",
   exportXlsx: "Export Excel", exportCsvPool: "Export CSV", importPool: "Import a sheet", importTitle: "Import the pool",
@@ -234,6 +240,12 @@ const EN = {
     hours: "Hours", declined: "Declined", timedOut: "Timed out" },
   // The map (map.js).
   mapShow: "🗺 Map", mapBack: "← Back to the lists", onMap: "Show on map", roadClosed: "Road closed",
+  // The place picker (placepick.js).
+  placeSearch: "Search for a place", placeHint: "Building, unit, door or landmark, e.g. 7栋3单元302", placeMatches: "Places found",
+  placeOnMap: "📍 Tap it on the map", placeChosen: "Chosen: {name}", placeTapped: "the place tapped on the map", placeTapNow: "Tap the map once",
+  placeTyped: "The address typed will be looked up; if it is not found, tap the place on the map",
+  newNeed: "+ Report a need", needRetry: "Not reported: check the place, or tap it on the map",
+  placeKinds: { building: "building", unit: "unit", landmark: "landmark", street: "street", crossing: "crossing" },
 };
 
 export const T = () => (state.lang === "zh" ? ZH : EN);

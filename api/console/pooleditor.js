@@ -8,6 +8,8 @@ import { $, esc, byId, loading, toast } from "./dom.js";
 import { ask, dialogButtons, refuse } from "./dialog.js";
 import { act, api, download } from "./api.js";
 import { draw } from "./map.js";
+import { placeField, bindPlaceField, placeBody, emptyPlace } from "./placepick.js";
+import { placeOf } from "./emergency.js";
 import { refresh } from "./refresh.js";
 import { communityName } from "./tasks.js";
 import { giveToken } from "./people.js";
@@ -68,7 +70,7 @@ function unitRow(r) {
   const certs = (r.certifications || []).map((c) => `<span class="tag">${esc(c)}</span>`).join("");
   return `<div class="unit st-${esc(r.status)}" data-testid="res-${id}"><div><strong>${esc(r.name || r.id)}</strong> · ${esc(cap(r.capability))}
       × <b data-testid="res-qty-${id}">${r.quantity}</b></div>
-    <div class="muted">${esc(r.location)} · ${esc(T().modes[r.modes] || r.modes)} · <span data-testid="res-status-${id}">${esc(T().resStatuses[r.status] || r.status)}</span> ${certs}</div>
+    <div class="muted">${esc(placeOf(r))} · ${esc(T().modes[r.modes] || r.modes)} · <span data-testid="res-status-${id}">${esc(T().resStatuses[r.status] || r.status)}</span> ${certs}</div>
     <div class="row"><button data-action="edit-res" data-id="${id}" data-testid="edit-res-${id}">${t("editRes")}</button></div></div>`;
 }
 
@@ -109,8 +111,8 @@ async function editUnit(org, r) {
     certifications: [], modes: "both", status: "available", name: "" };
   const caps = Object.keys(ZH.caps);
   if (unit.capability && !caps.includes(unit.capability)) caps.push(unit.capability);
-  const buildings = e.buildings || [];
-  const nodes = e.map ? Object.keys(e.map.nodes) : [];
+  // Where the unit is: its place as the server names it, until another is picked (never the node id).
+  const where = unit.location ? { ...emptyPlace(), node: unit.location, name: placeOf(unit) } : emptyPlace();
   const picks = (name, table, value) => `<div class="picks">${Object.keys(table).map((k) => `<label class="pick" data-testid="res-${name}-${k}">
     <input type="radio" name="${name}" value="${k}" ${k === value ? "checked" : ""}> ${esc(T()[name === "modes" ? "modes" : "resStatuses"][k])}</label>`).join("")}</div>`;
   const form = await ask(`<h2>${esc(t("resTitle", { o: org.name || org.id }))}</h2>
@@ -119,36 +121,31 @@ async function editUnit(org, r) {
       `<option value="${esc(c)}" ${c === unit.capability ? "selected" : ""}>${esc(cap(c))}</option>`).join("")}</select>`
       : `<input value="${esc(cap(unit.capability))}" readonly>`}</label>
     <label>${t("resQty")}<input name="quantity" type="number" inputmode="numeric" min="0" value="${unit.quantity}" data-testid="res-quantity"></label>
-    <label>${t("resWhere")}</label>
+    <label for="res-place-q">${t("resWhere")}</label>${placeField("res-place", where)}
     <div class="map-slot small" data-map-slot="pick-map"></div>
-    ${buildings.length ? `<label>${t("byBuilding")}<select id="pick-building" data-testid="res-building"><option value=""></option>${buildings.map((b) =>
-      `<option value="${esc(b.location)}">${esc(b.name)}</option>`).join("")}</select></label>` : ""}
-    <label>${t("node")}<input name="location" list="pick-nodes" value="${esc(unit.location)}" autocomplete="off" data-testid="res-where"></label>
-    <datalist id="pick-nodes">${nodes.slice(0, 2000).map((n) => `<option value="${esc(n)}">`).join("")}</datalist>
     <label>${t("resCerts")}</label><div class="picks">${[...new Set([...knownCerts(), ...unit.certifications])].map((c) => `<label class="pick">
       <input type="checkbox" name="cert" value="${esc(c)}" ${unit.certifications.includes(c) ? "checked" : ""}> ${esc(c)}</label>`).join("")}</div>
     <label>${t("newCert")}<input name="newcert" autocomplete="off" data-testid="res-newcert"></label>
     <label>${t("resModes")}</label>${picks("modes", ZH.modes, unit.modes)}
     <label>${t("resStatus")}</label>${picks("status", ZH.resStatuses, unit.status)}
     ${dialogButtons(t("save"), "primary", "res-save")}`, (el) => {
-    const where = el.querySelector('[name="location"]');
     const slot = el.querySelector("[data-map-slot]");
     // The pool's other units are drawn, so a place is picked among known ones.
     const units = e.units.filter((x) => x.id !== unit.id).map((x) => ({ key: `unit:${x.id}`, at: x.location, label: x.name || cap(x.capability) }));
-    const redraw = () => e.map && draw(slot, e.map, { units, mark: where.value.trim() }, ({ node }) => { where.value = node; redraw(); });
+    const redraw = () => e.map && draw(slot, e.map, { units, mark: where.node }, tapped);
+    const tapped = bindPlaceField(el, "res-place", ownerPath(o), where, {
+      onMap: () => slot.scrollIntoView({ block: "center" }),
+      onChange: redraw,
+    });
     redraw();
-    where.oninput = redraw;
-    const building = el.querySelector("#pick-building");
-    if (building) building.onchange = () => { if (building.value) { where.value = building.value; redraw(); } };
     el.onsubmit = (ev) => {
       if (!ev.submitter || ev.submitter.value !== "ok") return;
       const data = new FormData(el);
       const q = Number(data.get("quantity"));
-      const at = String(data.get("location") || "").trim();
       const cert = String(data.get("newcert") || "").trim();
       if (!String(data.get("name") || "").trim()) return refuse(ev, t("needName"));
       if (!(Number.isInteger(q) && q >= 0) || data.get("quantity") === "") return refuse(ev, t("badQty"));
-      if (!at || (e.map && e.map.complete !== false && !e.map.nodes[at])) return refuse(ev, t("needWhere"));
+      if (!placeBody(where)) return refuse(ev, t("needWhere"));
       if (cert && !/^[a-z][a-z0-9_]*$/.test(cert)) return refuse(ev, t("badCert"));
     };
   });
@@ -156,7 +153,7 @@ async function editUnit(org, r) {
   const certs = form.getAll("cert").map(String);
   const extra = String(form.get("newcert") || "").trim();
   if (extra && !certs.includes(extra)) certs.push(extra);
-  const body = { quantity: Number(form.get("quantity")), location: String(form.get("location")).trim(), certifications: certs.sort(),
+  const body = { quantity: Number(form.get("quantity")), ...placeBody(where), certifications: certs.sort(),
     modes: form.get("modes"), status: form.get("status"), name: String(form.get("name")).trim() };
   if (isNew) await act("POST", `${ownerPath(o)}/resources`, { id: unit.id, organisation: org.id, capability: form.get("capability"), ...body });
   else await act("PATCH", `${ownerPath(o)}/resources/${encodeURIComponent(unit.id)}`, body);

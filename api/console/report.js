@@ -5,7 +5,8 @@ import { ZH, T, t, cap } from "./i18n.js";
 import { $, esc, toast } from "./dom.js";
 import { act } from "./api.js";
 import { needLine, sender } from "./emergency.js";
-import { mapFigure } from "./map.js";
+import { mapFigure, pickOnMap, drawMap } from "./map.js";
+import { placeField, bindPlaceField, placeBody, emptyPlace } from "./placepick.js";
 import { DESCENDING } from "./priority.js";
 import { render } from "./app.js";
 
@@ -20,7 +21,7 @@ export function gridView(d) {
     `<button type="button" data-action="cap" data-cap="${c}" aria-pressed="${r.capability === c}">${esc(cap(c))}</button>`).join("")}</div>
   <label for="qty">${t("howMany")}</label><div class="stepper"><button type="button" data-action="qty" data-d="-1" aria-label="-">−</button>
     <input id="qty" inputmode="numeric" value="${r.quantity}" data-testid="quantity"><button type="button" data-action="qty" data-d="1" aria-label="+">+</button></div>
-  <label for="loc">${t("where")}</label><input id="loc" value="${esc(r.location || "")}" data-testid="location">
+  <label for="report-place-q">${t("where")}</label>${placeField("report-place", r.where)}
   ${mapFigure()}
   <label>${t("urgency")}</label><div class="choices">${DESCENDING.map((p) =>
     `<button type="button" data-action="prio" data-p="${p}" aria-pressed="${r.priority === p}">${p} ${esc(T().priorities[p])}</button>`).join("")}</div>
@@ -63,28 +64,40 @@ export const actions = {
   qty(el) { state.report.quantity = Math.max(1, (Number($("#qty").value) || 1) + Number(el.dataset.d)); render(true); },
   async report(el, c) {
     const r = state.report;
-    r.location = $("#loc").value.trim();
     r.quantity = Math.max(1, Number($("#qty").value) || 1);
-    if (!r.location) {
+    const where = placeBody(r.where);
+    if (!where) {
       toast(t("needPlace"));
-      $("#loc").focus();
+      $("#report-place-q").focus();
       return;
     }
-    const body = { capability: r.capability, quantity: r.quantity, location: r.location, priority: r.priority, tags: r.tags };
+    const body = { capability: r.capability, quantity: r.quantity, ...where, priority: r.priority, tags: r.tags };
     const phone = $("#phone").value.trim();
     const note = $("#note").value.trim();
     if (phone) body.contact_phone = phone;
     if (note) body.note = note;
     const result = await act("POST", `${c}/needs`, body, t("sent"));
     // Sent, or saved to send when back online: either way the form is ready for the next resident.
-    if (result) state.report = { capability: r.capability, quantity: 1, priority: 3, tags: [] };
+    if (result) state.report = { capability: r.capability, quantity: 1, priority: 3, tags: [], where: emptyPlace() };
     render(true);
   },
 };
 
-// Keep what the grid worker typed when the page redraws.
+// Keep what the grid worker typed when the page redraws; a tap on the map picks the place (the map marks it).
 export function bindReportForm() {
-  for (const [sel, key] of [["#loc", "location"], ["#phone", "phone"], ["#note", "note"]]) {
+  if (!$("#report-form")) return;
+  const r = state.report;
+  r.where = r.where || emptyPlace();
+  const picked = bindPlaceField(document, "report-place", `/communities/${state.community}`, r.where, {
+    onMap: () => $("#report-form [data-map-slot]").scrollIntoView({ block: "center" }),
+    onChange: (where) => {
+      if (where.node === r.location) return;
+      r.location = where.node;
+      drawMap();
+    },
+  });
+  pickOnMap(picked);
+  for (const [sel, key] of [["#phone", "phone"], ["#note", "note"]]) {
     const input = $(sel);
     if (input) input.oninput = () => { state.report[key] = input.value; };
   }

@@ -312,7 +312,7 @@ def test_the_pool_editor_adds_an_organisation_and_a_unit_and_changes_a_quantity(
     page.get_by_test_id("res-save").click()
     expect(page.locator("#dialog-error")).to_have_text("请在地图上点一下，或选一个地点")
     tap_node(page, "g2_4", "#pick-map")
-    expect(page.get_by_test_id("res-where")).to_have_value("g2_4")
+    expect(page.get_by_test_id("res-place-chosen")).to_have_text("已选：横3路与纵5路交叉口")
     page.get_by_test_id("res-save").click()
     expect(card).to_contain_text("应急物资车 · 食品")
     [unit] = [r for r in street.ok("GET", "/streets/s1/resources") if r["organisation"] == org]

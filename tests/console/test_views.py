@@ -29,7 +29,8 @@ def test_grid_worker_reports_a_need_in_a_few_taps(world: World, open_page: OpenP
     expect(grid.get_by_test_id("quantity")).to_have_value("2")
     tap_node(grid, "g4_1")
     taps.append("the map at g4_1")
-    expect(grid.get_by_test_id("location")).to_have_value("g4_1")
+    # The place tapped, by its name (a crossing of the test map's unnamed streets), never the node id.
+    expect(grid.get_by_test_id("report-place-chosen")).to_have_text("已选：横5路与纵2路交叉口")
     grid.get_by_role("button", name="独居老人").click()
     taps.append("独居老人")
     expect(grid.get_by_role("button", name="独居老人")).to_have_attribute("aria-pressed", "true")
@@ -49,12 +50,12 @@ def test_grid_worker_reports_a_need_in_a_few_taps(world: World, open_page: OpenP
     )
     assert need["reported_by"].startswith("grid_worker:")
     card = need_card(cadre, need["id"])
-    expect(card).to_contain_text("饮用水 × 2 · g4_1", timeout=2000)
+    expect(card).to_contain_text("饮用水 × 2 · 横5路与纵2路交叉口", timeout=2000)
     expect(card.locator(".tag")).to_have_text("独居老人")
     # The form is ready for the next resident, and the report is in the worker's own list.
     expect(grid.get_by_test_id("quantity")).to_have_value("1")
     expect(grid.get_by_role("button", name="独居老人")).to_have_attribute("aria-pressed", "false")
-    expect(grid.get_by_test_id("my-reports")).to_contain_text("饮用水 × 2 · g4_1")
+    expect(grid.get_by_test_id("my-reports")).to_contain_text("饮用水 × 2 · 横5路与纵2路交叉口")
     record(
         "taps_to_report_a_need",
         {
