@@ -31,10 +31,11 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from api import labels
 from api.csv_cells import FORMULA_START, to_csv
+from api.places import place_name, places_of
 from api.schemas import OrganisationCreate, ResourceCreate
 from engine.coordinator import Board, RegisterOrganisation, SaveResource
 from engine.model import Organisation, OrganisationKind, Resource
-from engine.model.ids import CommunityId, OrganisationId, ResourceId
+from engine.model.ids import CommunityId, NodeId, OrganisationId, ResourceId
 
 KIB = 1024
 # A pool of thousands of resources is a few hundred KB in either format.
@@ -178,18 +179,28 @@ class Pool:
     organisations: Mapping[OrganisationId, Organisation]
     resources: Mapping[ResourceId, Resource]
     community: CommunityId | None
-    on_map: Callable[[str], bool]
+    # The map node a 位置 cell means for a resource (None: the cell names no place of the map): a place's name
+    # as the file was written (api/places.py), a typed address matched to a place, or a node id.
+    where: Callable[[str, Resource | None], NodeId | None]
     # Units of a resource already sent: its quantity may not fall below them.
     committed: Callable[[ResourceId], int] = _nothing_committed
 
     @classmethod
     def of(cls, board: Board) -> "Pool":
         """A community's pool, or a street's own (whose organisations belong to no community)."""
-        graph = board.graph
         community = board.community.id if board.community is not None and not board.is_street else None
-        return cls(
-            board.organisations, board.resources, community, graph.has_node, board.resource_units_committed
-        )
+        places = places_of(board)
+
+        def where(cell: str, known: Resource | None) -> NodeId | None:
+            if board.graph.has_node(cell):
+                return NodeId(cell)
+            # Its own place as the sheet was written (a name like "7栋附近" that matches no place by itself).
+            if known is not None and place_name(board, known.location) == cell:
+                return known.location
+            found = places.match(cell) if places is not None else None
+            return found.node if found is not None else None
+
+        return cls(board.organisations, board.resources, community, where, board.resource_units_committed)
 
 
 # -- writing ---------------------------------------------------------------------------------------------
@@ -201,7 +212,7 @@ def _shown(column: Column, code: str) -> str:
     return column.choices.get(code, code) if column.choices else code
 
 
-def _resource_cells(r: Resource | None) -> list[Cell]:
+def _resource_cells(r: Resource | None, place: Callable[[NodeId], str]) -> list[Cell]:
     if r is None:
         return [""] * len(RESOURCE_COLUMNS)
     return [
@@ -210,21 +221,24 @@ def _resource_cells(r: Resource | None) -> list[Cell]:
         _shown(CAPABILITY, r.capability),
         r.quantity,
         LIST_SEPARATOR.join(r.certifications),
-        r.location,
+        place(r.location),
         _shown(MODES, r.modes),
         _shown(STATUS, r.status),
     ]
 
 
-def table(organisations: Iterable[Organisation], resources: Iterable[Resource]) -> list[list[Cell]]:
-    """The pool as rows, the header first: each organisation by id, its resources by id under it."""
+def table(
+    organisations: Iterable[Organisation], resources: Iterable[Resource], place: Callable[[NodeId], str] = str
+) -> list[list[Cell]]:
+    """The pool as rows, the header first: each organisation by id, its resources by id under it; ``place``
+    names a resource's location (api/places.py: the name people use, which an import reads back)."""
     owned: dict[str, list[Resource]] = defaultdict(list)
     for r in resources:
         owned[r.organisation].append(r)
     rows: list[list[Cell]] = [[c.header for c in COLUMNS]]
     for o in sorted(organisations, key=lambda o: o.id):
         mine: list[Resource | None] = [*sorted(owned[o.id], key=lambda r: r.id)] or [None]
-        rows.extend([o.id, o.name, _shown(KIND, o.kind), *_resource_cells(r)] for r in mine)
+        rows.extend([o.id, o.name, _shown(KIND, o.kind), *_resource_cells(r, place)] for r in mine)
     return rows
 
 
@@ -743,7 +757,7 @@ def _resource_problems(rows: list[_Row], pool: Pool) -> Iterator[Problem]:
                 _cut(rid),
             )
         location = fields["location"]
-        if location is not None and not pool.on_map(location):
+        if location is not None and pool.where(location, known) is None:
             yield Problem(row.number, LOCATION.header, "地图上没有这个地点 (not on the map)", _cut(location))
         sent = pool.committed(ResourceId(rid)) if known is not None else 0
         if fields["quantity"] is not None and fields["quantity"] < sent:
@@ -779,7 +793,8 @@ def _resources(rows: list[_Row], pool: Pool) -> tuple[Resource, ...]:
             continue
         known = pool.resources.get(ResourceId(row.resource["id"]))
         base = known.model_dump() if known is not None else {}
-        made.append(Resource.model_validate({**base, **row.resource}))
+        at = {"location": pool.where(row.resource["location"], known)} if row.resource["location"] else {}
+        made.append(Resource.model_validate({**base, **row.resource, **at}))
     return tuple(sorted(made, key=lambda r: r.id))
 
 

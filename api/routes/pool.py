@@ -16,6 +16,7 @@ from api import pool_file
 from api.access import Forbidden, manages_community
 from api.auth import Principal
 from api.deps import BoardDep, IdempotencyDep, PrincipalDep, ServiceDep
+from api.places import place_name
 from api.problems import problem
 from api.service import Idempotency, Service
 from engine.coordinator import Board
@@ -66,7 +67,9 @@ def _download(board: Board, data: bytes, extension: str, media: str) -> Response
 
 
 def _rows(board: Board) -> list[list[pool_file.Cell]]:
-    return pool_file.table(board.organisations.values(), board.resources.values())
+    return pool_file.table(
+        board.organisations.values(), board.resources.values(), lambda node: place_name(board, node)
+    )
 
 
 @router.get(

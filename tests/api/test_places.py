@@ -1,6 +1,9 @@
 """Places over a real server: the picker's list and search, needs and units placed by place id, by a typed
 address (matched, or kept as a note with a map tap), every answer naming the place, never only the node."""
 
+import csv
+import io
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -11,6 +14,7 @@ from api.auth import Role
 from tests.api.server import Api, Server, api_for, wait_for
 
 C = "/communities/p1"
+NODE_ID = re.compile(r"\bg\d+_\d+\b")
 MAP = {
     "grid": {
         "rows": 4,
@@ -135,3 +139,29 @@ def test_the_street_lists_its_own_pools_places(server: Server) -> None:
     assert [p["id"] for p in street.ok("GET", "/streets/s1/places?q=菜市场")] == ["market"]
     cadre = api_for(server, Role.CADRE, "p1")
     assert cadre.get("/streets/s1/places").status_code == 403
+
+
+def test_the_pool_sheet_names_places_and_reads_its_own_names_back(server: Server, cadre: Api) -> None:
+    cadre.ok(
+        "POST",
+        f"{C}/resources",
+        {
+            "id": "p1-van",
+            "organisation": "p1-boats",
+            "capability": "transport.vehicle",
+            "quantity": 1,
+            "location": "g2_2",
+        },
+    )
+    sheet = cadre.get(f"{C}/pool.csv").content.decode("utf-8-sig")
+    [van] = [row for row in csv.reader(io.StringIO(sheet)) if "p1-van" in row]
+    assert "横3路与纵3路交叉口" in van and not NODE_ID.findall(sheet)
+    # The sheet as written, and a row moved to a place typed by name: read back to the nodes they mean.
+    moved = sheet.replace("横3路与纵3路交叉口", "7号楼")
+    checked = cadre.client.post(
+        f"{C}/pool/import?dry_run=1", content=moved.encode(), headers={"Content-Type": "text/csv"}
+    )
+    assert checked.status_code == 200, checked.text
+    assert checked.json()["resources"]["changed"] == 1
+    cadre.client.post(f"{C}/pool/import", content=moved.encode(), headers={"Content-Type": "text/csv"})
+    assert cadre.ok("GET", f"{C}/resources/p1-van")["location"] == "g3_3"

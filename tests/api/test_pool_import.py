@@ -52,7 +52,7 @@ def test_the_pool_downloads_as_a_workbook_and_as_csv_with_the_same_rows(server: 
     assert shown[0] == HEADER
     by_resource = {row[3]: row for row in shown[1:]}
     assert by_resource["c1-boat"] == [
-        "c1-boats", "boats", "社会组织", "c1-boat", "", "救生艇", "2", "", "g0_0", "常态和应急", "可用"
+        "c1-boats", "boats", "社会组织", "c1-boat", "", "救生艇", "2", "", "横1路与纵1路交叉口", "常态和应急", "可用"
     ]  # fmt: skip
     assert by_resource["c1-water"][2] == "企业"
 
