@@ -21,6 +21,7 @@ from api.pubsub import pubsub_for
 from api.responses import Bodies
 from api.routes import (
     assignments,
+    attention,
     checks,
     communities,
     contributions,
@@ -66,6 +67,7 @@ ROUTERS = (
     incidents,
     plans,
     assignments,
+    attention,
     roads,
     events,
     maps,

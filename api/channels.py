@@ -27,6 +27,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from api import channel
+from api.attention import attention_messages
 from api.channel import Channel, Kind
 from api.masking import need_masked_json
 from api.people_channels import governance_messages
@@ -41,6 +42,7 @@ from engine.coordinator.board import (
     snapshot,
 )
 from engine.coordinator.events import (
+    AttentionOpened,
     CommunityRegistered,
     DispatchStatusChanged,
     EscalationAnswer,
@@ -169,6 +171,8 @@ def messages(board: Board, step: Step) -> list[tuple[str, str, Data]]:
     )
     if isinstance(event, GovernanceEvent):
         return governance_messages(board, event, exercise)
+    if isinstance(event, AttentionOpened):
+        return attention_messages(board, step, exercise)
     body: Data = {
         "exercise": exercise,
         "event": event_json(step),
@@ -238,6 +242,8 @@ def messages(board: Board, step: Step) -> list[tuple[str, str, Data]]:
                 {"exercise": exercise, "community": board.community.id, **mine},
             )
         )
+    # What must not be missed (a life-safety dispatch withdrawn, a job taken back), after what it is about.
+    out += attention_messages(board, step, exercise)
     return out
 
 

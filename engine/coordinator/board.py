@@ -6,9 +6,11 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
 
+from engine.coordinator.attention import WITHDRAWN, Attention, Taken
 from engine.coordinator.contributions import Contributions, contributions_json
 from engine.coordinator.events import (
     COMMITTED,
+    AttentionOpened,
     CommunityRegistered,
     DispatchCreated,
     DispatchId,
@@ -41,6 +43,7 @@ from engine.matching.document import Travel
 from engine.model.entities import Community, Mode, Need, Organisation, Resource
 from engine.model.ids import Capability, NeedId, NodeId, OrganisationId, ResourceId, RuleName
 from engine.model.plan import Plan, UnmetReason
+from engine.model.priority import LIFE_SAFETY
 from engine.rules.facts import CompiledProfile
 from engine.rules.profile import Profile, dispatch_of
 from engine.travel import RoadGraph
@@ -169,6 +172,8 @@ class Board:
     ledger: Ledger = field(default_factory=Ledger)
     # Each organisation's jobs, hours and missed calls: kept as dispatches end, since done ones leave the board.
     contributions: Contributions = field(default_factory=Contributions)
+    # What the attention bar tells people, and who opened each item: kept as it happens, for the same reason.
+    attention: Attention = field(default_factory=Attention)
     events: int = 0
     _graph: RoadGraph | None = None
     _rules: CompiledProfile | None = None
@@ -345,6 +350,8 @@ class Board:
                 )
                 self._touch(event.at)
             case NeedCancelled():
+                for d in self.dispatches_of(event.need):
+                    self._withdrawn(d, Taken.NEED_CANCELLED, event.at)
                 self._close_need(event.need, NeedStatus.CANCELLED, event.at)
             case NeedEscalated():
                 self.needs[event.need] = replace(self.needs[event.need], escalated=True)
@@ -354,6 +361,7 @@ class Board:
                     event.answer, event.at, event.actor, event.note, event.community, event.community_name
                 )
                 self.needs[event.need] = replace(record, escalated=True, answers=(*record.answers, answer))
+                self.attention.answered(event.need, event.answer, event.at, event.note)
             case RoadClosed():
                 road = (event.source, event.target)
                 (self.closed_one_way if event.one_way else self.closed_roads).add(road)
@@ -384,6 +392,7 @@ class Board:
                 self._touch(event.at)
             case PlanProposed():
                 self._take_plan(event)
+                self._unmet_life_safety(event)
             case DispatchCreated():
                 self.dispatch_count += 1
                 self.dispatches[event.dispatch] = Dispatch(
@@ -396,14 +405,38 @@ class Board:
                     event.at,
                 )
                 if event.replaces is not None:
+                    self._withdrawn(self.dispatches[event.replaces], Taken.OVERRIDE, event.at)
                     self._set_status(event.replaces, DispatchStatus.CANCELLED, event.at, event.actor)
                 # The cadre's choice stands in for any proposal of the same pair.
                 self._withdraw_proposals(event.need, event.resource, keep=event.dispatch)
                 self._touch(event.at)
             case DispatchStatusChanged():
+                d = self.dispatches[event.dispatch]
+                if event.status in WITHDRAWN:
+                    self._withdrawn(d, WITHDRAWN[event.status], event.at, event.note)
+                elif event.status is DispatchStatus.CONFIRMED:
+                    self.attention.met(d.need)
                 self._set_status(event.dispatch, event.status, event.at, event.actor, event.occurred_at)
+            case AttentionOpened():
+                self.attention.open(event.item, event.audience, event.at, event.actor)
             case _:
                 self.ledger.evolve(event)
+
+    def _withdrawn(self, d: Dispatch, why: Taken, at: datetime, note: str = "") -> None:
+        life_safety = self.needs[d.need].priority == LIFE_SAFETY
+        self.attention.dispatch_ended(d.id, d.need, d.resource, d.committed, why, at, note, life_safety)
+
+    def _unmet_life_safety(self, event: PlanProposed) -> None:
+        # No one found, and no one going or proposed: the cadre must know now, not when they scroll to it.
+        for u in event.plan.unmet:
+            record = self.needs.get(u.need)
+            if (
+                record is not None
+                and record.status is NeedStatus.OPEN
+                and record.priority == LIFE_SAFETY
+                and not self.dispatches_of(u.need)
+            ):
+                self.attention.unmet(u.need, event.at)
 
     def _adjusted(self, need: Need) -> tuple[int, tuple[RuleName, ...]]:
         facts = self.rules.need_facts(need, self.community.id if self.community else None)

@@ -2,7 +2,7 @@
 
 from pydantic import AwareDatetime, Field
 
-from engine.coordinator.events import DispatchId, DispatchStatus, EscalationAnswer, IncidentId
+from engine.coordinator.events import Audience, DispatchId, DispatchStatus, EscalationAnswer, IncidentId
 from engine.governance.commands import GovernanceCommand
 from engine.matching.document import Travel
 from engine.model.entities import Community, Need, Organisation, Resource
@@ -145,6 +145,14 @@ class RelaxRule(Frozen):
     rule: str = Field(min_length=1)
 
 
+class OpenAttention(Frozen):
+    """Someone of ``audience`` opens an item of the attention bar (engine/coordinator/attention.py); opening
+    it again changes nothing: the first to open it, and when, stand."""
+
+    item: str = Field(min_length=1, max_length=200)
+    audience: Audience
+
+
 Command = (
     RegisterCommunity
     | RegisterStreet
@@ -167,5 +175,6 @@ Command = (
     | Assign
     | AnswerEscalation
     | RelaxRule
+    | OpenAttention
     | GovernanceCommand
 )

@@ -15,6 +15,7 @@ from engine.coordinator.commands import (
     CloseRoad,
     Command,
     Escalate,
+    OpenAttention,
     Override,
     RegisterCommunity,
     RegisterOrganisation,
@@ -29,6 +30,7 @@ from engine.coordinator.commands import (
 )
 from engine.coordinator.decide_governance import checks_for_incident, decide_governance
 from engine.coordinator.events import (
+    AttentionOpened,
     CommunityRegistered,
     DispatchCreated,
     DispatchId,
@@ -156,6 +158,8 @@ def decide(board: Board, command: Command, at: datetime, actor: str) -> list[Eve
             return [_answer(board, command, at, actor)]
         case RelaxRule():
             return [_relax(board, command, at, actor)]
+        case OpenAttention():
+            return _open_attention(board, command, at, actor)
         case _:
             return decide_governance(board, command, at, actor)
 
@@ -548,3 +552,12 @@ def _relax(board: Board, command: RelaxRule, at: datetime, actor: str) -> Event:
         raise Rejected("not_found", "rule", f"profile {board.profile.name!r} has no rule {command.rule!r}")
     kept = tuple(r for r in board.profile.rules if r.name != command.rule)
     return ProfileChanged(at=at, actor=actor, profile=board.profile.model_copy(update={"rules": kept}))
+
+
+def _open_attention(board: Board, command: OpenAttention, at: datetime, actor: str) -> list[Event]:
+    item = board.attention.items.get(command.item)
+    if item is None or command.audience not in item.audiences:
+        raise Rejected("not_found", "item", f"没有这条提醒 (no attention item {command.item!r})")
+    if item.opened_by(command.audience) is not None:
+        return []  # opened before: the first to open it stands
+    return [AttentionOpened(at=at, actor=actor, item=item.id, audience=command.audience)]

@@ -217,6 +217,23 @@ class DispatchStatusChanged(EventBase):
     occurred_at: AwareDatetime | None = None
 
 
+class Audience(StrEnum):
+    """Who an item of the attention bar is for (engine/coordinator/attention.py): the community's cadres, the
+    street's staff (a need sent to the street), or the organisation whose unit it was. Each opens it for itself."""
+
+    COMMUNITY = "community"
+    STREET = "street"
+    ORGANISATION = "organisation"
+
+
+class AttentionOpened(EventBase):
+    """Someone of ``audience`` opened an item of the attention bar: it leaves the bar of all of them."""
+
+    type: Literal["attention_opened"] = "attention_opened"
+    item: str = Field(min_length=1, max_length=200)
+    audience: Audience
+
+
 Event = Annotated[
     CommunityRegistered
     | StreetRegistered
@@ -237,6 +254,7 @@ Event = Annotated[
     | PlanProposed
     | DispatchCreated
     | DispatchStatusChanged
+    | AttentionOpened
     | GovernanceEvent,
     Field(discriminator="type"),
 ]

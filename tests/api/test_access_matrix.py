@@ -665,6 +665,20 @@ def answer_need(w: World, t: Target, fresh: bool) -> Case:
     )
 
 
+def street_answered(w: World, t: Target, fresh: bool) -> Case:
+    """An item of the community's attention bar (the street's answer to an escalated need), to open."""
+    c = t.community
+    answer = answer_need(w, t, fresh)
+    w.admin[c].ok("POST", answer.path.removeprefix(V1), answer.body)
+    need_id = answer.path.split("/")[-2]
+    listing = f"/communities/{c}/attention?opened=true"
+    return Case(
+        f"{V1}/communities/{c}/attention/{need_id}-answer1/open",
+        look=lambda: w.heads[c].ok("GET", listing),
+        cleanup=answer.cleanup,
+    )
+
+
 def new_token(street: bool) -> Prepare:
     """A token made for a new observer of ``t``'s community (``street``: of its street)."""
 
@@ -838,6 +852,10 @@ ROWS = (
     Row("GET",   A + "/plans",                                READERS, at("/plans")),
     Row("GET",   A + "/plans/{version}",                      READERS, at("/plans/1")),
     Row("GET",   A + "/assignments",                          ALL, at("/assignments")),
+    # The attention bar: every role reads its own (grid workers' and captains' is empty); the community's items
+    # are opened by its cadres, never by observers; the street and organisations have items of their own.
+    Row("GET",   A + "/attention",                            (200,) * 8, at("/attention")),
+    Row("POST",  A + "/attention/{item}/open",                (404, 200, 404, 403, 403, 404, 200, 403), street_answered, changes=True),
     Row("GET",   A + "/assignments/{assignment}",             ALL, assignment, owned=True),
     Row("POST",  A + "/assignments/{assignment}/override",    MANAGERS, dispatch_action("notified", "/override", lambda t: {"resource": f"{t.community}-{'fleet' if t.owner == 'boats' else 'water'}"}), changes=True, owned=True),
     # A proposal is not the organisation's business yet: it cannot see it at all.
