@@ -8,8 +8,10 @@ The capability names are the console's (``caps`` in ``api/console/i18n.js``); a 
 from collections.abc import Mapping
 from typing import Final
 
-from engine.matching.explain import MODE_ZH
+from engine.coordinator import Board
+from engine.matching.explain import MODE_ZH, Names
 from engine.model import OrganisationKind, ResourceStatus, ServiceModes
+from engine.model.ids import ResourceId
 
 KINDS: Final[Mapping[str, str]] = {
     OrganisationKind.SOCIAL_ORGANISATION: "社会组织",
@@ -66,6 +68,19 @@ def reader_lang(query: str | None, accept: str | None) -> str:
     """The language a reader chose: ``?lang=`` first, then the Accept-Language header; "zh" or "en"."""
     chosen = (query or accept or "zh").strip().lower()
     return "en" if chosen.startswith("en") else "zh"
+
+
+def reader_names(board: Board, lang: str) -> Names:
+    """How ``board``'s reader in ``lang`` names the codes a plan's texts hold: a capability by its name, a unit
+    by the name its owner gave it (else by what it does), never by its id."""
+
+    def resource(rid: str) -> str:
+        r = board.resource(ResourceId(rid))
+        if r is None:
+            return "另一单位" if lang == "zh" else "another unit"
+        return r.name or capability_name(r.capability, lang)
+
+    return Names(capability=lambda c: capability_name(c, lang), resource=resource)
 
 
 def capability_name(code: str, lang: str = "zh") -> str:

@@ -7,14 +7,13 @@ from fastapi import APIRouter, Header, Path, Query, Request, Response
 
 from api.access import Forbidden, reads_everything
 from api.deps import BoardDep, PrincipalDep, ServiceDep
-from api.labels import capability_name, reader_lang
+from api.labels import reader_lang, reader_names
 from api.places import named
 from api.problems import NotFound
 from api.responses import NOT_MODIFIED, shared
 from api.schemas import dispatch_public
 from engine.coordinator import Board
-from engine.matching.explain import Names, restate
-from engine.model.ids import ResourceId
+from engine.matching.explain import restate
 
 router = APIRouter(prefix="/communities/{community}", tags=["plans 调度方案"])
 
@@ -28,14 +27,7 @@ def _readers_only(principal: PrincipalDep, board: BoardDep) -> None:
 def unmet_in(board: Board, plan: dict[str, Any], lang: str) -> dict[str, Any]:
     """``plan`` (as JSON) with its unmet texts in ``lang`` and names for the codes they hold: a capability by
     its name, a unit by the name its owner gave it (else by what it does). The stored plan keeps its own text."""
-
-    def resource(rid: str) -> str:
-        r = board.resource(ResourceId(rid))
-        if r is None:
-            return "另一单位" if lang == "zh" else "another unit"
-        return r.name or capability_name(r.capability, lang)
-
-    names = Names(capability=lambda c: capability_name(c, lang), resource=resource)
+    names = reader_names(board, lang)
     unmet = [
         {
             **u,

@@ -5,13 +5,14 @@ joint plans send to any of its communities. What the street does about a communi
 ask, answer) is a command on that community's board: see api/routes/escalations.py.
 """
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Header, Query, Response
 
 from api.access import Forbidden
 from api.auth import Principal, Role
 from api.deps import IdempotencyDep, PrincipalDep, ServiceDep, StreetBoardDep
+from api.labels import reader_lang, reader_names
 from api.masking import need_public
 from api.places import need_place, place_name
 from api.problems import NotFound
@@ -25,6 +26,7 @@ from engine.coordinator.board import dispatch_json
 from engine.coordinator.commands import RegisterStreet
 from engine.coordinator.events import ANSWER_ZH
 from engine.coordinator.refs import home_of, split, street_key
+from engine.matching.explain import restate
 from engine.model.ids import StreetId
 
 router = APIRouter(prefix="/streets", tags=["streets 街道"])
@@ -167,11 +169,17 @@ async def update_resource(
 
 @router.get("/{street}/inbox")
 def inbox(
-    street: str, board: StreetBoardDep, service: ServiceDep, principal: PrincipalDep
+    street: str,
+    board: StreetBoardDep,
+    service: ServiceDep,
+    principal: PrincipalDep,
+    lang: Annotated[str | None, Query(max_length=16, description="zh (default) or en")] = None,
+    accept_language: Annotated[str | None, Header()] = None,
 ) -> list[dict[str, Any]]:
     """Escalated needs still open, and proposals that wait for the street's approval: most urgent first
-    (priority, then the longest wait)."""
+    (priority, then the longest wait). The plan's texts in the reader's language, codes named."""
     now = service.clock()
+    chosen = reader_lang(lang, accept_language)
     items: list[dict[str, Any]] = []
     for b in service.street_boards(street):
         assert b.community is not None
@@ -185,6 +193,7 @@ def inbox(
             if not record.escalated and need not in waiting_approval:
                 continue
             u = unmet.get(need)
+            names = reader_names(b, chosen)
             answers = record.answers
             items.append(
                 {
@@ -199,8 +208,8 @@ def inbox(
                     else ("open" if record.escalated else "approval"),
                     "state_zh": ANSWER_ZH[answers[-1].answer] if answers else "待街道处理",
                     "reason": u.reason.value if u is not None else None,
-                    "detail": u.detail if u is not None else None,
-                    "suggestion": u.suggestion.text if u is not None else None,
+                    "detail": restate(u.detail, chosen, names) if u is not None else None,
+                    "suggestion": restate(u.suggestion.text, chosen, names) if u is not None else None,
                     "missing": u.quantity if u is not None else 0,
                     "approvals": [_approval(b, d) for d in sorted(waiting_approval.get(need, []), key=_id)],
                     "dispatches": [

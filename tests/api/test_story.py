@@ -14,7 +14,7 @@ import pytest
 
 from api.auth import Role
 from engine.matching.explain import TEXTS, Names, restate, text
-from tests.api.server import Api, Server, api_for, wait_for
+from tests.api.server import MAP, Api, Server, api_for, wait_for
 
 
 @pytest.fixture(scope="module")
@@ -145,6 +145,16 @@ def test_unmet_texts_follow_the_readers_language_with_names(server: Server) -> N
     # ?lang= wins over the header; anything else is Chinese.
     assert unmet(params={"lang": "zh"}, headers={"Accept-Language": "en"})["detail"] == zh["detail"]
     assert unmet(headers={"Accept-Language": "fr"})["detail"] == zh["detail"]
+    # The street's inbox shows the same texts of an escalated need, in its reader's language.
+    cadre.ok("POST", f"/communities/c3/needs/{need}/escalate")
+    street = Api(server, server.token(Role.STREET, street="s2"))
+    street.ok("POST", "/streets", {"id": "s2", "name": "二街道", "profile": "fast_test", "map": MAP})
+    for lang, detail in (("zh", zh["detail"]), ("en", "The pool has nothing that provides “doctor”")):
+        response = street.get("/streets/s2/inbox", headers={"Accept-Language": lang})
+        assert response.status_code == 200, response.text
+        [item] = [i for i in response.json() if i["need"]["id"] == need]
+        assert item["detail"] == detail, item
+    street.client.close()
     cadre.client.close()
 
 
