@@ -24,9 +24,32 @@ import { peopleView, actions as peopleActions } from "./people.js";
 import { requestsView, actions as requestActions } from "./requests.js";
 import { contributionsView, bindContributions, actions as contribActions } from "./contributions.js";
 
+// A redraw replaces the controls: the one that had focus (a button just pressed, a field being read out) gets
+// it back, found by the same id, test id or action on the same object, and the page stays where it was
+// scrolled. Focus that moved elsewhere meanwhile is left alone.
+export function render(form = false) {
+  const had = document.activeElement;
+  const key = had && had !== document.body && $("#app").contains(had) ? controlKey(had) : null;
+  const y = window.scrollY;
+  draw(form);
+  if (!key || had.isConnected) return;
+  const again = document.querySelector(key);
+  if (again) again.focus({ preventScroll: true });
+  if (window.scrollY !== y) window.scrollTo(0, y);
+}
+
+function controlKey(el) {
+  const is = (name) => el.getAttribute(name) !== null;
+  const attr = (name) => `[${name}="${CSS.escape(el.getAttribute(name))}"]`;
+  if (el.id) return `#${CSS.escape(el.id)}`;
+  if (is("data-testid")) return attr("data-testid");
+  if (is("data-action")) return attr("data-action") + (is("data-id") ? attr("data-id") : "") + (is("data-tab") ? attr("data-tab") : "");
+  return null;
+}
+
 // A live update redraws what it changed. The grid worker's form is left alone unless the worker changed it:
 // redrawing it would drop the field being typed in (and a half-composed pinyin word with it).
-export function render(form = false) {
+function draw(form) {
   const me = state.me;
   const d = state.data;
   const community = d.community;
@@ -174,6 +197,20 @@ function signInView(message = "") {
   };
 }
 
+// A sign-in link (/#signin=CODE, made in the people view) signs in with one tap: the code is traded for a token
+// of this person's, and dropped from the address at once so that it is neither kept in the history nor shared.
+async function signInByLink(code) {
+  history.replaceState(null, "", location.pathname + location.search);
+  $("#app").innerHTML = `<p class="empty">${t("signingIn")}</p>`;
+  try {
+    state.token = (await api("POST", "/signin", { code })).token;
+  } catch (err) {
+    state.token = store.getItem("pz.token");
+    return signInView(err.status === 410 ? t("linkUsed") : err.status ? t("failed") + err.message : t("offline"));
+  }
+  await start();
+}
+
 async function start() {
   try {
     state.me = await api("GET", "/me");
@@ -190,9 +227,12 @@ async function start() {
   }
   store.setItem("pz.token", state.token);
   state.community = state.me.community || state.me.communities[0] || null;
-  await refresh();
+  firstRead = refresh();
+  await firstRead;
   connect();
 }
+// The first read after signing in (sw.js reads again once it serves the page, after this one has landed).
+let firstRead = null;
 
 function reconnect() {
   if (state.ws) { state.ws.onclose = null; state.ws.close(); }
@@ -200,14 +240,20 @@ function reconnect() {
 }
 
 
-export function signOut() {
+// Where sw.js keeps the last data the page read (the same name there).
+const DATA_CACHE = "pz-data";
+
+// `message`: why (access revoked); signing out by the button also ends the token on the server.
+export function signOut(message = "") {
   if (state.ws) { state.ws.onclose = null; state.ws.close(); }
+  // What the page kept to open offline is this person's: it goes with them.
+  if (window.caches) caches.delete(DATA_CACHE).catch(() => {});
   store.removeItem("pz.token");
   for (const url of Object.values(state.photos)) url.then((u) => URL.revokeObjectURL(u)).catch(() => {});
   Object.assign(state, { token: null, me: null, data: {}, online: null, ws: null, tab: null, drawn: null, keep: null, period: null, contrib: null, photos: {}, owner: null });
   showNetwork();
   $("#exercise").hidden = true;
-  signInView();
+  signInView(message);
 }
 
 $("#lang").onclick = () => {
@@ -223,7 +269,26 @@ $("#signout").onclick = () => {
   api("POST", "/signout").catch(() => {});
   signOut();
 };
-$("#signout").onclick = signOut;
 $("#lang").textContent = t("lang");
 document.documentElement.lang = state.lang === "zh" ? "zh-CN" : "en";
-if (state.token) start(); else signInView();
+// The link may also be opened where the console is already open: the address changes only after its "#".
+function linkCode() {
+  const link = /^#signin=([\w-]+)$/.exec(location.hash);
+  return link && link[1];
+}
+window.addEventListener("hashchange", () => {
+  if (!linkCode()) return;
+  if (state.ws) { state.ws.onclose = null; state.ws.close(); }
+  state.me = null;
+  signInByLink(linkCode());
+});
+if (linkCode()) signInByLink(linkCode()); else if (state.token) start(); else signInView();
+// Installable, and opens with no network after one visit (sw.js keeps the shell and the last data read).
+if (navigator.serviceWorker) {
+  navigator.serviceWorker.register("sw.js").catch(() => {});
+  // The first visit read its data before the worker served the page: read it again, through the worker, so
+  // that the page opens offline with it: every part, the map (read once, then kept) too.
+  navigator.serviceWorker.addEventListener("controllerchange", () => {
+    Promise.resolve(firstRead).then(() => state.me && refresh({ has: () => true }));
+  });
+}

@@ -234,16 +234,16 @@ export const actions = {
     }
   },
   async start(el, c) {
-    const form = await ask(`<h2>${t("startTitle")}</h2><label>${t("kind")}</label>
-      <select name="kind" data-testid="incident-kind">${Object.entries(T().kinds).map(([k, v]) => `<option value="${k}">${esc(v)}</option>`).join("")}</select>
-      <label>${t("levelQ")}</label><select name="level" data-testid="incident-level">${[1, 2, 3, 4].map((l) => `<option ${l === 2 ? "selected" : ""}>${l}</option>`).join("")}</select>
+    const form = await ask(`<h2>${t("startTitle")}</h2><label for="incident-kind">${t("kind")}</label>
+      <select name="kind" id="incident-kind" data-testid="incident-kind">${Object.entries(T().kinds).map(([k, v]) => `<option value="${k}">${esc(v)}</option>`).join("")}</select>
+      <label for="incident-level">${t("levelQ")}</label><select name="level" id="incident-level" data-testid="incident-level">${[1, 2, 3, 4].map((l) => `<option ${l === 2 ? "selected" : ""}>${l}</option>`).join("")}</select>
       <label class="check"><input type="checkbox" name="exercise" data-testid="incident-exercise"> ${t("isDrill")}</label>
       <div class="row choices"><button value="cancel">${t("cancel")}</button><button class="danger" value="ok" data-testid="confirm-start">${t("confirmStart")}</button></div>`);
     if (form) await act("POST", `${c}/incidents`, { kind: form.get("kind"), level: Number(form.get("level")), exercise: form.get("exercise") === "on" });
   },
   async level(el, c) {
     const now = state.data.community.incident.level;
-    const form = await ask(`<h2>${t("changeLevel")}</h2><label>${t("levelQ")}</label><select name="level">${[1, 2, 3, 4].map((l) => `<option ${l === now ? "selected" : ""}>${l}</option>`).join("")}</select>
+    const form = await ask(`<h2>${t("changeLevel")}</h2><label for="level-pick">${t("levelQ")}</label><select name="level" id="level-pick">${[1, 2, 3, 4].map((l) => `<option ${l === now ? "selected" : ""}>${l}</option>`).join("")}</select>
       <div class="row choices"><button value="cancel">${t("cancel")}</button><button class="primary" value="ok">${t("ok")}</button></div>`);
     if (form) await act("POST", `${c}/incidents/${state.data.community.incident.id}/level`, { level: Number(form.get("level")) });
   },
@@ -266,7 +266,7 @@ export const actions = {
     const wanted = x.part || need.capability;
     const options = state.data.resources.filter((r) => r.capability === wanted && r.id !== x.resource && r.status === "available" && r.quantity - r.committed >= x.quantity);
     const orgName = Object.fromEntries((state.data.organisations || []).map((o) => [o.id, orgLabel(o)]));
-    const form = await ask(`<h2>${t("pickOther")}</h2>${options.length ? `<select name="resource" data-testid="override-pick">${options.map((r) =>
+    const form = await ask(`<h2>${t("pickOther")}</h2>${options.length ? `<select name="resource" aria-label="${esc(t("pickOther"))}" data-testid="override-pick">${options.map((r) =>
       `<option value="${esc(r.id)}">${[orgName[r.organisation] || t("orgUnknown"), r.name || cap(r.capability), placeOf(r), r.quantity - r.committed].filter((v) => v !== "").map(esc).join(" · ")}</option>`).join("")}</select>`
       : `<p class="empty">${t("noOther")}</p>`}
       <div class="row choices"><button value="cancel">${t("cancel")}</button>${options.length ? `<button class="primary" value="ok" data-testid="confirm-override">${t("override")}</button>` : ""}</div>`);

@@ -73,7 +73,7 @@ export function connect() {
     if (state.ws !== ws) return;
     // 4401: this person's access was revoked. Back to the sign-in page, and no retries that would count as
     // failed sign-ins from this address.
-    if (e.code === 4401) return signOut();
+    if (e.code === 4401) return signOut(t("revokedOut"));
     setOnline(false);
     state.retry = Math.min(state.retry + 1, 5);
     setTimeout(() => state.token && state.ws === ws && connect(), 500 * state.retry);

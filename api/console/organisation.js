@@ -59,7 +59,7 @@ export const actions = {
   async advance(el) {
     let body = {};
     if (el.dataset.path === "decline") {
-      const form = await ask(`<h2>${t("decline")}</h2><label>${t("declineWhy")}</label><input name="note">
+      const form = await ask(`<h2>${t("decline")}</h2><label for="decline-note">${t("declineWhy")}</label><input name="note" id="decline-note">
         <div class="row choices"><button value="cancel">${t("cancel")}</button><button class="danger" value="ok">${t("decline")}</button></div>`);
       if (!form) return;
       body = { note: form.get("note") || "" };

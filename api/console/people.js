@@ -27,14 +27,16 @@ export function peopleView(d) {
       <strong>${esc(m.name)}</strong> · ${esc(T().memberRoles[m.role] || m.role)}
       <div class="muted">${[m.grid && (grids[m.grid] || {}).name, m.building && (buildings[m.building] || {}).name].filter(Boolean).map(esc).join(" · ")}</div>
       <div class="row"><button data-action="edit-member" data-id="${esc(m.id)}" data-testid="edit-member-${esc(m.id)}">${t("editMember")}</button>
-        <button class="go" data-action="member-token" data-id="${esc(m.id)}" data-testid="member-token-${esc(m.id)}">${t("giveToken")}</button></div></div>`).join("")
+        <button class="go" data-action="member-link" data-id="${esc(m.id)}" data-testid="member-link-${esc(m.id)}">${t("giveLink")}</button>
+        <button data-action="member-token" data-id="${esc(m.id)}" data-testid="member-token-${esc(m.id)}">${t("giveToken")}</button></div></div>`).join("")
     : `<div class="empty">${t("noMembers")}</div>`}</div>`;
   const names = byId(p.members);
   const orgs = byId(p.orgs);
   const whom = (x) => (x.organisation ? (orgs[x.organisation] || {}).name || x.name : (names[x.name] || {}).name || x.name);
   const tokens = [...p.tokens].sort((a, b) => Boolean(a.revoked_at) - Boolean(b.revoked_at) || b.id - a.id);
   return `${ownerPicker("peopleOf")}${roster}<h2>${t("tokens")}</h2>
-    <div class="row choices"><button class="primary" data-action="new-token" data-testid="new-token">${t("newToken")}</button></div>
+    <div class="row choices"><button class="primary" data-action="new-link" data-testid="new-link">${t("newLink")}</button>
+      <button data-action="new-token" data-testid="new-token">${t("newToken")}</button></div>
     <div class="cards" data-testid="tokens">${tokens.length ? tokens.map((x) => `<div class="card token ${x.revoked_at ? "revoked" : ""}" data-testid="token-${x.id}">
       <strong>${esc(whom(x))}</strong> · ${esc(T().tokenRoles[x.role] || x.role)}
       <div class="muted">${esc(x.revoked_at ? t("revokedAt", { d: when(x.revoked_at) }) : t("madeAt", { d: when(x.created_at) }))}</div>
@@ -62,6 +64,38 @@ export async function giveToken(base, body) {
       input.select();
       try {
         await navigator.clipboard.writeText(made.token);
+      } catch {
+        document.execCommand("copy");
+      }
+      toast(t("copied"));
+    };
+  });
+}
+
+// Makes a one-time sign-in link and shows it as a QR code to scan or print, with the link to send.
+export async function giveLink(base, body) {
+  let made;
+  try {
+    made = await api("POST", `${base}/signin-links`, body);
+  } catch (err) {
+    toast(t("failed") + err.message);
+    return;
+  }
+  const who = (byId(state.data.people && state.data.people.members)[made.name] || {}).name || made.name;
+  await ask(`<div class="signin-link" data-testid="signin-link"><h2>${esc(t("linkTitle", { n: who }))}</h2>
+    <img src="${esc(made.qr)}" alt="${esc(t("linkQr"))}" class="qr" data-testid="signin-qr">
+    <p>${esc(t("linkShown", { d: when(made.expires_at) }))}</p>
+    <label>${t("linkCopy")}<input id="link-shown" readonly value="${esc(made.link)}" data-testid="link-shown"></label></div>
+    <div class="row choices"><button type="button" class="go" id="link-copy" data-testid="link-copy">${t("linkCopy")}</button>
+      <button type="button" id="link-print" data-testid="link-print">${t("print")}</button>
+      <button value="cancel" data-testid="link-close">${t("close_")}</button></div>`, (el) => {
+    const input = el.querySelector("#link-shown");
+    input.onfocus = () => input.select();
+    el.querySelector("#link-print").onclick = () => window.print();
+    el.querySelector("#link-copy").onclick = async () => {
+      input.select();
+      try {
+        await navigator.clipboard.writeText(made.link);
       } catch {
         document.execCommand("copy");
       }
@@ -107,12 +141,13 @@ async function editMember(m) {
   await act("PUT", `${ownerPath()}/members/${encodeURIComponent(m ? m.id : String(form.get("id")).trim())}`, body);
 }
 
-async function newToken() {
+// A token, or (`give` = giveLink) a sign-in link, for a person the dialog asks for.
+async function newToken(give = giveToken, title = t("newToken")) {
   const p = state.data.people;
   const street = owner() === "street";
   const roles = street ? STREET_ROLES : COMMUNITY_ROLES;
   const holds = (role) => p.members.filter((m) => TOKEN_ROLE[m.role] === role);
-  const form = await ask(`<h2>${t("newToken")}</h2>
+  const form = await ask(`<h2>${title}</h2>
     <label>${t("tokenFor")}</label><div class="picks">${roles.map((r, i) => `<label class="pick" data-testid="token-role-${r}">
       <input type="radio" name="role" value="${r}" ${i ? "" : "checked"}> ${esc(T().tokenRoles[r])}</label>`).join("")}</div>
     ${["cadre", "grid_worker", "captain"].filter((r) => roles.includes(r)).map((r) => `<label data-for="${r}">${t("tokenWho")}
@@ -120,7 +155,7 @@ async function newToken() {
     <label data-for="organisation">${t("tokenWho")}<select name="organisation" data-testid="token-org">${p.orgs.map((o) =>
       `<option value="${esc(o.id)}">${esc(o.name || o.id)}</option>`).join("")}</select></label>
     <label data-for="street observer">${t("tokenName")}<input name="name" maxlength="128" data-testid="token-name"></label>
-    ${dialogButtons(t("newToken"), "primary", "token-make")}`, (el) => {
+    ${dialogButtons(title, "primary", "token-make")}`, (el) => {
     const show = () => {
       const role = new FormData(el).get("role");
       el.querySelectorAll("[data-for]").forEach((x) => { x.hidden = !x.dataset.for.split(" ").includes(role); });
@@ -147,7 +182,7 @@ async function newToken() {
   } else {
     body = { role, name: String(form.get("name")).trim() };
   }
-  await giveToken(ownerPath(), body);
+  await give(ownerPath(), body);
 }
 
 // A roster member's token: their role's, named by their roster id, with their grid for a grid worker.
@@ -168,7 +203,12 @@ export const actions = {
     const m = byId(state.data.people.members)[el.dataset.id];
     if (m) await giveToken(ownerPath(), memberToken(m));
   },
-  "new-token": newToken,
+  "new-token": () => newToken(),
+  "new-link": () => newToken(giveLink, t("newLink")),
+  async "member-link"(el) {
+    const m = byId(state.data.people.members)[el.dataset.id];
+    if (m) await giveLink(ownerPath(), memberToken(m));
+  },
   async revoke(el) {
     const form = await ask(`<h2>${esc(t("revokeAsk", { n: el.dataset.name }))}</h2>${dialogButtons(t("revoke"), "danger", "revoke-go")}`);
     if (form) await act("POST", `${ownerPath()}/tokens/${el.dataset.id}/revoke`, undefined, t("revoked"));

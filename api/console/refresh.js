@@ -2,6 +2,7 @@
 // action and a snapshot; only the parts a live message names otherwise (live.js). Each reader fills parts of
 // state.data (its keys); refresh(only) runs the readers of the parts in `only`, for the role and the tab open.
 import { state } from "./state.js";
+import { t } from "./i18n.js";
 import { api } from "./api.js";
 import { readEnds, readStarts, resubscribe, setNetwork } from "./live.js";
 import { thisMonth } from "./dates.js";
@@ -22,16 +23,19 @@ export async function refresh(only = null) {
   for (const r of list) for (const p of r.parts) latest[p] = mine;
   const d = {};
   const from = readStarts();
+  const token = state.token;
   let landed = false;
   try {
     await Promise.all(list.map((r) => r.run(d)));
     landed = true;
   } catch (err) {
-    if (err.status === 401) {
+    if (err.status === 401 && state.token === token) {
       readEnds(from, false);
-      return signOut();
+      return signOut(t("revokedOut"));
     }
   }
+  // Signed out (or in as someone else) while reading: what was read is not theirs to see.
+  if (state.token !== token) landed = false;
   if (landed) {
     setNetwork(true);
     for (const [part, value] of Object.entries(d)) {
