@@ -10,6 +10,7 @@ import { api } from "./api.js";
 import { connect, showNetwork } from "./live.js";
 import { refresh } from "./refresh.js";
 import { drawMap } from "./map.js";
+import { drawAttention } from "./attention.js";
 import { cadreView, actions as emergencyActions } from "./emergency.js";
 import { organisationView, actions as organisationActions } from "./organisation.js";
 import { gridView, myReports, bindReportForm, actions as reportActions } from "./report.js";
@@ -57,6 +58,7 @@ function draw(form) {
   banner.hidden = !(community && community.exercise);
   banner.textContent = t("exercise");
   showNetwork();
+  drawAttention();
   document.title = `平战 · ${community ? community.name || community.id : ""}`;
   const mode = community && community.incident
     ? `${t(community.exercise ? "drill" : "incident")} · ${T().kinds[community.incident.kind] || community.incident.kind} · ${community.incident.level} ${t("level")}`
@@ -252,6 +254,7 @@ export function signOut(message = "") {
   for (const url of Object.values(state.photos)) url.then((u) => URL.revokeObjectURL(u)).catch(() => {});
   Object.assign(state, { token: null, me: null, data: {}, online: null, ws: null, tab: null, drawn: null, keep: null, period: null, contrib: null, photos: {}, owner: null });
   showNetwork();
+  drawAttention();
   $("#exercise").hidden = true;
   signInView(message);
 }

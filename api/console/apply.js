@@ -3,6 +3,7 @@
 // an organisation's requests. What a message cannot carry it names in `reload` (api/channels.py, RELOAD): the
 // parts (state.data keys) a page holding them reads again. apply() returns the parts to read again.
 import { state } from "./state.js";
+import { applyAttention } from "./attention.js";
 
 // Lists sorted as the server sorts them, so a list changed here reads the same as one read anew.
 const cmp = (a, b) => (a < b ? -1 : a > b ? 1 : 0);
@@ -134,6 +135,8 @@ export function apply(m) {
   const onChannel = m.channel.split(":")[0];
   if (m.type === "dispatches") {
     applyJobs(d, data, reload);
+  } else if (m.type === "attention") {
+    applyAttention(m);
   } else if (m.type === "help_requested") {
     if (c === state.community) applyRequest(d, data);
   } else if (m.type === "units") {

@@ -117,19 +117,6 @@ export const ZH = {
   contribFrom: "开始日期（可不填）", contribTo: "结束日期（可不填）", contribAll: "不限日期", contribCsv: "下载 CSV",
   contribCol: { community: "社区", organisation: "组织", kind: "类型", normal: "常态", incident: "应急", jobs: "完成次数",
     hours: "服务时长（小时）", declined: "拒绝", timedOut: "超时未响应" },
-  // The map (map.js).
-  mapShow: "🗺 地图", mapBack: "← 返回列表", onMap: "在地图上看", roadClosed: "道路封闭",
-  // The place picker (placepick.js).
-  placeSearch: "搜索地点", placeHint: "输入楼栋、单元、门牌或地标，如 7栋3单元302", placeMatches: "找到的地点",
-  placeOnMap: "📍 在地图上点选", placeChosen: "已选：{name}", placeTapped: "地图上点选的位置", placeTapNow: "请在地图上点一下",
-  placeTyped: "将按输入的地址查找；找不到时请在地图上点选",
-  newNeed: "＋ 上报需求", needRetry: "未能上报：请核对地点，或在地图上点选",
-  placeKinds: { building: "楼栋", unit: "单元", landmark: "地标", street: "街道", crossing: "路口" },
-};
-const EN = {
-  title: "Community emergency dispatch", signin: "Sign in", token: "Enter your token (the code you were given)", signinGo: "Sign in",
-  signout: "Sign out", lang: "中文", badToken: "That token is not valid",
-  normal: "Normal", incident: "Incident", drill: "Drill", level: "level", exercise: "EXERCISE · not a real emergency · 演练",
   // One need, one story: what became of a need and its dispatches, the toasts that say what was done, checks to
   // follow up; names where a code would show.
   confirmAll: "全部确认（{n}）", confirmedAll: "已确认派出 {n} 项", confirmed_: "已确认派出", overridden_: "已改派", escalated_: "已上报",
@@ -142,7 +129,18 @@ const EN = {
   // The map (map.js).
   mapShow: "🗺 地图", mapBack: "← 返回列表", onMap: "在地图上看", roadClosed: "道路封闭",
   // The attention bar (attention.js).
-  attentionTitle: "需要立即处理", attentionNotify: "🔔 开启系统通知",
+  attentionTitle: "需要立即处理", attentionNotify: "开启系统通知",
+  // The place picker (placepick.js).
+  placeSearch: "搜索地点", placeHint: "输入楼栋、单元、门牌或地标，如 7栋3单元302", placeMatches: "找到的地点",
+  placeOnMap: "📍 在地图上点选", placeChosen: "已选：{name}", placeTapped: "地图上点选的位置", placeTapNow: "请在地图上点一下",
+  placeTyped: "将按输入的地址查找；找不到时请在地图上点选",
+  newNeed: "＋ 上报需求", needRetry: "未能上报：请核对地点，或在地图上点选",
+  placeKinds: { building: "楼栋", unit: "单元", landmark: "地标", street: "街道", crossing: "路口" },
+};
+const EN = {
+  title: "Community emergency dispatch", signin: "Sign in", token: "Enter your token (the code you were given)", signinGo: "Sign in",
+  signout: "Sign out", lang: "中文", badToken: "That token is not valid",
+  normal: "Normal", incident: "Incident", drill: "Drill", level: "level", exercise: "EXERCISE · not a real emergency · 演练",
   offline: "Offline, reconnecting… actions are saved and sent when back online",
   start: "Start incident mode", startTitle: "Start incident mode", kind: "What happened", levelQ: "Level (1 is most severe)",
   isDrill: "This is a drill", confirmStart: "Start", cancel: "Cancel", close: "Close incident", confirmClose: "Close the incident?",
@@ -247,8 +245,17 @@ const EN = {
   contribFrom: "From (optional)", contribTo: "To (optional)", contribAll: "All dates", contribCsv: "Download CSV",
   contribCol: { community: "Community", organisation: "Organisation", kind: "Kind", normal: "Normal", incident: "Incident", jobs: "Jobs",
     hours: "Hours", declined: "Declined", timedOut: "Timed out" },
+  confirmAll: "Confirm all ({n})", confirmedAll: "{n} dispatches confirmed", confirmed_: "Dispatch confirmed", overridden_: "Sent another instead", escalated_: "Escalated",
+  acked_: "Accepted", enRoute_: "On the way", onSite_: "Arrived", done_: "Done", declined_: "Declined", noRoad_: "No road reported",
+  storyOf: "Dispatches", noDispatch: "nobody sent yet", aUnit: "a unit", orgUnknown: "another organisation",
+  reportState: { open: "open", served: "served", cancelled: "cancelled" }, reportSent: "sent ({who})", reportThere: "arrived ({who})",
+  checkState: { pending: "to check", follow_up: "to follow up", done: "checked" },
+  followUps: "To follow up: nobody answered; visit again", noFollowUps: "No household to follow up", checkedAlso: "Checked",
+  needOf: "need reported: {s}",
   // The map (map.js).
   mapShow: "🗺 Map", mapBack: "← Back to the lists", onMap: "Show on map", roadClosed: "Road closed",
+  // The attention bar (attention.js).
+  attentionTitle: "Needs attention now", attentionNotify: "Turn on notifications",
   // The place picker (placepick.js).
   placeSearch: "Search for a place", placeHint: "Building, unit, door or landmark, e.g. 7栋3单元302", placeMatches: "Places found",
   placeOnMap: "📍 Tap it on the map", placeChosen: "Chosen: {name}", placeTapped: "the place tapped on the map", placeTapNow: "Tap the map once",
@@ -264,14 +271,3 @@ export const cap = (c) => T().caps[c] || ZH.caps[c] || String(c || "").replace(/
 
 // The server names the role in Chinese; English names it here.
 export const roleName = (me) => (state.lang === "zh" ? me.role_zh : EN.roles[me.role] || me.role);
-  confirmAll: "Confirm all ({n})", confirmedAll: "{n} dispatches confirmed", confirmed_: "Dispatch confirmed", overridden_: "Sent another instead", escalated_: "Escalated",
-  acked_: "Accepted", enRoute_: "On the way", onSite_: "Arrived", done_: "Done", declined_: "Declined", noRoad_: "No road reported",
-  storyOf: "Dispatches", noDispatch: "nobody sent yet", aUnit: "a unit", orgUnknown: "another organisation",
-  reportState: { open: "open", served: "served", cancelled: "cancelled" }, reportSent: "sent ({who})", reportThere: "arrived ({who})",
-  checkState: { pending: "to check", follow_up: "to follow up", done: "checked" },
-  followUps: "To follow up: nobody answered; visit again", noFollowUps: "No household to follow up", checkedAlso: "Checked",
-  needOf: "need reported: {s}",
-  // The map (map.js).
-  mapShow: "🗺 Map", mapBack: "← Back to the lists", onMap: "Show on map", roadClosed: "Road closed",
-  // The attention bar (attention.js).
-  attentionTitle: "Needs attention now", attentionNotify: "🔔 Turn on notifications",

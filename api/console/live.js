@@ -8,6 +8,7 @@ import { $ } from "./dom.js";
 import { flushQueue } from "./api.js";
 import { refresh } from "./refresh.js";
 import { apply } from "./apply.js";
+import { forgetAttention } from "./attention.js";
 import { render, signOut } from "./app.js";
 
 // What the page listens to: the community (or the organisation's own channel, which hears of its units wherever
@@ -60,6 +61,7 @@ export function connect() {
     }
     store.setItem(`pz.seq.${ch}`, String(m.seq));
     if (m.type === "snapshot") {
+      forgetAttention();
       scheduleReload(null);
     } else {
       if (reading) log.push(m);
