@@ -11,6 +11,7 @@ from playwright.sync_api import expect
 
 from api.auth import Role
 from tests.api.server import Api, Server, wait_for
+from tests.console.axe import findings
 from tests.console.conftest import PHONE, OpenPage, World, need_card
 
 PROFILE_NAME = "console_attention"
@@ -66,6 +67,8 @@ def test_a_timed_out_dispatch_shows_at_the_top_within_two_seconds_and_tapping_op
     expect(item).to_contain_text(f"蓝天救援队 未在时限内接单 · {withdrawn['place']}")
     assert PLACE in withdrawn["place"]
     expect(page.get_by_test_id("attention-notify")).to_be_visible()
+    # The bar passes axe (the rest of the page is test_a11y's).
+    assert [f for f in findings(page) if "attention" in f] == []
     # At the very top, and still there when the page is scrolled down.
     assert bar.bounding_box()["y"] == 0  # type: ignore[index]
     page.evaluate("window.scrollTo(0, document.body.scrollHeight)")
