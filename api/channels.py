@@ -29,6 +29,7 @@ from typing import Any
 from api import channel
 from api.attention import attention_messages
 from api.channel import Channel, Kind
+from api.labels import unmet_named
 from api.masking import need_masked_json
 from api.people_channels import governance_messages
 from api.schemas import community_public, dispatch_public, plan_travel
@@ -192,6 +193,9 @@ def messages(board: Board, step: Step) -> list[tuple[str, str, Data]]:
     if isinstance(event, ProfileChanged | IncidentTriggered | IncidentLevelChanged | IncidentClosed):
         body["community_public"] = community_public(board)
     if isinstance(event, PlanProposed):
+        # The same words for every reader (one message for all): Chinese with the codes named; a page in
+        # English reads GET .../plan in its language.
+        body["event"]["unmet"] = unmet_named(board, body["event"]["unmet"], "zh")
         # A new plan may time anew a dispatch it kept as it was (roads changed, an override now planned).
         changed = {d.id for d in step.changed}
         travel = plan_travel(board)

@@ -6,10 +6,10 @@ The capability names are the console's (``caps`` in ``api/console/i18n.js``); a 
 """
 
 from collections.abc import Mapping
-from typing import Final
+from typing import Any, Final
 
 from engine.coordinator import Board
-from engine.matching.explain import MODE_ZH, Names
+from engine.matching.explain import MODE_ZH, Names, restate
 from engine.model import OrganisationKind, ResourceStatus, ServiceModes
 from engine.model.ids import ResourceId
 
@@ -81,6 +81,27 @@ def reader_names(board: Board, lang: str) -> Names:
         return r.name or capability_name(r.capability, lang)
 
     return Names(capability=lambda c: capability_name(c, lang), resource=resource)
+
+
+def unmet_named(board: Board, unmet: list[dict[str, Any]], lang: str) -> list[dict[str, Any]]:
+    """A plan's unmet needs (as JSON) with their texts in ``lang`` and codes named (see :func:`reader_names`);
+    the plan keeps its own text. Needs that ask alike share their texts: each is worked out once."""
+    names = reader_names(board, lang)
+    said: dict[str, str] = {}
+
+    def say(text: str) -> str:
+        if text not in said:
+            said[text] = restate(text, lang, names)
+        return said[text]
+
+    return [
+        {
+            **u,
+            "detail": say(u["detail"]),
+            "suggestion": {**u["suggestion"], "text": say(u["suggestion"]["text"])},
+        }
+        for u in unmet
+    ]
 
 
 def capability_name(code: str, lang: str = "zh") -> str:

@@ -1,6 +1,11 @@
 """A plan as a table a person can read in a terminal, Chinese first."""
 
+from api.labels import capability_name
+from engine.matching.explain import Names, restate
 from engine.model.plan import REASON_ZH, Plan
+
+# The explanations name capabilities as people do; needs and resources keep the ids the problem file gave them.
+NAMES = Names(capability=capability_name)
 
 
 def _rows(header: list[str], rows: list[list[str]]) -> str:
@@ -34,7 +39,14 @@ def plan_table(plan: Plan) -> str:
     ]
     if plan.unmet:
         unmet = [
-            [u.need, str(u.priority), str(u.quantity), REASON_ZH[u.reason.value], u.detail, u.suggestion.text]
+            [
+                u.need,
+                str(u.priority),
+                str(u.quantity),
+                REASON_ZH[u.reason.value],
+                restate(u.detail, "zh", NAMES),
+                restate(u.suggestion.text, "zh", NAMES),
+            ]
             for u in plan.unmet
         ]
         out += [

@@ -71,10 +71,10 @@ function applyBoard(d, type, data, reload) {
   if (type === "plan_proposed") {
     const e = data.event;
     if (d.community) d.community.plan_version = e.version;
-    // Unmet texts come as the plan keeps them (Chinese, with codes): GET .../plan says them in the reader's
-    // words, so the list is kept as it was until that read lands.
-    if (d.plan !== undefined && (e.unmet || []).length) reload.add("plan");
-    else if (d.plan !== undefined) d.plan = { version: e.version, at: e.at, unmet: [] };
+    // Unmet texts come in Chinese: a page in English reads GET .../plan in its language, keeping the list as it
+    // was until that read lands.
+    if (d.plan !== undefined && state.lang !== "zh" && (e.unmet || []).length) reload.add("plan");
+    else if (d.plan !== undefined) d.plan = { version: e.version, at: e.at, unmet: e.unmet };
   }
 }
 

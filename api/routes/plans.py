@@ -7,13 +7,12 @@ from fastapi import APIRouter, Header, Path, Query, Request, Response
 
 from api.access import Forbidden, reads_everything
 from api.deps import BoardDep, PrincipalDep, ServiceDep
-from api.labels import reader_lang, reader_names
+from api.labels import reader_lang, unmet_named
 from api.places import named
 from api.problems import NotFound
 from api.responses import NOT_MODIFIED, shared
 from api.schemas import dispatch_public
 from engine.coordinator import Board
-from engine.matching.explain import restate
 
 router = APIRouter(prefix="/communities/{community}", tags=["plans 调度方案"])
 
@@ -25,18 +24,8 @@ def _readers_only(principal: PrincipalDep, board: BoardDep) -> None:
 
 
 def unmet_in(board: Board, plan: dict[str, Any], lang: str) -> dict[str, Any]:
-    """``plan`` (as JSON) with its unmet texts in ``lang`` and names for the codes they hold: a capability by
-    its name, a unit by the name its owner gave it (else by what it does). The stored plan keeps its own text."""
-    names = reader_names(board, lang)
-    unmet = [
-        {
-            **u,
-            "detail": restate(u["detail"], lang, names),
-            "suggestion": {**u["suggestion"], "text": restate(u["suggestion"]["text"], lang, names)},
-        }
-        for u in plan["unmet"]
-    ]
-    return {**plan, "unmet": unmet}
+    """``plan`` (as JSON) with its unmet texts in ``lang``, codes named."""
+    return {**plan, "unmet": unmet_named(board, plan["unmet"], lang)}
 
 
 @router.get("/plan", response_model=dict[str, Any], responses=NOT_MODIFIED)

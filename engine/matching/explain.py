@@ -103,17 +103,19 @@ def text(key: str, **fields: object) -> str:
     return TEXTS[key][0].format(**fields)
 
 
-# Each Chinese template as a pattern whose groups are its fields, the longest first (a template that is another's
+# Each Chinese template as a pattern whose groups are its fields, with the words it starts with (only those
+# that start a text are tried: a plan may hold thousands), the longest first (a template that is another's
 # start must not win over it).
 _PATTERNS = sorted(
     (
         (
+            zh.split("{")[0],
             re.compile("^" + re.sub(r"\\\{(\w+)\\\}", r"(?P<\1>.+?)", re.escape(zh)) + "$"),
             key,
         )
         for key, (zh, _) in TEXTS.items()
     ),
-    key=lambda pair: -len(TEXTS[pair[1]][0]),
+    key=lambda entry: -len(TEXTS[entry[2]][0]),
 )
 
 
@@ -132,8 +134,8 @@ class Names:
 def restate(kept: str, lang: str, names: Names) -> str:
     """A text an explanation wrote (in Chinese, with codes) in ``lang`` ("zh" or "en") with names for the codes.
     A text no template wrote (written by a person or an older version) is returned as it is."""
-    for pattern, key in _PATTERNS:
-        found = pattern.match(kept)
+    for start, pattern, key in _PATTERNS:
+        found = pattern.match(kept) if kept.startswith(start) else None
         if found is None:
             continue
         fields = dict(found.groupdict())

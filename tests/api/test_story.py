@@ -4,6 +4,7 @@ organisations; the plan's unmet texts come in the reader's language, with names 
 
 Texts restated without a server: every template an explanation writes reads back in both languages."""
 
+import asyncio
 import csv
 import io
 import re
@@ -15,6 +16,7 @@ import pytest
 from api.auth import Role
 from engine.matching.explain import TEXTS, Names, restate, text
 from tests.api.server import MAP, Api, Server, api_for, wait_for
+from tests.api.wsclient import Client
 
 
 @pytest.fixture(scope="module")
@@ -123,11 +125,25 @@ def test_the_csvs_name_communities_and_organisations(server: Server, cadre: Api)
 def test_unmet_texts_follow_the_readers_language_with_names(server: Server) -> None:
     cadre = api_for(server, Role.CADRE, "c3")
     cadre.ok("POST", "/communities/c3/incidents", {"kind": "flood", "level": 2})
-    need = cadre.ok(
-        "POST",
-        "/communities/c3/needs",
-        {"capability": "medical.doctor", "quantity": 1, "location": "g1_1", "priority": 3},
-    )["id"]
+    body = {"capability": "medical.doctor", "quantity": 1, "location": "g1_1", "priority": 3}
+
+    async def live() -> tuple[str, dict[str, Any]]:
+        """The need reported, and its unmet entry as the community's channel brings it (one text for all)."""
+        client = await Client(server.ws_url, cadre.token).open()
+        await client.subscribe("community:c3")
+        need: str = cadre.ok("POST", "/communities/c3/needs", body)["id"]
+        plan = await client.until(
+            lambda m: (
+                m.get("type") == "plan_proposed"
+                and any(u["need"] == need for u in m["data"]["event"]["unmet"])
+            )
+        )
+        await client.close()
+        [entry] = [u for u in plan["data"]["event"]["unmet"] if u["need"] == need]
+        return need, entry
+
+    need, pushed = asyncio.run(live())
+    assert pushed["detail"] == "资源库中没有能提供「医生」的资源", pushed
 
     def unmet(**kw: Any) -> dict[str, Any]:
         response = cadre.get("/communities/c3/plan", **kw)
