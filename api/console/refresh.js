@@ -125,17 +125,16 @@ async function organisationData(d) {
   d.community = (d.jobs.find((x) => x.id === own) || d.jobs[0] || {}).community || null;
 }
 
-// The pool being edited: its organisations and units, the map its units are placed on (the street's is its
-// communities'), and a community's buildings to pick a place by.
+// The pool being edited: its organisations and units, and the map its units are placed on (the street's is its
+// communities'); places, the roster's buildings among them, are searched by the place picker.
 async function editorData() {
   const o = owner();
   const base = ownerPath(o);
   const old = state.data.editor;
-  const [orgs, units, map, buildings] = await Promise.all([get(`${base}/organisations`), get(`${base}/resources`),
-    old && old.owner === o ? Promise.resolve(old.map) : get(`/communities/${o === "street" ? state.me.communities[0] : o}/map`),
-    o === "street" ? Promise.resolve([]) : get(`/communities/${o}/buildings`)]);
+  const [orgs, units, map] = await Promise.all([get(`${base}/organisations`), get(`${base}/resources`),
+    old && old.owner === o ? Promise.resolve(old.map) : get(`/communities/${o === "street" ? state.me.communities[0] : o}/map`)]);
   // Not found: the street's own pool is not registered yet.
-  return orgs === null ? { owner: o, missing: true } : { owner: o, orgs, units: units || [], map, buildings: buildings || [] };
+  return orgs === null ? { owner: o, missing: true } : { owner: o, orgs, units: units || [], map };
 }
 
 // The roster (a community's), its grids and buildings, the tokens given out and the organisations they may go to.

@@ -25,6 +25,7 @@ from api.hub import Delivery, Listener
 from api.masking import for_subscriber, shown_text
 from api.people_access import sees_place
 from api.people_channels import place_snapshot
+from api.places import named
 from api.schemas import community_public
 from api.service import Service
 from api.throttle import AuthFailures, address_of
@@ -93,7 +94,7 @@ def _snapshot(service: Service, where: Channel) -> dict[str, Any]:
     assert board is not None
     if where.kind in (Kind.GRID, Kind.BUILDING):
         return place_snapshot(board, where.kind.value, where.name)
-    return channel_snapshot(board, where)
+    return named(board, channel_snapshot(board, where))
 
 
 @dataclass(frozen=True)

@@ -347,6 +347,8 @@ _BUILDING = re.compile(r"(\d+)(?:号楼|号栋|号幢|栋楼|幢楼|栋|幢|座|
 _NUMBER_BEFORE_UNIT = re.compile(r"(\d+)号(?=\d+单元)")
 _DASHED = re.compile(r"(\d+)-(\d+)-(\d+)")
 _DOOR = re.compile(r"(\d+)(?:室|号房|户)")
+# Spaces and punctuation between two numbers keep them apart (Kangaskatu 12, 2. kerros is not house 122).
+_BETWEEN_NUMBERS = re.compile(r"(?<=\d)[\s,，.。·、/]+(?=\d)")
 _DROPPED = re.compile(r"[\s,，.。·、()（）\[\]【】\"'“”‘’/]+")
 
 
@@ -359,7 +361,7 @@ def key(text: str) -> str:
     text = _BUILDING.sub(r"\1栋", text)
     text = _DOOR.sub(r"\1", text)
     # Again: dropping a space can put a letter next to an accent that combines with it.
-    return unicodedata.normalize("NFKC", _DROPPED.sub("", text))
+    return unicodedata.normalize("NFKC", _DROPPED.sub("", _BETWEEN_NUMBERS.sub("|", text)))
 
 
 def _chinese_number(text: str) -> int:

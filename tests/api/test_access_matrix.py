@@ -824,6 +824,7 @@ ROWS = (
     Row("PUT",   A + "/profile",                              MANAGERS, change_profile, changes=True),
     Row("POST",  A + "/profile/relax",                        MANAGERS, relax_rule, changes=True),
     Row("GET",   A + "/map",                                  ALL, at("/map")),
+    Row("GET",   A + "/places",                               ALL, at("/places")),
     Row("GET",   A + "/organisations",                        ALL, at("/organisations")),
     Row("POST",  A + "/organisations",                        (201, 201, 403, 403, 403, 403), create_organisation, changes=True),
     Row("GET",   A + "/organisations/{organisation}",         ALL, organisation, owned=True),
@@ -932,6 +933,7 @@ ROWS = (
     Row("GET",   S + "/inbox",                                (200,) * 8, street_at("/inbox"), rule=street_route(("street", "street_observer"), 200)),
     Row("GET",   S + "/pool",                                 (200,) * 8, street_at("/pool"), rule=street_route(("street", "street_observer"), 200)),
     Row("POST",  A + "/assignments/{assignment}/approve",     (409, 403, 403, 403, 403, 403), dispatch_action("notified", "/approve", lambda t: {"note": "同意"}), owned=True, foreign=403),
+    Row("GET",   S + "/places",                               (200,) * 8, street_at("/places"), rule=street_route(("street", "street_observer"), 200)),
     Row("POST",  A + "/needs/{need}/assign",                  STREET_STAFF, assign_need, changes=True, owned=True, foreign=403),
     Row("POST",  A + "/needs/{need}/answer",                  STREET_STAFF, answer_need, changes=True, owned=True, foreign=403),
     # A community the street asked to help: its cadres (and the street) see the request and send a unit.

@@ -4,6 +4,7 @@ address (matched, or kept as a note with a map tap), every answer naming the pla
 import csv
 import io
 import re
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -11,7 +12,7 @@ from typing import Any
 import pytest
 
 from api.auth import Role
-from tests.api.server import Api, Server, api_for, wait_for
+from tests.api.server import ROOT, Api, Server, api_for, wait_for
 
 C = "/communities/p1"
 NODE_ID = re.compile(r"\bg\d+_\d+\b")
@@ -165,3 +166,16 @@ def test_the_pool_sheet_names_places_and_reads_its_own_names_back(server: Server
     assert checked.json()["resources"]["changed"] == 1
     cadre.client.post(f"{C}/pool/import", content=moved.encode(), headers={"Content-Type": "text/csv"})
     assert cadre.ok("GET", f"{C}/resources/p1-van")["location"] == "g3_3"
+
+
+def test_an_osm_communitys_places_are_its_extracts_streets_and_buildings(server: Server) -> None:
+    shutil.copy(ROOT / "tests" / "data" / "test.osm.pbf", server.data_dir / "kotka.osm.pbf")
+    street = Api(server, server.token(Role.STREET, street="s1"))
+    town = {"id": "p3", "street": "s1", "profile": "fast_test", "map": {"osm": {"path": "kotka.osm.pbf"}}}
+    street.ok("POST", "/communities", town)
+    [house] = street.ok("GET", "/communities/p3/places?q=kangaskatu 12&limit=1")
+    assert (house["name"], house["kind"], house["street"]) == ("Kangaskatu 12", "building", "Kangaskatu")
+    need = street.ok("POST", "/communities/p3/needs", _need(address="Kangaskatu 12, 2. kerros"))
+    assert (need["location"], need["place"]) == (house["node"], "Kangaskatu 12")
+    names = street.ok("GET", "/communities/p3/map")["names"]
+    assert names and not any(name.isdigit() or name in names for name in names.values())

@@ -184,6 +184,8 @@ def test_the_real_extract_names_every_node_without_a_node_id() -> None:
     assert {"Kangaskatu 12", "Helilän koulu"} <= {p.name for p in places.places}
     found = places.match("kangaskatu 12")
     assert found is not None and found.name == "Kangaskatu 12"
+    found = places.match("Kangaskatu 12, 2. kerros")
+    assert found is not None and found.name == "Kangaskatu 12"
 
 
 # -- invariants over generated maps -------------------------------------------------------------
