@@ -932,8 +932,8 @@ ROWS = (
     Row("POST",  S + "/pool/import",                          (200,) * 8, import_street_pool, changes=True, rule=street_route(("street",), 200)),
     Row("GET",   S + "/inbox",                                (200,) * 8, street_at("/inbox"), rule=street_route(("street", "street_observer"), 200)),
     Row("GET",   S + "/pool",                                 (200,) * 8, street_at("/pool"), rule=street_route(("street", "street_observer"), 200)),
-    Row("POST",  A + "/assignments/{assignment}/approve",     (409, 403, 403, 403, 403, 403), dispatch_action("notified", "/approve", lambda t: {"note": "同意"}), owned=True, foreign=403),
     Row("GET",   S + "/places",                               (200,) * 8, street_at("/places"), rule=street_route(("street", "street_observer"), 200)),
+    Row("POST",  A + "/assignments/{assignment}/approve",     (409, 403, 403, 403, 403, 403), dispatch_action("notified", "/approve", lambda t: {"note": "同意"}), owned=True, foreign=403),
     Row("POST",  A + "/needs/{need}/assign",                  STREET_STAFF, assign_need, changes=True, owned=True, foreign=403),
     Row("POST",  A + "/needs/{need}/answer",                  STREET_STAFF, answer_need, changes=True, owned=True, foreign=403),
     # A community the street asked to help: its cadres (and the street) see the request and send a unit.
