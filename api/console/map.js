@@ -11,18 +11,18 @@
 //   pinButton("need" | "unit" | "dispatch", id): the "在地图上看" button of a card; mark the card itself with
 //     data-pin="need:<id>" (or unit:, dispatch:) so a tapped pin finds it.
 //   pickOnMap(onPick, id = "map"): the next taps on map `id` pick places: onPick({ node, name }) with the node
-//     nearest the tap and its name (the node id where the map has no name for it); the picked place is ringed
+//     nearest the tap and its name ("" where the map has none: never the node id); the picked place is ringed
 //     and labelled. Returns a function that stops picking. A view that redraws calls it again.
 //   draw(slot, m, scene, pick): draws `scene` on the map data `m` (GET /communities/{c}/map) in a map kept in
 //     the element `slot` (the pool editor's dialog); scene: { needs: [{ key, at, priority, label }],
 //     units: [{ key, at, sent, label }], routes: [{ key, path: [[x, y]], sent, label }], mark: node }.
 import { state } from "./state.js";
 import { T, t, cap } from "./i18n.js";
-import { $, esc } from "./dom.js";
+import { esc } from "./dom.js";
 import { api } from "./api.js";
 import { LIFE_SAFETY } from "./priority.js";
 
-export const COLOUR = { red: "#b00020", orange: "#c4410c", amber: "#8a5a00", blue: "#0b4f9c", green: "#0a6b2d", road: "#8c8c8c" };
+const COLOUR = { red: "#b00020", blue: "#0b4f9c", green: "#0a6b2d", road: "#8c8c8c" };
 // The phone's layout switches at this width, as style.css does.
 const DESKTOP = "(min-width: 1024px)";
 
@@ -50,7 +50,7 @@ let mapOpen = false;
 export function withMap(html) {
   return `<div class="map-toggle"><button type="button" class="big" data-map-open="1" data-testid="map-open">${t("mapShow")}</button></div>
     <div class="split${mapOpen ? " map-open" : ""}" data-testid="split"><div class="lists">${html}</div>
-    <section class="map-panel" aria-label="${t("map")}"><div class="map-back"><button type="button" class="primary big" data-map-open="" data-testid="map-back">${t("mapBack")}</button></div>
+    <section class="map-panel"><div class="map-back"><button type="button" class="primary big" data-map-open="" data-testid="map-back">${t("mapBack")}</button></div>
     <h2>${t("map")}</h2>${mapFigure()}</section></div>`;
 }
 
@@ -62,6 +62,7 @@ function showMapPanel(open) {
   if (map) {
     map.map.invalidateSize();
     fit(map);
+    declutter(map);
   }
   if (!open) window.scrollTo(0, 0);
 }
@@ -98,9 +99,10 @@ export function drawMap() {
   const sent = new Set((d.dispatches || []).filter((x) => x.status !== "proposed").map((x) => x.resource));
   const byDispatch = Object.fromEntries((d.dispatches || []).map((x) => [x.id, x]));
   const scene = {
-    units: (d.resources || []).map((r) => ({ key: `unit:${r.id}`, at: r.location, sent: sent.has(r.id), label: `${r.name || cap(r.capability)} · ${place(d.map, r.location, r)}` })),
-    needs: (d.needs || []).filter((n) => n.status === "open")
-      .map((n) => ({ key: `need:${n.id}`, at: n.location, priority: n.priority, label: `${cap(n.capability)} × ${n.quantity} · ${place(d.map, n.location, n)} · ${n.priority} ${T().priorities[n.priority] || ""}` })),
+    units: (d.resources || []).map((r) => ({ key: `unit:${r.id}`, at: r.location, sent: sent.has(r.id),
+      label: words(r.name || cap(r.capability), place(d.map, r.location, r)) })),
+    needs: (d.needs || []).filter((n) => n.status === "open").map((n) => ({ key: `need:${n.id}`, at: n.location, priority: n.priority,
+      label: words(`${cap(n.capability)} × ${n.quantity}`, place(d.map, n.location, n), `${n.priority} ${T().priorities[n.priority] || ""}`) })),
     routes: routesFor(`/communities/${state.community}`, d.map, (d.dispatches || []).map((x) => [x.id, x.status, x.resource]), byDispatch, (x) => {
       const n = needs[x.need];
       const r = res[x.resource];
@@ -108,15 +110,7 @@ export function drawMap() {
     }),
     mark: state.me.role === "grid_worker" ? state.report.location : null,
   };
-  if (state.me.role === "grid_worker" && !pickers.map) pickers.map = pickReportPlace;
   draw(slot, d.map, scene);
-}
-
-// The grid worker's report, until the place picker takes the taps over (pickOnMap).
-function pickReportPlace({ node }) {
-  state.report.location = node;
-  $("#loc").value = node;
-  drawMap();
 }
 
 export function pickOnMap(onPick, id = "map") {
@@ -125,12 +119,15 @@ export function pickOnMap(onPick, id = "map") {
 }
 
 // A place by its name: the one the server gave a need or a unit (`place`), else the map's name for the node
-// (GET /map's `names`), else the node as it is.
+// (GET /map's `names`); "" if neither knows it, never the node id.
 function place(m, node, x) {
   const p = x && x.place;
   const named = p && (typeof p === "string" ? p : p.name);
-  return named || (m.names && m.names[node]) || node;
+  return named || (m.names && m.names[node]) || "";
 }
+
+// A pin's name: its parts that are known, joined as the cards join them.
+const words = (...parts) => parts.filter(Boolean).join(" · ");
 
 // The street's map: every community's open needs by priority, the pool's units free or sent, and each sent unit's
 // route along the roads to the need it serves.
@@ -139,12 +136,15 @@ function streetScene(d) {
   for (const o of d.pool || []) {
     for (const r of o.resources) {
       scene.units.push({ key: `unit:${o.home}/${r.id}`, at: r.location, sent: r.sent > 0,
-        label: `${o.organisation.name || o.organisation.id} · ${r.name || cap(r.capability)}` });
+        label: words(o.organisation.name, r.name || cap(r.capability), place(d.streetMap, r.location, r)) });
     }
   }
   for (const [c, list] of Object.entries(d.streetNeeds || {})) {
     for (const n of list || []) {
-      if (n.status === "open") scene.needs.push({ key: `need:${c}/${n.id}`, at: n.location, priority: n.priority, label: `${c} · ${cap(n.capability)} × ${n.quantity}` });
+      if (n.status === "open") {
+        scene.needs.push({ key: `need:${c}/${n.id}`, at: n.location, priority: n.priority,
+          label: words((state.me.community_names || {})[c], `${cap(n.capability)} × ${n.quantity}`, place(d.streetMap, n.location, n)) });
+      }
     }
     const jobs = (d.pool || []).flatMap((o) => o.resources.flatMap((r) => r.jobs.filter((j) => j.community === c).map((j) => [r.id, j.need, r.sent])));
     scene.routes.push(...routesFor(`/communities/${c}`, d.streetMap, jobs, {}, () => ""));
@@ -225,6 +225,7 @@ function makeView(id, m, shape) {
   const v = { id, host, map, shape, drawnMap: null, fitted: false,
     roads: L.layerGroup().addTo(map), closed: L.layerGroup().addTo(map), routes: L.layerGroup().addTo(map),
     pins: L.layerGroup().addTo(map), mark: L.layerGroup().addTo(map), markers: {} };
+  map.on("zoomend", () => declutter(v));
   map.on("click", (e) => {
     const pick = pickers[id];
     if (!pick || !v.m) return;
@@ -289,7 +290,8 @@ function fit(v) {
   const points = v.m ? Object.values(v.m.nodes).map(ll) : [];
   if (v.fitted || !points.length || !v.host.clientWidth) return;
   v.map.invalidateSize();
-  v.map.fitBounds(L.latLngBounds(points), { padding: [36, 36] });
+  // Room on the left for the zoom buttons.
+  v.map.fitBounds(L.latLngBounds(points), { paddingTopLeft: [64, 28], paddingBottomRight: [28, 28] });
   v.fitted = true;
 }
 
@@ -300,7 +302,8 @@ function pin(v, item, className, text) {
     title: item.label,
   });
   marker.bindPopup(esc(item.label));
-  marker.on("click", () => openCard(item.key));
+  // Where places are being picked, a pin is a place like any other: its own.
+  marker.on("click", () => (pickers[v.id] ? pickers[v.id]({ node: item.at, name: place(v.m, item.at) }) : openCard(item.key)));
   marker.addTo(v.pins);
   const el = marker.getElement();
   el.dataset.pin = item.key;
@@ -318,19 +321,44 @@ function drawRoads(v, m) {
   if (!m.tiles) {
     const lines = m.roads.filter(([a, b]) => nodes[a] && nodes[b]).map(([a, b]) => [at(a), at(b)]);
     if (lines.length) L.polyline(lines, { color: COLOUR.road, weight: 3, interactive: false, className: "road" }).addTo(v.roads);
+    // Each street's name once (an extract has a way per block: the longest is labelled), halfway along it: in
+    // the middle of a road rather than at a crossing, where the crossing street's name would sit too. A Chinese
+    // name runs top to bottom along a street that runs north-south. Names that would overlap are left out.
+    const longest = {};
     for (const s of m.streets || []) {
       const path = s.nodes.filter((n) => nodes[n]);
-      if (!path.length) continue;
-      L.marker(at(path[Math.floor(path.length / 2)]), {
-        icon: L.divIcon({ className: "street-name", html: esc(s.name), iconSize: null }), interactive: false, keyboard: false,
-      }).addTo(v.roads);
+      if (path.length && (!longest[s.name] || path.length > longest[s.name].length)) longest[s.name] = path;
     }
+    v.labels = Object.entries(longest).sort((x, y) => y[1].length - x[1].length).map(([name, path]) => {
+      const a = nodes[path[Math.max(0, Math.ceil(path.length / 2) - 1)]];
+      const b = nodes[path[Math.min(path.length - 1, Math.ceil(path.length / 2))]];
+      const upright = /\p{Script=Han}/u.test(name) && Math.abs(b[1] - a[1]) > Math.abs(b[0] - a[0]);
+      return L.marker(ll([(a[0] + b[0]) / 2, (a[1] + b[1]) / 2]), {
+        icon: L.divIcon({ className: `street-name${upright ? " upright" : ""}`, html: `<span>${esc(name)}</span>`, iconSize: null }),
+        interactive: false, keyboard: false,
+      }).addTo(v.roads);
+    });
+    declutter(v);
   }
   for (const [a, b] of m.closed || []) {
     if (!nodes[a] || !nodes[b]) continue;
     L.polyline([at(a), at(b)], { color: COLOUR.red, weight: 9, className: "closed-road" })
       .bindTooltip(t("roadClosed"), { permanent: true, direction: "center", className: "closed-label" })
       .addTo(v.closed);
+  }
+}
+
+// Street names that would cover one another: the longer street's is kept. Again after each zoom.
+function declutter(v) {
+  const kept = [];
+  for (const label of v.labels || []) {
+    const el = label.getElement() && label.getElement().firstChild;
+    if (!el) continue;
+    el.hidden = false;
+    const r = el.getBoundingClientRect();
+    const clash = kept.some((k) => r.left < k.right && k.left < r.right && r.top < k.bottom && k.top < r.bottom);
+    if (clash) el.hidden = true;
+    else kept.push(r);
   }
 }
 

@@ -96,7 +96,10 @@ def test_the_console_runs_under_its_policy(world: World, pages: Pages) -> None:
     )
 
     cadre = pages.open(token=c.cadre.token)
-    expect(cadre.locator("#map")).to_be_visible()
+    # The map (Leaflet, a classic script with its own styles) is one tap away on a phone.
+    cadre.get_by_test_id("map-open").click()
+    expect(cadre.locator(f'#map [data-pin="need:{need["id"]}"]')).to_be_visible()
+    cadre.get_by_test_id("map-back").click()
     expect(cadre.locator(f'[data-need="{need["id"]}"]').first).to_be_visible()
 
     street = pages.open(token=world.street.token)
