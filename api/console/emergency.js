@@ -16,12 +16,16 @@ export const placeOf = (x) => {
   return !p ? "" : typeof p === "string" ? p : p.name || "";
 };
 
+// The address as the reporter typed it, where it says more than the place's name (a door, or a place the map
+// does not know, kept beside the place tapped).
+const typed = (n) => (n.address && n.address !== placeOf(n) ? `<span data-testid="need-address">${esc(n.address)}</span> · ` : "");
+
 export function needLine(n) {
   const tags = (n.tags || []).map((x) => `<span class="tag">${esc(T().tags[x] || x)}</span>`).join("");
   const place = placeOf(n);
   return `${priorityBadge(n)}
     <strong>${esc(cap(n.capability))}</strong> × ${n.quantity}${place ? ` · ${esc(place)}` : ""} ${tags}
-    <div class="muted">${esc(n.note || "")} ${n.contact_phone ? `· ${t("phone")} ${esc(n.contact_phone)}` : ""}</div>`;
+    <div class="muted">${typed(n)}${esc(n.note || "")} ${n.contact_phone ? `· ${t("phone")} ${esc(n.contact_phone)}` : ""}</div>`;
 }
 
 // Whose unit a dispatch sends: the community's own, the street's pool, or a neighbour's by its name (the

@@ -82,6 +82,7 @@ def test_a_cadres_unknown_address_is_kept_with_the_place_tapped_on_the_map(
     page.get_by_test_id("new-need-send").click()
     card = page.locator('#app [data-testid="needs"] .card').first
     expect(card).to_contain_text("急救 × 1 · 清水街与人民路交叉口")
+    expect(card.get_by_test_id("need-address")).to_have_text("幸福小区8栋")
     [need] = cadre.ok("GET", "/communities/pp2/needs")
     assert (need["location"], need["address"], need["capability"]) == (
         "g1_0",
