@@ -173,6 +173,15 @@ def test_an_osm_map_names_its_streets_crossings_shops_and_numbered_houses() -> N
     assert dict(places.streets())["人民路"] == ["4", "2", "5"]
 
 
+def test_a_place_given_by_latitude_and_longitude_snaps_to_the_nearest_road_node() -> None:
+    spec = {"id": "clinic", "name": "社区卫生站", "kind": "landmark", "lat": -0.0085, "lon": 0.0093}
+    travel = Travel.model_validate({"osm": {"path": "hand.osm"}, "places": [spec]})
+    places = travel.gazetteer(travel.road_graph(HAND_MADE), HAND_MADE)
+    clinic = places.place("clinic")
+    assert clinic is not None and clinic.node == "5" and (clinic.lat, clinic.lon) == (-0.0085, 0.0093)
+    assert places.name_of("5") == "社区卫生站"
+
+
 def test_the_real_extract_names_every_node_without_a_node_id() -> None:
     data = PBF.read_bytes()
     travel = Travel.model_validate({"osm": {"path": "test.osm.pbf"}})
