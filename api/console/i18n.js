@@ -121,11 +121,10 @@ export const ZH = {
   // follow up; names where a code would show.
   confirmAll: "全部确认（{n}）", confirmedAll: "已确认派出 {n} 项", confirmed_: "已确认派出", overridden_: "已改派", escalated_: "已上报",
   acked_: "已接单", enRoute_: "已出发", onSite_: "已到达", done_: "已完成", declined_: "已拒绝", noRoad_: "已报告路不通",
-  storyOf: "派出情况", noDispatch: "还没有派出", aUnit: "一个单位", orgUnknown: "其他组织",
+  storyOf: "派出情况", aUnit: "一个单位", orgUnknown: "其他组织",
   reportState: { open: "待解决", served: "已解决", cancelled: "已取消" }, reportSent: "已派出（{who}）", reportThere: "已到达（{who}）",
   checkState: { pending: "待核查", follow_up: "待跟进", done: "已核查" },
-  followUps: "待跟进：上次无人应答，请再去一次", noFollowUps: "没有待跟进的住户", checkedAlso: "已核查",
-  needOf: "已上报需求：{s}",
+  followUps: "待跟进：上次无人应答，请再去一次", noFollowUps: "没有待跟进的住户",
   // The map (map.js).
   mapShow: "🗺 地图", mapBack: "← 返回列表", onMap: "在地图上看", roadClosed: "道路封闭",
   // The attention bar (attention.js).
@@ -247,11 +246,10 @@ const EN = {
     hours: "Hours", declined: "Declined", timedOut: "Timed out" },
   confirmAll: "Confirm all ({n})", confirmedAll: "{n} dispatches confirmed", confirmed_: "Dispatch confirmed", overridden_: "Sent another instead", escalated_: "Escalated",
   acked_: "Accepted", enRoute_: "On the way", onSite_: "Arrived", done_: "Done", declined_: "Declined", noRoad_: "No road reported",
-  storyOf: "Dispatches", noDispatch: "nobody sent yet", aUnit: "a unit", orgUnknown: "another organisation",
+  storyOf: "Dispatches", aUnit: "a unit", orgUnknown: "another organisation",
   reportState: { open: "open", served: "served", cancelled: "cancelled" }, reportSent: "sent ({who})", reportThere: "arrived ({who})",
   checkState: { pending: "to check", follow_up: "to follow up", done: "checked" },
-  followUps: "To follow up: nobody answered; visit again", noFollowUps: "No household to follow up", checkedAlso: "Checked",
-  needOf: "need reported: {s}",
+  followUps: "To follow up: nobody answered; visit again", noFollowUps: "No household to follow up",
   // The map (map.js).
   mapShow: "🗺 Map", mapBack: "← Back to the lists", onMap: "Show on map", roadClosed: "Road closed",
   // The attention bar (attention.js).
