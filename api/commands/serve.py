@@ -79,6 +79,11 @@ def arguments(serve: argparse.ArgumentParser) -> None:
         "--tile-attribution", default="", help="the credit the tile server asks for, shown on the map"
     )
     serve.add_argument(
+        "--tile-subdomains",
+        default="abc",
+        help="what {s} in --tiles stands for, one character a host (default abc; 天地图: 01234567)",
+    )
+    serve.add_argument(
         "--pii-retention-days",
         type=float,
         default=30.0,
@@ -109,7 +114,7 @@ def run(args: argparse.Namespace) -> int:
     if args.pii_retention_days < 0:
         raise InputError(f"--pii-retention-days: must be 0 or more (got {args.pii_retention_days})")
     try:
-        tiles = tile_layer(args.tiles, args.tile_attribution) if args.tiles else None
+        tiles = tile_layer(args.tiles, args.tile_attribution, args.tile_subdomains) if args.tiles else None
     except ValueError as exc:
         raise InputError(f"--tiles: {exc}") from None
     private_dir(data_dir)

@@ -216,7 +216,7 @@ function makeView(id, m, shape) {
   });
   if (m.tiles) {
     map.attributionControl.setPrefix("Leaflet");
-    L.tileLayer(m.tiles.url, { attribution: esc(m.tiles.attribution), maxZoom: 19 }).addTo(map);
+    L.tileLayer(m.tiles.url, { attribution: esc(m.tiles.attribution), subdomains: m.tiles.subdomains, maxZoom: 19 }).addTo(map);
   }
   // A view from the start, so pins get their elements even while the map is hidden; fit() frames it later.
   map.setView([0, 0], plane ? 0 : 3);

@@ -123,10 +123,11 @@ def _places(board: BoardDep, layout: dict[str, tuple[float, float]]) -> dict[str
     return {n: layout[n] for n in sorted(wanted) if n in layout}
 
 
-def tile_layer(url: str, attribution: str = "") -> dict[str, str]:
+def tile_layer(url: str, attribution: str = "", subdomains: str = "abc") -> dict[str, str]:
     """The operator's base layer, checked: an http(s) URL with ``{z}``, ``{x}`` and ``{y}`` (and ``{s}`` for
-    numbered or lettered hosts, as 天地图's t0-t7 or OSM's a-c), and the origin the page's policy lets images
-    from (``{s}`` in a host name becomes a ``*`` label). Raises ``ValueError`` naming what is wrong."""
+    numbered or lettered hosts, one of ``subdomains`` each: 天地图's t0-t7, OSM's a-c), and the origin the page's
+    policy lets images from (``{s}`` in a host name becomes a ``*`` label). Raises ``ValueError`` naming what is
+    wrong."""
     scheme, sep, rest = url.partition("://")
     host = rest.split("/", 1)[0]
     if scheme not in ("http", "https") or not sep or not host:
@@ -139,5 +140,12 @@ def tile_layer(url: str, attribution: str = "") -> dict[str, str]:
     labels = host.split(".")
     if any("{" in label for label in labels[1:]) or (len(labels) < 3 and "{" in labels[0]):
         raise ValueError(f"{url!r}: only the first label of the host may vary ({{s}}.example.cn)")
+    if "{s}" in url and not subdomains.isalnum():
+        raise ValueError(f"{url!r} has {{s}}: its subdomains must be letters or digits (got {subdomains!r})")
     origin_host = ".".join(["*", *labels[1:]]) if "{" in labels[0] else host
-    return {"url": url, "attribution": attribution, "origin": f"{scheme}://{origin_host}"}
+    return {
+        "url": url,
+        "attribution": attribution,
+        "subdomains": subdomains,
+        "origin": f"{scheme}://{origin_host}",
+    }

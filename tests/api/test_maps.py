@@ -69,6 +69,8 @@ def tiled(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         "https://t{s}.tiles.example.cn/{z}/{x}/{y}.png?tk=KEY",
         "--tile-attribution",
         "© 测绘",
+        "--tile-subdomains",
+        "01234567",
     ]
     s = Server(Path(tmp_path_factory.mktemp("tiled")), extra=tiles).start()
     yield s
@@ -127,6 +129,7 @@ def test_the_operators_tiles_reach_the_page_and_its_policy(tiled: Server) -> Non
     assert (
         tiles["url"] == "https://t{s}.tiles.example.cn/{z}/{x}/{y}.png?tk=KEY"
         and tiles["attribution"] == "© 测绘"
+        and tiles["subdomains"] == "01234567"
     )
     policy = httpx.get(tiled.url + "/").headers["content-security-policy"]
     assert (
@@ -140,11 +143,12 @@ def test_the_operators_tiles_reach_the_page_and_its_policy(tiled: Server) -> Non
         ("ftp://tiles.example.cn/{z}/{x}/{y}.png", "not an http(s) URL"),
         ("https://tiles.example.cn/{z}/{x}.png", "lacks {y}"),
         ("https://a.{s}.example.cn/{z}/{x}/{y}.png", "only the first label"),
+        ("https://{s}.example.cn/{z}/{x}/{y}.png", "subdomains must be letters or digits (got 'a,b')"),
     ],
 )
 def test_a_bad_tile_url_is_refused_naming_what_is_wrong(url: str, says: str) -> None:
     with pytest.raises(ValueError, match=re.escape(says)):
-        tile_layer(url)
+        tile_layer(url, subdomains="a,b")
 
 
 def test_the_server_does_not_start_with_a_bad_tile_url(tmp_path: Path) -> None:
