@@ -3,7 +3,8 @@
 Who sees what: a community's cadres and its observers the community's items; the street's staff (and the
 street's observers) those that concern the street (a need sent to the street, or a unit not of the community:
 lent or the street's own); an organisation the jobs taken back from its own units, in every community of the
-street. Grid workers and building captains have none: they cannot act on them. Observers read, never open.
+street; a grid worker those about the needs they reported (they may be the one beside the resident). Building
+captains have none. Observers and grid workers read, never open.
 
 An item is read as it is now: the organisation's and the unit's names, the need's place, and what became of
 the need since (another unit sent and on its way, done, cancelled), so an item that no longer holds says so.
@@ -65,13 +66,13 @@ def audience_of(p: Principal) -> Audience | None:
         return Audience.ORGANISATION
     if p.role is Role.STREET or (p.role is Role.OBSERVER and p.community is None):
         return Audience.STREET
-    if p.role in (Role.CADRE, Role.OBSERVER):
+    if p.role in (Role.CADRE, Role.OBSERVER, Role.GRID_WORKER):
         return Audience.COMMUNITY
     return None
 
 
 def opens(p: Principal) -> bool:
-    """Observers read the bar; only those who act on it open its items."""
+    """Observers and grid workers read the bar; only those who act on it open its items."""
     return p.role in (Role.CADRE, Role.STREET, Role.ORGANISATION)
 
 
@@ -88,6 +89,9 @@ def _sees(p: Principal, board: Board, item: AttentionItem, audience: Audience) -
         return item.resource is not None and owns_resource(p, board, item.resource)
     if audience is Audience.STREET:
         return concerns_street(board, item)
+    if p.role is Role.GRID_WORKER:
+        record = board.needs.get(item.need)
+        return record is not None and record.need.reported_by == p.subject
     return True
 
 
@@ -211,6 +215,8 @@ def item_json(board: Board, item: AttentionItem, audience: Audience) -> Data:
         "at": item.at.isoformat(),
         "need": item.need,
         "priority": record.priority if record is not None else None,
+        # Who reported the need: a grid worker's page keeps only the items about theirs.
+        "reported_by": record.need.reported_by if record is not None else None,
         "dispatch": item.dispatch,
         "organisation": organisation,
         "organisation_name": org_name,

@@ -28,7 +28,8 @@ const opened = {
 };
 
 // Cadres and observers read their community's bar; the street's staff and observers every community's of the
-// street (what concerns the street); an organisation its own. Grid workers and captains have none.
+// street (what concerns the street); an organisation its own; a grid worker the items about the needs they
+// reported (they may be the one beside the resident). Captains have none.
 function paths() {
   const me = state.me;
   if (!me) return [];
@@ -37,7 +38,7 @@ function paths() {
     return c ? [`/communities/${c}/attention`] : [];
   }
   if (me.role === "street" || (me.role === "observer" && !me.community)) return (me.communities || []).map((c) => `/communities/${c}/attention`);
-  if ((me.role === "cadre" || me.role === "observer") && state.community) return [`/communities/${state.community}/attention`];
+  if (["cadre", "observer", "grid_worker"].includes(me.role) && state.community) return [`/communities/${state.community}/attention`];
   return [];
 }
 
@@ -77,9 +78,12 @@ function mine(channel) {
   const kind = channel.split(":")[0];
   if (me.role === "organisation") return kind === "organisation";
   if (me.role === "street" || (me.role === "observer" && !me.community)) return kind === "street";
-  if (me.role === "cadre" || me.role === "observer") return channel === `community:${state.community}`;
+  if (["cadre", "observer", "grid_worker"].includes(me.role)) return channel === `community:${state.community}`;
   return false;
 }
+
+// A grid worker's bar keeps the items about the needs they reported; the community's channel carries them all.
+const theirs = (x) => state.me.role !== "grid_worker" || x.reported_by === `${state.me.role}:${state.me.name}`;
 
 // An `attention` message: new items join the bar (and are announced), items whose need moved on are shown as they
 // now are, opened ones leave it.
@@ -88,7 +92,7 @@ export function applyAttention(m) {
   if (!state.me || !mine(m.channel)) return;
   for (const x of data.opened || []) opened.add(x.id);
   if (!state.data.attention) return;
-  const items = (data.items || []).filter((x) => !opened.has(x.id));
+  const items = (data.items || []).filter((x) => !opened.has(x.id) && theirs(x));
   const known = new Set(state.data.attention.map((x) => x.id));
   const now = new Set(items.map((x) => x.id));
   state.data.attention = [...items, ...state.data.attention.filter((x) => !now.has(x.id) && !opened.has(x.id))].sort(order);

@@ -24,7 +24,8 @@ def list_attention(
     ] = False,
 ) -> list[dict[str, Any]]:
     """The items not yet opened by anyone of the caller's audience, newest first: the community's for its
-    cadres and observers, the street's concerns for its staff, an organisation's own jobs taken back."""
+    cadres and observers (a grid worker: those about the needs they reported), the street's concerns for its
+    staff, an organisation's own jobs taken back."""
     audience = audience_of(principal)
     if audience is None:
         return []
@@ -39,12 +40,14 @@ async def open_item(
     (the first to open it, and when, stand)."""
     audience = audience_of(principal)
     if audience is None:
-        raise Forbidden("网格员和楼栋长没有提醒栏 (grid workers and captains have no attention bar)")
+        raise Forbidden("楼栋长没有提醒栏 (building captains have no attention bar)")
     found = find(principal, board, item)
     if found is None:
         raise NotFound(f"提醒 {item!r}")
     if not opens(principal):
-        raise Forbidden("观察员只能查看提醒 (observers read the attention bar; they do not open items)")
+        raise Forbidden(
+            "观察员和网格员只能查看提醒 (observers and grid workers read the bar; they do not open items)"
+        )
     where, _ = found
     assert where.community is not None
 

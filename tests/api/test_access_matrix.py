@@ -853,10 +853,11 @@ ROWS = (
     Row("GET",   A + "/plans",                                READERS, at("/plans")),
     Row("GET",   A + "/plans/{version}",                      READERS, at("/plans/1")),
     Row("GET",   A + "/assignments",                          ALL, at("/assignments")),
-    # The attention bar: every role reads its own (grid workers' and captains' is empty); the community's items
-    # are opened by its cadres, never by observers; the street and organisations have items of their own.
+    # The attention bar: every role reads its own (a grid worker's holds the needs they reported, a captain's is
+    # empty); the community's items are opened by its cadres, never by observers; the street and organisations
+    # have items of their own.
     Row("GET",   A + "/attention",                            (200,) * 8, at("/attention")),
-    Row("POST",  A + "/attention/{item}/open",                (404, 200, 404, 403, 403, 404, 200, 403), street_answered, changes=True),
+    Row("POST",  A + "/attention/{item}/open",                (404, 200, 404, 404, 403, 404, 200, 403), street_answered, changes=True),
     Row("GET",   A + "/assignments/{assignment}",             ALL, assignment, owned=True),
     Row("POST",  A + "/assignments/{assignment}/override",    MANAGERS, dispatch_action("notified", "/override", lambda t: {"resource": f"{t.community}-{'fleet' if t.owner == 'boats' else 'water'}"}), changes=True, owned=True),
     # A proposal is not the organisation's business yet: it cannot see it at all.

@@ -64,6 +64,7 @@ def world(server: Server) -> dict[str, Api]:
         "other_cadre": api_for(server, Role.CADRE, "a2"),
         "observer": api_for(server, Role.OBSERVER, "a1"),
         "grid": api_for(server, Role.GRID_WORKER, "a1"),
+        "grid2": api_for(server, Role.GRID_WORKER, "a1", name="grid-other"),
         "boats": api_for(server, Role.ORGANISATION, "a1", organisation="a1-boats"),
         "crew": api_for(server, Role.ORGANISATION, "a1", organisation="a1-crew"),
     }
@@ -158,13 +159,16 @@ def test_who_sees_and_opens(world: dict[str, Api]) -> None:
     # A cadre of another community does not even see this one.
     assert world["other_cadre"].get(PATH).status_code == 404
     assert world["other_cadre"].post(f"{PATH}/{community_item['id']}/open").status_code == 404
-    # Observers read and never open; grid workers have no bar.
+    # Observers read and never open; a grid worker reads the items of the needs they reported, and opens none.
     assert world["observer"].post(f"{PATH}/{community_item['id']}/open").status_code == 403
-    assert items(world["grid"]) == []
-    refused = world["grid"].post(f"{PATH}/{community_item['id']}/open")
+    mine = items(world["grid"])
+    assert mine and {i["reported_by"] for i in mine} == {"grid_worker:grid_worker-test"}
+    assert items(world["grid2"]) == []
+    refused = world["grid"].post(f"{PATH}/{mine[0]['id']}/open")
     assert refused.status_code == 403 and refused.headers["content-type"].startswith(
         "application/problem+json"
     )
+    assert world["grid2"].post(f"{PATH}/{mine[0]['id']}/open").status_code == 404
     missing = cadre.post(f"{PATH}/no-such-item/open")
     assert missing.status_code == 404 and "no-such-item" in missing.json()["detail"]
     assert cadre.post(f"{PATH}/bad%20id/open").status_code == 422
