@@ -104,6 +104,17 @@ def test_search_lists_the_closest_fits_first_and_finds_what_match_finds() -> Non
     assert len(places.search("", limit=4)) == 4
 
 
+def test_an_unnamed_node_of_an_edges_map_is_near_the_closest_place_or_a_numbered_crossing() -> None:
+    edges = [{"from": "gate", "to": "lane", "seconds": 60}, {"from": "lane", "to": "tower", "seconds": 30}]
+    travel = Travel.model_validate(
+        {"edges": edges, "places": [{"id": "t", "name": "1号楼", "node": "tower"}]}
+    )
+    places = travel.gazetteer(travel.road_graph())
+    assert [places.name_of(n) for n in ("gate", "lane", "tower")] == ["1号楼附近", "1号楼附近", "1号楼"]
+    bare = Travel.model_validate({"edges": edges})
+    assert [bare.gazetteer(bare.road_graph()).name_of(n) for n in ("gate", "lane")] == ["路口1", "路口2"]
+
+
 @pytest.mark.parametrize(
     ("change", "message"),
     [
