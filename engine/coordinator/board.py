@@ -428,15 +428,19 @@ class Board:
 
     def _unmet_life_safety(self, event: PlanProposed) -> None:
         # No one found, and no one going or proposed: the cadre must know now, not when they scroll to it.
-        for u in event.plan.unmet:
-            record = self.needs.get(u.need)
-            if (
-                record is not None
-                and record.status is NeedStatus.OPEN
-                and record.priority == LIFE_SAFETY
-                and not self.dispatches_of(u.need)
-            ):
-                self.attention.unmet(u.need, event.at)
+        unmet = [
+            u.need
+            for u in event.plan.unmet
+            if (r := self.needs.get(u.need)) is not None
+            and r.status is NeedStatus.OPEN
+            and r.priority == LIFE_SAFETY
+        ]
+        if unmet:
+            # One pass over the dispatches, however many (a drill's plans leave hundreds of needs unmet).
+            going = {d.need for d in self.dispatches.values()}
+            for need in unmet:
+                if need not in going:
+                    self.attention.unmet(need, event.at)
 
     def _adjusted(self, need: Need) -> tuple[int, tuple[RuleName, ...]]:
         facts = self.rules.need_facts(need, self.community.id if self.community else None)
