@@ -16,16 +16,17 @@ Limit = Annotated[int, Query(ge=1, le=200)]
 
 
 def _found(board: Board, q: str, limit: int) -> list[dict[str, Any]]:
-    """Buildings, units, landmarks and streets whose name fits ``q``, the closest fits first."""
+    """Buildings, units, landmarks and streets whose name fits ``q``, the closest fits first. Read on the event
+    loop, as every board is, where no command is half applied."""
     places = places_of(board)
     return [] if places is None else [place_json(p) for p in places.search(q, limit)]
 
 
 @router.get("/communities/{community}/places")
-def community_places(board: BoardDep, q: Q = "", limit: Limit = 20) -> list[dict[str, Any]]:
+async def community_places(board: BoardDep, q: Q = "", limit: Limit = 20) -> list[dict[str, Any]]:
     return _found(board, q, limit)
 
 
 @router.get("/streets/{street}/places")
-def street_places(board: StreetBoardDep, q: Q = "", limit: Limit = 20) -> list[dict[str, Any]]:
+async def street_places(board: StreetBoardDep, q: Q = "", limit: Limit = 20) -> list[dict[str, Any]]:
     return _found(board, q, limit)
