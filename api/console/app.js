@@ -145,7 +145,8 @@ export function currentTab() {
 // How many wait on this tab: checks not yet made, parts to do, escalations and requests for help.
 function badge(tab, d) {
   let n = 0;
-  if (tab === "checklist" || tab === "checks") n = ((d.checks && d.checks.checks) || []).filter((x) => x.result === "pending").length;
+  // Still to check, and to check again (nobody answered): both are this person's to do.
+  if (tab === "checklist" || tab === "checks") n = ((d.checks && d.checks.checks) || []).filter((x) => ["pending", "follow_up"].includes(x.state)).length;
   if (tab === "mytasks") n = partsOf(d.mytasks).filter(([, p]) => ["assigned", "returned"].includes(p.status)).length;
   if (tab === "inbox") n = (d.inbox || []).filter((i) => ["open", "approval"].includes(i.state)).length;
   if (tab === "emergency" && state.me.role === "cadre") n = (d.requests || []).length;
