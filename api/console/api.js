@@ -92,7 +92,9 @@ export function pendingAt(path) {
 
 // The actions on a dispatch still waiting in the queue: its card shows them instead of buttons to press again.
 export function pendingOn(id) {
-  return queued().some((item) => item.path.includes(`/assignments/${id}/`));
+  // 全部确认 names its dispatches in its body.
+  return queued().some((item) => item.path.includes(`/assignments/${id}/`)
+    || (item.path.endsWith("/assignments/confirm") && ((item.body && item.body.assignments) || []).includes(id)));
 }
 
 export const QUEUED = { queued: true };
