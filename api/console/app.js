@@ -59,7 +59,7 @@ function draw(form) {
   banner.textContent = t("exercise");
   showNetwork();
   drawAttention();
-  document.title = `平战 · ${community ? community.name || community.id : ""}`;
+  document.title = `平战 · ${community ? community.name || "" : ""}`;
   const mode = community && community.incident
     ? `${t(community.exercise ? "drill" : "incident")} · ${T().kinds[community.incident.kind] || community.incident.kind} · ${community.incident.level} ${t("level")}`
     : t("normal");
@@ -115,7 +115,7 @@ function draw(form) {
 // emergency tab the community they opened.
 function where(me, d, role, mode) {
   const community = d.community;
-  const named = community ? `${community.name || community.id} · ` : "";
+  const named = community && community.name ? `${community.name} · ` : "";
   if (me.role === "street") {
     const street = (d.streetInfo && d.streetInfo.name) || me.street;
     return currentTab() === "emergency" ? `${street} · ${role} · ${named}${mode}` : `${street} · ${role}`;

@@ -153,7 +153,7 @@ async function newToken(give = giveToken, title = t("newToken")) {
     ${["cadre", "grid_worker", "captain"].filter((r) => roles.includes(r)).map((r) => `<label data-for="${r}">${t("tokenWho")}
       <select name="member-${r}" data-testid="token-member-${r}">${holds(r).map((m) => `<option value="${esc(m.id)}">${esc(m.name)}</option>`).join("")}</select></label>`).join("")}
     <label data-for="organisation">${t("tokenWho")}<select name="organisation" data-testid="token-org">${p.orgs.map((o) =>
-      `<option value="${esc(o.id)}">${esc(o.name || o.id)}</option>`).join("")}</select></label>
+      `<option value="${esc(o.id)}">${esc(o.name || T().orgKinds[o.kind] || "")}</option>`).join("")}</select></label>
     <label data-for="street observer">${t("tokenName")}<input name="name" maxlength="128" data-testid="token-name"></label>
     ${dialogButtons(title, "primary", "token-make")}`, (el) => {
     const show = () => {

@@ -126,7 +126,7 @@ export const actions = {
     const others = ((state.data.streetInfo && state.data.streetInfo.communities) || []).filter((c) => c.id !== item.community);
     const form = await ask(`<h2>${t("askNeighbour")}</h2><p>${esc(item.community_name)} · <strong>${esc(cap(item.need.capability))}</strong> × ${item.need.quantity}</p>
       ${others.length ? `<label>${t("pickNeighbour")}</label><div class="picks column">${others.map((c, i) => `<label class="pick" data-testid="neighbour-${esc(c.id)}">
-        <input type="radio" name="community" value="${esc(c.id)}" ${i ? "" : "checked"}> <span>${esc(c.name || c.id)} · ${esc(T().modeOf[c.mode] || c.mode)}</span></label>`).join("")}</div>
+        <input type="radio" name="community" value="${esc(c.id)}" ${i ? "" : "checked"}> <span>${esc(c.name || communityName(c.id))} · ${esc(T().modeOf[c.mode] || c.mode)}</span></label>`).join("")}</div>
         <label>${t("noteOpt")}<input name="note" data-testid="ask-note"></label>${dialogButtons(t("askNeighbour"), "primary", "ask-send")}`
     : `<p class="empty">${t("noNeighbour")}</p><div class="row choices"><button value="cancel">${t("close_")}</button></div>`}`);
     if (!form || !form.get("community")) return;
