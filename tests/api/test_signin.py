@@ -10,10 +10,13 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
 import httpx
+import pytest
+from sqlalchemy import create_engine, text
 
-from api.auth import Role
+from api.auth import Role, principal_for
 from api.db.database import connect, default_url
-from api.signin import LIFETIME, make_code
+from api.signin import LIFETIME, make_code, use_code
+from tests.api.conftest import POSTGRES_URL, postgres_reachable
 from tests.api.server import MAP, Api, Server, api_for
 from tests.api.wsclient import Client
 
@@ -130,3 +133,37 @@ def test_signing_out_revokes_the_token_and_closes_its_sockets(server: Server) ->
     assert person.get("/me").status_code == 401
     [row] = [t for t in street.ok("GET", "/communities/c1/tokens") if t["name"] == "out"]
     assert row["revoked_at"] is not None and "signed out" in row["revoked_by"]
+
+
+def test_on_postgresql_a_code_is_used_once_and_its_day_is_kept() -> None:
+    """The same as on SQLite (the server above): one token for six phones at once, and expiry read back in UTC
+    from a plain TIMESTAMP column."""
+    if not postgres_reachable():
+        pytest.skip("PostgreSQL is not reachable")
+    schema = "pingzhan_signin_test"
+    admin = create_engine(POSTGRES_URL.replace("postgresql://", "postgresql+psycopg://"))
+    with admin.begin() as c:
+        c.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
+        c.execute(text(f"CREATE SCHEMA {schema}"))
+    engine = connect(f"{POSTGRES_URL}?options=-csearch_path%3D{schema}")
+    try:
+        now = datetime.now(UTC)
+        code = make_code(engine, role=Role.OBSERVER, at=now, made_by="test", community="c1", name="pg").code
+        with ThreadPoolExecutor(6) as pool:
+            tokens = [t for t in pool.map(lambda _: use_code(engine, code, datetime.now(UTC)), range(6)) if t]
+        assert len(tokens) == 1
+        principal = principal_for(engine, tokens[0])
+        assert principal is not None and (principal.role, principal.community) == (Role.OBSERVER, "c1")
+        nearly = now - LIFETIME + timedelta(minutes=1)
+        late = now - LIFETIME - timedelta(seconds=1)
+        made = {
+            at: make_code(engine, role=Role.OBSERVER, at=at, made_by="test", community="c1").code
+            for at in (nearly, late)
+        }
+        assert use_code(engine, made[nearly], now) is not None
+        assert use_code(engine, made[late], now) is None
+    finally:
+        engine.dispose()
+        with admin.begin() as c:
+            c.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
+        admin.dispose()
