@@ -272,10 +272,10 @@ export function draw(slot, m, scene, pick) {
     line.on("click", () => openCard(r.key));
     line.addTo(v.routes);
   }
-  v.pins.clearLayers();
-  v.markers = {};
-  for (const u of scene.units || []) if (nodes[u.at]) pin(v, u, `pin unit${u.sent ? " sent" : ""}`, "");
-  for (const n of scene.needs || []) if (nodes[n.at]) pin(v, n, `pin need ${needClass(n.priority)}`, String(n.priority));
+  syncPins(v, [
+    ...(scene.units || []).map((u) => ({ ...u, className: `pin unit${u.sent ? " sent" : ""}`, text: "" })),
+    ...(scene.needs || []).map((n) => ({ ...n, className: `pin need ${needClass(n.priority)}`, text: String(n.priority) })),
+  ].filter((x) => nodes[x.at]));
   v.mark.clearLayers();
   if (scene.mark && nodes[scene.mark]) {
     L.circleMarker(ll(nodes[scene.mark]), { radius: 14, color: "#000", weight: 3, fill: false, className: "picked" })
@@ -295,20 +295,49 @@ function fit(v) {
   v.fitted = true;
 }
 
-function pin(v, item, className, text) {
+// The pins as `items` say, changing only those that changed: a pin that stays keeps its open popup and the
+// keyboard's focus across a live update.
+function syncPins(v, items) {
+  const seen = new Set();
+  for (const item of items) {
+    seen.add(item.key);
+    const shown = v.markers[item.key];
+    const same = shown && shown.item.className === item.className && shown.item.text === item.text && shown.item.label === item.label;
+    if (same) {
+      shown.item = item;
+      shown.setLatLng(ll(v.m.nodes[item.at]));
+      continue;
+    }
+    if (shown) v.pins.removeLayer(shown);
+    v.markers[item.key] = pin(v, item);
+  }
+  for (const [key, marker] of Object.entries(v.markers)) {
+    if (!seen.has(key)) {
+      v.pins.removeLayer(marker);
+      delete v.markers[key];
+    }
+  }
+}
+
+function pin(v, item) {
   const marker = L.marker(ll(v.m.nodes[item.at]), {
-    icon: L.divIcon({ className, html: `<span aria-hidden="true">${esc(text)}</span>`, iconSize: [28, 28] }),
+    icon: L.divIcon({ className: item.className, html: `<span aria-hidden="true">${esc(item.text)}</span>`, iconSize: [28, 28] }),
     keyboard: true,
     title: item.label,
   });
+  marker.item = item;
   marker.bindPopup(esc(item.label));
   // Where places are being picked, a pin is a place like any other: its own.
-  marker.on("click", () => (pickers[v.id] ? pickers[v.id]({ node: item.at, name: place(v.m, item.at) }) : openCard(item.key)));
+  marker.on("click", () => {
+    const at = marker.item;
+    if (pickers[v.id]) pickers[v.id]({ node: at.at, name: place(v.m, at.at) });
+    else openCard(at.key);
+  });
   marker.addTo(v.pins);
   const el = marker.getElement();
   el.dataset.pin = item.key;
   el.setAttribute("aria-label", item.label);
-  v.markers[item.key] = marker;
+  return marker;
 }
 
 // The community's own roads when there are no tiles (with street names where the map has them), and the closed
