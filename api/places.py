@@ -1,6 +1,7 @@
 """A community's places (engine/travel/places.py): its gazetteer, built once per map, and the names people use
 put next to every map node an answer carries (``location`` → ``place``), so that no node id reaches a person."""
 
+import logging
 from collections import OrderedDict
 from typing import Any, NamedTuple, Protocol, TypeVar, runtime_checkable
 
@@ -11,6 +12,7 @@ from engine.model import Need
 from engine.travel import RoadGraph
 from engine.travel.places import Gazetteer, Place, PlaceKind
 
+log = logging.getLogger("pingzhan.places")
 # Boards come and go with their maps; a handful of maps are in use at once.
 KEEP = 32
 _kept: "OrderedDict[int, tuple[Travel, RoadGraph, Gazetteer]]" = OrderedDict()
@@ -32,8 +34,14 @@ def gazetteer(spec: Travel, graph: RoadGraph, source: OsmSource | None) -> Gazet
     if kept is not None and kept[0] is spec and kept[1] is graph:
         _kept.move_to_end(id(spec))
         return kept[2]
-    # A map loader that cannot read files: the spec's own places, the extract's names left out.
-    built = spec.gazetteer(graph, source.osm_data(spec) if source is not None else None)
+    try:
+        # A map loader that cannot read files: the spec's own places, the extract's names left out.
+        built = spec.gazetteer(graph, source.osm_data(spec) if source is not None else None)
+    except (OSError, ValueError, RuntimeError) as exc:
+        # The extract gone or unreadable since its roads were read: names are no reason to fail a change or a
+        # read (the spec's own places were checked when the community was registered).
+        log.warning("map %s: the extract's names are left out: %s", spec.osm.path if spec.osm else "", exc)
+        built = spec.gazetteer(graph)
     # The spec is held with its gazetteer, so its id cannot be reused by another while kept.
     _kept[id(spec)] = (spec, graph, built)
     while len(_kept) > KEEP:
