@@ -125,6 +125,7 @@ export const ZH = {
   reportState: { open: "待解决", served: "已解决", cancelled: "已取消" }, reportSent: "已派出（{who}）", reportThere: "已到达（{who}）",
   checkState: { pending: "待核查", follow_up: "待跟进", done: "已核查" },
   followUps: "待跟进：上次无人应答，请再去一次", noFollowUps: "没有待跟进的住户",
+  certs: { water_rescue: "水上救援", first_aid: "急救", medical_license: "医师执照", driver: "驾驶", electrician: "电工" },
   // The map (map.js).
   mapShow: "🗺 地图", mapBack: "← 返回列表", onMap: "在地图上看", roadClosed: "道路封闭",
   // The attention bar (attention.js).
@@ -250,6 +251,7 @@ const EN = {
   reportState: { open: "open", served: "served", cancelled: "cancelled" }, reportSent: "sent ({who})", reportThere: "arrived ({who})",
   checkState: { pending: "to check", follow_up: "to follow up", done: "checked" },
   followUps: "To follow up: nobody answered; visit again", noFollowUps: "No household to follow up",
+  certs: { water_rescue: "water rescue", first_aid: "first aid", medical_license: "medical licence", driver: "driving", electrician: "electrician" },
   // The map (map.js).
   mapShow: "🗺 Map", mapBack: "← Back to the lists", onMap: "Show on map", roadClosed: "Road closed",
   // The attention bar (attention.js).
@@ -266,6 +268,9 @@ export const T = () => (state.lang === "zh" ? ZH : EN);
 export const t = (key, vars = {}) => String(T()[key] ?? ZH[key] ?? key).replace(/\{(\w+)\}/g, (_, k) => vars[k]);
 // A capability by its name; one the table lacks by its words ("shelter.tent": "shelter tent"), never the code.
 export const cap = (c) => T().caps[c] || ZH.caps[c] || String(c || "").replace(/[._]/g, " ");
+
+// A certification by its name; one the table lacks by its words ("boat_licence": "boat licence"), never the code.
+export const cert = (c) => T().certs[c] || ZH.certs[c] || String(c || "").replace(/[._]/g, " ");
 
 // The server names the role in Chinese; English names it here.
 export const roleName = (me) => (state.lang === "zh" ? me.role_zh : EN.roles[me.role] || me.role);

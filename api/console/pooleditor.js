@@ -3,7 +3,7 @@
 // many, certifications, where they are based, when they serve, their status); a pool also goes out to Excel or
 // CSV and comes back from a sheet, checked first: with any problem nothing is written.
 import { state } from "./state.js";
-import { ZH, T, t, cap } from "./i18n.js";
+import { ZH, T, t, cap, cert } from "./i18n.js";
 import { $, esc, byId, loading, toast } from "./dom.js";
 import { ask, dialogButtons, refuse } from "./dialog.js";
 import { act, api, download } from "./api.js";
@@ -57,8 +57,8 @@ export function poolView(d) {
 
 function orgCard(org, units) {
   const id = esc(org.id);
-  return `<div class="card org" data-testid="pool-org-${id}"><div><strong>${esc(org.name || org.id)}</strong>
-    <span class="muted">${esc(T().orgKinds[org.kind] || org.kind)} · ${id}</span></div>
+  return `<div class="card org" data-testid="pool-org-${id}"><div><strong>${esc(org.name || T().orgKinds[org.kind] || "")}</strong>
+    <span class="muted">${esc(T().orgKinds[org.kind] || org.kind)}</span></div>
     ${units.map(unitRow).join("") || `<div class="muted">${t("noUnits")}</div>`}
     <div class="row"><button data-action="add-res" data-org="${id}" data-testid="add-res-${id}">${t("addRes")}</button>
       <button class="quiet" data-action="edit-org" data-org="${id}" data-testid="edit-org-${id}">${t("editOrg")}</button>
@@ -67,8 +67,8 @@ function orgCard(org, units) {
 
 function unitRow(r) {
   const id = esc(r.id);
-  const certs = (r.certifications || []).map((c) => `<span class="tag">${esc(c)}</span>`).join("");
-  return `<div class="unit st-${esc(r.status)}" data-testid="res-${id}"><div><strong>${esc(r.name || r.id)}</strong> · ${esc(cap(r.capability))}
+  const certs = (r.certifications || []).map((c) => `<span class="tag">${esc(cert(c))}</span>`).join("");
+  return `<div class="unit st-${esc(r.status)}" data-testid="res-${id}"><div><strong>${esc(r.name || cap(r.capability))}</strong> · ${esc(cap(r.capability))}
       × <b data-testid="res-qty-${id}">${r.quantity}</b></div>
     <div class="muted">${esc(placeOf(r))} · ${esc(T().modes[r.modes] || r.modes)} · <span data-testid="res-status-${id}">${esc(T().resStatuses[r.status] || r.status)}</span> ${certs}</div>
     <div class="row"><button data-action="edit-res" data-id="${id}" data-testid="edit-res-${id}">${t("editRes")}</button></div></div>`;
@@ -115,7 +115,7 @@ async function editUnit(org, r) {
   const where = unit.location ? { ...emptyPlace(), node: unit.location, name: placeOf(unit) } : emptyPlace();
   const picks = (name, table, value) => `<div class="picks">${Object.keys(table).map((k) => `<label class="pick" data-testid="res-${name}-${k}">
     <input type="radio" name="${name}" value="${k}" ${k === value ? "checked" : ""}> ${esc(T()[name === "modes" ? "modes" : "resStatuses"][k])}</label>`).join("")}</div>`;
-  const form = await ask(`<h2>${esc(t("resTitle", { o: org.name || org.id }))}</h2>
+  const form = await ask(`<h2>${esc(t("resTitle", { o: org.name || T().orgKinds[org.kind] || "" }))}</h2>
     <label>${t("resName")}<input name="name" value="${esc(unit.name)}" maxlength="200" data-testid="res-name"></label>
     <label>${t("resCap")}${isNew ? `<select name="capability" data-testid="res-cap">${caps.map((c) =>
       `<option value="${esc(c)}" ${c === unit.capability ? "selected" : ""}>${esc(cap(c))}</option>`).join("")}</select>`
@@ -124,7 +124,7 @@ async function editUnit(org, r) {
     <label for="res-place-q">${t("resWhere")}</label>${placeField("res-place", where)}
     <div class="map-slot small" data-map-slot="pick-map"></div>
     <label>${t("resCerts")}</label><div class="picks">${[...new Set([...knownCerts(), ...unit.certifications])].map((c) => `<label class="pick">
-      <input type="checkbox" name="cert" value="${esc(c)}" ${unit.certifications.includes(c) ? "checked" : ""}> ${esc(c)}</label>`).join("")}</div>
+      <input type="checkbox" name="cert" value="${esc(c)}" ${unit.certifications.includes(c) ? "checked" : ""}> ${esc(cert(c))}</label>`).join("")}</div>
     <label>${t("newCert")}<input name="newcert" autocomplete="off" data-testid="res-newcert"></label>
     <label>${t("resModes")}</label>${picks("modes", ZH.modes, unit.modes)}
     <label>${t("resStatus")}</label>${picks("status", ZH.resStatuses, unit.status)}
