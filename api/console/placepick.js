@@ -39,7 +39,9 @@ function chosenText(c) {
 
 export function bindPlaceField(root, id, base, chosen, { onMap = null, onChange = () => {} } = {}) {
   const box = root.querySelector(`#${id}`);
-  if (!box) return;
+  if (!box) return null;
+  // Bound once per drawing of the field: a live update that leaves the form as it is binds nothing anew.
+  if (box.tapped) return box.tapped;
   const input = box.querySelector(`#${id}-q`);
   const list = box.querySelector(`#${id}-list`);
   const shown = box.querySelector(`#${id}-chosen`);
@@ -96,6 +98,7 @@ export function bindPlaceField(root, id, base, chosen, { onMap = null, onChange 
     onMap(tapped);
   };
   if (input.value.trim() && !chosen.place) search();
+  box.tapped = tapped;
   return tapped;
 }
 
