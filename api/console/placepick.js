@@ -80,6 +80,13 @@ export function bindPlaceField(root, id, base, chosen, { onMap = null, onChange 
     clearTimeout(timer);
     timer = setTimeout(search, WAIT_MS);
   };
+  // Enter takes the first place listed; it never submits the form around the field (in a dialog: its 取消).
+  input.onkeydown = (e) => {
+    if (e.key !== "Enter" || e.isComposing) return;
+    e.preventDefault();
+    const first = list.querySelector("button");
+    if (first) first.click();
+  };
   const tapped = ({ node, name }) => {
     // A place picked from the list gives way to the tap: its name is no note of the tapped place.
     if (chosen.place) {

@@ -71,6 +71,11 @@ def test_a_cadres_unknown_address_is_kept_with_the_place_tapped_on_the_map(
     page = open_page(cadre.token)
     page.get_by_test_id("new-need").click()
     page.get_by_test_id("new-need-cap").select_option("medical.first_aid")
+    # Enter takes the first place listed and keeps the dialog open; typing anew lets it go.
+    page.get_by_test_id("new-need-place-q").fill("菜市")
+    expect(page.get_by_test_id("new-need-place-hit").first).to_contain_text("菜市场")
+    page.get_by_test_id("new-need-place-q").press("Enter")
+    expect(page.get_by_test_id("new-need-place-chosen")).to_have_text("已选：菜市场")
     page.get_by_test_id("new-need-place-q").fill("幸福小区8栋")
     expect(page.get_by_test_id("new-need-place-chosen")).to_contain_text("将按输入的地址查找")
     page.get_by_test_id("new-need-send").click()
