@@ -13,6 +13,7 @@ new object, so nothing built from the one it replaced is served again. Bodies ar
 where no command is ever half applied (api/service.py changes boards only between awaits).
 """
 
+import gzip
 import hashlib
 import json
 import weakref
@@ -36,6 +37,10 @@ NOT_MODIFIED: dict[int | str, dict[str, Any]] = {
 # The browser may keep the body but must ask again each time (it sends If-None-Match; a 304 costs no body);
 # private: never a shared cache, as bodies differ by caller.
 CACHE_CONTROL = "private, no-cache"
+# A body this long or longer is also kept gzipped (as the app's GZipMiddleware would send it): compressed once per
+# version for every reader, not once per request.
+GZIP_FROM = 500
+GZIP_LEVEL = 5
 
 Version = tuple[tuple["weakref.ref[Board]", int], ...]
 
@@ -76,6 +81,7 @@ class _Body:
     version: Version
     content: bytes
     etag: str
+    gzipped: bytes | None
 
 
 class Bodies:
@@ -92,7 +98,9 @@ class Bodies:
         else:
             version = version_of(board)
             content = encode(build())
-            kept = _Body(version, content, f'"{hashlib.blake2b(content, digest_size=16).hexdigest()}"')
+            etag = f'"{hashlib.blake2b(content, digest_size=16).hexdigest()}"'
+            packed = gzip.compress(content, GZIP_LEVEL, mtime=0) if len(content) >= GZIP_FROM else None
+            kept = _Body(version, content, etag, packed)
             self._kept[key] = kept
             self._kept.move_to_end(key)
             while len(self._kept) > self.size:
@@ -100,6 +108,12 @@ class Bodies:
         headers = {"ETag": kept.etag, "Cache-Control": CACHE_CONTROL}
         if _matches(request.headers.get("if-none-match"), kept.etag):
             return Response(status_code=304, headers=headers)
+        if kept.gzipped is not None:
+            headers["Vary"] = "Accept-Encoding"
+            if "gzip" in request.headers.get("accept-encoding", ""):
+                # Sent as it is: the middleware leaves a body that has its encoding already.
+                headers["Content-Encoding"] = "gzip"
+                return Response(kept.gzipped, media_type="application/json", headers=headers)
         return Response(kept.content, media_type="application/json", headers=headers)
 
 
