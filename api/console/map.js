@@ -44,25 +44,26 @@ function figure(id, legend) {
     <figcaption class="legend">${legend}</figcaption></figure>`;
 }
 
-// The emergency view: on a desktop the lists left and the map right, in sight as the lists scroll; on a phone a
-// 地图 button at the top opens the map over the whole screen, with a big 返回列表 to come back.
+// The emergency view (and the street's inbox): on a desktop the lists left and the map right, in sight as the
+// lists scroll; on a phone a 地图 button at the top opens the map over the whole screen, with a big 返回列表 to
+// come back. `id`, `title` and `figure`: the map shown (the community's by default).
 let mapOpen = false;
-export function withMap(html) {
+export function withMap(html, { id = "map", title = t("map"), figure = mapFigure() } = {}) {
   return `<div class="map-toggle"><button type="button" class="big" data-map-open="1" data-testid="map-open">${t("mapShow")}</button></div>
-    <div class="split${mapOpen ? " map-open" : ""}" data-testid="split"><div class="lists">${html}</div>
+    <div class="split${mapOpen ? " map-open" : ""}" data-split="${id}" data-testid="split"><div class="lists">${html}</div>
     <section class="map-panel"><div class="map-back"><button type="button" class="primary big" data-map-open="" data-testid="map-back">${t("mapBack")}</button></div>
-    <h2>${t("map")}</h2>${mapFigure()}</section></div>`;
+    <h2>${esc(title)}</h2>${figure}</section></div>`;
 }
 
 function showMapPanel(open) {
   mapOpen = open;
   const split = document.querySelector(".split");
   if (split) split.classList.toggle("map-open", open);
-  const map = views.map;
-  if (map) {
-    map.map.invalidateSize();
-    fit(map);
-    declutter(map);
+  const v = split && views[split.dataset.split];
+  if (v) {
+    v.map.invalidateSize();
+    fit(v);
+    declutter(v);
   }
   if (!open) window.scrollTo(0, 0);
 }
@@ -419,7 +420,7 @@ function openCard(key) {
 function showPin(key) {
   const v = Object.values(views).find((x) => x.host.isConnected && (x.markers[key] || key.startsWith("dispatch:")));
   if (!v) return;
-  if (!window.matchMedia(DESKTOP).matches && v.id === "map") showMapPanel(true);
+  if (!window.matchMedia(DESKTOP).matches && v.host.closest(".split")) showMapPanel(true);
   const marker = v.markers[key];
   if (marker) {
     v.map.setView(marker.getLatLng(), v.map.getZoom());

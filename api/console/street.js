@@ -8,7 +8,7 @@ import { ask, dialogButtons, refuse } from "./dialog.js";
 import { waited } from "./dates.js";
 import { pickUnits } from "./unitpick.js";
 import { act } from "./api.js";
-import { streetMapFigure, pinButton } from "./map.js";
+import { streetMapFigure, pinButton, withMap } from "./map.js";
 import { priorityBadge } from "./priority.js";
 import { communityName } from "./tasks.js";
 import { escalationState, placeOf } from "./emergency.js";
@@ -33,10 +33,10 @@ export function streetView(d) {
   if (d.streetInfo === undefined) return loading();
   if (d.streetInfo === null) return `<div class="empty" data-testid="no-street">${t("noStreet")}</div>`;
   const items = d.inbox || [];
-  return `<h2>${t("inbox")}</h2><div class="cards" data-testid="inbox">${items.length ? items.map(inboxCard).join("")
+  return withMap(`<h2>${t("inbox")}</h2><div class="cards" data-testid="inbox">${items.length ? items.map(inboxCard).join("")
     : `<div class="empty">${t("noInbox")}</div>`}</div>
-    <h2>${t("streetMap")}</h2>${streetMapFigure()}
-    <h2>${t("poolByOrg")}</h2><div class="cards" data-testid="pool-overview">${(d.pool || []).map(poolCard).join("")}</div>`;
+    <h2>${t("poolByOrg")}</h2><div class="cards" data-testid="pool-overview">${(d.pool || []).map(poolCard).join("")}</div>`,
+  { id: "street-map", title: t("streetMap"), figure: streetMapFigure() });
 }
 
 function inboxCard(item) {
