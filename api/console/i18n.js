@@ -102,7 +102,7 @@ export const ZH = {
   madeAt: "发放于 {d}", noTokens: "还没有发过令牌",
   // Sign-in links and QR codes, signing out, opening offline (app.js, people.js).
   giveLink: "发登录二维码", newLink: "发登录二维码", linkTitle: "{n} 的登录二维码", linkQr: "登录二维码",
-  linkShown: "请本人用手机扫一扫，或把链接发给本人（微信即可）。只能用一次，{d} 前有效。", linkCopy: "复制链接", print: "打印",
+  linkShown: "请本人用手机扫一扫，或把链接发给本人（微信即可）。只能用一次，{d} 前有效。", linkCopy: "复制链接", linkLabel: "登录链接", print: "打印",
   signingIn: "正在登录……", linkUsed: "这个登录链接已经用过或已过期，请找街道或社区书记重新发一个。",
   revokedOut: "您的登录已被作废。需要继续使用，请找街道或社区书记重新发登录二维码。",
   // Units lent to another community: where the organisation's request comes from; which of its units goes.
@@ -233,7 +233,7 @@ const EN = {
   revoke: "Revoke", revokeAsk: "Revoke the token of “{n}”? Whoever signed in with it is signed out at once.", revoked: "Revoked", revokedAt: "revoked {d}",
   madeAt: "given {d}", noTokens: "No tokens given yet",
   giveLink: "Sign-in QR code", newLink: "New sign-in QR code", linkTitle: "Sign-in QR code for {n}", linkQr: "Sign-in QR code",
-  linkShown: "Have the person scan it with their phone, or send them the link. It works once, until {d}.", linkCopy: "Copy link", print: "Print",
+  linkShown: "Have the person scan it with their phone, or send them the link. It works once, until {d}.", linkCopy: "Copy link", linkLabel: "Sign-in link", print: "Print",
   signingIn: "Signing in…", linkUsed: "This sign-in link was used already or has expired: ask the street or the community head for a new one.",
   revokedOut: "Your access was revoked. To go on, ask the street or the community head for a new sign-in QR code.",
   lentTo: "helping {c}", whichUnit: "Sending: {u}",

@@ -85,7 +85,7 @@ export async function giveLink(base, body) {
   await ask(`<div class="signin-link" data-testid="signin-link"><h2>${esc(t("linkTitle", { n: who }))}</h2>
     <img src="${esc(made.qr)}" alt="${esc(t("linkQr"))}" class="qr" data-testid="signin-qr">
     <p>${esc(t("linkShown", { d: when(made.expires_at) }))}</p>
-    <label>${t("linkCopy")}<input id="link-shown" readonly value="${esc(made.link)}" data-testid="link-shown"></label></div>
+    <label>${t("linkLabel")}<input id="link-shown" readonly value="${esc(made.link)}" data-testid="link-shown"></label></div>
     <div class="row choices"><button type="button" class="go" id="link-copy" data-testid="link-copy">${t("linkCopy")}</button>
       <button type="button" id="link-print" data-testid="link-print">${t("print")}</button>
       <button value="cancel" data-testid="link-close">${t("close_")}</button></div>`, (el) => {
