@@ -112,6 +112,12 @@ def test_withdrawn_unmet_answered_and_opened_once_for_all_across_a_restart(
     sent = wait_for(
         lambda: [d for d in crew.ok("GET", "/communities/a1/assignments") if d["status"] == "notified"]
     )[0]
+    # The first item says what happened since.
+    again = {i["id"]: i for i in items(cadre)}[withdrawn["id"]]
+    assert (again["since"], again["since_en"]) == (
+        "此后：已另派 红星救援队，等待接单",
+        "Since: 红星救援队 sent, waiting to accept",
+    )
     crew.ok("POST", f"/communities/a1/assignments/{sent['id']}/decline", {"note": "船坏了"})
     declined = wait_for(lambda: [i for i in items(cadre) if i.get("why") == "declined"])[0]
     assert declined["text"] == f"生命安全派单已撤回：红星救援队 拒绝接单（船坏了） · {where}"
