@@ -2,6 +2,7 @@
 need left with no one, the street's answer, and the job taken back from an organisation; opening an item, once,
 for everyone of its audience, across a restart; who sees and opens what."""
 
+import asyncio
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -10,6 +11,7 @@ import pytest
 
 from api.auth import Role
 from tests.api.server import Api, Server, api_for, wait_for
+from tests.api.wsclient import Client
 
 # The fast_test profile (tests/api/server.py): life-safety confirmed by itself, 3 s to acknowledge, 4 s to
 # escalate.
@@ -178,3 +180,24 @@ def test_who_sees_and_opens(world: dict[str, Api]) -> None:
     missing = cadre.post(f"{PATH}/no-such-item/open")
     assert missing.status_code == 404 and "no-such-item" in missing.json()["detail"]
     assert cadre.post(f"{PATH}/bad%20id/open").status_code == 422
+
+
+def test_an_item_opened_leaves_every_open_page_of_its_audience_live(
+    server: Server, world: dict[str, Api]
+) -> None:
+    cadre = world["cadre"]
+    item = wait_for(lambda: items(cadre))[0]
+
+    async def scenario() -> dict[str, Any]:
+        other = await Client(server.ws_url, world["cadre2"].token, subprotocol=True).open()
+        try:
+            assert (await other.subscribe("community:a1"))["type"] == "subscribed"
+            cadre.ok("POST", f"{PATH}/{item['id']}/open")
+            return await other.until(lambda m: m.get("type") == "attention" and bool(m["data"].get("opened")))
+        finally:
+            await other.close()
+
+    message = asyncio.run(scenario())
+    [opened] = message["data"]["opened"]
+    assert opened["id"] == item["id"] and opened["opened_by"] == "cadre:cadre-a"
+    assert message["data"]["audience"] == "community"
