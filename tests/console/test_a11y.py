@@ -12,7 +12,7 @@ from playwright.sync_api import Page, expect
 from api.auth import Role
 from tests.api.server import Api
 from tests.console.axe import check
-from tests.console.conftest import DESKTOP, PHONE, OpenPage, World
+from tests.console.conftest import DESKTOP, MAP, PHONE, OpenPage, World
 from tests.console.test_governance_console import People, roster
 
 
@@ -61,9 +61,13 @@ def test_the_heads_views_and_dialogs(world: World, open_page: OpenPage, found: d
     both_widths(page, "tab emergency", found)
     dialog(page, f"[data-testid=override-{proposal}]", "override", found)
     dialog(page, "[data-testid=change-level]", "change level", found)
+    dialog(page, "[data-testid=new-need]", "new need", found)
     tab(page, "checks", found)
     tab(page, "tasks", found)
     tab(page, "pool", found)
+    dialog(page, "[data-testid=add-org]", "add organisation", found)
+    dialog(page, "[data-action=add-res]", "add unit", found)
+    dialog(page, "[data-action=edit-res]", "edit unit", found)
     tab(page, "people", found)
     dialog(page, "[data-testid=add-member]", "add member", found)
     dialog(page, "[data-testid=new-token]", "new token", found)
@@ -84,10 +88,22 @@ def test_the_heads_views_and_dialogs(world: World, open_page: OpenPage, found: d
 
 
 def test_the_streets_views(world: World, open_page: OpenPage, found: dict[str, list[str]]) -> None:
-    world_with_roster(world, "a11y-street")
+    people, _ = world_with_roster(world, "a11y-street")
+    c = people.community
+    # A need the community cannot meet, escalated: the street's inbox has a card with its answers.
+    need = c.need(capability="medical.doctor", location="g4_1", priority=4)
+    c.cadre.ok("POST", f"{c.path}/needs/{need['id']}/escalate", {})
+    # The inbox is the street's own pool's: registered once.
+    world.street.ok(
+        "POST", "/streets", {"id": "s1", "name": "滨江街道", "profile": world.profile, "map": MAP}
+    )
     page = open_page(world.street.token, viewport=PHONE)
     expect(page.locator("#view")).to_have_attribute("data-tab", "inbox")
+    key = f"{c.id}-{need['id']}"
+    expect(page.get_by_test_id(f"inbox-{key}")).to_be_visible()
     both_widths(page, "tab inbox", found)
+    dialog(page, f"[data-testid=ask-{key}]", "ask a neighbour", found)
+    dialog(page, f"[data-testid=nohelp-{key}]", "no help", found)
     for name in ("emergency", "pool", "people", "tasks", "contrib"):
         tab(page, name, found)
 
