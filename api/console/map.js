@@ -291,8 +291,8 @@ function fit(v) {
   const points = v.m ? Object.values(v.m.nodes).map(ll) : [];
   if (v.fitted || !points.length || !v.host.clientWidth) return;
   v.map.invalidateSize();
-  // Room on the left for the zoom buttons.
-  v.map.fitBounds(L.latLngBounds(points), { paddingTopLeft: [64, 28], paddingBottomRight: [28, 28] });
+  // Room on the left for the zoom buttons, and on the right for the names of the places at the edge.
+  v.map.fitBounds(L.latLngBounds(points), { paddingTopLeft: [64, 28], paddingBottomRight: [72, 28] });
   v.fitted = true;
 }
 
@@ -348,6 +348,7 @@ function drawRoads(v, m) {
   const at = (a) => nodes[a] && ll(nodes[a]);
   v.roads.clearLayers();
   v.closed.clearLayers();
+  v.labels = [];
   if (!m.tiles) {
     const lines = m.roads.filter(([a, b]) => nodes[a] && nodes[b]).map(([a, b]) => [at(a), at(b)]);
     if (lines.length) L.polyline(lines, { color: COLOUR.road, weight: 3, interactive: false, className: "road" }).addTo(v.roads);
@@ -365,11 +366,17 @@ function drawRoads(v, m) {
       const upright = /\p{Script=Han}/u.test(name) && Math.abs(b[1] - a[1]) > Math.abs(b[0] - a[0]);
       return L.marker(ll([(a[0] + b[0]) / 2, (a[1] + b[1]) / 2]), {
         icon: L.divIcon({ className: `street-name${upright ? " upright" : ""}`, html: `<span>${esc(name)}</span>`, iconSize: null }),
-        interactive: false, keyboard: false,
+        interactive: false, keyboard: false, pane: "shadowPane",
       }).addTo(v.roads);
     });
-    declutter(v);
   }
+  // The buildings and landmarks people find their way by, tiles or not (a tile server does not know 12栋): their
+  // names go before the streets' when two would overlap.
+  v.labels = [...(m.places || []).filter((p) => nodes[p.node]).map((p) => L.marker(at(p.node), {
+    icon: L.divIcon({ className: `place-name ${p.kind}`, html: `<span>${esc(p.name)}</span>`, iconSize: null }),
+    interactive: false, keyboard: false, pane: "shadowPane",
+  }).addTo(v.roads)), ...v.labels];
+  declutter(v);
   for (const [a, b] of m.closed || []) {
     if (!nodes[a] || !nodes[b]) continue;
     L.polyline([at(a), at(b)], { color: COLOUR.red, weight: 9, className: "closed-road" })

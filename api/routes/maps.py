@@ -11,7 +11,7 @@ from api.access import sees_dispatch
 from api.deps import BoardDep, PrincipalDep
 from api.places import places_of
 from engine.travel import RoadGraph
-from engine.travel.places import Gazetteer
+from engine.travel.places import Gazetteer, PlaceKind
 
 router = APIRouter(prefix="/communities/{community}", tags=["maps 地图"])
 
@@ -54,7 +54,7 @@ def road_map(board: BoardDep, request: Request) -> dict[str, Any]:
     ``y`` downwards), roads and closed roads as node pairs. ``crs``: ``lonlat`` (real places) or ``plane``.
     ``tiles``: the operator's base layer (``url``, ``attribution``) or null, when the page draws the roads.
     ``names``: what people call each node drawn (the place a tap picks); ``streets``: each named street's name
-    and the nodes along it, for its label."""
+    and the nodes along it, for its label; ``places``: the buildings and landmarks (name, kind, node)."""
     graph = board.graph
     layout = _layout(graph.open_graph())
     roads = {tuple(sorted((u, v))) for u, v, _ in graph.open_graph().networkx().edges(data=True)}
@@ -66,6 +66,7 @@ def road_map(board: BoardDep, request: Request) -> dict[str, Any]:
         "nodes": nodes,
         "names": {n: names[n] for n in nodes if n in names},
         "streets": [{"name": name, "nodes": along} for name, along in places.streets()] if places else [],
+        "places": _landmarks(places, nodes) if places else [],
         "roads": sorted(roads)[:MAX_ROADS] if len(roads) <= MAX_ROADS else [],
         "closed": closed,
         "complete": len(roads) <= MAX_ROADS,
@@ -116,6 +117,16 @@ def _path(graph: RoadGraph, source: str, target: str) -> tuple[str, ...]:
 def _names(places: Gazetteer, graph: RoadGraph) -> dict[str, str]:
     """Every node's name, once per gazetteer (a map's, or with a roster's buildings: a new one when they change)."""
     return {n: places.name_of(n) for n in graph.nodes}
+
+
+def _landmarks(places: Gazetteer, nodes: dict[str, tuple[float, float]]) -> list[dict[str, str]]:
+    """The buildings and landmarks people find their way by, at their nodes (a building's units are inside it)."""
+    wanted = (PlaceKind.BUILDING, PlaceKind.LANDMARK)
+    return [
+        {"name": p.name, "kind": p.kind.value, "node": p.node}
+        for p in places.places
+        if p.kind in wanted and p.node in nodes
+    ]
 
 
 def _places(board: BoardDep, layout: dict[str, tuple[float, float]]) -> dict[str, tuple[float, float]]:

@@ -58,11 +58,23 @@ def test_a_map_file_that_cannot_be_read_is_refused_and_nothing_is_logged(server:
 
 
 GRID = {"grid": {"rows": 4, "cols": 4, "edge_s": 60}}
+# The same with street names and places people know.
+NAMED = {
+    "grid": {
+        **GRID["grid"],
+        "row_streets": ["北街", "中街", "南街", "滨河路"],
+        "col_streets": ["西路", "人民路", "文化路", "东路"],
+    },
+    "places": [
+        {"id": "b1", "name": "1栋", "node": "g1_1", "units": [{"name": "1"}]},
+        {"id": "market", "name": "菜市场", "kind": "landmark", "node": "g2_2"},
+    ],
+}
 
 
 def test_routes_follow_the_open_roads_and_go_round_a_closed_one(server: Server) -> None:
     street = Api(server, server.token(Role.STREET, street="s1"))
-    street.ok("POST", "/communities", {"id": "routes", "street": "s1", "profile": "fast_test", "map": GRID})
+    street.ok("POST", "/communities", {"id": "routes", "street": "s1", "profile": "fast_test", "map": NAMED})
     street.ok(
         "POST", "/communities/routes/organisations", {"id": "o", "kind": "volunteer_team", "name": "水站"}
     )
@@ -80,10 +92,16 @@ def test_routes_follow_the_open_roads_and_go_round_a_closed_one(server: Server) 
     )
     drawn = cadre.ok("GET", "/communities/routes/map")
     assert drawn["crs"] == "plane" and drawn["tiles"] is None and drawn["closed"] == [["g0_1", "g0_2"]]
-    # Every node has the name people use; no name is a node id.
+    # Every node has the name people use, no name is a node id; the streets and the places to label.
     assert set(drawn["names"]) == set(drawn["nodes"]) and not any(
         n.startswith("g") for n in drawn["names"].values()
     )
+    assert (drawn["names"]["g1_1"], drawn["names"]["g2_2"]) == ("1栋", "菜市场")
+    assert {"name": "北街", "nodes": ["g0_0", "g0_1", "g0_2", "g0_3"]} in drawn["streets"]
+    assert drawn["places"] == [
+        {"name": "1栋", "kind": "building", "node": "g1_1"},
+        {"name": "菜市场", "kind": "landmark", "node": "g2_2"},
+    ]
     [route] = wait_for(lambda: cadre.ok("GET", "/communities/routes/map/routes")["routes"], timeout=5)
     assert (route["need"], route["resource"], route["status"]) == (need["id"], "w", "proposed")
     points = [tuple(p) for p in route["path"]]
