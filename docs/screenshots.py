@@ -24,25 +24,13 @@ sys.path.insert(0, str(ROOT))
 from PIL import Image  # noqa: E402
 from playwright.sync_api import Browser, Page, sync_playwright  # noqa: E402
 
-from tests.api.server import Api, Server, wait_for  # noqa: E402
+from tests.api.server import Api, Server  # noqa: E402
 from tests.console.conftest import CHROMIUM, CHROMIUM_ARGS, tap_node  # noqa: E402
+from tests.console.demo import DEMO, demo_codes, flood, raw_codes, seen_text, street_world  # noqa: E402
 
 OUT = ROOT / "docs" / "screenshots"
-DEMO = ROOT / "api" / "examples" / "flood.json"
+CODES = demo_codes()
 WIDTHS = {"desktop": (1280, 900), "phone": (360, 780)}
-# What a grid worker may send: the demo file's needs carry fields (who, when) that the server fills in.
-REPORTED = (
-    "id",
-    "capability",
-    "quantity",
-    "location",
-    "priority",
-    "requires",
-    "max_travel_s",
-    "tags",
-    "team",
-    "note",
-)
 
 
 def signed_in(browser: Browser, server: Server, token: str | None, width: str) -> Page:
@@ -65,6 +53,9 @@ def shoot(page: Page, name: str, *, full_page: bool = True) -> None:
         return
     page.wait_for_timeout(300)  # the last websocket refresh settles
     page.locator("#toast").evaluate("el => { el.hidden = true; }")
+    # What the picture shows is what a person reads: never a raw id or code (tests/console/demo.py).
+    if found := raw_codes(seen_text(page), CODES):
+        raise SystemExit(f"{name}: the page shows raw ids or codes: {', '.join(found)}")
     path = OUT / f"{name}.png"
     page.screenshot(path=str(path), full_page=full_page)
     # Flat colours and text: 128 colours look the same at less than half the bytes in the repository.
@@ -88,8 +79,7 @@ def shoot_all(data: Path) -> None:
         tokens = json.loads((data / "demo-tokens.json").read_text(encoding="utf-8"))
         document = json.loads(DEMO.read_text(encoding="utf-8"))
         c = f"/communities/{document['community']['id']}"
-        cadre, grid = Api(server, tokens["cadre"]), Api(server, tokens["grid_worker"])
-        organisation = Api(server, tokens["organisation"])  # 蓝天救援队, the demo's first organisation
+        cadre = Api(server, tokens["cadre"])
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
             for width in WIDTHS:
@@ -97,16 +87,8 @@ def shoot_all(data: Path) -> None:
 
             normal_times(browser, server, tokens, c)
 
-            # A flood: the residents' needs come in; life-safety ones are confirmed by the profile at once.
-            cadre.ok("POST", f"{c}/incidents", {"kind": "flood", "level": 2})
-            for need in document["needs"]:
-                grid.ok("POST", f"{c}/needs", {k: v for k, v in need.items() if k in REPORTED})
-            wait_for(lambda: len(organisation.ok("GET", f"{c}/assignments")) >= 3)
-            # The rescue team answers: one boat has set off, a crew has accepted.
-            first, second, *_ = organisation.ok("GET", f"{c}/assignments")
-            organisation.ok("POST", f"{c}/assignments/{first['id']}/acknowledge")
-            organisation.ok("POST", f"{c}/assignments/{first['id']}/en-route")
-            organisation.ok("POST", f"{c}/assignments/{second['id']}/acknowledge")
+            # A flood: the residents' needs come in; the rescue team answers the first.
+            flood(server, tokens)
             for width in WIDTHS:
                 shoot(signed_in(browser, server, tokens["cadre"], width), f"cadre-{width}")
                 shoot(signed_in(browser, server, tokens["organisation"], width), f"organisation-{width}")
@@ -186,55 +168,12 @@ def normal_times(browser: Browser, server: Server, tokens: dict[str, str], c: st
         shoot(page, f"tasks-head-{width}")
 
 
-# The street's own pool, and a neighbour (东湖社区) that lends in an incident with the street's approval:
-# organisation id, kind, name, units (id, capability, quantity, place, name).
-STREET_POOL = (
-    ("hexi-centre", "public_unit", "街道应急服务中心", (
-        ("hexi-medics", "medical.first_aid", 2, "g4_4", "街道急救员"),
-        ("hexi-van", "transport.vehicle", 1, "g7_0", "街道转运车"),
-    )),
-    ("hexi-chamber", "enterprise", "河西商会", (("hexi-food", "supply.food", 300, "g0_7", "商会应急食品"),)),
-)  # fmt: skip
-NEIGHBOUR = (("donghu-red", "social_organisation", "东湖志愿服务站", (
-    ("donghu-generator", "power.generator", 1, "g6_6", "移动发电机"),
-)),)  # fmt: skip
-# Two needs the demo community cannot meet, escalated to the street.
-ESCALATED = (
-    {"capability": "medical.doctor", "quantity": 1, "location": "g5_5", "priority": 5, "note": "透析病人，需要医生上门"},
-    {"capability": "shelter.bed", "quantity": 6, "location": "g6_5", "priority": 4, "note": "7号楼一楼进水，6位老人需临时安置"},
-)  # fmt: skip
-
-
-Pool = tuple[tuple[str, str, str, tuple[tuple[str, str, int, str, str], ...]], ...]
-
-
-def register(api: Api, base: str, pool: Pool) -> None:
-    for org, kind, name, units in pool:
-        api.ok("POST", f"{base}/organisations", {"id": org, "kind": kind, "name": name})
-        for rid, capability, quantity, place, label in units:
-            body = {"id": rid, "organisation": org, "capability": capability, "quantity": quantity}
-            api.ok("POST", f"{base}/resources", {**body, "location": place, "name": label})
-
-
 def street_views(
     browser: Browser, server: Server, tokens: dict[str, str], document: dict[str, Any], c: str
 ) -> None:
     """The street's inbox (an escalation to answer, one answered, a neighbour's loan to approve), its pool
     editor and the editor's dialog for a unit."""
-    street, cadre, grid = (Api(server, tokens[r]) for r in ("street", "cadre", "grid_worker"))
-    hexi, travel = document["community"]["street"], document["travel"]
-    body = {"id": hexi, "name": "河西街道", "profile": document["community"]["profile"], "map": travel}
-    street.ok("POST", "/streets", body)
-    register(street, f"/streets/{hexi}", STREET_POOL)
-    body = {"id": "donghu", "street": hexi, "name": "东湖社区", "profile": "urban_admin_rich", "map": travel}
-    street.ok("POST", "/communities", body)
-    register(street, "/communities/donghu", NEIGHBOUR)
-    doctor, beds = (grid.ok("POST", f"{c}/needs", need)["id"] for need in ESCALATED)
-    for need in (doctor, beds):
-        cadre.ok("POST", f"{c}/needs/{need}/escalate")
-    answer = {"answer": "asked", "community": "donghu", "note": "已请东湖社区腾出活动室"}
-    street.ok("POST", f"{c}/needs/{beds}/answer", answer)
-    wait_for(lambda: any(i["approvals"] for i in street.ok("GET", f"/streets/{hexi}/inbox")))
+    street_world(server, tokens, c)
     for width in WIDTHS:
         page = signed_in(browser, server, tokens["street"], width)
         page.locator("[data-testid^=approve-]").first.wait_for()

@@ -117,8 +117,10 @@ function where(me, d, role, mode) {
   const community = d.community;
   const named = community && community.name ? `${community.name} · ` : "";
   if (me.role === "street") {
-    const street = (d.streetInfo && d.streetInfo.name) || me.street;
-    return currentTab() === "emergency" ? `${street} · ${role} · ${named}${mode}` : `${street} · ${role}`;
+    // The street by its name; a street that registered none is not named by its id.
+    const street = (d.streetInfo && d.streetInfo.name) || me.street_name;
+    const staff = street ? `${street} · ${role}` : role;
+    return currentTab() === "emergency" ? `${staff} · ${named}${mode}` : staff;
   }
   return community ? `${named}${role} · ${mode}` : role;
 }

@@ -44,7 +44,7 @@ function checkCard(x, buildings) {
       <button class="danger" data-action="help" ${data} aria-pressed="${x.result === "needs_help"}" data-testid="help-${esc(h.id)}">${T().checkResult.needs_help}</button>
       <button data-action="check" data-result="absent" ${data} aria-pressed="${x.result === "absent"}" data-testid="absent-${esc(h.id)}">${T().checkResult.absent}</button></div>`;
   return `<div class="card check r-${esc(x.result)}" data-household="${esc(h.id)}" data-result="${esc(x.result)}" data-state="${esc(stateOf(x))}" data-testid="check-${esc(h.id)}">
-    <div><strong>${esc(building ? building.name : h.building || x.building)} ${esc(h.address || "")}</strong>
+    <div><strong>${esc(building ? building.name : h.place || "")} ${esc(h.address || "")}</strong>
       <span class="status result" data-testid="result-${esc(h.id)}">${esc(stateOf(x) === "follow_up"
         ? `${T().checkResult.absent} · ${T().checkState.follow_up}` : T().checkResult[x.result] || x.result)}</span></div>
     <div>${(h.tags || []).map((tag) => `<span class="tag">${esc(T().tags[tag] || tag)}</span>`).join("")} ${h.people ? esc(t("peopleN", { n: h.people })) : ""}</div>

@@ -27,6 +27,10 @@ def me(principal: PrincipalDep, service: ServiceDep) -> dict[str, Any]:
         else ROLE_ZH[principal.role],
         "name": principal.name,
         "street": principal.street,
+        # Its name, once the street registered its own pool: a page never shows the street by its id.
+        "street_name": street.community.name or ""
+        if principal.street and (street := service.street_board(principal.street)) and street.community
+        else "",
         "community": principal.community,
         "organisation": principal.organisation,
         "grid": principal.grid,
