@@ -59,17 +59,26 @@ def road_map(board: BoardDep, request: Request) -> dict[str, Any]:
     layout = _layout(graph.open_graph())
     roads = {tuple(sorted((u, v))) for u, v, _ in graph.open_graph().networkx().edges(data=True)}
     closed = sorted({tuple(sorted(pair)) for pair in graph.closures})
-    nodes = layout if len(roads) <= MAX_ROADS else _places(board, layout)
+    complete = len(roads) <= MAX_ROADS
+    nodes = layout if complete else _places(board, layout)
     places = places_of(board)
-    names = _names(places, graph.open_graph()) if places is not None else {}
+    # A city-sized map draws only its places that matter, and no roads: their names only, and no streets.
+    if places is None:
+        names: dict[str, str] = {}
+    elif complete:
+        names = _names(places, graph.open_graph())
+    else:
+        names = {n: places.name_of(n) for n in nodes}
     return {
         "nodes": nodes,
         "names": {n: names[n] for n in nodes if n in names},
-        "streets": [{"name": name, "nodes": along} for name, along in places.streets()] if places else [],
+        "streets": [{"name": name, "nodes": along} for name, along in places.streets()]
+        if places and complete
+        else [],
         "places": _landmarks(places, nodes) if places else [],
-        "roads": sorted(roads)[:MAX_ROADS] if len(roads) <= MAX_ROADS else [],
+        "roads": sorted(roads) if complete else [],
         "closed": closed,
-        "complete": len(roads) <= MAX_ROADS,
+        "complete": complete,
         "crs": "lonlat" if _has_places(graph) else "plane",
         "tiles": request.app.state.tiles,
     }
