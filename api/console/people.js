@@ -55,21 +55,25 @@ export async function giveToken(base, body) {
   }
   refresh();
   await ask(`<h2>${t("tokens")}</h2><p>${t("tokenShown")}</p>
-    <input id="token-shown" readonly value="${esc(made.token)}" data-testid="token-shown">
+    <input id="token-shown" readonly value="${esc(made.token)}" aria-label="${esc(t("tokens"))}" data-testid="token-shown">
     <div class="row choices"><button type="button" class="go" id="token-copy" data-testid="token-copy">${t("copy")}</button>
       <button value="cancel" data-testid="token-close">${t("close_")}</button></div>`, (el) => {
-    const input = el.querySelector("#token-shown");
-    input.onfocus = () => input.select();
-    el.querySelector("#token-copy").onclick = async () => {
-      input.select();
-      try {
-        await navigator.clipboard.writeText(made.token);
-      } catch {
-        document.execCommand("copy");
-      }
-      toast(t("copied"));
-    };
+    copyable(el.querySelector("#token-shown"), el.querySelector("#token-copy"), made.token);
   });
+}
+
+// A read-only field whose text is selected when it is tapped, and the button that copies it.
+function copyable(input, button, text) {
+  input.onfocus = () => input.select();
+  button.onclick = async () => {
+    input.select();
+    try {
+      await navigator.clipboard.writeText(text);
+    } catch {
+      document.execCommand("copy");
+    }
+    toast(t("copied"));
+  };
 }
 
 // Makes a one-time sign-in link and shows it as a QR code to scan or print, with the link to send.
@@ -89,18 +93,8 @@ export async function giveLink(base, body) {
     <div class="row choices"><button type="button" class="go" id="link-copy" data-testid="link-copy">${t("linkCopy")}</button>
       <button type="button" id="link-print" data-testid="link-print">${t("print")}</button>
       <button value="cancel" data-testid="link-close">${t("close_")}</button></div>`, (el) => {
-    const input = el.querySelector("#link-shown");
-    input.onfocus = () => input.select();
     el.querySelector("#link-print").onclick = () => window.print();
-    el.querySelector("#link-copy").onclick = async () => {
-      input.select();
-      try {
-        await navigator.clipboard.writeText(made.link);
-      } catch {
-        document.execCommand("copy");
-      }
-      toast(t("copied"));
-    };
+    copyable(el.querySelector("#link-shown"), el.querySelector("#link-copy"), made.link);
   });
 }
 

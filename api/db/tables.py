@@ -45,25 +45,31 @@ class ChannelMessageRow(SQLModel, table=True):
     data: str
 
 
-class TokenRow(SQLModel, table=True):
-    __tablename__ = "api_token"
+class Binding(SQLModel):
+    """Who a token is for (api/auth.py): a role and the street, community, organisation or grid it is bound to,
+    and the person's name; a sign-in link keeps the same until it is used."""
 
-    id: int | None = Field(default=None, primary_key=True)
-    # Only a hash is kept: a stolen database gives no working tokens.
-    token_hash: str = Field(unique=True, max_length=64)
     role: str = Field(max_length=32)
     street: str | None = Field(default=None, max_length=128)
     community: str | None = Field(default=None, max_length=128)
     organisation: str | None = Field(default=None, max_length=128)
     grid: str | None = Field(default=None, max_length=128)
     name: str = Field(default="", max_length=200)
+
+
+class TokenRow(Binding, table=True):
+    __tablename__ = "api_token"
+
+    id: int | None = Field(default=None, primary_key=True)
+    # Only a hash is kept: a stolen database gives no working tokens.
+    token_hash: str = Field(unique=True, max_length=64)
     created_at: datetime
     # Set once, by the first revocation (pingzhan token revoke, or the tokens API): who did it, and when.
     revoked_at: datetime | None = None
     revoked_by: str | None = Field(default=None, max_length=200)
 
 
-class SigninCodeRow(SQLModel, table=True):
+class SigninCodeRow(Binding, table=True):
     """A one-time sign-in link made for a person (api/signin.py): used once, within its day, for a new token
     with the binding kept here. Only a hash of the code is kept, as for tokens."""
 
@@ -71,12 +77,6 @@ class SigninCodeRow(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     code_hash: str = Field(unique=True, max_length=64)
-    role: str = Field(max_length=32)
-    street: str | None = Field(default=None, max_length=128)
-    community: str | None = Field(default=None, max_length=128)
-    organisation: str | None = Field(default=None, max_length=128)
-    grid: str | None = Field(default=None, max_length=128)
-    name: str = Field(default="", max_length=200)
     made_by: str = Field(max_length=200)
     created_at: datetime
     expires_at: datetime

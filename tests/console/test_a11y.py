@@ -76,6 +76,10 @@ def test_the_heads_views_and_dialogs(world: World, open_page: OpenPage, found: d
     expect(page.get_by_test_id("signin-qr")).to_be_visible()
     both_widths(page, "dialog sign-in link", found)
     page.get_by_test_id("link-close").click()
+    page.get_by_test_id("member-token-cadre-li").click()
+    expect(page.get_by_test_id("token-shown")).to_be_visible()
+    both_widths(page, "dialog token shown", found)
+    page.get_by_test_id("token-close").click()
     # The incident closed for real, the emergency view in normal times and the dialog that starts one.
     page.get_by_test_id("tab-emergency").click()
     page.get_by_test_id("close-incident").click()
