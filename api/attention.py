@@ -31,6 +31,7 @@ from engine.coordinator.events import (
     EscalationAnswer,
     EscalationAnswered,
     NeedCancelled,
+    NeedEscalated,
     PlanProposed,
 )
 from engine.coordinator.refs import SEPARATOR, home_of
@@ -260,10 +261,11 @@ def _made_by(board: Board, step: Step) -> list[AttentionItem]:
 
 
 def _followed(board: Board, step: Step, made: list[AttentionItem]) -> list[AttentionItem]:
-    """Items not yet opened whose need ``step`` moved on (another unit sent, on its way, done, cancelled): sent
-    again, as their ``since`` now says something else."""
+    """Items not yet opened whose need ``step`` moved on (another unit sent, on its way, done, cancelled, sent to
+    the street): sent again, as their ``since`` now says something else (or the street now follows them)."""
     needs = {d.need for d in (*step.changed, *step.removed)}
-    if isinstance(step.event, NeedCancelled):
+    # Cancelled, it is over; sent to the street, the street's staff are told of it too.
+    if isinstance(step.event, NeedCancelled | NeedEscalated):
         needs.add(step.event.need)
     if not needs:
         return []

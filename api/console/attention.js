@@ -9,7 +9,6 @@ import { t } from "./i18n.js";
 import { $, esc } from "./dom.js";
 import { api } from "./api.js";
 import { refresh } from "./refresh.js";
-import { render } from "./app.js";
 
 // The bar as last drawn: redrawn only when it changes, so a live update never moves focus inside it.
 let drawn = null;
@@ -145,12 +144,19 @@ async function openItem(id) {
   show(item);
 }
 
-// The need's card (a cadre's emergency tab, opened for it; the street's, when that community is open there).
+// The need's card, on the emergency tab opened for it (the street's staff: on the need's community).
 async function show(item) {
   const find = () => document.querySelector(`[data-need="${CSS.escape(item.need)}"]`);
-  if (!find() && state.me.role === "cadre" && state.tab !== "emergency") {
+  const role = state.me.role;
+  if (!find() && (role === "cadre" || role === "street")) {
+    if (role === "street" && item.community !== state.community) {
+      // What the page shows stays until the other community's is read (a redraw meanwhile draws the old one
+      // whole); its map is read again, communities may have their own.
+      state.community = item.community;
+      delete state.data.map;
+    }
     state.tab = "emergency";
-    render(true);
+    // Drawn once what the tab shows is read (the community may be another one, its data not read yet).
     await refresh();
   }
   const card = find();

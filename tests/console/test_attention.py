@@ -105,3 +105,24 @@ def test_the_organisation_is_told_its_job_was_taken_back(world: World, open_page
     item.click()
     expect(page.get_by_test_id("attention")).to_be_hidden()
     wait_for(lambda: boats.ok("GET", f"{c.path}/attention") == [])
+
+
+def test_the_street_is_told_once_the_need_is_sent_to_it_and_a_tap_opens_its_community(
+    world: World, open_page: OpenPage
+) -> None:
+    c = world.community("att3")
+    street = Api(world.server, world.server.token(Role.STREET, street="s1"))
+    page = open_page(street.token, viewport=PHONE)
+    need = life_safety(c)
+    wait_for(lambda: c.cadre.ok("GET", f"{c.path}/attention"), timeout=15)
+    bar = page.get_by_test_id("attention")
+    # The community's own business until the cadre sends the need to the street: then the street's page hears.
+    expect(bar).to_be_hidden()
+    c.cadre.ok("POST", f"{c.path}/needs/{need}/escalate", {})
+    item = bar.locator('[data-kind="dispatch_withdrawn"]')
+    expect(item).to_be_visible()
+    item.click()
+    expect(need_card(page, need)).to_be_in_viewport()
+    # Opened for the street's staff; the community's cadres still have theirs to open.
+    assert [i["kind"] for i in street.ok("GET", f"{c.path}/attention")] == ["life_safety_unmet"]
+    assert "dispatch_withdrawn" in [i["kind"] for i in c.cadre.ok("GET", f"{c.path}/attention")]
