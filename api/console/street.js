@@ -79,7 +79,7 @@ function poolCard(o) {
       <div><span class="count free">${esc(t("freeOfTotal", { f: free, q: r.quantity }))}</span>
         ${r.sent ? `<span class="count sent">${esc(t("sentN", { n: r.sent }))}</span>` : ""}
         ${r.status !== "available" ? `<span class="count">${esc(T().resStatuses[r.status] || r.status)}</span>` : ""}</div>
-      ${jobs ? `<ul class="jobs">${jobs}</ul>` : ""}</div>`;
+      ${jobs ? `<ul class="jobs">${jobs}</ul>` : ""}${pinButton("unit", `${o.home}/${r.id}`)}</div>`;
   }).join("");
   return `<div class="card org" data-testid="org-${esc(o.home)}-${esc(org.id)}">
     <div><strong>${esc(org.name || T().orgKinds[org.kind] || "")}</strong> <span class="muted">${esc(T().orgKinds[org.kind] || org.kind)} · ${esc(o.street_pool ? t("streetUnit") : o.home_name)}</span></div>
