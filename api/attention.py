@@ -168,6 +168,11 @@ def _since(board: Board, item: AttentionItem) -> tuple[str, str]:
 
 
 def _texts(board: Board, item: AttentionItem, place: str, org_name: str, unit_name: str) -> tuple[str, str]:
+    zh, en = _said(board, item, place, org_name, unit_name)
+    return (f"演练 · {zh}", f"Drill · {en}") if item.exercise else (zh, en)
+
+
+def _said(board: Board, item: AttentionItem, place: str, org_name: str, unit_name: str) -> tuple[str, str]:
     at_zh = f" · {place}" if place else ""
     if item.kind is AttentionKind.DISPATCH_WITHDRAWN:
         if item.why is Taken.DECLINED:
@@ -226,6 +231,7 @@ def item_json(board: Board, item: AttentionItem, audience: Audience) -> Data:
         "why": item.why.value if item.why else None,
         "answer": item.answer.value if item.answer else None,
         "note": item.note,
+        "exercise": item.exercise,
         "text": text,
         "text_en": text_en,
         "since": since,

@@ -58,6 +58,8 @@ class AttentionItem:
     answer: EscalationAnswer | None = None
     # A decline's reason, or the street's note.
     note: str = ""
+    # Made in a drill: said so wherever it is shown, so that nobody takes it for a real one.
+    exercise: bool = False
     # Who of each audience opened it first, and when.
     opened: tuple[tuple[Audience, Opened], ...] = ()
 
@@ -93,6 +95,7 @@ class Attention:
         at: datetime,
         note: str,
         life_safety: bool,
+        exercise: bool,
     ) -> None:
         """A dispatch left the board other than done. Only one that was sent can be taken back: an
         organisation never heard of a mere proposal."""
@@ -109,12 +112,20 @@ class Attention:
                     resource,
                     why,
                     note=note,
+                    exercise=exercise,
                 )
             )
         if why is not Taken.DECLINED:  # the organisation said no itself
             self._add(
                 AttentionItem(
-                    f"{dispatch}-job", AttentionKind.JOB_WITHDRAWN, at, need, dispatch, resource, why
+                    f"{dispatch}-job",
+                    AttentionKind.JOB_WITHDRAWN,
+                    at,
+                    need,
+                    dispatch,
+                    resource,
+                    why,
+                    exercise=exercise,
                 )
             )
 
@@ -122,7 +133,7 @@ class Attention:
         """Someone was sent to ``need``: should it be left with no one again, that is news again."""
         self._told_unmet.discard(need)
 
-    def unmet(self, need: NeedId, at: datetime) -> None:
+    def unmet(self, need: NeedId, at: datetime, exercise: bool) -> None:
         """A plan found no one for the life-safety need ``need``, which has no one going."""
         if need in self._told_unmet:
             return
@@ -133,20 +144,24 @@ class Attention:
                 AttentionKind.LIFE_SAFETY_UNMET,
                 at,
                 need,
+                exercise=exercise,
             )
         )
 
-    def answered(self, need: NeedId, answer: EscalationAnswer, at: datetime, note: str) -> None:
+    def answered(
+        self, need: NeedId, answer: EscalationAnswer, at: datetime, note: str, exercise: bool
+    ) -> None:
         kind = AttentionKind.ESCALATION_ANSWERED
-        self._add(AttentionItem(self._next_id(need, kind), kind, at, need, answer=answer, note=note))
+        self._add(
+            AttentionItem(
+                self._next_id(need, kind), kind, at, need, answer=answer, note=note, exercise=exercise
+            )
+        )
 
     def open(self, item: str, audience: Audience, at: datetime, by: str) -> None:
         found = self.items[item]
         if found.opened_by(audience) is None:
             self.items[item] = replace(found, opened=(*found.opened, (audience, Opened(at, by))))
-
-    def unopened(self, audience: Audience) -> list[AttentionItem]:
-        return [i for i in self.items.values() if audience in i.audiences and i.opened_by(audience) is None]
 
     def _next_id(self, need: NeedId, kind: AttentionKind) -> str:
         n = self._count.get((need, kind), 0) + 1

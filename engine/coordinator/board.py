@@ -361,7 +361,7 @@ class Board:
                     event.answer, event.at, event.actor, event.note, event.community, event.community_name
                 )
                 self.needs[event.need] = replace(record, escalated=True, answers=(*record.answers, answer))
-                self.attention.answered(event.need, event.answer, event.at, event.note)
+                self.attention.answered(event.need, event.answer, event.at, event.note, self.exercise)
             case RoadClosed():
                 road = (event.source, event.target)
                 (self.closed_one_way if event.one_way else self.closed_roads).add(road)
@@ -424,7 +424,9 @@ class Board:
 
     def _withdrawn(self, d: Dispatch, why: Taken, at: datetime, note: str = "") -> None:
         life_safety = self.needs[d.need].priority == LIFE_SAFETY
-        self.attention.dispatch_ended(d.id, d.need, d.resource, d.committed, why, at, note, life_safety)
+        self.attention.dispatch_ended(
+            d.id, d.need, d.resource, d.committed, why, at, note, life_safety, self.exercise
+        )
 
     def _unmet_life_safety(self, event: PlanProposed) -> None:
         # No one found, and no one going or proposed: the cadre must know now, not when they scroll to it.
@@ -440,7 +442,7 @@ class Board:
             going = {d.need for d in self.dispatches.values()}
             for need in unmet:
                 if need not in going:
-                    self.attention.unmet(need, event.at)
+                    self.attention.unmet(need, event.at, self.exercise)
 
     def _adjusted(self, need: Need) -> tuple[int, tuple[RuleName, ...]]:
         facts = self.rules.need_facts(need, self.community.id if self.community else None)

@@ -85,7 +85,8 @@ def test_a_timed_out_dispatch_shows_at_the_top_within_two_seconds_and_tapping_op
 
 
 def test_the_organisation_is_told_its_job_was_taken_back(world: World, open_page: OpenPage) -> None:
-    c = world.community("att2")
+    # In a drill: said so, so that nobody takes it for a real one.
+    c = world.community("att2", exercise=True)
     boats = Api(
         world.server, world.server.token(Role.ORGANISATION, community=c.id, organisation=f"{c.id}-boats")
     )
@@ -100,7 +101,7 @@ def test_the_organisation_is_told_its_job_was_taken_back(world: World, open_page
     [job] = wait_for(lambda: boats.ok("GET", f"{c.path}/attention"))
     place = job["place"]
     assert PLACE in place
-    expect(item).to_contain_text(f"任务已撤回：冲锋舟 · {place}（需求已取消），无需前往")
+    expect(item).to_contain_text(f"演练 · 任务已撤回：冲锋舟 · {place}（需求已取消），无需前往")
     expect(page.locator("[data-dispatch]")).to_have_count(0)
     item.click()
     expect(page.get_by_test_id("attention")).to_be_hidden()
