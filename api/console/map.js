@@ -279,9 +279,10 @@ export function draw(slot, m, scene, pick) {
   ].filter((x) => nodes[x.at]));
   v.mark.clearLayers();
   if (scene.mark && nodes[scene.mark]) {
-    L.circleMarker(ll(nodes[scene.mark]), { radius: 14, color: "#000", weight: 3, fill: false, className: "picked" })
-      .bindTooltip(esc(place(m, scene.mark)), { permanent: true, direction: "top", className: "picked-label" })
-      .addTo(v.mark);
+    const ring = L.circleMarker(ll(nodes[scene.mark]), { radius: 14, color: "#000", weight: 3, fill: false, className: "picked" });
+    const name = place(m, scene.mark);
+    if (name) ring.bindTooltip(esc(name), { permanent: true, direction: "top", className: "picked-label" });
+    ring.addTo(v.mark);
   }
 }
 
@@ -341,8 +342,9 @@ function pin(v, item) {
   return marker;
 }
 
-// The community's own roads when there are no tiles (with street names where the map has them), and the closed
-// roads above everything else but the pins, red and thick and labelled, tiles or not.
+// The community's own roads when there are no tiles (with street names where the map has them), its buildings'
+// and landmarks' names, and the closed roads above everything else but the pins, red and thick and labelled,
+// tiles or not.
 function drawRoads(v, m) {
   const nodes = m.nodes;
   const at = (a) => nodes[a] && ll(nodes[a]);
@@ -385,7 +387,8 @@ function drawRoads(v, m) {
   }
 }
 
-// Street names that would cover one another: the longer street's is kept. Again after each zoom.
+// Names that would cover one another: the first listed is kept (a place's, then the longer street's). Again
+// after each zoom.
 function declutter(v) {
   const kept = [];
   for (const label of v.labels || []) {
@@ -414,6 +417,7 @@ function openCard(key) {
   if (!card) return;
   if (!window.matchMedia(DESKTOP).matches && mapOpen) showMapPanel(false);
   card.scrollIntoView({ block: "center" });
+  // Lit anew if it still was: reading its width between makes the browser start the light again.
   card.classList.remove("lit");
   void card.offsetWidth;
   card.classList.add("lit");
