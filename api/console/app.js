@@ -283,10 +283,11 @@ function linkCode() {
   return link && link[1];
 }
 window.addEventListener("hashchange", () => {
-  if (!linkCode()) return;
-  if (state.ws) { state.ws.onclose = null; state.ws.close(); }
-  state.me = null;
-  signInByLink(linkCode());
+  const code = linkCode();
+  if (!code) return;
+  // Whoever was signed in here leaves, with what the page kept of theirs (their token is not revoked).
+  signOut();
+  signInByLink(code);
 });
 if (linkCode()) signInByLink(linkCode()); else if (state.token) start(); else signInView();
 // Installable, and opens with no network after one visit (sw.js keeps the shell and the last data read).
