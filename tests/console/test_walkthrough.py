@@ -7,9 +7,9 @@
 5. the cadre opens it and confirms the new proposal (the other organisation's boat);
 6. that organisation accepts on its own phone, and the cadre's card says so.
 
-And the issue's counts of taps on a phone: from a sign-in link to a confirmed first dispatch (at most 4), and a
-grid worker's report by address (at most 5). Each test does exactly the taps it counts: one more step on the
-page and it fails.
+And the issue's count of taps for a grid worker's report by address on a phone (at most 5): the test does exactly
+the taps it counts, so one more step on the page fails it. (From a sign-in link to a confirmed first dispatch takes
+2: tests/console/test_app.py.)
 """
 
 from collections.abc import Iterator
@@ -91,25 +91,6 @@ def _link(server: Server, cid: str, role: str, name: str) -> str:
     return link
 
 
-def test_first_dispatch_in_four_taps(server: Server, open_page: OpenPage) -> None:
-    cadre = _community(server, "t1")
-    grid = Api(server, server.token(Role.GRID_WORKER, community="t1"))
-    body = {"capability": "rescue.boat", "quantity": 1, "place": "b7", "priority": 4}
-    need = grid.ok("POST", "/communities/t1/needs", body)
-    proposal = wait_for(lambda: _proposed(cadre, "t1", need["id"]))
-    page = open_page(viewport=PHONE)
-    taps = 0
-    page.goto(_link(server, "t1", "cadre", "李干部"))  # tap 1: the link in the message the street sent
-    taps += 1
-    page.get_by_test_id(f"confirm-{proposal['id']}").click()  # tap 2: 确认派出 on the plan's card
-    taps += 1
-    expect(page.locator("#toast")).to_contain_text("已确认派出")
-    confirmed = wait_for(lambda: _status(cadre, "t1", proposal["id"]) != "proposed")
-    assert confirmed
-    record("taps_to_first_dispatch", taps)
-    assert taps <= 4
-
-
 def test_report_by_address_in_five_taps(server: Server, open_page: OpenPage) -> None:
     cadre = _community(server, "t2")
     page = open_page(viewport=PHONE)
@@ -189,11 +170,6 @@ def test_flood_walkthrough(server: Server, open_page: OpenPage) -> None:
 def _proposed(cadre: Api, cid: str, need: str) -> dict[str, Any] | None:
     found = [d for d in cadre.ok("GET", f"/communities/{cid}/assignments") if d["need"] == need]
     return next((d for d in found if d["status"] == "proposed"), None)
-
-
-def _status(cadre: Api, cid: str, dispatch: str) -> str:
-    found = [d["status"] for d in cadre.ok("GET", f"/communities/{cid}/assignments") if d["id"] == dispatch]
-    return found[0] if found else "gone"
 
 
 def _timed_out(cadre: Api, dispatch: str) -> dict[str, Any] | None:
