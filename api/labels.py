@@ -47,6 +47,15 @@ CAPABILITIES: Final[Mapping[str, str]] = {
     "shelter.bed": "安置床位",
     "repair.electric": "电工维修",
 }
+# Certifications are open too: one not listed is shown by its words ("boat_licence" is "boat licence"). The
+# console's ``certs`` (api/console/i18n.js) are the same; a test keeps the two equal.
+CERTIFICATIONS: Final[Mapping[str, str]] = {
+    "water_rescue": "水上救援",
+    "first_aid": "急救",
+    "medical_license": "医师执照",
+    "driver": "驾驶",
+    "electrician": "电工",
+}
 # The same in English, for a reader who chose English (the console's EN ``caps``).
 CAPABILITIES_EN: Final[Mapping[str, str]] = {
     "rescue.boat": "rescue boat",
@@ -109,3 +118,15 @@ def capability_name(code: str, lang: str = "zh") -> str:
     "shelter tent"), never by the dotted code."""
     table = CAPABILITIES if lang == "zh" else CAPABILITIES_EN
     return table.get(code) or code.replace(".", " ").replace("_", " ")
+
+
+def certification_name(code: str) -> str:
+    """A certification as a person reads it in a sheet: its Chinese name, else its words, never the code."""
+    return CERTIFICATIONS.get(code) or code.replace("_", " ")
+
+
+def certification_code(text: str) -> str:
+    """What :func:`certification_name` wrote, read back: a name to its code, words to the code they spell
+    (a code given as such stays itself)."""
+    by_name = {name: code for code, name in CERTIFICATIONS.items()}
+    return by_name.get(text) or "_".join(text.lower().split())

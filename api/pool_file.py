@@ -3,9 +3,13 @@ back with every row checked.
 
 One row per resource, with its organisation's columns repeated; an organisation with no resource has one row
 with the resource columns empty. Headers and the values people read are Chinese (``api/labels.py``); a file
-may give the codes instead. Reading collects every problem in a file, each naming the row as the spreadsheet
-numbers it (the header is row 1), the column, what is wrong and the value given, so that a cadre can fix them
-all at once; a file with any problem yields no organisations or resources at all.
+may give the codes instead. The sheet names things, never by id: an organisation is its name in the pool, a
+unit its organisation's and its own name (one with no name: what it does, and where). A sheet written before
+(with the columns 组织编号 and 资源编号) is still read by those ids.
+
+Reading collects every problem in a file, each naming the row as the spreadsheet numbers it (the header is
+row 1), the column, what is wrong and the value given, so that a cadre can fix them all at once; a file with
+any problem yields no organisations or resources at all.
 
 Nothing here knows of HTTP, and nothing needs a community: a community's board and a street's own pool are
 both a :class:`Pool`.
@@ -31,6 +35,7 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from api import labels
 from api.csv_cells import FORMULA_START, to_csv
+from api.ids import next_id
 from api.places import place_name, places_of
 from api.schemas import OrganisationCreate, ResourceCreate
 from engine.coordinator import Board, RegisterOrganisation, SaveResource
@@ -49,9 +54,10 @@ MAX_UNPACKED: Final = 64 * KIB * KIB
 VALUE_CHARS: Final = 100
 XLSX_MEDIA: Final = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 SHEET_TITLE: Final = "资源库"
-# Certifications in one cell: separated as people write lists, in Chinese or not.
+# Certifications in one cell: separated as people write lists, in Chinese or not (not by spaces: a
+# certification without a name is written by its words).
 LIST_SEPARATOR: Final = "、"
-SEPARATORS = re.compile(r"[、,，;；\s]+")
+SEPARATORS = re.compile(r"[、,，;；]+")
 ZIP_MAGIC, OLE_MAGIC = b"PK\x03\x04", b"\xd0\xcf\x11\xe0"
 
 ID_HINT = "只能用英文字母、数字和 - _ .，不能有空格或汉字 (letters, digits and - _ . only)"
@@ -83,10 +89,11 @@ class Column:
     open: bool = False
 
 
-ORG_ID = Column("组织编号", True, 16, ID_HINT)
+# Only read: sheets exported before named organisations and units by these ids, and are still imported.
+ORG_ID = Column("组织编号", False, 16, ID_HINT)
 ORG_NAME = Column("组织名称", False, 24)
 KIND = Column("组织类型", True, 12, _one_of(labels.KINDS), labels.KINDS)
-RES_ID = Column("资源编号", True, 16, ID_HINT)
+RES_ID = Column("资源编号", False, 16, ID_HINT)
 RES_NAME = Column("资源名称", False, 20)
 CAPABILITY = Column(
     "能力",
@@ -102,13 +109,13 @@ CERTIFICATIONS = Column(
     "资质",
     False,
     20,
-    "每项资质是小写英文代码，如 water_rescue，多项用 、 或 , 隔开 "
-    "(lower-case codes such as water_rescue, separated by 、 or ,)",
+    f"请填资质的名称（{'、'.join(labels.CERTIFICATIONS.values())}）或英文代码，多项用 、 或 , 隔开 "
+    "(certifications by name or code, separated by 、 or ,)",
 )
 LOCATION = Column("位置", True, 12)
 MODES = Column("服务时段", False, 12, _one_of(labels.MODES), labels.MODES)
 STATUS = Column("状态", False, 8, _one_of(labels.STATUSES), labels.STATUSES)
-# The table's columns, in order: the one home of the headers.
+# Every column a sheet may have, in order: the one home of the headers.
 COLUMNS: Final = (
     ORG_ID,
     ORG_NAME,
@@ -123,6 +130,9 @@ COLUMNS: Final = (
     STATUS,
 )
 RESOURCE_COLUMNS: Final = COLUMNS[3:]
+# The columns an export writes: no ids.
+EXPORTED: Final = tuple(c for c in COLUMNS if c not in (ORG_ID, RES_ID))
+EXPORTED_RESOURCE: Final = EXPORTED[2:]
 BY_HEADER: Final = {c.header: c for c in COLUMNS}
 
 # -- problems ------------------------------------------------------------------------------------------
@@ -184,6 +194,8 @@ class Pool:
     where: Callable[[str, Resource | None], NodeId | None]
     # Units of a resource already sent: its quantity may not fall below them.
     committed: Callable[[ResourceId], int] = _nothing_committed
+    # What the ids the server gives to new organisations and units start with (api/ids.py).
+    prefix: str = "pool"
 
     @classmethod
     def of(cls, board: Board) -> "Pool":
@@ -200,7 +212,11 @@ class Pool:
             found = places.match(cell) if places is not None else None
             return found.node if found is not None else None
 
-        return cls(board.organisations, board.resources, community, where, board.resource_units_committed)
+        # A street's board is keyed "~s1": its ids start with the street's own.
+        prefix = re.sub(r"[^A-Za-z0-9_.-]", "", board.key) or "pool"
+        return cls(
+            board.organisations, board.resources, community, where, board.resource_units_committed, prefix
+        )
 
 
 # -- writing ---------------------------------------------------------------------------------------------
@@ -214,13 +230,12 @@ def _shown(column: Column, code: str) -> str:
 
 def _resource_cells(r: Resource | None, place: Callable[[NodeId], str]) -> list[Cell]:
     if r is None:
-        return [""] * len(RESOURCE_COLUMNS)
+        return [""] * len(EXPORTED_RESOURCE)
     return [
-        r.id,
         r.name,
         _shown(CAPABILITY, r.capability),
         r.quantity,
-        LIST_SEPARATOR.join(r.certifications),
+        LIST_SEPARATOR.join(labels.certification_name(c) for c in r.certifications),
         place(r.location),
         _shown(MODES, r.modes),
         _shown(STATUS, r.status),
@@ -230,15 +245,18 @@ def _resource_cells(r: Resource | None, place: Callable[[NodeId], str]) -> list[
 def table(
     organisations: Iterable[Organisation], resources: Iterable[Resource], place: Callable[[NodeId], str] = str
 ) -> list[list[Cell]]:
-    """The pool as rows, the header first: each organisation by id, its resources by id under it; ``place``
-    names a resource's location (api/places.py: the name people use, which an import reads back)."""
+    """The pool as rows, the header first: each organisation by name, its resources under it; ``place`` names
+    a resource's location (api/places.py: the name people use, which an import reads back). An organisation
+    with no name is written by its id, the one thing that names it."""
     owned: dict[str, list[Resource]] = defaultdict(list)
     for r in resources:
         owned[r.organisation].append(r)
-    rows: list[list[Cell]] = [[c.header for c in COLUMNS]]
-    for o in sorted(organisations, key=lambda o: o.id):
-        mine: list[Resource | None] = [*sorted(owned[o.id], key=lambda r: r.id)] or [None]
-        rows.extend([o.id, o.name, _shown(KIND, o.kind), *_resource_cells(r, place)] for r in mine)
+    rows: list[list[Cell]] = [[c.header for c in EXPORTED]]
+    for o in sorted(organisations, key=lambda o: (o.name or o.id, o.id)):
+        mine: list[Resource | None] = [*sorted(owned[o.id], key=lambda r: (r.name, r.capability, r.id))]
+        rows.extend(
+            [o.name or o.id, _shown(KIND, o.kind), *_resource_cells(r, place)] for r in mine or [None]
+        )
     return rows
 
 
@@ -280,7 +298,7 @@ def to_xlsx(rows: Sequence[Sequence[Cell]]) -> bytes:
         cell.font = Font(bold=True)
     sheet.freeze_panes = "A2"
     sheet.auto_filter.ref = sheet.dimensions
-    for i, column in enumerate(COLUMNS, start=1):
+    for i, column in enumerate(EXPORTED, start=1):
         letter = get_column_letter(i)
         sheet.column_dimensions[letter].width = column.width
         if column.choices:
@@ -472,6 +490,9 @@ def _columns(header: tuple[object, ...], rows: list[tuple[int, tuple[object, ...
         for c in COLUMNS
         if c.required and c not in found
     )
+    # An organisation is named by its name, or in a sheet of before by its id.
+    if ORG_NAME not in found and ORG_ID not in found:
+        problems.append(Problem(1, ORG_NAME.header, "缺少这一列 (required column missing)", None))
     for number, cells in rows:
         problems.extend(
             Problem(
@@ -523,6 +544,7 @@ class _Row:
     """One row's values, each checked on its own; None where the cell is empty or not valid."""
 
     number: int
+    # Its id: as an old sheet gives it, else as matched by name (``_match``).
     organisation: str | None
     organisation_name: str | None
     kind: OrganisationKind | None
@@ -594,26 +616,26 @@ def _read_row(number: int, cells: tuple[object, ...], columns: Mapping[Column, i
     row = _Cells(number, cells, columns)
     if not row.formulas_saved():
         return _Row(number, None, None, None, None, row.problems)
-    organisation = row.needed(ORG_ID, _code(row.raw[ORG_ID]))
+    given = _code(row.raw.get(ORG_ID))
+    organisation = row.valid(ORG_ID, given) if given else None
     name = row.valid(ORG_NAME, row.text(ORG_NAME)) if row.text(ORG_NAME) else None
+    if not given and not row.text(ORG_NAME):
+        row.fail(ORG_NAME, "不能为空 (required)")
     kind = row.choice(KIND)
     resource = _read_resource(row, organisation) if _has_resource(row) else None
     return _Row(number, organisation, name, OrganisationKind(kind) if kind else None, resource, row.problems)
 
 
 def _has_resource(row: _Cells) -> bool:
-    if row.text(RES_ID):
-        return True
-    filled = [c for c in RESOURCE_COLUMNS if row.text(c)]
-    if filled:
-        row.fail(RES_ID, f"这一行填了「{filled[0].header}」，却没有资源编号 (resource cells but no id)")
-    return False
+    return any(row.text(c) for c in RESOURCE_COLUMNS)
 
 
 def _read_resource(row: _Cells, organisation: str | None) -> dict[str, Any]:
     capability = row.choice(CAPABILITY)
+    given = _code(row.raw.get(RES_ID))
     fields: dict[str, Any] = {
-        "id": row.needed(RES_ID, _code(row.raw[RES_ID])),
+        # None: matched by name (``_match``), or new.
+        "id": row.valid(RES_ID, given) if given else None,
         "organisation": organisation,
         "capability": row.needed(CAPABILITY, capability or ""),
         "quantity": _quantity(row),
@@ -622,7 +644,8 @@ def _read_resource(row: _Cells, organisation: str | None) -> dict[str, Any]:
     if row.has(RES_NAME):
         fields["name"] = row.valid(RES_NAME, row.text(RES_NAME))
     if row.has(CERTIFICATIONS):
-        listed = [c for c in SEPARATORS.split(_code(row.raw[CERTIFICATIONS])) if c]
+        cell = SEPARATORS.split(_code(row.raw[CERTIFICATIONS]))
+        listed = [labels.certification_code(c.strip()) for c in cell if c.strip()]
         fields["certifications"] = row.valid(CERTIFICATIONS, listed)
     # An empty mode or status: the resource's own (or the default, for a new one).
     for key, column in (("modes", MODES), ("status", STATUS)):
@@ -674,11 +697,91 @@ def check(sheet: Sheet, pool: Pool) -> Imported:
     columns = _columns(sheet.header, sheet.rows)
     rows = [_read_row(number, cells, columns) for number, cells in sheet.rows]
     problems = [p for r in rows for p in r.problems]
+    problems += _match(rows, pool)
     problems += _organisation_problems(rows, pool)
     problems += _resource_problems(rows, pool)
     if problems:
         raise Invalid(problems)
     return Imported(_organisations(rows, pool), _resources(rows, pool), len(rows))
+
+
+def _match(rows: list[_Row], pool: Pool) -> Iterator[Problem]:
+    """Each row's organisation and unit as the pool has them, where the row gives no id: an organisation by its
+    name, a unit by its organisation and its name (one with no name: by what it does and where). One that
+    matches none is new, and gets an id here; one that matches two is refused, as is a unit given twice."""
+    made: dict[str, str] = {}
+    taken: set[str] = set(pool.organisations)
+    for row in rows:
+        name = row.organisation_name
+        if row.organisation is not None or name is None or row.problems:
+            continue
+        found = [o.id for o in pool.organisations.values() if o.name == name]
+        unnamed = pool.organisations.get(OrganisationId(name))
+        if not found and unnamed is not None and not unnamed.name:
+            # One with no name is written by its id: the cell names it, and gives it no name.
+            row.organisation, row.organisation_name = unnamed.id, None
+        elif len(found) > 1:
+            yield Problem(
+                row.number,
+                ORG_NAME.header,
+                f"有 {len(found)} 个组织都叫这个名字：请先在资源库里把名字改得不同 "
+                f"({len(found)} organisations have this name)",
+                _cut(name),
+            )
+        elif found:
+            row.organisation = found[0]
+        else:
+            if name not in made:
+                made[name] = next_id(pool.prefix, "o", taken)
+                taken.add(made[name])
+            row.organisation = made[name]
+    yield from _match_units(rows, pool)
+
+
+def _match_units(rows: list[_Row], pool: Pool) -> Iterator[Problem]:
+    sheet: dict[tuple[str, ...], int] = {}
+    taken: set[str] = set(pool.resources)
+    for row in rows:
+        fields = row.resource
+        if fields is None or fields["id"] is not None or row.organisation is None or row.problems:
+            continue
+        name, capability, location = fields.get("name") or "", fields["capability"], fields["location"]
+        column, shown = (RES_NAME, name) if name else (LOCATION, location)
+        key = (row.organisation, name) if name else (row.organisation, "", capability, location)
+        if key in sheet:
+            yield Problem(
+                row.number,
+                column.header,
+                f"和第 {sheet[key]} 行是同一个资源：同一组织的资源名称不能重复 (the same unit as row {sheet[key]})",
+                _cut(shown),
+            )
+            continue
+        sheet[key] = row.number
+        found = [
+            r.id
+            for r in pool.resources.values()
+            if r.organisation == row.organisation
+            and r.name == name
+            # A unit with no name: by what it does and where (its place as the sheet writes it, or a node).
+            and (name or (r.capability == capability and pool.where(location, r) == r.location))
+        ]
+        if len(found) > 1:
+            yield Problem(
+                row.number,
+                column.header,
+                f"这个组织有 {len(found)} 个资源都是这样：请先在资源库里给它们起不同的名字 "
+                f"({len(found)} units of the organisation match)",
+                _cut(shown),
+            )
+            continue
+        rid = found[0] if found else next_id(pool.prefix, "r", taken)
+        taken.add(rid)
+        fields["id"] = rid
+
+
+def _called(row: _Row) -> str:
+    # An organisation as the sheet names it: an id only where the sheet gave one and no name.
+    return row.organisation_name or str(row.organisation)
 
 
 def _organisation_problems(rows: list[_Row], pool: Pool) -> Iterator[Problem]:
@@ -699,7 +802,7 @@ def _organisation_problems(rows: list[_Row], pool: Pool) -> Iterator[Problem]:
                     yield Problem(
                         row.number,
                         column.header,
-                        f"组织「{row.organisation}」已登记为「{registered or '（空）'}」，导入不能修改已登记的组织 "
+                        f"组织「{_called(row)}」已登记为「{registered or '（空）'}」，导入不能修改已登记的组织 "
                         "(registered otherwise; an import cannot change an organisation)",
                         _cut(shown),
                     )
@@ -730,7 +833,7 @@ def _undefined(rows: list[_Row], pool: Pool) -> Iterator[Problem]:
             yield Problem(
                 row.number,
                 KIND.header,
-                f"组织「{o}」还没有登记：请在它的一行填写组织类型 (not registered: give its kind)",
+                f"组织「{_called(row)}」还没有登记：请在它的一行填写组织类型 (not registered: give its kind)",
                 "",
             )
 
@@ -750,10 +853,12 @@ def _resource_problems(rows: list[_Row], pool: Pool) -> Iterator[Problem]:
         seen.setdefault(rid, row.number)
         known = pool.resources.get(ResourceId(rid))
         if known is not None and row.organisation is not None and known.organisation != row.organisation:
+            owner = pool.organisations.get(known.organisation)
+            called = owner.name if owner is not None and owner.name else known.organisation
             yield Problem(
                 row.number,
                 RES_ID.header,
-                f"这个资源属于组织「{known.organisation}」，不能改到别的组织 (belongs to another organisation)",
+                f"这个资源属于组织「{called}」，不能改到别的组织 (belongs to another organisation)",
                 _cut(rid),
             )
         location = fields["location"]
@@ -794,7 +899,9 @@ def _resources(rows: list[_Row], pool: Pool) -> tuple[Resource, ...]:
         known = pool.resources.get(ResourceId(row.resource["id"]))
         base = known.model_dump() if known is not None else {}
         at = {"location": pool.where(row.resource["location"], known)} if row.resource["location"] else {}
-        made.append(Resource.model_validate({**base, **row.resource, **at}))
+        # Its organisation as matched by name, where the row gave no id.
+        owner = {"organisation": row.organisation}
+        made.append(Resource.model_validate({**base, **row.resource, **owner, **at}))
     return tuple(sorted(made, key=lambda r: r.id))
 
 

@@ -16,10 +16,11 @@ from api import pool_file
 from api.access import Forbidden, manages_community
 from api.auth import Principal
 from api.deps import BoardDep, IdempotencyDep, PrincipalDep, ServiceDep
+from api.ids import next_id
 from api.places import place_name
 from api.problems import problem
-from api.service import Idempotency, Service
-from engine.coordinator import Board
+from api.service import Idempotency, Order, Service
+from engine.coordinator import Board, RegisterOrganisation, SaveResource
 
 router = APIRouter(prefix="/communities/{community}", tags=["pool 资源库"])
 
@@ -148,12 +149,28 @@ async def import_into(
     if dry_run:
         return summary
     _, result = await service.execute_many(
-        [(board.key, command) for command in changes.commands],
+        [(board.key, _fresh(command, pool)) for command in changes.commands],
         principal,
         lambda boards, steps: (200, summary),
         idempotency,
     )
     return result  # type: ignore[no-any-return]
+
+
+def _fresh(command: RegisterOrganisation | SaveResource, pool: pool_file.Pool) -> Order:
+    """A new unit's id, made when the file was checked, made again under the service's lock if another
+    request (another import at once) has taken it since: a unit is never saved over another."""
+    if not isinstance(command, SaveResource) or command.resource.id in pool.resources:
+        return command
+    save = command
+
+    def order(now: Board) -> SaveResource:
+        if save.resource.id not in now.resources:
+            return save
+        fresh = next_id(pool.prefix, "r", now.resources)
+        return SaveResource(resource=save.resource.model_copy(update={"id": fresh}))
+
+    return order
 
 
 def _upload(body: bytes, content_type: str) -> tuple[bytes, str | None, str]:

@@ -152,10 +152,11 @@ def test_the_pool_sheet_names_places_and_reads_its_own_names_back(server: Server
             "capability": "transport.vehicle",
             "quantity": 1,
             "location": "g2_2",
+            "name": "转运车",
         },
     )
     sheet = cadre.get(f"{C}/pool.csv").content.decode("utf-8-sig")
-    [van] = [row for row in csv.reader(io.StringIO(sheet)) if "p1-van" in row]
+    [van] = [row for row in csv.reader(io.StringIO(sheet)) if "转运车" in row]
     assert "横3路与纵3路交叉口" in van and not NODE_ID.findall(sheet)
     # The sheet as written, and a row moved to a place typed by name: read back to the nodes they mean.
     moved = sheet.replace("横3路与纵3路交叉口", "7号楼")
