@@ -204,7 +204,6 @@ function makeView(id, m, shape) {
   host.className = "map";
   host.dataset.testid = id;
   host.setAttribute("role", "region");
-  host.setAttribute("aria-label", t("map"));
   const plane = m.crs !== "lonlat";
   const map = L.map(host, {
     crs: plane ? L.CRS.Simple : L.CRS.EPSG3857,
@@ -256,9 +255,11 @@ export function draw(slot, m, scene, pick) {
   v.m = m;
   if (pick) pickers[v.id] = pick;
   const nodes = m.nodes;
-  if (v.drawnMap !== m) {
+  // The roads again for another map, or another language (the closed roads' labels).
+  if (v.drawnMap !== m || v.lang !== state.lang) {
     drawRoads(v, m);
-    v.drawnMap = m;
+    v.host.setAttribute("aria-label", t("map"));
+    [v.drawnMap, v.lang] = [m, state.lang];
   }
   fit(v);
   v.routes.clearLayers();

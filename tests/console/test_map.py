@@ -71,6 +71,13 @@ def test_desktop_map_beside_the_lists_with_routes_closed_roads_and_pins(
     expect(popup).to_have_count(1)
     expect(popup).to_contain_text("饮用水 × 2")
 
+    # In English, the map's own words too.
+    page.get_by_test_id("lang").click()
+    expect(page.locator("#map .closed-label", has_text="道路封闭")).to_have_count(0)  # faded out
+    expect(page.locator("#map .closed-label")).to_have_text("Road closed")
+    expect(page.locator("#map")).to_have_attribute("aria-label", "Map")
+    assert page.evaluate("document.querySelector('#map').leaflet.getZoom()") == 8
+
 
 def test_phone_map_one_tap_away_and_a_pin_brings_back_the_list(world: World, open_page: OpenPage) -> None:
     c = world.community("mapp")
