@@ -8,6 +8,7 @@ from pathlib import Path
 import httpx
 
 from tests.api.server import ROOT, Server
+from tests.console.demo import demo_codes, raw_codes
 
 DEMO = ROOT / "api" / "examples" / "flood.json"
 
@@ -51,6 +52,10 @@ def test_demo_serves_prints_working_tokens_and_survives_a_restart(tmp_path: Path
         assert community["name"] == "清水社区" and community["profile"] == "strong_social_orgs"
         assert len(_get(server, tokens["cadre"], "/communities/qingshui/resources").json()) == 8
         assert _get(server, tokens["organisation"], "/communities/qingshui/assignments").status_code == 200
+        # The pool's sheet names organisations, units, certifications and places: none of the demo's codes.
+        sheet = _get(server, tokens["head"], "/communities/qingshui/pool.csv").content.decode("utf-8-sig")
+        assert "蓝天救援队,社会组织,冲锋舟,救生艇,2,水上救援," in sheet
+        assert raw_codes(sheet, demo_codes()) == []
         closed = _get(server, tokens["cadre"], "/communities/qingshui/roads/closed").json()
         assert closed and httpx.get(server.url + "/", timeout=10).text.startswith("<!doctype html>")
         events = _get(server, tokens["cadre"], "/communities/qingshui/events").json()
