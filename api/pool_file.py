@@ -212,8 +212,8 @@ class Pool:
             found = places.match(cell) if places is not None else None
             return found.node if found is not None else None
 
-        # A street's board is keyed "~s1": its ids start with the street's own.
-        prefix = re.sub(r"[^A-Za-z0-9_.-]", "", board.key) or "pool"
+        # A street's board is keyed "street:s1": its ids start with the street's own, as the console's do.
+        prefix = re.sub(r"[^A-Za-z0-9_.-]", "", board.key.rpartition(":")[2]) or "pool"
         return cls(
             board.organisations, board.resources, community, where, board.resource_units_committed, prefix
         )

@@ -297,6 +297,15 @@ def test_a_streets_own_pool_has_organisations_of_no_community() -> None:
     board.evolve(StreetRegistered(at=T0, actor="setup", street="s1", profile=PROFILE, map=MAP))
     [org] = pf.read_pool(csv_file(good()), pf.Pool.of(board)).organisations
     assert org.community is None
+    # New ones of a sheet without ids: ids of the street's own.
+    data = csv_file(
+        row(组织名称="街道物资队", 组织类型="志愿队", 能力="饮用水", 数量="9", 位置="g1_1"), header=EXPORTED
+    )
+    imported = pf.read_pool(data, pf.Pool.of(board))
+    assert ([o.id for o in imported.organisations], [r.id for r in imported.resources]) == (
+        ["s1-o1"],
+        ["s1-r1"],
+    )
 
 
 def test_a_row_without_a_resource_registers_the_organisation_alone(pool: pf.Pool) -> None:
