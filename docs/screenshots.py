@@ -93,12 +93,27 @@ def shoot_all(data: Path) -> None:
                 shoot(signed_in(browser, server, tokens["cadre"], width), f"cadre-{width}")
                 shoot(signed_in(browser, server, tokens["organisation"], width), f"organisation-{width}")
                 page = signed_in(browser, server, tokens["grid_worker"], width)
-                page.get_by_role("button", name="上门探视").click()
-                tap_node(page, "g6_5")
-                page.get_by_role("button", name="独居老人").click()
-                page.locator("#note").fill("7号楼3单元，老人腿脚不便")
+                page.get_by_test_id("capabilities").get_by_role("button", name="上门探视").click()
+                page.get_by_test_id("report-place-q").fill("7栋3单元")
+                page.get_by_test_id("report-place-hit").first.click()
+                page.get_by_role("button", name="独居老人", exact=True).click()
+                page.locator("#note").fill("老人腿脚不便，需要人上门看看")
                 page.evaluate("window.scrollTo(0, 0)")
                 shoot(page, f"grid-{width}")
+
+            # 蓝天救援队 turns down a life-safety job: the cadre's attention bar, at the top of the page.
+            organisation = Api(server, tokens["organisation"])
+            sent = [d for d in organisation.ok("GET", f"{c}/assignments") if d["status"] == "notified"]
+            organisation.ok("POST", f"{c}/assignments/{sent[0]['id']}/decline", {"note": "队员都已出动"})
+            for width in WIDTHS:
+                page = signed_in(browser, server, tokens["cadre"], width)
+                page.locator("#attention [data-testid^=attention-]").first.wait_for()
+                shoot(page, f"attention-{width}", full_page=False)
+            # On a phone the map is one tap away, full screen, with the way back to the lists.
+            page = signed_in(browser, server, tokens["cadre"], "phone")
+            page.get_by_test_id("map-open").click()
+            page.locator(".leaflet-marker-icon.pin").first.wait_for()
+            shoot(page, "map-phone", full_page=False)
 
             # The incident issued a check of every vulnerable household: the grid worker's list, the cadre's counts.
             hexi = Api(server, tokens["captain"])

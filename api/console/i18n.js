@@ -81,7 +81,7 @@ export const ZH = {
   orgKinds: { social_organisation: "社会组织", enterprise: "企业", party_organisation: "党组织", public_unit: "事业单位",
     volunteer_team: "志愿队", self_organised_group: "居民自组织" },
   addRes: "添加力量", editRes: "修改", resTitle: "力量：{o}", resName: "名称（如：冲锋舟、急救员）", resCap: "能做什么", resQty: "数量",
-  resCerts: "资质证书（可多选，可不选）", newCert: "其他资质（英文代号，如 water_rescue，可不填）", resWhere: "在哪里：在地图上点一下，或从下面选",
+  resCerts: "资质证书（可多选，可不选）", newCert: "其他资质（小写英文代号，可不填）", resWhere: "在哪里：在地图上点一下，或从下面选",
   resModes: "什么时候可以用", resStatus: "现在状态",
   modes: { both: "常态和应急", normal: "仅常态", incident: "仅应急" }, resStatuses: { available: "可用", busy: "忙碌", offline: "停用" },
   needName: "请填写名称", needWhere: "请在地图上点一下，或选一个地点", badQty: "数量要是 0 或正整数", badCert: "资质代号只能用英文小写字母、数字和下划线",
@@ -127,7 +127,7 @@ export const ZH = {
   followUps: "待跟进：上次无人应答，请再去一次", noFollowUps: "没有待跟进的住户",
   certs: { water_rescue: "水上救援", first_aid: "急救", medical_license: "医师执照", driver: "驾驶", electrician: "电工" },
   // The map (map.js).
-  mapShow: "🗺 地图", mapBack: "← 返回列表", onMap: "在地图上看", roadClosed: "道路封闭",
+  mapShow: "看地图", mapBack: "← 返回列表", onMap: "在地图上看", roadClosed: "道路封闭",
   // The attention bar (attention.js).
   attentionTitle: "需要立即处理", attentionNotify: "开启系统通知",
   // The place picker (placepick.js).
@@ -214,7 +214,7 @@ const EN = {
   orgKinds: { social_organisation: "social organisation", enterprise: "enterprise", party_organisation: "party organisation", public_unit: "public unit",
     volunteer_team: "volunteer team", self_organised_group: "residents' group" },
   addRes: "Add a unit", editRes: "Edit", resTitle: "Unit of {o}", resName: "Name (e.g. boat, first-aider)", resCap: "What it does", resQty: "How many",
-  resCerts: "Certifications (any)", newCert: "Other certification (code, e.g. water_rescue; optional)", resWhere: "Where: tap the map, or choose below",
+  resCerts: "Certifications (any)", newCert: "Other certification (a lower-case code; optional)", resWhere: "Where: tap the map, or choose below",
   resModes: "When it serves", resStatus: "Status now",
   modes: { both: "normal and incident", normal: "normal times only", incident: "incidents only" }, resStatuses: { available: "available", busy: "busy", offline: "off" },
   needName: "Enter a name", needWhere: "Tap the map or choose a place", badQty: "The quantity is 0 or a whole number", badCert: "A certification code uses a-z, 0-9 and _",
@@ -253,7 +253,7 @@ const EN = {
   followUps: "To follow up: nobody answered; visit again", noFollowUps: "No household to follow up",
   certs: { water_rescue: "water rescue", first_aid: "first aid", medical_license: "medical licence", driver: "driving", electrician: "electrician" },
   // The map (map.js).
-  mapShow: "🗺 Map", mapBack: "← Back to the lists", onMap: "Show on map", roadClosed: "Road closed",
+  mapShow: "Map", mapBack: "← Back to the lists", onMap: "Show on map", roadClosed: "Road closed",
   // The attention bar (attention.js).
   attentionTitle: "Needs attention now", attentionNotify: "Turn on notifications",
   // The place picker (placepick.js).
