@@ -824,6 +824,7 @@ ROWS = (
     Row("PUT",   A + "/profile",                              MANAGERS, change_profile, changes=True),
     Row("POST",  A + "/profile/relax",                        MANAGERS, relax_rule, changes=True),
     Row("GET",   A + "/map",                                  ALL, at("/map")),
+    Row("GET",   A + "/map/routes",                           ALL, at("/map/routes")),
     Row("GET",   A + "/places",                               ALL, at("/places")),
     Row("GET",   A + "/organisations",                        ALL, at("/organisations")),
     Row("POST",  A + "/organisations",                        (201, 201, 403, 403, 403, 403), create_organisation, changes=True),

@@ -55,7 +55,15 @@ class Watched:
         self.gets: list[str] = []
         self.page.on(
             "request",
-            lambda r: self.gets.append(r.url) if r.method == "GET" and "/api/v1/" in r.url else None,
+            # The map reads its dispatches' routes along the roads (GET .../map/routes) once their set changes:
+            # drawn geometry, not the page's state, which is what must come only as diffs.
+            lambda r: (
+                self.gets.append(r.url)
+                if r.method == "GET"
+                and "/api/v1/" in r.url
+                and not r.url.split("?")[0].endswith("/map/routes")
+                else None
+            ),
         )
         _loaded(self.page)
         self._open_tab(self.page)
