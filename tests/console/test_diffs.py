@@ -2,6 +2,7 @@
 only apply what the websocket brings end, after each write, in the state a page read anew shows, and make no
 REST read for it."""
 
+import difflib
 import json
 import time
 from collections.abc import Callable
@@ -31,7 +32,25 @@ def _state(page: Page) -> dict[str, Any]:
 
 
 def _text(page: Page) -> str:
-    return page.evaluate("() => document.querySelector('#app').innerText")  # type: ignore[no-any-return]
+    """The page's text; the map's pins as a sorted list of their names, since a pin added live is drawn after
+    the others (its place in the DOM, not on the map, differs from a page drawn anew)."""
+    return page.evaluate(  # type: ignore[no-any-return]
+        """() => {
+          const app = document.querySelector('#app').cloneNode(true);
+          const pins = [...app.querySelectorAll('.leaflet-marker-icon')].map((el) => el.getAttribute('aria-label') || el.textContent).sort();
+          app.querySelectorAll('.leaflet-container').forEach((el) => el.remove());
+          document.body.appendChild(app);
+          const text = app.innerText;
+          app.remove();
+          return text + '\\n' + pins.join('\\n');
+        }"""
+    )
+
+
+def _lines(page: Page, reference: Page) -> list[str]:
+    """The lines of text the live page and the page read anew do not share (- live, + read anew)."""
+    live, fresh = _text(page).splitlines(), _text(reference).splitlines()
+    return [line for line in difflib.unified_diff(live, fresh, lineterm="", n=0) if line[:1] in "+-"][2:]
 
 
 def _quiet(c: Community) -> None:
@@ -91,7 +110,7 @@ class Watched:
             mine = {k: v for k, v in _state(self.page).items() if k in fresh}
             if mine == fresh and _text(self.page) == _text(self.reference):
                 break
-            assert time.monotonic() < deadline, (what, _diff(mine, fresh))
+            assert time.monotonic() < deadline, (what, _diff(mine, fresh), _lines(self.page, self.reference))
             time.sleep(0.1)
         assert all(url.split("?")[0].endswith(reads) for url in self.gets) if reads else not self.gets, (
             what,
