@@ -9,6 +9,7 @@ import { withMap, pinButton, draw } from "./map.js";
 import { placeField, bindPlaceField, placeBody, emptyPlace } from "./placepick.js";
 import { LIFE_SAFETY, DESCENDING, priorityBadge } from "./priority.js";
 import { communityName } from "./tasks.js";
+import { refresh } from "./refresh.js";
 
 // Where a need or a unit is, by the name people use for the place (the server's `place`), never a map node id.
 export const placeOf = (x) => {
@@ -266,7 +267,11 @@ export const actions = {
   async override(el, c) {
     const id = el.dataset.id;
     const x = state.data.dispatches.find((d) => d.id === id);
-    const need = state.data.needs.find((n) => n.id === x.need);
+    // The plan's message may land before the need's: read the page's data again rather than fail.
+    const needOf = () => (state.data.needs || []).find((n) => n.id === x.need);
+    if (!needOf()) await refresh();
+    const need = needOf();
+    if (!need) return;
     const wanted = x.part || need.capability;
     const options = state.data.resources.filter((r) => r.capability === wanted && r.id !== x.resource && r.status === "available" && r.quantity - r.committed >= x.quantity);
     const orgName = Object.fromEntries((state.data.organisations || []).map((o) => [o.id, orgLabel(o)]));
