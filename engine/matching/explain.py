@@ -26,6 +26,8 @@ from engine.travel import UNREACHABLE, RoadGraph, travel_matrix
 
 MODE_ZH = {"incident": "应急", "normal": "常态"}
 MODE_EN = {"incident": "incident", "normal": "normal"}
+# A kept text's mode word (Chinese) as it reads in English.
+_MODE_EN_OF_ZH = {MODE_ZH[mode]: MODE_EN[mode] for mode in MODE_ZH}
 
 # Every text an explanation writes, Chinese (as plans keep it) and English (as a reader who chose English reads
 # it): the plan stores the Chinese, and restate() reads its fields back out to write it again in either language,
@@ -150,9 +152,7 @@ def restate(kept: str, lang: str, names: Names) -> str:
                 ("等" if lang == "zh" else " …") if more else ""
             )
         if "mode" in fields and lang != "zh":
-            fields["mode"] = MODE_EN.get(
-                {v: k for k, v in MODE_ZH.items()}.get(fields["mode"], ""), fields["mode"]
-            )
+            fields["mode"] = _MODE_EN_OF_ZH.get(fields["mode"], fields["mode"])
         return TEXTS[key][0 if lang == "zh" else 1].format(**fields)
     return kept
 
