@@ -13,8 +13,10 @@ from starlette.middleware.gzip import GZipMiddleware
 from api import openapi, problems
 from api.db.database import connect
 from api.demo import load_demo
+from api.forward import Forward
 from api.headers import SecurityHeaders, console_policy
 from api.hub import QUEUE_LIMIT
+from api.leases import leases_for
 from api.limits import BodyLimits
 from api.pii import load_vault
 from api.pubsub import pubsub_for
@@ -106,6 +108,8 @@ class ServeSettings:
     # The map's base layer, from api.routes.maps.tile_layer (url, attribution, origin); None: the page draws the
     # community's own roads.
     tiles: dict[str, str] | None = None
+    # Where other workers reach this one to forward commands for its partitions (api/forward.py).
+    internal_url: str = ""
 
 
 def create_app(settings: ServeSettings) -> FastAPI:
@@ -117,7 +121,9 @@ def create_app(settings: ServeSettings) -> FastAPI:
         CoordinatorSettings(debounce_s=settings.debounce_s),
         profile_dir=settings.profile_dir,
         retention=settings.pii_retention,
+        leases=leases_for(engine),
     )
+    service.url = settings.internal_url
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -160,6 +166,8 @@ def create_app(settings: ServeSettings) -> FastAPI:
     # signal); level 5 costs a third of 9's CPU for nearly the same size. ETags and 304s pass through as they
     # are; websockets are not touched (--ws-deflate compresses those).
     app.add_middleware(GZipMiddleware, minimum_size=500, compresslevel=5)
+    # Outside gzip: a command for a partition another worker owns goes there, its answer back as it was sent.
+    app.add_middleware(Forward)
     # Added last, so outermost: a body refused by its limits gets the security headers too.
     app.add_middleware(BodyLimits)
     app.add_middleware(

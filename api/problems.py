@@ -11,7 +11,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api.access import Forbidden
 from api.headers import secure
-from api.service import IdempotencyConflict
+from api.service import IdempotencyConflict, NotOwner
 from engine.coordinator import Rejected
 
 MEDIA = "application/problem+json"
@@ -41,6 +41,13 @@ def problem(status: int, title: str, detail: str, **extra: Any) -> JSONResponse:
         status_code=status,
         media_type=MEDIA,
     )
+
+
+def retry_later(detail: str) -> JSONResponse:
+    """503 with Retry-After: the request can succeed in a moment (a community moving between servers)."""
+    response = problem(503, "请稍后重试 Try again in a moment", detail)
+    response.headers["Retry-After"] = "1"
+    return response
 
 
 def field_name(loc: tuple[Any, ...]) -> str:
@@ -114,6 +121,15 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(Replay)
     async def replay(_: Request, exc: Replay) -> JSONResponse:
         return JSONResponse(exc.body, status_code=exc.status)
+
+    @app.exception_handler(NotOwner)
+    async def elsewhere(request: Request, exc: NotOwner) -> JSONResponse:
+        # The owner's address goes to api/forward.py, which sends the request there: this answer never leaves.
+        if exc.owner is not None and exc.owner.worker != request.app.state.service.leases.worker:
+            response = problem(421, "转交 Misdirected", str(exc))
+            response.headers["x-pingzhan-owner"] = exc.owner.url
+            return response
+        return retry_later("the community is moving between servers")
 
     @app.exception_handler(IdempotencyConflict)
     async def reused(_: Request, exc: IdempotencyConflict) -> JSONResponse:

@@ -1,18 +1,27 @@
 """Reading and writing the database. A command's events, plan versions, channel messages and idempotency
-record are written in one transaction: all of them or none."""
+record are written in one transaction: all of them or none, and only by the partition's owner (its fence)."""
 
 import json
-from collections import defaultdict
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
 from pydantic import TypeAdapter
-from sqlalchemy import Engine, func
+from sqlalchemy import Engine, and_, func, or_, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from api.db.tables import ChannelMessageRow, EventRow, IdempotencyRow, IdRow, PhotoRow, PlanVersionRow
+from api.db.tables import (
+    ChannelMessageRow,
+    EventRow,
+    IdempotencyRow,
+    IdRow,
+    PhotoRow,
+    PlanVersionRow,
+    SnapshotRow,
+)
+from api.leases import Fence
 from api.pii import FIELDS, PREFIX, Vault
 from engine.coordinator import Event, Rejected
 from engine.coordinator.events import (
@@ -59,6 +68,30 @@ class Photo:
     community: str
     sha256: str
     content_type: str
+    data: bytes
+
+
+@dataclass(frozen=True)
+class Written:
+    """What a write made: its messages with the seqs the transaction gave them, and its last event's row id."""
+
+    messages: list[Message]
+    last_event: int
+
+
+@dataclass(frozen=True)
+class Tail:
+    """An event of a partition's log after some point, with its row id and community."""
+
+    id: int
+    community: str
+    event: Event
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    community: str
+    event: int
     data: bytes
 
 
@@ -135,13 +168,21 @@ class Store:
 
     def write(
         self,
+        partition: str,
         logged: list[Logged],
         messages: list[Message],
-        remembered: Remembered | None,
+        remembered: Sequence[Remembered],
         at: datetime,
-        photos: tuple[Photo, ...] = (),
-    ) -> None:
+        photos: Sequence[Photo] = (),
+        fence: Fence | None = None,
+    ) -> Written:
+        """Write it all in one transaction. ``fence`` runs first, inside it (api/leases/): a writer that lost the
+        partition writes nothing. Each message's seq is given here, one after its channel's last stored one:
+        unique and gap-free whichever worker writes (``messages``' own seqs are ignored)."""
         with Session(self.engine) as session:
+            if fence is not None:
+                fence(session)
+            added: list[EventRow] = []
             for photo in photos:
                 # Content-addressed: the same photo sent twice is stored once.
                 if self._photo_row(session, photo.community, photo.sha256) is None:
@@ -159,17 +200,18 @@ class Store:
                 new = introduced(item.community, event)
                 if new is not None:
                     session.add(IdRow(community=item.community, kind=new[0], entity=new[1]))
-                session.add(
-                    EventRow(
-                        community=item.community,
-                        type=event.type,
-                        at=event.at,
-                        actor=event.actor,
-                        incident=item.incident,
-                        exercise=item.exercise,
-                        data=self._event_data(event),
-                    )
+                row = EventRow(
+                    community=item.community,
+                    partition=partition,
+                    type=event.type,
+                    at=event.at,
+                    actor=event.actor,
+                    incident=item.incident,
+                    exercise=item.exercise,
+                    data=self._event_data(event),
                 )
+                added.append(row)
+                session.add(row)
                 if isinstance(event, PlanProposed):
                     session.add(
                         PlanVersionRow(
@@ -181,33 +223,52 @@ class Store:
                             plan=event.plan.model_dump_json(),
                         )
                     )
+            seqs = self._last_seqs(session, {m.channel for m in messages})
+            numbered = []
             for m in messages:
+                seqs[m.channel] = seqs.get(m.channel, 0) + 1
+                numbered.append(replace(m, seq=seqs[m.channel]))
                 session.add(
                     ChannelMessageRow(
                         channel=m.channel,
-                        seq=m.seq,
+                        seq=seqs[m.channel],
                         type=m.type,
                         at=m.at,
                         data=json.dumps(m.data, ensure_ascii=False),
                     )
                 )
-            if remembered is not None:
+            for r in remembered:
                 session.add(
                     IdempotencyRow(
-                        principal=remembered.principal,
-                        key=remembered.key,
-                        request_hash=remembered.request_hash,
-                        status=remembered.status,
-                        response=self.vault.seal_json(remembered.response),
+                        principal=r.principal,
+                        key=r.key,
+                        request_hash=r.request_hash,
+                        status=r.status,
+                        response=self.vault.seal_json(r.response),
                         at=at,
                     )
                 )
             try:
+                # The event rows' ids, before the commit expires them (reading one after would query it).
+                session.flush()
+                last = max((row.id or 0 for row in added), default=0)
                 session.commit()
             except IntegrityError as exc:
                 if IdRow.__tablename__ not in str(exc.orig):
                     raise
                 raise Rejected("conflict", "id", "this id was used before; choose another") from None
+        return Written(numbered, last)
+
+    @staticmethod
+    def _last_seqs(session: Session, channels: set[str]) -> dict[str, int]:
+        if not channels:
+            return {}
+        rows = session.exec(
+            select(ChannelMessageRow.channel, func.max(ChannelMessageRow.seq))
+            .where(col(ChannelMessageRow.channel).in_(sorted(channels)))
+            .group_by(ChannelMessageRow.channel)
+        )
+        return {channel: int(seq) for channel, seq in rows}
 
     def purge(self, cutoff: datetime) -> set[str]:
         """Residents' phones and names kept past their time are set to null, every event kept as it was
@@ -254,6 +315,9 @@ class Store:
                     changed.add(row.community)
             for old in session.exec(select(IdempotencyRow).where(col(IdempotencyRow.at) < cutoff)):
                 session.delete(old)
+            # A snapshot holds what it was made from: made again from the purged log.
+            for snapshot in session.exec(select(SnapshotRow).where(col(SnapshotRow.community).in_(changed))):
+                session.delete(snapshot)
             session.commit()
         return changed
 
@@ -276,28 +340,81 @@ class Store:
             row = self._photo_row(session, community, sha256)
             return Photo(row.community, row.sha256, row.content_type, row.data) if row is not None else None
 
-    def events_by_community(self) -> dict[str, list[Event]]:
-        result: dict[str, list[Event]] = defaultdict(list)
+    def fill_partitions(self) -> None:
+        """Name the partition of every event written before partitions existed: its community's street, from
+        the community's registration."""
         with Session(self.engine) as session:
-            for row in session.exec(select(EventRow).order_by(col(EventRow.id))):
-                result[row.community].append(self._event(row))
-        return dict(result)
-
-    def events_of(self, community: str) -> list[Event]:
-        with Session(self.engine) as session:
+            if (
+                session.exec(select(EventRow.id).where(col(EventRow.partition).is_(None)).limit(1)).first()
+                is None
+            ):
+                return
             rows = session.exec(
-                select(EventRow).where(EventRow.community == community).order_by(col(EventRow.id))
-            )
-            return [self._event(row) for row in rows]
+                select(EventRow).where(
+                    col(EventRow.type).in_(["community_registered", "street_registered"]),
+                    col(EventRow.partition).is_(None),
+                )
+            ).all()
+            streets = {row.community: self._street_of(row) for row in rows}
+            for community, street in sorted(streets.items()):
+                session.execute(
+                    update(EventRow)
+                    .where(col(EventRow.community) == community, col(EventRow.partition).is_(None))
+                    .values(partition=street)
+                )
+            session.commit()
 
-    def last_seqs(self) -> dict[str, int]:
+    @staticmethod
+    def _street_of(row: EventRow) -> str:
+        data = json.loads(row.data)
+        street: str = data["street"] if row.type == "street_registered" else data["community"]["street"]
+        return street
+
+    def partitions(self) -> list[str]:
+        """Every partition the log names."""
         with Session(self.engine) as session:
-            rows = session.exec(
-                select(ChannelMessageRow.channel, func.max(ChannelMessageRow.seq)).group_by(
-                    ChannelMessageRow.channel
+            rows = session.exec(select(EventRow.partition).distinct())
+            return sorted(p for p in rows if p is not None)
+
+    def snapshots(self, partition: str) -> list[Snapshot]:
+        """The latest snapshot of each of the partition's communities that has one."""
+        with Session(self.engine) as session:
+            members = select(EventRow.community).where(EventRow.partition == partition).distinct()
+            rows = session.exec(select(SnapshotRow).where(col(SnapshotRow.community).in_(members)))
+            return [Snapshot(r.community, r.event, r.data) for r in rows]
+
+    def save_snapshot(self, snapshot: Snapshot, at: datetime) -> None:
+        with Session(self.engine) as session:
+            row = session.get(SnapshotRow, snapshot.community)
+            if row is not None and row.event >= snapshot.event:
+                return
+            row = row or SnapshotRow(community=snapshot.community, event=0, at=at, data=b"")
+            row.event, row.at, row.data = snapshot.event, at, snapshot.data
+            session.add(row)
+            session.commit()
+
+    def tail(self, partition: str, after: int, since: Mapping[str, int] | None = None) -> list[Tail]:
+        """The partition's events after row ``after`` (and, for a community in ``since``, after its row there),
+        in the order they were written. Only the partition's owner writes them, one transaction after another
+        (api/leases/), so their ids rise in commit order and nothing is committed later below one read."""
+        query = select(EventRow).where(EventRow.partition == partition, col(EventRow.id) > after)
+        if since:
+            query = query.where(
+                or_(
+                    col(EventRow.community).not_in(sorted(since)),
+                    *(
+                        and_(col(EventRow.community) == c, col(EventRow.id) > e)
+                        for c, e in sorted(since.items())
+                    ),
                 )
             )
-            return {channel: int(seq) for channel, seq in rows}
+        with Session(self.engine) as session:
+            rows = session.exec(query.order_by(col(EventRow.id)))
+            return [Tail(row.id or 0, row.community, self._event(row)) for row in rows]
+
+    def last_seq(self, channel: str) -> int:
+        with Session(self.engine) as session:
+            return self._last_seqs(session, {channel}).get(channel, 0)
 
     def messages_after(self, channel: str, seq: int, limit: int) -> list[Message]:
         with Session(self.engine) as session:
@@ -308,6 +425,27 @@ class Store:
                 .limit(limit)
             )
             return [Message(r.channel, r.seq, r.type, r.at, json.loads(r.data)) for r in rows]
+
+    def remembered_many(self, keys: Sequence[tuple[str, str]]) -> dict[tuple[str, str], Remembered]:
+        """The first answers kept for these (principal, key) pairs, in one query."""
+        if not keys:
+            return {}
+        principals = sorted({p for p, _ in keys})
+        with Session(self.engine) as session:
+            rows = session.exec(
+                select(IdempotencyRow).where(
+                    col(IdempotencyRow.principal).in_(principals),
+                    col(IdempotencyRow.key).in_(sorted({k for _, k in keys})),
+                )
+            ).all()
+        wanted = set(keys)
+        return {
+            (r.principal, r.key): Remembered(
+                r.principal, r.key, r.request_hash, r.status, self.vault.open_json(r.response)
+            )
+            for r in rows
+            if (r.principal, r.key) in wanted
+        }
 
     def remembered(self, principal: str, key: str) -> Remembered | None:
         with Session(self.engine) as session:

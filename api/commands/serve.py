@@ -18,6 +18,18 @@ def arguments(serve: argparse.ArgumentParser) -> None:
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="worker processes on this machine, sharing --port; more than 1 needs --database postgresql://… "
+        "and --pubsub redis://… (default 1)",
+    )
+    serve.add_argument(
+        "--advertise-host",
+        help="the address other workers (on other machines too) reach this one at, to send it commands for its "
+        "communities (default: --host, or 127.0.0.1 when --host is 0.0.0.0)",
+    )
+    serve.add_argument(
         "--data-dir",
         default="pingzhan-data",
         help="folder for the SQLite file and demo tokens (default: ./pingzhan-data)",
@@ -92,9 +104,7 @@ def arguments(serve: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    import uvicorn
-
-    from api.app import ServeSettings, create_app
+    from api.app import ServeSettings
     from api.db.database import connect, default_url
     from api.demo import DEMO_ROLES, demo_tokens, read_demo, read_people
     from api.pii import KeyProblem, load_vault
@@ -102,6 +112,7 @@ def run(args: argparse.Namespace) -> int:
     from api.routes.maps import tile_layer
     from api.service import wall_clock
     from api.store import Store
+    from api.workers import Listen, serve_one, supervise
 
     data_dir = Path(args.data_dir)
     url = args.database or default_url(data_dir)
@@ -111,6 +122,13 @@ def run(args: argparse.Namespace) -> int:
         )
     if args.ws_queue_limit < 1:
         raise InputError(f"--ws-queue-limit: must be 1 or more (got {args.ws_queue_limit})")
+    if args.workers < 1:
+        raise InputError(f"--workers: must be 1 or more (got {args.workers})")
+    if args.workers > 1 and not (url.startswith("postgres") and args.pubsub):
+        raise InputError(
+            f"--workers {args.workers}: several workers share their communities through PostgreSQL and Redis; "
+            "give --database postgresql://… and --pubsub redis://… (多个工作进程需要 PostgreSQL 和 Redis)"
+        )
     if args.pii_retention_days < 0:
         raise InputError(f"--pii-retention-days: must be 0 or more (got {args.pii_retention_days})")
     try:
@@ -156,12 +174,12 @@ def run(args: argparse.Namespace) -> int:
         tiles=tiles,
     )
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    uvicorn.run(
-        create_app(settings),
-        host=args.host,
-        port=args.port,
-        log_level="info",
-        ws="websockets-sansio",
-        ws_per_message_deflate=args.ws_deflate,
-    )
+    # A line per forwarded command would drown the log; uvicorn's access log names every request already.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    advertise = args.advertise_host or ("127.0.0.1" if args.host in ("0.0.0.0", "::") else args.host)
+    listen = Listen(args.host, args.port, advertise, args.ws_deflate)
+    if args.workers == 1:
+        serve_one(settings, listen, None)
+    else:
+        supervise(settings, listen, args.workers)
     return 0

@@ -11,6 +11,9 @@ class EventRow(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     community: str = Field(index=True, max_length=128)
+    # The street whose partition the community belongs to (api/partitions.py): workers follow a partition's
+    # log by it. Null only in a database written before partitions, until the service's first start fills it.
+    partition: str | None = Field(default=None, index=True, max_length=128)
     type: str = Field(index=True, max_length=64)
     at: datetime = Field(index=True)
     actor: str = Field(max_length=200)
@@ -124,3 +127,39 @@ class IdRow(SQLModel, table=True):
     community: str = Field(max_length=128)
     kind: str = Field(max_length=32)
     entity: str = Field(max_length=200)
+
+
+class LeaseRow(SQLModel, table=True):
+    """Which worker owns a partition, until when, and the fencing token of its tenure (api/leases/). The
+    database's clock is the only judge of ``expires_at``; every write for the partition checks the token in its
+    own transaction, so a worker that lost the lease can never write."""
+
+    __tablename__ = "lease"
+
+    partition: str = Field(primary_key=True, max_length=128)
+    owner: str = Field(max_length=64)
+    token: int
+    expires_at: datetime
+
+
+class WorkerRow(SQLModel, table=True):
+    """A live worker and the address other workers forward its partitions' commands to."""
+
+    __tablename__ = "worker"
+
+    id: str = Field(primary_key=True, max_length=64)
+    url: str = Field(max_length=300)
+    seen_at: datetime
+
+
+class SnapshotRow(SQLModel, table=True):
+    """A community's board as of event ``event`` (engine/coordinator/snapshot.py): start and takeover read it
+    and replay only the events after it. A cache of the log, never its truth: one that does not load is
+    ignored."""
+
+    __tablename__ = "snapshot"
+
+    community: str = Field(primary_key=True, max_length=128)
+    event: int
+    at: datetime
+    data: bytes = Field(sa_column=Column(LargeBinary, nullable=False))

@@ -1,7 +1,7 @@
 """A database made by an earlier version, brought up to the tables of this one when the service starts.
 
 ``create_all`` makes missing tables but never changes one that exists. The changes so far are new nullable
-columns, which are added here, and the token's ``revoked`` flag becoming ``revoked_at``/``revoked_by``: a token
+columns, which are added here with their indexes, and the token's ``revoked`` flag becoming ``revoked_at``/``revoked_by``: a token
 revoked under the old flag stays revoked.
 """
 
@@ -23,6 +23,9 @@ def upgrade(engine: Engine) -> None:
                 if column.name not in have and column.nullable:
                     kind = column.type.compile(dialect=engine.dialect)
                     connection.execute(text(f'ALTER TABLE "{table.name}" ADD COLUMN "{column.name}" {kind}'))
+            # The index of a column added above (EventRow.partition): create_all makes indexes of new tables only.
+            for index in table.indexes:
+                index.create(connection, checkfirst=True)
         if "revoked" in columns["api_token"]:
             connection.execute(
                 text(

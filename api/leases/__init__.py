@@ -1,0 +1,31 @@
+"""Who owns which partition: PostgreSQL's lease rows for several workers, a file lock for embedded SQLite."""
+
+from pathlib import Path
+
+from sqlalchemy import Engine
+
+from api.leases.base import Fence, Leases, Owner, PartitionId, StaleOwner
+from api.leases.database import LEASE_S, RENEW_S, DatabaseLeases
+from api.leases.solo import SoloLeases
+
+
+def leases_for(engine: Engine) -> Leases:
+    """PostgreSQL (and compatible databases) share partitions among workers; SQLite has one worker."""
+    if engine.dialect.name == "sqlite":
+        database = engine.url.database
+        return SoloLeases(Path(database) if database else None)
+    return DatabaseLeases(engine)
+
+
+__all__ = [
+    "LEASE_S",
+    "RENEW_S",
+    "DatabaseLeases",
+    "Fence",
+    "Leases",
+    "Owner",
+    "PartitionId",
+    "SoloLeases",
+    "StaleOwner",
+    "leases_for",
+]
