@@ -724,5 +724,12 @@ class Service:
             await asyncio.sleep(every)
 
     async def _fan_out(self) -> None:
-        async for raw in self.pubsub.listen():
-            self.hub.deliver(raw)
+        """Every worker's messages to this worker's websockets. A lost subscription (Redis restarted) is made
+        again: otherwise no live message would reach anyone here until the worker restarts."""
+        while True:
+            try:
+                async for raw in self.pubsub.listen():
+                    self.hub.deliver(raw)
+            except Exception:
+                log.exception("listening for live messages failed; subscribing again in 1 s")
+            await asyncio.sleep(1)
