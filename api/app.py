@@ -1,5 +1,6 @@
 """The FastAPI application: REST under /api/v1, live messages at /ws, OpenAPI docs at /docs."""
 
+import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -51,7 +52,7 @@ from api.routes import (
     tokens,
     ws,
 )
-from api.service import FileMaps, Service
+from api.service import FileMaps, NotOwner, Service
 from api.store import Store
 from api.throttle import DEFAULT_PER_MINUTE, AuthFailures
 from engine.coordinator import CoordinatorSettings
@@ -129,7 +130,9 @@ def create_app(settings: ServeSettings) -> FastAPI:
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         await service.start()
         if settings.demo is not None:
-            await load_demo(service, settings.demo)
+            # Several workers start at once: the one that owns the demo's street loads it.
+            with contextlib.suppress(NotOwner):
+                await load_demo(service, settings.demo)
         yield
         await service.stop()
         engine.dispose()

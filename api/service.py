@@ -266,8 +266,9 @@ class Service:
                 self._keep(part, snap.community, coordinator)
                 since[snap.community] = snap.event
                 part.snapshotted[snap.community] = coordinator.board.events
-                part.last_event = max(part.last_event, snap.event)
+            # The tail holds every event not in a snapshot, in order, whatever community it is of.
             self._fold(part, self.store.tail(part.id, 0, since))
+            part.last_event = max([part.last_event, *since.values()])
 
     def _catch_up(self, part: Partition) -> None:
         """Fold what the owner wrote since this copy was last brought up to date."""
@@ -431,6 +432,9 @@ class Service:
     ) -> tuple[int, Any]:
         """Apply commands to communities of one street (a street task for each), all of them or none, in the
         partition's next round; answered once they are durable."""
+        if not commands:
+            # Nothing to change (an import that changes nothing): nothing to write, nowhere to go.
+            return respond([], [])
         part = await self._owned(self._partition_of(commands))
         done: asyncio.Future[tuple[int, Any]] = asyncio.get_running_loop().create_future()
         part.queue.append(Pending(commands, principal, respond, idempotency, photos, done))

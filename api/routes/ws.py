@@ -248,7 +248,7 @@ async def _catch_up(
 ) -> int:
     where, last = request.channel, request.last
     channel = str(where)
-    current = service.seq(channel)
+    current = await asyncio.to_thread(service.seq, channel)
     missed = (
         await asyncio.to_thread(service.store.messages_after, channel, last, limit + 1)
         if last is not None

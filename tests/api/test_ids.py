@@ -158,11 +158,11 @@ def test_the_database_refuses_a_second_need_with_one_id_whatever_the_memory_says
         }
     )
     event = NeedReported(at=at, actor="t", need=need, contact_phone=PHONE)
-    store.write([Logged("c1", event, None, False)], [], None, at)
+    store.write("s1", [Logged("c1", event, None, False)], [], [], at)
     with pytest.raises(Rejected) as refused:
-        store.write([Logged("c1", event, None, False)], [], None, at)
+        store.write("s1", [Logged("c1", event, None, False)], [], [], at)
     assert refused.value.kind == "conflict"
-    assert len(store.events_of("c1")) == 1
+    assert [t.community for t in store.tail("s1", 0)] == ["c1"]
     # The same id in another community is another need.
-    store.write([Logged("c2", event, None, False)], [], None, at)
-    assert len(store.events_of("c2")) == 1
+    store.write("s1", [Logged("c2", event, None, False)], [], [], at)
+    assert [t.community for t in store.tail("s1", 0)] == ["c1", "c2"]

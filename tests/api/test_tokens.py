@@ -8,6 +8,7 @@ refusals here stay well under it.
 import asyncio
 import contextlib
 import itertools
+import shutil
 import subprocess
 import sys
 import time
@@ -23,6 +24,7 @@ from websockets.exceptions import ConnectionClosed, InvalidStatus
 
 from api.auth import Role
 from api.routes.ws import RECHECK_S
+from tests.api.conftest import POSTGRES_URL, reset_postgres
 from tests.api.server import MAP, ROOT, Api, Server, api_for, free_port
 from tests.api.wsclient import Client
 
@@ -291,15 +293,19 @@ def redis_url(tmp_path: Path) -> Iterator[str]:
 
 
 def test_a_revocation_closes_sockets_on_every_server_process(tmp_path: Path, redis_url: str) -> None:
-    """Two processes on one database and one Redis: revoked through one, the socket on the other closes."""
-    first = Server(tmp_path, extra=["--pubsub", redis_url]).start()
-    second = Server(tmp_path, extra=["--pubsub", redis_url]).start()
+    """Two processes on one database (PostgreSQL: SQLite takes one server) and one Redis: revoked through one,
+    the socket on the other closes."""
+    reset_postgres()
+    first = Server(tmp_path / "first", POSTGRES_URL, extra=["--pubsub", redis_url]).start()
+    (tmp_path / "second").mkdir()
+    shutil.copy(tmp_path / "first" / "pii.key", tmp_path / "second" / "pii.key")
+    second = Server(tmp_path / "second", POSTGRES_URL, extra=["--pubsub", redis_url]).start()
     try:
         street = Api(first, first.token(Role.STREET, street="s1"))
         street.ok("POST", "/communities", {"id": "c1", "street": "s1", "profile": "fast_test", "map": MAP})
         revocations = {
             "api": lambda n: street.ok("POST", f"/communities/c1/tokens/{n}/revoke"),
-            "cli": lambda n: cli(first, "revoke", str(n), "--pubsub", redis_url),
+            "cli": lambda n: cli(first, "revoke", str(n), "--pubsub", redis_url, "--database", POSTGRES_URL),
         }
 
         async def scenario() -> None:
