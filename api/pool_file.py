@@ -24,13 +24,8 @@ import zipfile
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
-from openpyxl import Workbook, load_workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.styles import Font
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.datavalidation import DataValidation
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from api import labels
@@ -41,6 +36,12 @@ from api.schemas import OrganisationCreate, ResourceCreate
 from engine.coordinator import Board, RegisterOrganisation, SaveResource
 from engine.model import Organisation, OrganisationKind, Resource
 from engine.model.ids import CommunityId, NodeId, OrganisationId, ResourceId
+
+if TYPE_CHECKING:
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+# openpyxl is imported where a workbook is written or read, not here: it takes a third of a second, and the service
+# imports this module (for its limits) before its first request, which is seldom a workbook.
 
 KIB = 1024
 # A pool of thousands of resources is a few hundred KB in either format.
@@ -276,6 +277,8 @@ def to_csv_bytes(rows: Iterable[Sequence[Cell]]) -> bytes:
 def _xlsx_value(value: Cell) -> Cell | None:
     if isinstance(value, int):
         return value
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
     # openpyxl refuses control characters; an empty text is an empty cell, as a person leaves it.
     return ILLEGAL_CHARACTERS_RE.sub("", value) or None
 
@@ -283,6 +286,10 @@ def _xlsx_value(value: Cell) -> Cell | None:
 def to_xlsx(rows: Sequence[Sequence[Cell]]) -> bytes:
     """A workbook of one sheet: the header in bold and frozen, columns wide enough to read, and a drop-down
     list of the names for each column that has them."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+
     book = Workbook()
     sheet = book.active
     assert sheet is not None
@@ -308,7 +315,9 @@ def to_xlsx(rows: Sequence[Sequence[Cell]]) -> bytes:
     return out.getvalue()
 
 
-def _drop_down(column: Column, cells: str) -> DataValidation:
+def _drop_down(column: Column, cells: str) -> "DataValidation":
+    from openpyxl.worksheet.datavalidation import DataValidation
+
     assert column.choices is not None
     listed = ",".join(column.choices.values())
     # A capability not listed may still be typed (by its code): Excel warns, and lets it stand.
@@ -381,6 +390,8 @@ def _sheet(rows: Iterator[tuple[object, ...]]) -> Sheet:
 
 
 def _xlsx_rows(data: bytes) -> Iterator[tuple[object, ...]]:
+    from openpyxl import load_workbook
+
     try:
         unpacked = sum(i.file_size for i in zipfile.ZipFile(io.BytesIO(data)).infolist())
     except zipfile.BadZipFile:
@@ -471,6 +482,8 @@ def _code(cell: object) -> str:
 def _columns(header: tuple[object, ...], rows: list[tuple[int, tuple[object, ...]]]) -> dict[Column, int]:
     """Each known column's position; refuses unknown, repeated and missing columns, and values in a column
     with no header."""
+    from openpyxl.utils import get_column_letter
+
     found: dict[Column, int] = {}
     problems: list[Problem] = []
     names = [_text(h) for h in header]

@@ -4,7 +4,6 @@ roads, the operator's base layer if any, and each dispatch's route along the ope
 from functools import lru_cache
 from typing import Any
 
-import networkx as nx
 from fastapi import APIRouter, Request
 
 from api.access import sees_dispatch
@@ -36,6 +35,10 @@ def _layout(graph: RoadGraph) -> dict[str, tuple[float, float]]:
             return {n: (float(n[1:].split("_")[1]), float(n[1:].split("_")[0])) for n in nodes}
         except ValueError:
             pass
+    # networkx is imported here and in _path, not with the service: most maps never need it, none before the
+    # service's first answer.
+    import networkx as nx
+
     layout = nx.spring_layout(open_graph.networkx().to_undirected(), seed=1, weight=None)
     return {str(n): (round(float(x), 4), round(float(y), 4)) for n, (x, y) in layout.items()}
 
@@ -116,6 +119,8 @@ def routes(board: BoardDep, principal: PrincipalDep) -> dict[str, Any]:
 def _path(graph: RoadGraph, source: str, target: str) -> tuple[str, ...]:
     """The quickest way from ``source`` to ``target`` on ``graph``'s open roads (the graph is its version: a
     closure makes a new one, so a cached path never crosses a road closed since)."""
+    import networkx as nx
+
     try:
         return tuple(nx.shortest_path(graph.networkx(), source, target, weight="seconds"))
     except (nx.NetworkXNoPath, nx.NodeNotFound):

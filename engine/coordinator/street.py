@@ -7,6 +7,7 @@ communities' units through the street). Re-plans are the street's, when it share
 shares nothing plans each community alone, exactly as a community on its own.
 """
 
+import copy
 from collections import Counter, defaultdict
 from collections.abc import Mapping
 from dataclasses import replace
@@ -16,6 +17,7 @@ from engine.coordinator.board import Board
 from engine.coordinator.commands import Command
 from engine.coordinator.coordinator import TRAVEL_CACHE_CELLS, Coordinator
 from engine.coordinator.events import PlanProposed
+from engine.coordinator.fork import fork_coordinator
 from engine.coordinator.joint import GroupKey, Held, group_key, groups, held_by, joint_problem
 from engine.coordinator.refs import SEPARATOR, home_of, split
 from engine.coordinator.replan import replan_due
@@ -75,6 +77,18 @@ class Street:
         """Something changed that the street's joint plans may depend on (any community's units or plans)."""
         if self._changed is None or at < self._changed:
             self._changed = at
+
+    def fork(self) -> "Street":
+        """A copy whose boards a solve reads in another thread while this street takes commands (see
+        engine/coordinator/fork.py); its ``proposals`` are this street's as long as no board here changes.
+
+        It shares the solve's caches (``params``, ``_islands``, ``_rules``, ``_keys``): a street runs one solve
+        at a time, each entry is keyed by what it was made from (a board's events, profile and map, which the
+        fork's boards share), so what a fork learns holds here and the next fork finds it. ``_changed`` is
+        copied: only this street's ``adopt`` clears it, when the fork's plans are taken."""
+        twin = copy.copy(self)
+        twin.coordinators = {k: fork_coordinator(c, twin) for k, c in self.coordinators.items()}
+        return twin
 
     def boards(self) -> list[Board]:
         return [c.board for _, c in sorted(self.coordinators.items()) if c.board.community is not None]

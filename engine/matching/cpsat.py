@@ -8,13 +8,16 @@ from the previous plan.
 
 from collections import defaultdict
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
-from ortools.sat.python import cp_model
 
 from engine.matching.params import SolveParams
 from engine.matching.prepare import IntArray, Prepared
 from engine.model.priority import DESCENDING
+
+if TYPE_CHECKING:
+    from ortools.sat.python import cp_model
 
 
 @dataclass(frozen=True)
@@ -29,6 +32,10 @@ class CpSatError(RuntimeError):
 
 
 def solve_cpsat(prepared: Prepared, needs: list[int], arcs: IntArray, params: SolveParams) -> CpSatResult:
+    # Imported here: OR-Tools (and the pandas it loads) takes a second to import, and most plans have no team
+    # or all-or-nothing need, so a process that never meets one never pays it.
+    from ortools.sat.python import cp_model
+
     problem = prepared.problem
     model = cp_model.CpModel()
 
@@ -91,10 +98,10 @@ def _stages(
     prepared: Prepared,
     needs: list[int],
     arcs: IntArray,
-    x: list[cp_model.IntVar],
-    y: dict[int, cp_model.IntVar],
-    model: cp_model.CpModel,
-) -> list[tuple[str, cp_model.LinearExprT]]:
+    x: "list[cp_model.IntVar]",
+    y: "dict[int, cp_model.IntVar]",
+    model: "cp_model.CpModel",
+) -> "list[tuple[str, cp_model.LinearExprT]]":
     stages: list[tuple[str, cp_model.LinearExprT]] = []
     priority = prepared.tables.priority
     for p in DESCENDING:

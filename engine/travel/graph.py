@@ -3,17 +3,21 @@
 from collections.abc import Iterable, Mapping
 from functools import cached_property
 from hashlib import blake2b
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-import networkx as nx
 import numpy as np
 from scipy import sparse
-from scipy.spatial import cKDTree
 
 from engine.model.ids import NodeId
 from engine.travel.grid import grid_network
 from engine.travel.network import FloatArray, Network, build_network
 from engine.travel.osm import DEFAULT_SPEEDS_KMH, osm_network
+
+if TYPE_CHECKING:
+    from scipy.spatial import cKDTree
+
+# networkx and scipy.spatial are imported by the views that use them, not here: together they take a third of a
+# second to import, and most processes that route never ask for either.
 
 # The edge attribute holding travel seconds in ``RoadGraph.networkx()``.
 SECONDS = "seconds"
@@ -237,6 +241,8 @@ class RoadGraph:
 
     @cached_property
     def _networkx(self) -> Any:
+        import networkx as nx
+
         if self is not self._open:
             return nx.restricted_view(self._open.networkx(), (), self._closures)
         network, graph = self._network, nx.DiGraph()
@@ -274,7 +280,9 @@ class RoadGraph:
         return csr
 
     @cached_property
-    def _kdtree(self) -> cKDTree:
+    def _kdtree(self) -> "cKDTree":
+        from scipy.spatial import cKDTree
+
         # Chord length on the unit sphere grows with great-circle distance, so the Euclidean nearest is right.
         return cKDTree(_unit_vectors(self._latlon()))
 

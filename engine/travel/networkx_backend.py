@@ -2,7 +2,6 @@
 
 from collections.abc import Sequence
 
-import networkx as nx
 import numpy as np
 
 from engine.model.ids import NodeId
@@ -17,6 +16,9 @@ class NetworkxDijkstra:
     name: str = "networkx"
 
     def seconds_from(self, graph: RoadGraph, sources: Sequence[NodeId], limit_s: int) -> IntArray:
+        # Imported when first used, as in RoadGraph.networkx: a process that never routes with it never pays it.
+        import networkx as nx
+
         source_indices(graph, sources, limit_s)
         routing = graph.networkx()
         seconds = np.full((len(sources), graph.num_nodes), UNREACHABLE, dtype=np.int64)

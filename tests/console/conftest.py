@@ -1,7 +1,11 @@
 """The console in a real browser: headless Chromium driving the page a real ``pingzhan serve`` serves.
 
-Each test module gets its own server process (temporary data folder, the ``console_test`` profile below) and
-its own browser; each test makes its own community through the REST API, so tests do not lean on each other.
+The package shares one server process (temporary data folder, the profiles below) and one browser: a server
+start costs seconds. Each module's communities are a street of their own on it, and each test makes its own
+community through the REST API (ids unique in the package), so tests do not lean on each other. A module that
+restarts its server, or names street s1, sets ``OWN_SERVER = True`` and gets a server of its own. Pages run with
+no service worker (its install reads the whole shell again, and its first control reads every view's data
+again) unless their module is about the installed app or working offline and sets ``SERVICE_WORKERS = "allow"``.
 """
 
 import json
@@ -119,16 +123,23 @@ class Community:
 
 
 class World:
-    """Communities of street s1, made on demand: each test makes its own."""
+    """Communities of one street, made on demand: each test makes its own."""
 
-    def __init__(self, server: Server, profile: str = "console_test") -> None:
+    def __init__(self, server: Server, profile: str = "console_test", street: str = "s1") -> None:
         self.server = server
         self.profile = profile
-        self.street = Api(server, server.token(Role.STREET, street="s1"))
+        self.street_id = street
+        self.street = Api(server, server.token(Role.STREET, street=street))
 
     def community(self, cid: str, *, incident: bool = True, exercise: bool = False) -> Community:
         s = self.street
-        body = {"id": cid, "street": "s1", "name": f"{cid}社区", "profile": self.profile, "map": MAP}
+        body = {
+            "id": cid,
+            "street": self.street_id,
+            "name": f"{cid}社区",
+            "profile": self.profile,
+            "map": MAP,
+        }
         s.ok("POST", "/communities", body)
         for suffix, kind, name in ORGANISATIONS:
             s.ok(
@@ -166,26 +177,46 @@ class OpenPage(Protocol):
     def __call__(self, token: str | None = None, *, viewport: dict[str, int] = ...) -> Page: ...
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    data = Path(tmp_path_factory.mktemp("console"))
+def console_server(data: Path) -> Server:
+    """A started server whose profile folder holds the console's profiles."""
     profiles = data / "profiles"
     profiles.mkdir()
     (profiles / "console_test.yaml").write_text(PROFILE, encoding="utf-8")
     (profiles / "console_plain.yaml").write_text(PLAIN_PROFILE, encoding="utf-8")
     (profiles / "console_lend.yaml").write_text(LEND_PROFILE, encoding="utf-8")
-    s = Server(data).start()
+    return Server(data).start()
+
+
+@pytest.fixture(scope="package")
+def shared_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    s = console_server(Path(tmp_path_factory.mktemp("console")))
+    yield s
+    s.stop()
+
+
+@pytest.fixture(scope="module")
+def server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """The package's shared server, or the module's own when it sets ``OWN_SERVER``."""
+    if not getattr(request.module, "OWN_SERVER", False):
+        yield request.getfixturevalue("shared_server")
+        return
+    s = console_server(Path(tmp_path_factory.mktemp("console-own")))
     yield s
     s.stop()
 
 
 @pytest.fixture(scope="module")
 def world(server: Server, request: pytest.FixtureRequest) -> World:
-    """A module may set PROFILE_NAME to give its communities another profile."""
-    return World(server, getattr(request.module, "PROFILE_NAME", "console_test"))
+    """A module may set PROFILE_NAME to give its communities another profile. On the shared server each module's
+    communities are a street of their own (named for the module): a street's communities see each other's units
+    (an unmet need's reason names them), its inbox and task board list them all."""
+    profile = getattr(request.module, "PROFILE_NAME", "console_test")
+    if getattr(request.module, "OWN_SERVER", False):
+        return World(server, profile)
+    return World(server, profile, street=request.module.__name__.rsplit(".", 1)[-1].removeprefix("test_"))
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="package")
 def browser() -> Iterator[Browser]:
     with sync_playwright() as p:
         b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
@@ -194,12 +225,13 @@ def browser() -> Iterator[Browser]:
 
 
 @pytest.fixture
-def open_page(browser: Browser, server: Server) -> Iterator[OpenPage]:
+def open_page(browser: Browser, server: Server, request: pytest.FixtureRequest) -> Iterator[OpenPage]:
     """A fresh browser profile (its own storage) on the console, signed in with ``token`` if one is given.
 
     Every page must run without a script error: they are collected and checked when the test ends."""
     contexts: list[BrowserContext] = []
     errors: list[str] = []
+    service_workers = getattr(request.module, "SERVICE_WORKERS", "block")
 
     def open_(token: str | None = None, *, viewport: dict[str, int] = DESKTOP) -> Page:
         # China time, as the users' phones: dates picked on the page are the days the server counts in.
@@ -208,6 +240,7 @@ def open_page(browser: Browser, server: Server) -> Iterator[OpenPage]:
             locale="zh-CN",
             timezone_id="Asia/Shanghai",
             accept_downloads=True,
+            service_workers=service_workers,
         )
         contexts.append(context)
         page = context.new_page()

@@ -10,6 +10,8 @@ from tests.console.test_governance_console import roster
 
 USED = "这个登录链接已经用过或已过期"
 REVOKED = "您的登录已被作废"
+# The installed app: its service worker is what opens the console with no network.
+SERVICE_WORKERS = "allow"
 
 
 def made_in_people_view(page: Page, member: str) -> str:

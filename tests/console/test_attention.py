@@ -2,8 +2,6 @@
 cadre's page within 2 s, live; tapping it opens it (for every cadre) and shows the need's card; an organisation is
 told at the top of its page that a job was taken back."""
 
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -30,14 +28,11 @@ rules: []
 PLACE = "12栋1楼"
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    data = Path(tmp_path_factory.mktemp("attention"))
-    (data / "profiles").mkdir()
-    (data / "profiles" / f"{PROFILE_NAME}.yaml").write_text(PROFILE, encoding="utf-8")
-    s = Server(data).start()
-    yield s
-    s.stop()
+@pytest.fixture(scope="module", autouse=True)
+def profile(server: Server) -> None:
+    """The profile, in the server's folder of profiles: the server reads a profile by name when a community
+    is registered with it."""
+    (server.data_dir / "profiles" / f"{PROFILE_NAME}.yaml").write_text(PROFILE, encoding="utf-8")
 
 
 def life_safety(c: Any) -> str:
@@ -112,7 +107,7 @@ def test_the_street_is_told_once_the_need_is_sent_to_it_and_a_tap_opens_its_comm
     world: World, open_page: OpenPage
 ) -> None:
     c = world.community("att3")
-    street = Api(world.server, world.server.token(Role.STREET, street="s1"))
+    street = world.street
     page = open_page(street.token, viewport=PHONE)
     need = life_safety(c)
     wait_for(lambda: c.cadre.ok("GET", f"{c.path}/attention"), timeout=15)

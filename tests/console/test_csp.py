@@ -79,7 +79,7 @@ def test_the_console_runs_under_its_policy(world: World, pages: Pages) -> None:
     due = (datetime.now(UTC) + timedelta(days=3)).isoformat()
     task = world.street.ok(
         "POST",
-        "/streets/s1/tasks",
+        f"/streets/{world.street_id}/tasks",
         {"title": "拍照", "due_at": due, "points": 10, "evidence": ["photo"], "communities": [c.id]},
     )["id"]
     people.head.ok(

@@ -237,7 +237,7 @@ def test_tasks_apply_as_diffs_and_checks_are_read_again_where_a_message_says_so(
     step = _stepper([c], [head, grid])
     due = (datetime.now(UTC) + timedelta(days=2)).isoformat()
     task = {"title": "入户走访", "due_at": due, "points": 20, "evidence": ["text"], "communities": [c.id]}
-    issued = step("issue", lambda: world.street.ok("POST", "/streets/s1/tasks", task))
+    issued = step("issue", lambda: world.street.ok("POST", f"/streets/{world.street_id}/tasks", task))
     t = f"{c.path}/tasks/{issued['id']}"
     parts = [
         {"id": "p1", "title": "走访3栋", "assignee": "grid-zhao", "points": 15},

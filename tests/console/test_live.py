@@ -14,6 +14,9 @@ from tests.console.conftest import OpenPage, World, dispatch_card, need_card
 # This module kills and restarts its server, and the server cannot yet replay a community whose profile has an
 # eligibility rule (conditions are logged with field names: "in_" instead of "in"), so no rules here.
 PROFILE_NAME = "console_plain"
+# It kills and restarts its server; offline, as a phone with the installed app is.
+OWN_SERVER = True
+SERVICE_WORKERS = "allow"
 
 
 def test_an_action_taken_offline_is_sent_on_reconnect_with_its_own_time(

@@ -29,7 +29,7 @@ def community(world: World, cid: str) -> tuple[Api, Api]:
     world.street.ok(
         "POST",
         "/communities",
-        {"id": cid, "street": "s1", "name": f"{cid}社区", "profile": world.profile, "map": MAP},
+        {"id": cid, "street": world.street_id, "name": f"{cid}社区", "profile": world.profile, "map": MAP},
     )
     token = world.server.token
     return Api(world.server, token(Role.CADRE, community=cid)), Api(

@@ -21,6 +21,8 @@ from tests.console.conftest import MAP, Community, OpenPage, World, dispatch_car
 
 PHONE = {"width": 360, "height": 740}
 DESKTOP = {"width": 1280, "height": 800}
+# Street s1 by name throughout (its pool's ids, its units' keys), so a server of its own, where s1 is free.
+OWN_SERVER = True
 STREET_POOL = ("s1-rescue", "social_organisation", "街道应急救援中心")
 # The street's own units: first-aiders (none of the communities has any) and a van.
 STREET_UNITS = (
