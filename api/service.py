@@ -142,8 +142,9 @@ class Service:
         self._running: set[asyncio.Task[None]] = set()
         # Partitions this worker gave up lately (monotonic time), not taken back on demand at once.
         self._released: dict[str, float] = {}
-        # Replays of a partition's log into its boards, from the event loop or a read's thread: one at a time.
-        self._folding = threading.Lock()
+        # Partitions made and replays of their logs into the boards, from the event loop or a read's thread:
+        # one at a time.
+        self._folding = threading.RLock()
 
     # -- life cycle --------------------------------------------------------------------------------
 
@@ -234,18 +235,20 @@ class Service:
     # -- partitions --------------------------------------------------------------------------------
 
     def _partition(self, pid: str) -> Partition:
-        part = self.partitions.get(pid)
-        if part is None:
-            part = self.partitions[pid] = Partition(pid, Street(StreetId(pid), self.settings))
-        return part
+        with self._folding:
+            part = self.partitions.get(pid)
+            if part is None:
+                part = self.partitions[pid] = Partition(pid, Street(StreetId(pid), self.settings))
+            return part
 
     def _discover(self) -> None:
         """Partitions another worker started since: loaded from the log."""
         if isinstance(self.leases, SoloLeases):
             return
-        for pid in self.store.partitions():
-            if pid not in self.partitions:
-                self._load(self._partition(pid))
+        with self._folding:
+            for pid in self.store.partitions():
+                if pid not in self.partitions:
+                    self._load(self._partition(pid))
 
     def _load(self, part: Partition) -> None:
         """The partition's boards anew: each community from its latest snapshot (if it loads) and its events
@@ -272,8 +275,9 @@ class Service:
 
     def _catch_up(self, part: Partition) -> None:
         """Fold what the owner wrote since this copy was last brought up to date."""
+        tail = self.store.tail(part.id, part.last_event)
         with self._folding:
-            self._fold(part, self.store.tail(part.id, part.last_event))
+            self._fold(part, tail)
 
     def _fold(self, part: Partition, tail: list[Tail]) -> None:
         for item in tail:
