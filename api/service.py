@@ -697,6 +697,7 @@ class Service:
                 proposals = await asyncio.to_thread(copy.proposals, now)
                 async with part.lock:
                     if part.owned and part.versions() == versions:
+                        part.street.learn_from(copy)
                         await self._adopt(part, proposals, now)
                         return
         except NotOwner:

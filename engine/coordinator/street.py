@@ -90,6 +90,15 @@ class Street:
         twin.coordinators = {k: fork_coordinator(c, twin) for k, c in self.coordinators.items()}
         return twin
 
+    def learn_from(self, fork: "Street") -> None:
+        """Keep what a finished solve on ``fork`` compiled (each board's rule facts), once its plans were adopted
+        on unchanged boards: the next fork starts from it instead of working every resource's facts out again
+        (a fork's boards get their own copy, as a command and a solve would otherwise write one at once)."""
+        for key, twin in fork.coordinators.items():
+            mine = self.coordinators.get(key)
+            if mine is not None and twin.board.profile is mine.board.profile:
+                mine.board._rules = twin.board._rules
+
     def boards(self) -> list[Board]:
         return [c.board for _, c in sorted(self.coordinators.items()) if c.board.community is not None]
 

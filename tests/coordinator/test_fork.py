@@ -123,3 +123,26 @@ def test_adopting_a_forks_plans_is_the_streets_tick(case: tuple[str, bool], seed
         assert got.plan == want.plan or got.plan.decision_json() == want.plan.decision_json()  # type: ignore[union-attr]
         got.plan = want.plan  # the solver's timings aside
         assert_same_board(got, want)
+
+
+def test_the_street_keeps_the_rule_facts_a_finished_solve_on_its_fork_compiled() -> None:
+    _, _, street, due = _street(CASES[1], 0, 0.5)
+    fork = street.fork()
+    fork.proposals(due)
+    planned = {k: c.board._rules for k, c in fork.coordinators.items() if c.board._rules is not None}
+    assert planned, "the solve compiled no rules"
+    assert all(street.coordinators[k].board._rules is not rules for k, rules in planned.items())
+    street.learn_from(fork)
+    assert all(street.coordinators[k].board._rules is rules for k, rules in planned.items())
+
+
+def test_rule_facts_compiled_for_a_profile_the_board_no_longer_has_are_not_kept() -> None:
+    _, _, street, due = _street(CASES[1], 0, 0.5)
+    fork = street.fork()
+    fork.proposals(due)
+    board = next(c.board for c in street.coordinators.values() if c.board.profile is not None)
+    assert board.profile is not None
+    before = board._rules
+    board.profile = board.profile.model_copy()
+    street.learn_from(fork)
+    assert board._rules is before
