@@ -675,8 +675,11 @@ class Service:
                 else:
                     later.append(due)
             wait = (min(later) - now).total_seconds() if later else None
+            # Not asyncio.wait_for: on Python 3.11 it swallows a cancel that comes just after the wake was set,
+            # and this loop went on for ever (stop() hung, its leases never left).
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), timeout=wait)
+                async with asyncio.timeout(wait):
+                    await self._wake.wait()
 
     async def _tick(self, part: Partition) -> None:
         """Time-outs, then the street's re-plan solved on a copy while commands go on, then escalations."""
