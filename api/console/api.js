@@ -11,23 +11,35 @@ function newKey() {
   return (crypto.randomUUID && crypto.randomUUID()) || `k${Date.now()}${Math.random().toString(16).slice(2)}`;
 }
 
+// A community moving between servers (its server stopped, another one takes it over) answers 503 for a few
+// seconds, and a load balancer 502 or 504: the same request goes again after Retry-After with the same
+// Idempotency-Key, so that it is applied once however many times it is sent.
+const MOVING = [502, 503, 504];
+const RETRY_FOR_MS = 15000;
+
 // `type`: the body is a file sent as it is (a spreadsheet to import), of that content type.
 export async function api(method, path, body, { queue = false, key = null, token = null, type = null } = {}) {
   // The language the reader chose: the server's own texts (a plan's unmet needs) come back in it.
   const headers = { Authorization: `Bearer ${token || state.token}`, "Accept-Language": state.lang === "zh" ? "zh-CN" : "en" };
   if (body !== undefined) headers["Content-Type"] = type || "application/json";
   if (method !== "GET") headers["Idempotency-Key"] = key || newKey();
+  const started = Date.now();
   let response;
-  try {
-    response = await fetch(`/api/v1${path}`, { method, headers, body: body === undefined || type ? body : JSON.stringify(body) });
-  } catch (err) {
-    setNetwork(false);
-    if (queue) {
-      enqueue(method, path, body, headers["Idempotency-Key"]);
-      toast(t("queued"));
-      return QUEUED;
+  for (;;) {
+    try {
+      response = await fetch(`/api/v1${path}`, { method, headers, body: body === undefined || type ? body : JSON.stringify(body) });
+    } catch (err) {
+      setNetwork(false);
+      if (queue) {
+        enqueue(method, path, body, headers["Idempotency-Key"]);
+        toast(t("queued"));
+        return QUEUED;
+      }
+      throw err;
     }
-    throw err;
+    if (!MOVING.includes(response.status) || Date.now() - started > RETRY_FOR_MS) break;
+    const wait = Math.max(0.2, Number(response.headers.get("Retry-After")) || 1);
+    await new Promise((resolve) => setTimeout(resolve, wait * 1000));
   }
   const data = response.status === 204 ? null : await response.json().catch(() => null);
   if (!response.ok) {
