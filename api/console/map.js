@@ -162,7 +162,8 @@ function routesFor(base, m, signature, dispatches, label) {
   if (!cached || (cached.key !== key && !cached.loading)) {
     routeCache[base] = { key, routes: cached ? cached.routes : [], loading: true };
     api("GET", `${base}/map/routes`).then((r) => {
-      routeCache[base] = { key, routes: r.routes, loading: false };
+      // No body (an answer cut short by a server restarting): no routes until they are asked again.
+      routeCache[base] = { key: r ? key : null, routes: (r && r.routes) || [], loading: false };
       drawMap();
     }, () => { routeCache[base].loading = false; });
   }
