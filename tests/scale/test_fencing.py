@@ -5,12 +5,14 @@ lease, its work after waking refused)."""
 
 import json
 import signal
+import threading
 import time
 import uuid
 from collections import Counter
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import settings
@@ -27,7 +29,7 @@ from api.store import Logged, Message, Remembered, Store
 from engine.coordinator.events import RoadClosed
 from engine.model.ids import NodeId
 from tests.api.server import Api, Server
-from tests.scale.cluster import Load, Writer, fresh_database, owners, register, rows, workers
+from tests.scale.cluster import Load, Writer, fresh_database, need, owners, register, rows, workers
 
 TTL_S = 0.5
 TABLES = ("event", "channel_message", "idempotency")
@@ -171,23 +173,108 @@ FENCED = ("the lease passed to another worker", "the lease ran out before this w
 STOPPED_WRITING = (*FENCED, "lost partition")
 
 
-def test_an_owner_stopped_past_its_lease_is_refused_by_fencing_when_it_wakes(
-    tmp_path: Path, started: list[Server]
-) -> None:
+class Pair:
+    """Two server processes on one database, one street (partition) between them."""
+
+    def __init__(self, servers: list[Server], url: str) -> None:
+        self.servers = servers
+        self.engine = connect(url)
+        self.run = uuid.uuid4().hex[:6]
+        self.community, self.street = f"f-{self.run}", "fs0"
+        self.token = servers[0].token(Role.STREET, street=self.street)
+
+    def roles(self) -> tuple[Server, Server]:
+        """(owner, other) as the lease table has them now."""
+        [owner] = [s for s in self.servers if s.url == owners(self.engine)[self.street]]
+        [other] = [s for s in self.servers if s is not owner]
+        return owner, other
+
+    def reported(self) -> list[dict[str, Any]]:
+        """The need_reported events of the log."""
+        return [
+            json.loads(data)["need"]
+            for (data,) in rows(self.engine, "SELECT data FROM event WHERE type = 'need_reported'")
+        ]
+
+
+@pytest.fixture(scope="module")
+def pair(tmp_path_factory: pytest.TempPathFactory, started: list[Server]) -> Iterator[Pair]:
     url = fresh_database("scale_fence")
-    servers = workers(tmp_path, url, 2)
+    servers = workers(tmp_path_factory.mktemp("fence"), url, 2)
     started.extend(servers)
-    run = uuid.uuid4().hex[:6]
-    community, street = f"f-{run}", "fs0"
-    token = servers[0].token(Role.STREET, street=street)
-    writer = Writer(servers, token)
-    # The fast_test profile: life-safety needs are dispatched and time out after 3 s, so the owner has timers
-    # due when it wakes as well as the commands sent to it while it slept.
-    register(writer, 0, community, street, "fast_test")
+    pair = Pair(servers, url)
+    writer = Writer(servers, pair.token)
+    # The fast_test profile: life-safety needs are dispatched and time out after 3 s, so an owner has timers due
+    # when it wakes as well as the commands sent to it while it slept.
+    register(writer, 0, pair.community, pair.street, "fast_test")
     writer.close()
-    engine = connect(url)
-    [owner] = [s for s in servers if s.url == owners(engine)[street]]
-    [other] = [s for s in servers if s is not owner]
+    yield pair
+    pair.engine.dispose()
+
+
+def test_a_round_waiting_at_the_fence_while_the_lease_moves_is_refused(pair: Pair) -> None:
+    """The owner's write is held at its fence (the test holds the lease row) while the lease passes to another
+    worker: the write is refused and writes nothing; the client's retry is applied once by the next owner."""
+    owner, _ = pair.roles()
+    log = owner.data_dir / "server.log"
+    said = log.stat().st_size
+    thief = DatabaseLeases(pair.engine)
+    thief.join("http://127.0.0.1:9")
+    note = f"held-{pair.run}"
+    writer = Writer(pair.servers, pair.token)
+    answer: list[Any] = []
+    with pair.engine.connect() as holding:
+        holding.execute(text("SELECT 1 FROM lease WHERE partition = :p FOR UPDATE"), {"p": pair.street})
+        sending = threading.Thread(
+            target=lambda: answer.append(
+                writer.post(
+                    pair.servers.index(owner), f"/communities/{pair.community}/needs", need(note), note
+                )
+            )
+        )
+        sending.start()
+        # The owner's round is in its write transaction, waiting for the lease row at the fence.
+        deadline = time.monotonic() + 10
+        while not rows(
+            pair.engine,
+            "SELECT 1 FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE 'SELECT owner, token%'",
+        ):
+            assert time.monotonic() < deadline, "the owner's write never reached its fence"
+            time.sleep(0.05)
+        holding.execute(
+            text(
+                "UPDATE lease SET owner = :w, token = token + 1, expires_at = now() + interval '5 seconds' "
+                "WHERE partition = :p"
+            ),
+            {"w": thief.worker, "p": pair.street},
+        )
+        holding.commit()
+    deadline = time.monotonic() + 10
+    while "the lease passed to another worker; nothing written" not in log.read_text()[said:]:
+        assert time.monotonic() < deadline, log.read_text()[said:][-3000:]
+        time.sleep(0.05)
+    assert note not in [n["note"] for n in pair.reported()]
+    # The thief lets go; the client's retries reach a real owner, which applies the need once.
+    [[token]] = rows(pair.engine, "SELECT token FROM lease WHERE partition = :p", p=pair.street)
+    thief.release(pair.street, token)
+    sending.join()
+    writer.close()
+    assert answer[0].status_code == 201, answer[0].text
+    assert [n["note"] for n in pair.reported()].count(note) == 1
+
+
+def test_an_owner_stopped_past_its_lease_writes_nothing_when_it_wakes(pair: Pair) -> None:
+    """SIGSTOP the owner mid-load for longer than its lease: the other worker takes over and accepts writes;
+    awake, the stopped one writes nothing more for the partition, and every acknowledged write is there once."""
+    owner, other = pair.roles()
+    servers, engine, street, community, token, run = (
+        pair.servers,
+        pair.engine,
+        pair.street,
+        pair.community,
+        pair.token,
+        pair.run,
+    )
     # A client waits 3 s for a sleeping worker, then sends the request to the other one.
     load = Load(servers, [(community, token)], 4, run, timeout_s=3)
     log = owner.data_dir / "server.log"
@@ -230,19 +317,12 @@ def test_an_owner_stopped_past_its_lease_is_refused_by_fencing_when_it_wakes(
     assert owners(engine)[street] == other.url
     notes = Counter(note for _, note, _ in load.acknowledged)
     assert max(notes.values()) == 1
-    reported = Counter(
-        json.loads(data)["need"]["note"]
-        for (data,) in rows(engine, "SELECT data FROM event WHERE type = 'need_reported'")
-    )
-    assert reported == notes
+    mine = [n for n in pair.reported() if n["note"].startswith(f"{run}-")]
+    assert Counter(n["note"] for n in mine) == notes
     # Both workers writing the partition would have given one need id twice.
-    ids = [
-        json.loads(data)["need"]["id"]
-        for (data,) in rows(engine, "SELECT data FROM event WHERE type = 'need_reported'")
-    ]
+    ids = [n["id"] for n in pair.reported()]
     assert len(ids) == len(set(ids))
     listed = Api(owner, token).ok("GET", f"/communities/{community}/needs")
-    assert Counter(n["note"] for n in listed) == notes
+    assert Counter(n["note"] for n in listed if n["note"].startswith(f"{run}-")) == notes
     fenced = [line for line in woke.splitlines() if any(said in line for said in FENCED)]
     print(f"woke to: {fenced or 'lost partition (renewal first)'}")  # noqa: T201 (the run's figures, with -s)
-    engine.dispose()
