@@ -133,6 +133,12 @@ class DatabaseLeases:
 
     def fence(self, partition: str, token: int) -> Fence:
         def check(session: Session) -> None:
+            # The row stays locked until this transaction ends: a writer that hangs inside it (stopped, swapped
+            # out, cut off without a reset) would hold every takeover back for as long as it hangs. The database
+            # ends the transaction once it is idle for the lease's length; the hung write never lands.
+            session.execute(
+                text(f"SET LOCAL idle_in_transaction_session_timeout = {math.ceil(self._ttl * 1000)}")
+            )
             row = session.execute(_FENCE, {"partition": partition}).first()
             if row is None or row.owner != self.worker or row.token != token:
                 raise StaleOwner(partition, "the lease passed to another worker; nothing written")
