@@ -19,6 +19,7 @@ from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 from sqlalchemy import Engine, text
+from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session
 
 from api.auth import Role
@@ -94,6 +95,29 @@ def test_a_stale_owners_write_is_refused_and_writes_nothing(engine: Engine, tmp_
     with pytest.raises(StaleOwner, match="ran out before this write"):
         _write(store, partition, b.fence(partition, second))
     assert _counts(engine) == {t: n + 1 for t, n in before.items()}
+
+
+def test_an_owner_hung_inside_its_write_does_not_block_the_takeover(engine: Engine) -> None:
+    """An owner that hangs (stopped, swapped out, cut off without a reset) in the middle of its write
+    transaction holds the lease row it locked at its fence. The database ends that transaction once it is idle
+    for the lease's length, so another worker can take the partition over; the hung owner's write never lands."""
+    a, b = DatabaseLeases(engine, ttl_s=TTL_S), DatabaseLeases(engine, ttl_s=TTL_S)
+    a.join("http://a")
+    b.join("http://b")
+    partition = f"hung-{uuid.uuid4().hex[:8]}"
+    token = a.claim(partition)
+    assert token is not None
+    claimed: list[int | None] = []
+    with Session(engine) as hung:
+        a.fence(partition, token)(hung)
+        # A now hangs with the row locked; its lease runs out and B tries to take the partition.
+        time.sleep(TTL_S + 0.1)
+        taking = threading.Thread(target=lambda: claimed.append(b.claim(partition)))
+        taking.start()
+        taking.join(timeout=TTL_S * 4 + 2)
+        assert claimed and claimed[0] == token + 1, "B's claim waited for the hung owner's transaction"
+        with pytest.raises(DBAPIError, match="idle-in-transaction timeout"):
+            hung.execute(text("SELECT 1"))
 
 
 WORKERS = st.integers(0, 2)
