@@ -20,25 +20,29 @@ from api.leases.base import Fence, Owner, StaleOwner
 LEASE_S = 5.0
 RENEW_S = 1.0
 
+# The statements that lock a lease row read the clock as it is when they hold the lock (clock_timestamp()), not
+# when their transaction began (now()): a claim that waited for a hung owner's transaction would otherwise take a
+# lease already run out, and a fence that waited would judge the lease by the time before it waited.
 _CLAIM = text(
     """
     INSERT INTO lease (partition, owner, token, expires_at)
-    VALUES (:partition, :worker, 1, now() + make_interval(secs => :ttl))
+    VALUES (:partition, :worker, 1, clock_timestamp() + make_interval(secs => :ttl))
     ON CONFLICT (partition) DO UPDATE
-        SET owner = excluded.owner, token = lease.token + 1, expires_at = excluded.expires_at
-        WHERE lease.expires_at < now()
+        SET owner = excluded.owner, token = lease.token + 1,
+            expires_at = clock_timestamp() + make_interval(secs => :ttl)
+        WHERE lease.expires_at < clock_timestamp()
     RETURNING token
     """
 )
 _RENEW = text(
     """
-    UPDATE lease SET expires_at = now() + make_interval(secs => :ttl)
-    WHERE owner = :worker AND expires_at >= now() AND partition = ANY(:partitions)
+    UPDATE lease SET expires_at = clock_timestamp() + make_interval(secs => :ttl)
+    WHERE owner = :worker AND expires_at >= clock_timestamp() AND partition = ANY(:partitions)
     RETURNING partition, token
     """
 )
 _FENCE = text(
-    "SELECT owner, token, expires_at >= now() AS live FROM lease WHERE partition = :partition FOR UPDATE"
+    "SELECT owner, token, expires_at >= clock_timestamp() AS live FROM lease WHERE partition = :partition FOR UPDATE"
 )
 
 
@@ -47,6 +51,14 @@ class DatabaseLeases:
         self.worker = uuid.uuid4().hex
         self._engine = engine
         self._ttl = ttl_s
+
+    def _bounded(self, session: Session) -> None:
+        """A transaction that locks lease rows holds them until it ends: a worker that hangs inside one (stopped,
+        swapped out, cut off without a reset) would hold every takeover of them back for as long as it hangs. The
+        database ends such a transaction once it is idle for the lease's length; what it was writing never lands."""
+        session.execute(
+            text(f"SET LOCAL idle_in_transaction_session_timeout = {math.ceil(self._ttl * 1000)}")
+        )
 
     def join(self, url: str) -> None:
         with Session(self._engine) as session:
@@ -61,6 +73,7 @@ class DatabaseLeases:
 
     def leave(self) -> None:
         with Session(self._engine) as session:
+            self._bounded(session)
             session.execute(
                 text("UPDATE lease SET expires_at = now() - interval '1 second' WHERE owner = :w"),
                 {"w": self.worker},
@@ -70,6 +83,7 @@ class DatabaseLeases:
 
     def claim(self, partition: str) -> int | None:
         with Session(self._engine) as session:
+            self._bounded(session)
             token = session.execute(
                 _CLAIM, {"partition": partition, "worker": self.worker, "ttl": self._ttl}
             ).scalar_one_or_none()
@@ -78,6 +92,7 @@ class DatabaseLeases:
 
     def renew(self, held: dict[str, int]) -> set[str]:
         with Session(self._engine) as session:
+            self._bounded(session)
             session.execute(text("UPDATE worker SET seen_at = now() WHERE id = :w"), {"w": self.worker})
             rows = session.execute(
                 _RENEW, {"worker": self.worker, "ttl": self._ttl, "partitions": list(held)}
@@ -88,6 +103,7 @@ class DatabaseLeases:
 
     def release(self, partition: str, token: int) -> None:
         with Session(self._engine) as session:
+            self._bounded(session)
             session.execute(
                 text(
                     "UPDATE lease SET expires_at = now() - interval '1 second' "
@@ -133,12 +149,7 @@ class DatabaseLeases:
 
     def fence(self, partition: str, token: int) -> Fence:
         def check(session: Session) -> None:
-            # The row stays locked until this transaction ends: a writer that hangs inside it (stopped, swapped
-            # out, cut off without a reset) would hold every takeover back for as long as it hangs. The database
-            # ends the transaction once it is idle for the lease's length; the hung write never lands.
-            session.execute(
-                text(f"SET LOCAL idle_in_transaction_session_timeout = {math.ceil(self._ttl * 1000)}")
-            )
+            self._bounded(session)
             row = session.execute(_FENCE, {"partition": partition}).first()
             if row is None or row.owner != self.worker or row.token != token:
                 raise StaleOwner(partition, "the lease passed to another worker; nothing written")
