@@ -223,6 +223,14 @@ async def _send(websocket: WebSocket, service: Service, listener: Listener, prin
             channel = item.channel
             # Before its catch-up, a channel's messages are in the database and will come from there.
             if channel in sent and item.seq > sent[channel]:
+                if item.seq > sent[channel] + 1:
+                    # Written but never published: a worker died between its commit and its publish
+                    # (api/service.py). The database has them: sent first, in order.
+                    missed = await asyncio.to_thread(
+                        service.store.messages_after, channel, sent[channel], item.seq - sent[channel] - 1
+                    )
+                    for message in missed:
+                        await websocket.send_json(_shown(service, principal, message.wire()))
                 sent[channel] = item.seq
                 await websocket.send_text(
                     shown_text(principal, partial(_board_of_message, service, channel), item)
