@@ -4,7 +4,6 @@ import os
 import signal
 import socket
 import subprocess
-import sys
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -15,6 +14,7 @@ import httpx
 
 from api.auth import Role, create_token
 from api.db.database import connect, default_url
+from tests.launcher import Launched, launcher
 
 ROOT = Path(__file__).resolve().parents[2]
 PROFILE = """
@@ -51,7 +51,7 @@ class Server:
     database_url: str | None = None
     extra: list[str] = field(default_factory=list)
     port: int = 0
-    process: subprocess.Popen[bytes] | None = None
+    process: Launched | None = None
 
     @property
     def url(self) -> str:
@@ -67,23 +67,12 @@ class Server:
         profiles = self.data_dir / "profiles"
         profiles.mkdir(parents=True, exist_ok=True)
         (profiles / "fast_test.yaml").write_text(PROFILE, encoding="utf-8")
-        args = [
-            sys.executable,
-            "-m",
-            "api.cli",
-            "serve",
-            "--port",
-            str(self.port),
-            "--data-dir",
-            str(self.data_dir),
-        ]
+        args = ["serve", "--port", str(self.port), "--data-dir", str(self.data_dir)]
         args += ["--profile-dir", str(profiles), "--debounce-ms", "50", *self.extra]
         if self.database_url:
             args += ["--database", self.database_url]
-        log = (self.data_dir / "server.log").open("ab")
-        self.process = subprocess.Popen(
-            args, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env={**os.environ}
-        )
+        # `python -m api.cli ARGS` as its own process, forked from one that made the imports once.
+        self.process = launcher.run(args, self.data_dir / "server.log", {**os.environ})
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             if self.process.poll() is not None:

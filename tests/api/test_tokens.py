@@ -10,7 +10,6 @@ import contextlib
 import itertools
 import shutil
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from datetime import datetime
@@ -25,8 +24,9 @@ from websockets.exceptions import ConnectionClosed, InvalidStatus
 from api.auth import Role
 from api.routes.ws import RECHECK_S
 from tests.api.conftest import POSTGRES_URL, reset_postgres
-from tests.api.server import MAP, ROOT, Api, Server, api_for, free_port
+from tests.api.server import MAP, Api, Server, api_for, free_port
 from tests.api.wsclient import Client
+from tests.launcher import launcher
 
 HEAD = "head-tokens"
 NAMES = itertools.count(1)
@@ -226,13 +226,7 @@ def test_a_revoked_token_cannot_subscribe_even_when_no_notice_came(
 
 
 def cli(server: Server, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "api.cli", "token", *args, "--data-dir", str(server.data_dir)],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        timeout=60,
-    )
+    return launcher.call(["token", *args, "--data-dir", str(server.data_dir)], timeout=60)
 
 
 def test_token_list_and_revoke_on_the_command_line(server: Server) -> None:

@@ -3,7 +3,6 @@
 import json
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +12,7 @@ import pytest
 from engine.model import Plan
 from engine.model.quantity import MAX_QUANTITY
 from engine.travel import RoadGraph
+from tests.launcher import launcher
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "api" / "examples" / "flood.json"
@@ -44,9 +44,7 @@ MINIMAL = {
 
 
 def run(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "api.cli", *args], capture_output=True, text=True, cwd=ROOT, timeout=120
-    )
+    return launcher.call(list(args), timeout=120)
 
 
 def write(tmp_path: Path, doc: object, name: str = "problem.json") -> Path:
