@@ -10,6 +10,7 @@ from sqlalchemy import Engine, bindparam, update
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
+from api.db.database import reading
 from api.db.tables import TokenRow
 
 
@@ -133,7 +134,7 @@ _PRINCIPAL = sa_select(
 
 
 def principal_for(engine: Engine, token: str) -> Principal | None:
-    with engine.connect() as connection:
+    with reading(engine).connect() as connection:
         row = connection.execute(_PRINCIPAL, {"token_hash": hash_secret(token)}).first()
     if row is None or row.revoked_at is not None or row.id is None:
         return None

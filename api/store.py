@@ -12,6 +12,7 @@ from sqlalchemy import Engine, and_, func, or_, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
+from api.db.database import reading
 from api.db.tables import (
     ChannelMessageRow,
     EventRow,
@@ -125,6 +126,9 @@ def introduced(community: str, event: Event) -> tuple[str, str] | None:
 class Store:
     def __init__(self, engine: Engine, vault: Vault) -> None:
         self.engine = engine
+        # Reads of one statement need no transaction: on PostgreSQL each would cost a BEGIN and a ROLLBACK
+        # round trip beside its SELECT (a third of a command's database time, measured under load).
+        self.reads = reading(engine)
         # Residents' phones and names are sealed on the way in and opened on the way out (api/pii.py).
         self.vault = vault
 
@@ -336,7 +340,7 @@ class Store:
         ).first()
 
     def photo(self, community: str, sha256: str) -> Photo | None:
-        with Session(self.engine) as session:
+        with Session(self.reads) as session:
             row = self._photo_row(session, community, sha256)
             return Photo(row.community, row.sha256, row.content_type, row.data) if row is not None else None
 
@@ -372,13 +376,13 @@ class Store:
 
     def partitions(self) -> list[str]:
         """Every partition the log names."""
-        with Session(self.engine) as session:
+        with Session(self.reads) as session:
             rows = session.exec(select(EventRow.partition).distinct())
             return sorted(p for p in rows if p is not None)
 
     def snapshots(self, partition: str) -> list[Snapshot]:
         """The latest snapshot of each of the partition's communities that has one."""
-        with Session(self.engine) as session:
+        with Session(self.reads) as session:
             members = select(EventRow.community).where(EventRow.partition == partition).distinct()
             rows = session.exec(select(SnapshotRow).where(col(SnapshotRow.community).in_(members)))
             return [Snapshot(r.community, r.event, r.data) for r in rows]
@@ -408,16 +412,16 @@ class Store:
                     ),
                 )
             )
-        with Session(self.engine) as session:
+        with Session(self.reads) as session:
             rows = session.exec(query.order_by(col(EventRow.id)))
             return [Tail(row.id or 0, row.community, self._event(row)) for row in rows]
 
     def last_seq(self, channel: str) -> int:
-        with Session(self.engine) as session:
+        with Session(self.reads) as session:
             return self._last_seqs(session, {channel}).get(channel, 0)
 
     def messages_after(self, channel: str, seq: int, limit: int) -> list[Message]:
-        with Session(self.engine) as session:
+        with Session(self.reads) as session:
             rows = session.exec(
                 select(ChannelMessageRow)
                 .where(ChannelMessageRow.channel == channel, ChannelMessageRow.seq > seq)
@@ -431,7 +435,7 @@ class Store:
         if not keys:
             return {}
         principals = sorted({p for p, _ in keys})
-        with Session(self.engine) as session:
+        with Session(self.reads) as session:
             rows = session.exec(
                 select(IdempotencyRow).where(
                     col(IdempotencyRow.principal).in_(principals),
@@ -448,7 +452,7 @@ class Store:
         }
 
     def remembered(self, principal: str, key: str) -> Remembered | None:
-        with Session(self.engine) as session:
+        with Session(self.reads) as session:
             row = session.exec(
                 select(IdempotencyRow).where(IdempotencyRow.principal == principal, IdempotencyRow.key == key)
             ).first()
@@ -461,7 +465,7 @@ class Store:
     def event_rows(
         self, community: str, *, types: list[str], after: int, limit: int, incident: str | None
     ) -> list[EventRow]:
-        with Session(self.engine) as session:
+        with Session(self.reads) as session:
             query = select(EventRow).where(EventRow.community == community, col(EventRow.id) > after)
             if types:
                 query = query.where(col(EventRow.type).in_(types))
@@ -475,14 +479,14 @@ class Store:
         return rows
 
     def plan_versions(self, community: str, incident: str | None) -> list[PlanVersionRow]:
-        with Session(self.engine) as session:
+        with Session(self.reads) as session:
             query = select(PlanVersionRow).where(PlanVersionRow.community == community)
             if incident is not None:
                 query = query.where(PlanVersionRow.incident == incident)
             return list(session.exec(query.order_by(col(PlanVersionRow.version))))
 
     def plan_version(self, community: str, version: int) -> PlanVersionRow | None:
-        with Session(self.engine) as session:
+        with Session(self.reads) as session:
             return session.exec(
                 select(PlanVersionRow).where(
                     PlanVersionRow.community == community, PlanVersionRow.version == version
