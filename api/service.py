@@ -190,10 +190,7 @@ class Service:
 
     def boards(self) -> list[Board]:
         """Every community's board (the streets' own pools are not communities: see :meth:`street_board`)."""
-        self._discover()
-        for part in list(self.partitions.values()):
-            if not part.owned:
-                self._catch_up(part)
+        self._catch_up_all()
         return [c.board for _, c in sorted(self.coordinators.items()) if not c.board.is_street]
 
     def street_board(self, street: str) -> Board | None:
@@ -220,10 +217,7 @@ class Service:
         """The board's coordinator, brought up to date from the log first when another worker owns it."""
         pid = self._home.get(key)
         if pid is None:
-            self._discover()
-            for part in list(self.partitions.values()):
-                if not part.owned:
-                    self._catch_up(part)
+            self._catch_up_all()
             pid = self._home.get(key)
             if pid is None:
                 return None
@@ -272,6 +266,13 @@ class Service:
             # The tail holds every event not in a snapshot, in order, whatever community it is of.
             self._fold(part, self.store.tail(part.id, 0, since))
             part.last_event = max([part.last_event, *since.values()])
+
+    def _catch_up_all(self) -> None:
+        """Every partition another worker owns brought up to date, those it started since included."""
+        self._discover()
+        for part in list(self.partitions.values()):
+            if not part.owned:
+                self._catch_up(part)
 
     def _catch_up(self, part: Partition) -> None:
         """Fold what the owner wrote since this copy was last brought up to date."""
@@ -337,9 +338,7 @@ class Service:
         """Become the partition's owner: the lease is ours (every write of the last owner is committed, as the
         claim waited for its fence), so the log read now is all there is."""
         async with part.lock:
-            tail = await asyncio.to_thread(self.store.tail, part.id, part.last_event)
-            with self._folding:
-                self._fold(part, tail)
+            await asyncio.to_thread(self._catch_up, part)
             part.token = token
             # What changed while another worker held it may not have been planned: the street plans once.
             part.street.touch(self.clock())
@@ -400,9 +399,7 @@ class Service:
                 await self._claim_share()
                 for part in list(self.partitions.values()):
                     if not part.owned:
-                        tail = await asyncio.to_thread(self.store.tail, part.id, part.last_event)
-                        with self._folding:
-                            self._fold(part, tail)
+                        await asyncio.to_thread(self._catch_up, part)
             except Exception:
                 log.exception("keeping leases failed; trying again")
 

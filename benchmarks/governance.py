@@ -86,6 +86,15 @@ def setup(households: int) -> list[Command]:
     place = Community(id="bench", street="s", profile=profile.name)
     grid_map = Travel(grid=MapGrid(rows=SIDE, cols=SIDE, edge_s=60))
     register = RegisterCommunity(community=place, profile=profile, map=grid_map)
+    cadres = [
+        SaveMember(member=Member(id=f"m{m}", name=f"干部{m}", role=MemberRole.CADRE)) for m in range(20)
+    ]
+    return [register, *places(households), *cadres, *homes(households)]
+
+
+def places(households: int) -> list[Command]:
+    """The grids and buildings of ``households`` homes, fifty a building and twenty buildings a grid, on a
+    SIDE × SIDE grid map."""
     buildings = max(1, -(-households // 50))
     commands: list[Command] = [
         SaveGrid(grid=Grid(id=f"g{i}", name=f"{i}网格")) for i in range(-(-buildings // 20))
@@ -95,16 +104,22 @@ def setup(households: int) -> list[Command]:
         commands.append(
             SaveBuilding(building=Building(id=f"b{b}", name=f"{b}栋", grid=f"g{b // 20}", location=node))
         )
-    for m in range(20):
-        commands.append(SaveMember(member=Member(id=f"m{m}", name=f"干部{m}", role=MemberRole.CADRE)))
-    for h in range(households):
-        tags = (TAGS[h % len(TAGS)],) if h % 3 == 0 else ()
-        commands.append(
-            SaveHousehold(
-                household=Household(id=f"h{h}", building=f"b{h // 50}", address=f"{h % 50}号", tags=tags)
+    return commands
+
+
+def homes(households: int) -> list[Command]:
+    """The households of :func:`places`' buildings, every third one with a vulnerability."""
+    return [
+        SaveHousehold(
+            household=Household(
+                id=f"h{h}",
+                building=f"b{h // 50}",
+                address=f"{h % 50}号",
+                tags=(TAGS[h % len(TAGS)],) if h % 3 == 0 else (),
             )
         )
-    return [register, *commands]
+        for h in range(households)
+    ]
 
 
 def timed(run: Callable[[], object], repeats: int) -> list[float]:

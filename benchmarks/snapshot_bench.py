@@ -34,6 +34,7 @@ from typing import Any
 import numpy as np
 
 from api.profiles import named_profile
+from benchmarks.governance import homes, places
 from benchmarks.harness.instances import need, organisations, resources
 from benchmarks.harness.machine import machine
 from engine.coordinator import (
@@ -57,15 +58,12 @@ from engine.governance.commands import (
     IssueTask,
     ReportCheck,
     ReviewPart,
-    SaveBuilding,
-    SaveGrid,
-    SaveHousehold,
     SaveMember,
     SplitTask,
     SubmitPart,
 )
 from engine.governance.ids import HouseholdId
-from engine.governance.people import Building, Grid, Household, Member, MemberRole, Vulnerability
+from engine.governance.people import Member, MemberRole
 from engine.governance.tasks import Evidence, Part, Review, Task, Verdict
 from engine.matching.closest_available import ClosestAvailable
 from engine.matching.document import Grid as MapGrid
@@ -166,20 +164,12 @@ def _serve(log: Log, before: int) -> None:
 
 
 def _governance() -> Iterator[Command]:
-    yield from (SaveGrid(grid=Grid(id=f"g{i}", name=f"{i}网格")) for i in range(20))
-    for b in range(HOUSEHOLDS // 50):
-        node = f"g{(b * 7) % SIDE}_{(b * 13) % SIDE}"
-        yield SaveBuilding(building=Building(id=f"b{b}", name=f"{b}栋", grid=f"g{b // 20}", location=node))
+    yield from places(HOUSEHOLDS)
     yield SaveMember(member=Member(id="m0", name="书记", role=MemberRole.HEAD))
     yield from (
         SaveMember(member=Member(id=f"m{m}", name=f"干部{m}", role=MemberRole.CADRE)) for m in range(1, 20)
     )
-    tags = list(Vulnerability)
-    for h in range(HOUSEHOLDS):
-        tagged = (tags[h % len(tags)],) if h % 3 == 0 else ()
-        yield SaveHousehold(
-            household=Household(id=f"h{h}", building=f"b{h // 50}", address=f"{h % 50}号", tags=tagged)
-        )
+    yield from homes(HOUSEHOLDS)
 
 
 def _tasks(log: Log) -> Iterator[None]:

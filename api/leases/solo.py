@@ -25,7 +25,6 @@ class SoloLeases:
         """Takes the lock at once, so that a second server stops before it starts (raises InputError). An
         in-memory database (None) is this process's alone anyway."""
         self.worker = uuid.uuid4().hex
-        self._url = ""
         self._fd: int | None = None
         if database is None:
             return
@@ -43,7 +42,8 @@ class SoloLeases:
         self._fd = fd
 
     def join(self, url: str) -> None:
-        self._url = url
+        # Nobody forwards to the only worker.
+        return None
 
     def leave(self) -> None:
         if self._fd is not None:
