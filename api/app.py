@@ -3,15 +3,17 @@
 import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 
 from fastapi import APIRouter, FastAPI
+from fastapi.responses import FileResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.middleware.gzip import GZipMiddleware
 
 from api import openapi, problems
+from api.appeal_limits import AppealLimits, AppealRates
 from api.db.database import connect
 from api.demo import load_demo
 from api.forward import Forward
@@ -23,8 +25,10 @@ from api.pii import load_vault
 from api.pubsub import pubsub_for
 from api.responses import Bodies
 from api.routes import (
+    appeals,
     assignments,
     attention,
+    building_codes,
     checks,
     communities,
     contributions,
@@ -41,6 +45,7 @@ from api.routes import (
     places,
     plans,
     pool,
+    residents,
     resources,
     roads,
     scores,
@@ -85,6 +90,9 @@ ROUTERS = (
     contributions,
     tokens,
     signin,
+    appeals,
+    building_codes,
+    residents,
 )
 CONSOLE = Path(__file__).parent / "console"
 
@@ -111,6 +119,8 @@ class ServeSettings:
     tiles: dict[str, str] | None = None
     # Where other workers reach this one to forward commands for its partitions (api/forward.py).
     internal_url: str = ""
+    # How often residents may send appeals (api/appeal_limits.py).
+    appeal_rates: AppealRates = field(default_factory=AppealRates)
 
 
 def create_app(settings: ServeSettings) -> FastAPI:
@@ -151,6 +161,7 @@ def create_app(settings: ServeSettings) -> FastAPI:
     app.state.bodies = Bodies()
     app.state.resume_limit = settings.resume_limit
     app.state.auth_failures = AuthFailures(settings.auth_failures_per_minute)
+    app.state.appeal_limits = AppealLimits(settings.appeal_rates, settings.pubsub_url)
     app.state.tiles = settings.tiles
     problems.install(app)
     api = APIRouter(prefix="/api/v1")
@@ -178,6 +189,11 @@ def create_app(settings: ServeSettings) -> FastAPI:
         pages=docs_policies,
         policy=console_policy(settings.tiles["origin"] if settings.tiles else ""),
     )
+
+    # A building's QR link: the residents' page, which reads the code from its own address.
+    @app.get("/r/{code}", include_in_schema=False)
+    def resident_page(code: str) -> FileResponse:
+        return FileResponse(CONSOLE / "resident.html", headers={"Cache-Control": "no-cache"})
 
     # The console: static files, no build step; mounted last so the API and docs are matched first.
     app.mount("/", StaticFiles(directory=CONSOLE, html=True), name="console")

@@ -21,7 +21,12 @@ class Role(StrEnum):
     GRID_WORKER = "grid_worker"  # 网格员
     CAPTAIN = "captain"  # 楼栋长
     OBSERVER = "observer"  # 观察员（只读）
+    # A resident on their building's page: no token, ever (see TOKEN_ROLES); their appeal names the building.
+    RESIDENT = "resident"  # 居民
 
+
+# The roles a token may be made for.
+TOKEN_ROLES = tuple(r for r in Role if r is not Role.RESIDENT)
 
 ROLE_ZH = {
     Role.STREET: "街道工作人员",
@@ -30,6 +35,7 @@ ROLE_ZH = {
     Role.GRID_WORKER: "网格员",
     Role.CAPTAIN: "楼栋长",
     Role.OBSERVER: "观察员",
+    Role.RESIDENT: "居民",
 }
 
 
@@ -42,6 +48,12 @@ class Principal:
     organisation: str | None
     grid: str | None
     name: str
+
+    @property
+    def owner(self) -> str:
+        """Whose idempotency keys these are: a token's id; for residents, who share no token, their building's
+        link (a key is random per submission, and the request's hash must match too)."""
+        return f"resident:{self.community}:{self.name}" if self.role is Role.RESIDENT else str(self.id)
 
     @property
     def subject(self) -> str:

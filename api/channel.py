@@ -2,7 +2,7 @@
 
 A channel is a kind and the community (or, for ``street``, the street) it belongs to, and for the kinds that
 name something inside a community, that thing's id: ``community:c1``, ``incident:c1:i1``,
-``organisation:c1:boats``, ``grid:c1:g1``, ``building:c1:b1``, ``street:s1``. Ids inside a community are the
+``organisation:c1:boats``, ``grid:c1:g1``, ``building:c1:b1``, ``appeals:c1``, ``street:s1``. Ids inside a community are the
 community's own, so a channel never lets one community hear of, or guess, another's incident or organisation.
 """
 
@@ -22,6 +22,8 @@ class Kind(StrEnum):
     GRID = "grid"
     BUILDING = "building"
     STREET = "street"
+    # Residents' appeals of a community: its cadres and its street's staff only.
+    APPEALS = "appeals"
 
 
 # Kinds that name something inside a community, after the community's id.
@@ -80,6 +82,10 @@ def grid(community_id: str, grid_id: str) -> str:
 
 def building(community_id: str, building_id: str) -> str:
     return str(Channel(Kind.BUILDING, community_id, building_id))
+
+
+def appeals(community_id: str) -> str:
+    return str(Channel(Kind.APPEALS, community_id))
 
 
 def street(street_id: str) -> str:

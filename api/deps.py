@@ -3,6 +3,7 @@
 import asyncio
 import weakref
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Annotated
 
 from fastapi import Depends, Header, HTTPException, Path, Request
@@ -71,16 +72,15 @@ def get_street_board(service: ServiceDep, principal: PrincipalDep, street: Annot
 StreetBoardDep = Annotated[Board, Depends(get_street_board)]
 
 
-# One lock per (principal, key) while its request runs: a retry waits for the first attempt to finish.
-_in_flight: weakref.WeakValueDictionary[tuple[int, str], asyncio.Lock] = weakref.WeakValueDictionary()
+# One lock per (owner, key) while its request runs: a retry waits for the first attempt to finish.
+_in_flight: weakref.WeakValueDictionary[tuple[str, str], asyncio.Lock] = weakref.WeakValueDictionary()
 
 
-async def get_idempotency(
-    request: Request,
-    service: ServiceDep,
-    principal: PrincipalDep,
-    key: Annotated[str | None, Header(alias="Idempotency-Key", max_length=200)] = None,
+@asynccontextmanager
+async def idempotency_for(
+    request: Request, service: Service, principal: Principal, key: str | None
 ) -> AsyncIterator[Idempotency | None]:
+    """The request's key, held while it runs; a retry of a finished request is answered as it was then."""
     if key is None:
         yield None
         return
@@ -97,16 +97,26 @@ async def get_idempotency(
             ]
         )
     this = Idempotency.of(key, request.method, request.url.path, await request.body())
-    lock = _in_flight.setdefault((principal.id, key), asyncio.Lock())
+    lock = _in_flight.setdefault((principal.owner, key), asyncio.Lock())
     async with lock:
         # Answer a retry before the route looks at the board: by now the first attempt may have changed what
         # the route checks (the dispatch declined, the incident closed) and would refuse it.
-        earlier = await asyncio.to_thread(service.store.remembered, str(principal.id), key)
+        earlier = await asyncio.to_thread(service.store.remembered, principal.owner, key)
         if earlier is not None:
             if earlier.request_hash != this.request_hash:
                 raise IdempotencyConflict(key)
             raise Replay(earlier.status, earlier.response)
         yield this
+
+
+async def get_idempotency(
+    request: Request,
+    service: ServiceDep,
+    principal: PrincipalDep,
+    key: Annotated[str | None, Header(alias="Idempotency-Key", max_length=200)] = None,
+) -> AsyncIterator[Idempotency | None]:
+    async with idempotency_for(request, service, principal, key) as held:
+        yield held
 
 
 IdempotencyDep = Annotated[Idempotency | None, Depends(get_idempotency)]

@@ -26,6 +26,10 @@ DEFAULT_LIMIT = 64 * KIB
 LIMITS = (
     # An evidence photo: at most 5 MB, sent as base64 (4/3 of that) inside JSON.
     ("POST", re.compile(r"/api/v1/communities/[^/]+/tasks/[^/]+/parts/[^/]+/submission"), 8 * MIB),
+    # A resident's appeal with a photo the page shrank first (at most 2 MB decoded, as base64 in JSON).
+    ("POST", re.compile(r"/api/v1/public/buildings/[^/]+/appeals"), 3 * MIB),
+    # A work order's photo on completion, the same size.
+    ("POST", re.compile(r"/api/v1/communities/[^/]+/appeals/[^/]+/done"), 3 * MIB),
     # A new community with its map, which may list every road of the street as an edge.
     ("POST", re.compile(r"/api/v1/communities"), 4 * MIB),
     # A resource pool as a spreadsheet, with room for a form's wrapping around the file.

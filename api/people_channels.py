@@ -16,6 +16,15 @@ from typing import Any
 from api import channel
 from engine.coordinator import Board
 from engine.governance.events import (
+    AppealAssigned,
+    AppealCompleted,
+    AppealEvent,
+    AppealMerged,
+    AppealPlanned,
+    AppealRated,
+    AppealReceived,
+    AppealReplied,
+    BuildingCodeIssued,
     BuildingSaved,
     CheckReported,
     ChecksIssued,
@@ -27,7 +36,7 @@ from engine.governance.events import (
     TaskIssued,
 )
 from engine.governance.ids import BuildingId, GridId, HouseholdId
-from engine.governance.views import check_json, household_json, task_json
+from engine.governance.views import appeal_json, check_json, household_json, task_json
 
 Data = dict[str, Any]
 Out = list[tuple[str, str, Data]]
@@ -47,12 +56,42 @@ def governance_messages(board: Board, event: GovernanceEvent, exercise: bool) ->
             return _per_place(board, event, base, [household])
         case ChecksIssued():
             return _per_place(board, event, base, [c.household for c in event.checks])
+        case BuildingCodeIssued():
+            # The code itself is read by the cadres who print it, not sent round.
+            data = {"type": event.type, "at": event.at.isoformat(), "building": event.building}
+            return [(channel.appeals(community), event.type, {**base, "event": data})]
+        case (
+            AppealReceived()
+            | AppealPlanned()
+            | AppealAssigned()
+            | AppealReplied()
+            | AppealMerged()
+            | AppealCompleted()
+            | AppealRated()
+        ):
+            return _appeal_messages(board, event, base)
     task = board.ledger.tasks[event.task.id if isinstance(event, TaskIssued) else event.task]
     body = {**base, "event": event.model_dump(mode="json"), "task": task_json(task)}
     return [
         (channel.community(community), event.type, body),
         (channel.street(board.community.street), event.type, {**body, "community": community}),
     ]
+
+
+def _appeal_messages(board: Board, event: AppealEvent, base: Data) -> Out:
+    """The appeal as the queue shows it (phone masked: a cadre reads it in clear by opening the appeal), to
+    the community's cadres and street; a work order also to its grid worker's grid."""
+    assert board.community is not None
+    community = board.community.id
+    ledger = board.ledger
+    record = ledger.appeals[event.appeal.id if isinstance(event, AppealReceived) else event.appeal]
+    appeal = appeal_json(record, ledger, phone=False)
+    body = {**base, "event": {"type": event.type, "at": event.at.isoformat()}, "appeal": appeal}
+    out: Out = [(channel.appeals(community), event.type, body)]
+    assignee = ledger.members.get(record.assignee) if record.assignee is not None else None
+    if assignee is not None and assignee.grid is not None:
+        out.append((channel.grid(community, assignee.grid), event.type, body))
+    return out
 
 
 # The parts of a console page a governance message cannot carry (see api/channels.py, RELOAD).
@@ -70,6 +109,15 @@ GOVERNANCE_RELOAD: dict[str, tuple[str, ...]] = {
     "part_returned": ("scores",),
     "part_scored": ("scores",),
     "task_overdue": ("scores",),
+    "building_code_issued": ("codes",),
+    # The queue's duplicate groups and the rates move with every appeal.
+    "appeal_received": ("appeals",),
+    "appeal_planned": ("appeals", "scores"),
+    "appeal_assigned": ("appeals", "scores"),
+    "appeal_replied": ("appeals", "scores"),
+    "appeal_merged": ("appeals", "scores"),
+    "appeal_completed": ("appeals", "scores"),
+    "appeal_rated": ("appeals", "scores"),
 }
 
 

@@ -14,6 +14,9 @@ from api.store import Photo
 from engine.coordinator import Rejected
 
 MAX_BYTES = 5 * 1024 * 1024
+# A resident's photo, from a page that shrinks it before sending: smaller, for a slow connection and because
+# anyone with the building's link may send one.
+RESIDENT_MAX_BYTES = 2 * 1024 * 1024
 # A few bytes of header can claim any size; decoding allocates what it claims. 40 megapixels is more than a
 # phone camera's photo (and the console shrinks large ones before sending).
 MAX_PIXELS = 40_000_000
@@ -21,13 +24,13 @@ MAX_PIXELS = 40_000_000
 FORMATS = {"image/jpeg": "JPEG", "image/png": "PNG", "image/webp": "WEBP"}
 
 
-def decode(community: str, upload: PhotoUpload) -> Photo:
+def decode(community: str, upload: PhotoUpload, max_bytes: int = MAX_BYTES) -> Photo:
     try:
         data = base64.b64decode(upload.data, validate=True)
     except (binascii.Error, ValueError):
         raise Rejected("invalid", "photo.data", "the photo is not valid base64") from None
-    if len(data) > MAX_BYTES:
-        raise Rejected("invalid", "photo.data", f"the photo is {len(data)} bytes; at most {MAX_BYTES}")
+    if len(data) > max_bytes:
+        raise Rejected("invalid", "photo.data", f"the photo is {len(data)} bytes; at most {max_bytes}")
     _check_image(data, upload.content_type)
     return Photo(community, hashlib.sha256(data).hexdigest(), upload.content_type, data)
 

@@ -25,6 +25,7 @@ PREFIX = "pii1:"
 # Event type -> the paths of its personal fields.
 FIELDS: dict[str, tuple[tuple[str, ...], ...]] = {
     "need_reported": (("contact_phone",),),
+    "appeal_received": (("contact_phone",),),
     "household_saved": (("household", "contact"), ("household", "phone")),
 }
 

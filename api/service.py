@@ -483,7 +483,7 @@ class Service:
             part.draining = False
 
     async def _round(self, part: Partition, batch: list[Pending]) -> None:
-        keys = [(str(p.principal.id), p.idempotency.key) for p in batch if p.idempotency is not None]
+        keys = [(p.principal.owner, p.idempotency.key) for p in batch if p.idempotency is not None]
         earlier = await asyncio.to_thread(self.store.remembered_many, keys) if keys else {}
         now = self.clock()
         applied: list[_Applied] = []
@@ -493,7 +493,7 @@ class Service:
             if pending.done.done():
                 continue
             if pending.idempotency is not None:
-                key = (str(pending.principal.id), pending.idempotency.key)
+                key = (pending.principal.owner, pending.idempotency.key)
                 first = earlier.get(key)
                 if first is not None:
                     if first.request_hash != pending.idempotency.request_hash:
@@ -521,7 +521,7 @@ class Service:
             return
         remembered = [
             Remembered(
-                str(a.pending.principal.id),
+                a.pending.principal.owner,
                 a.pending.idempotency.key,
                 a.pending.idempotency.request_hash,
                 a.status,

@@ -9,6 +9,7 @@ import sys
 from datetime import timedelta
 from pathlib import Path
 
+from api.appeal_limits import PER_ADDRESS, PER_BUILDING, AppealRates
 from api.errors import InputError
 from api.hub import QUEUE_LIMIT
 from api.throttle import DEFAULT_PER_MINUTE
@@ -71,6 +72,17 @@ def arguments(serve: argparse.ArgumentParser) -> None:
         f"past that they get 429 with Retry-After (valid tokens never do; default {DEFAULT_PER_MINUTE})",
     )
     serve.add_argument(
+        "--appeals-per-building",
+        default=PER_BUILDING,
+        help="residents' appeals one building's link takes in a moving window, as COUNT/PERIOD "
+        f"('30/10 minutes'); past that 429 with Retry-After (default {PER_BUILDING!r})",
+    )
+    serve.add_argument(
+        "--appeals-per-address",
+        default=PER_ADDRESS,
+        help=f"residents' appeals one client address may send, as COUNT/PERIOD (default {PER_ADDRESS!r})",
+    )
+    serve.add_argument(
         "--profile-dir", help="a folder of your own governance profiles (NAME.yaml), found by name"
     )
     serve.add_argument(
@@ -104,6 +116,8 @@ def arguments(serve: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from limits import parse
+
     from api.app import ServeSettings
     from api.db.database import connect, default_url
     from api.demo import DEMO_ROLES, demo_tokens, read_demo, read_people
@@ -120,6 +134,15 @@ def run(args: argparse.Namespace) -> int:
         raise InputError(
             f"--auth-failures-per-minute: must be 1 or more (got {args.auth_failures_per_minute})"
         )
+    rates = AppealRates(per_building=args.appeals_per_building, per_address=args.appeals_per_address)
+    for flag, rate in (
+        ("--appeals-per-building", rates.per_building),
+        ("--appeals-per-address", rates.per_address),
+    ):
+        try:
+            parse(rate)
+        except ValueError:
+            raise InputError(f"{flag}: {rate!r} is not COUNT/PERIOD, e.g. '30/10 minutes'") from None
     if args.ws_queue_limit < 1:
         raise InputError(f"--ws-queue-limit: must be 1 or more (got {args.ws_queue_limit})")
     if args.workers < 1:
@@ -169,6 +192,7 @@ def run(args: argparse.Namespace) -> int:
         resume_limit=args.resume_limit,
         ws_queue_limit=args.ws_queue_limit,
         auth_failures_per_minute=args.auth_failures_per_minute,
+        appeal_rates=rates,
         pii_key_file=key_file,
         pii_retention=timedelta(days=args.pii_retention_days),
         tiles=tiles,

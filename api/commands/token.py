@@ -9,7 +9,7 @@ from pathlib import Path
 from redis.exceptions import RedisError
 from sqlalchemy import Engine
 
-from api.auth import Role, TokenPublic, check_binding, create_token, list_tokens, revoke_token
+from api.auth import TOKEN_ROLES, Role, TokenPublic, check_binding, create_token, list_tokens, revoke_token
 from api.db.database import connect, default_url
 from api.errors import InputError
 from api.hub import revocation_notice
@@ -22,7 +22,7 @@ from api.table import _rows
 def arguments(token: argparse.ArgumentParser) -> None:
     actions = token.add_subparsers(dest="action", required=True)
     create = actions.add_parser("create", help="create a token and print it (shown only this once)")
-    create.add_argument("--role", required=True, choices=[r.value for r in Role])
+    create.add_argument("--role", required=True, choices=[r.value for r in TOKEN_ROLES])
     create.add_argument("--street")
     create.add_argument("--community")
     create.add_argument("--organisation")

@@ -1,8 +1,10 @@
-"""Evidence photos, for those who see a task whose evidence names them."""
+"""Photos: a task's evidence, for those who see the task; a resident's appeal's (and its work order's), for
+those who see the appeal."""
 
 from fastapi import APIRouter
 from fastapi.responses import Response
 
+from api.appeal_access import sees_appeal
 from api.deps import BoardDep, PrincipalDep, ServiceDep
 from api.people_access import sees_task
 from api.problems import NotFound
@@ -17,6 +19,10 @@ async def get_photo(photo: str, board: BoardDep, principal: PrincipalDep, servic
         for record in board.ledger.tasks.values()
         if sees_task(principal, board, record)
         for part in record.parts.values()
+    ) or any(
+        photo in (r.appeal.photo, r.done_photo)
+        for r in board.ledger.appeals.values()
+        if sees_appeal(principal, board, r)
     )
     assert board.community is not None
     found = service.store.photo(board.community.id, photo) if named else None

@@ -15,6 +15,8 @@ from api.deps import BoardDep, PrincipalDep, ServiceDep
 from api.people_access import reads_tasks
 from api.routes.street_tasks import street_boards
 from engine.coordinator import Board, Rejected
+from engine.governance.appeal_rates import AppealRow, appeal_row, summed
+from engine.governance.appeals import AppealSettings
 from engine.governance.scoreboard import CommunityRow, MemberRow, due_in, score
 from engine.governance.views import task_json
 
@@ -25,6 +27,21 @@ LOCAL = ZoneInfo("Asia/Shanghai")
 # People and communities by their names, as a sheet's reader knows them (the JSON keeps the ids for machines).
 MEMBER_HEAD = ("社区", "姓名", "分项数", "已提交", "按时", "逾期提交", "已评分", "应得分", "得分")
 COMMUNITY_HEAD = ("社区", "任务数", "总分值", "得分", "逾期任务", "分项数", "已提交", "已评分", "逾期提交")
+# Residents' appeals received in the period, measured as 接诉即办 is (engine/governance/appeal_rates.py).
+APPEAL_HEAD = (
+    "社区",
+    "诉求数",
+    "应响应数",
+    "按时响应",
+    "已解决",
+    "已评价",
+    "满意",
+    "星数合计",
+    "响应率",
+    "解决率",
+    "满意率",
+    "平均星级",
+)
 Start = Annotated[date | None, Query(description="起始日期 YYYY-MM-DD（含），默认本月1日")]
 End = Annotated[date | None, Query(description="结束日期 YYYY-MM-DD（含），默认本月末")]
 
@@ -41,9 +58,10 @@ def _period(service: ServiceDep, start: date | None, end: date | None) -> tuple[
     return start, end
 
 
-def _board(boards: list[Board], start: date, end: date) -> dict[str, Any]:
+def _board(boards: list[Board], start: date, end: date, now: datetime) -> dict[str, Any]:
     lo = datetime.combine(start, time(), LOCAL)
     hi = datetime.combine(end + timedelta(days=1), time(), LOCAL)
+    appeals: list[AppealRow] = []
     communities: list[CommunityRow] = []
     members: list[MemberRow] = []
     tasks: list[dict[str, Any]] = []
@@ -56,12 +74,16 @@ def _board(boards: list[Board], start: date, end: date) -> dict[str, Any]:
         communities.append(total)
         members.extend(rows)
         tasks.extend({"community": board.community.id, **task_json(r)} for r in due)
+        settings = board.profile.appeals if board.profile is not None else AppealSettings()
+        appeals.append(appeal_row(board.community.id, board.ledger, settings, lo, hi, now))
     return {
         "start": start.isoformat(),
         "end": end.isoformat(),
         "communities": [asdict(c) for c in communities],
         "members": [asdict(m) for m in members],
         "tasks": tasks,
+        "appeals": [asdict(a) for a in appeals],
+        "appeals_total": asdict(summed("", appeals)),
         "community_names": names,
     }
 
@@ -79,6 +101,10 @@ def _csv(result: dict[str, Any]) -> Response:
         (),
         COMMUNITY_HEAD,
         *(named(c) for c in result["communities"]),
+        (),
+        APPEAL_HEAD,
+        *(_appeal_cells(named(a)) for a in result["appeals"]),
+        _appeal_cells(["合计", *list(result["appeals_total"].values())[1:]]),
     ]
     name = f"pingzhan-scores-{result['start']}-{result['end']}.csv"
     # With a byte-order mark, Excel opens the Chinese headers as UTF-8.
@@ -89,19 +115,27 @@ def _csv(result: dict[str, Any]) -> Response:
     )
 
 
+def _appeal_cells(cells: list[object]) -> list[object]:
+    """Rates as percentages a reader takes in at a glance ("" where nothing was counted)."""
+    counts, rates = cells[:8], cells[8:11]
+    stars = cells[11]
+    shares = [f"{r:.1%}" if isinstance(r, float | int) else "" for r in rates]
+    return [*counts, *shares, "" if stars is None else stars]
+
+
 def _community(
     board: Board, principal: PrincipalDep, service: ServiceDep, start: date | None, end: date | None
 ) -> dict[str, Any]:
     if not reads_tasks(principal, board):
         raise Forbidden("积分榜只对街道、社区干部和观察员开放 (street, cadres and observers)")
-    return _board([board], *_period(service, start, end))
+    return _board([board], *_period(service, start, end), service.clock())
 
 
 def _street(
     street: str, principal: PrincipalDep, service: ServiceDep, start: date | None, end: date | None
 ) -> dict[str, Any]:
     boards = street_boards(service, principal, street, issue=False)
-    return _board(boards, *_period(service, start, end))
+    return _board(boards, *_period(service, start, end), service.clock())
 
 
 @router.get("/communities/{community}/scores")

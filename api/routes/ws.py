@@ -18,6 +18,8 @@ from typing import Any
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 
 from api.access import manages_community, reads_everything, sees_community
+from api.appeal_access import handles_appeals
+from api.appeal_queue import appeal_queue
 from api.auth import Principal, Role, principal_for, token_revoked
 from api.channel import Channel, Kind
 from api.channels import channel_snapshot
@@ -70,6 +72,8 @@ def allowed(service: Service, p: Principal, where: Channel) -> bool:
         return False
     if where.kind in (Kind.COMMUNITY, Kind.INCIDENT):
         return reads_everything(p, board)
+    if where.kind is Kind.APPEALS:
+        return handles_appeals(p, board)
     if where.kind is Kind.ORGANISATION:
         own = p.role is Role.ORGANISATION and p.organisation == where.name and sees_community(p, board)
         return own or manages_community(p, board)
@@ -94,6 +98,8 @@ def _snapshot(service: Service, where: Channel) -> dict[str, Any]:
     assert board is not None
     if where.kind in (Kind.GRID, Kind.BUILDING):
         return place_snapshot(board, where.kind.value, where.name)
+    if where.kind is Kind.APPEALS:
+        return {"exercise": board.exercise, **appeal_queue(board, None)}
     return named(board, channel_snapshot(board, where))
 
 

@@ -571,6 +571,8 @@ class Board:
     def _close_need(self, need_id: NeedId, status: NeedStatus, at: datetime) -> None:
         self.needs[need_id] = replace(self.needs[need_id], status=status)
         self._open.pop(need_id, None)
+        # A resident's appeal made this need: they read what became of it.
+        self.ledger.need_closed(need_id, status is NeedStatus.SERVED, at)
         # Its dispatches are history now; the units they held are free again.
         for d in self.dispatches_of(need_id):
             del self.dispatches[d.id]

@@ -2,6 +2,9 @@
 
 from datetime import datetime
 
+# Governance's rules read the board too: imported as a module, used when called, so that either package may be
+# the first a program imports.
+import engine.governance.decide as governance
 from engine.coordinator.board import Board, Dispatch, NeedStatus
 from engine.coordinator.commands import (
     Advance,
@@ -28,7 +31,6 @@ from engine.coordinator.commands import (
     UpdateNeed,
     UpdateOrganisation,
 )
-from engine.coordinator.decide_governance import checks_for_incident, decide_governance
 from engine.coordinator.events import (
     AttentionOpened,
     CommunityRegistered,
@@ -137,7 +139,7 @@ def decide(board: Board, command: Command, at: datetime, actor: str) -> list[Eve
                 raise Rejected("conflict", "incident", f"incident id {command.incident!r} was used before")
             return [
                 IncidentTriggered(at=at, actor=actor, **_fields(command)),
-                *checks_for_incident(board, at),
+                *governance.checks_for_incident(board, at),
             ]
         case ChangeLevel():
             incident = _incident(board)
@@ -161,7 +163,7 @@ def decide(board: Board, command: Command, at: datetime, actor: str) -> list[Eve
         case OpenAttention():
             return _open_attention(board, command, at, actor)
         case _:
-            return decide_governance(board, command, at, actor)
+            return governance.decide_governance(board, command, at, actor)
 
 
 STREET_COMMANDS = (RegisterOrganisation, UpdateOrganisation, SaveResource, ChangeProfile)

@@ -1,10 +1,13 @@
 """What people ask of the community's governance records; checked against the board like every command."""
 
-from pydantic import AwareDatetime, Field
+from typing import Annotated
 
+from pydantic import AwareDatetime, Field, StringConstraints
+
+from engine.governance.appeals import Appeal, BuildingCode, Note, Receipt
 from engine.governance.checks import CheckResult
-from engine.governance.ids import HouseholdId, PartId, TaskId
-from engine.governance.people import Building, Grid, Household, Member
+from engine.governance.ids import AppealId, BuildingId, HouseholdId, MemberId, PartId, PhotoId, TaskId
+from engine.governance.people import Building, Grid, Household, Member, Phone
 from engine.governance.tasks import Evidence, Part, Review, Task, Text
 from engine.model.entities import CapabilityName
 from engine.model.frozen import Frozen
@@ -75,6 +78,76 @@ class ReportCheck(Frozen):
     occurred_at: AwareDatetime | None = None
 
 
+class IssueBuildingCodes(Frozen):
+    """QR links for buildings: the first for each, or new ones replacing abused ones. The codes are made by
+    the caller (random, unguessable); the engine only checks and records them."""
+
+    codes: tuple[tuple[BuildingId, BuildingCode], ...] = Field(min_length=1, max_length=2000)
+
+
+class SubmitAppeal(Frozen):
+    """A resident's appeal. ``appeal.id`` is left empty: the board numbers appeals. A ``rescue`` in incident
+    mode becomes a life-safety need at once, at the building, for the profile's rescue capability."""
+
+    appeal: Appeal
+    receipt: Receipt
+    contact_phone: Phone | None = None
+
+
+class PlanAppeal(Frozen):
+    """Make the appeal a need for the engine: ``capability`` × ``quantity`` at the building, at ``priority``."""
+
+    appeal: AppealId
+    capability: CapabilityName
+    quantity: int = Field(default=1, ge=1, le=100)
+    priority: Priority = 3
+
+
+class AssignAppeal(Frozen):
+    """A work order for a grid worker (the building's own, or another the cadre picks)."""
+
+    appeal: AppealId
+    member: MemberId
+    note: Note = ""
+
+
+class ReplyAppeal(Frozen):
+    appeal: AppealId
+    text: Annotated[str, StringConstraints(min_length=1, max_length=500)]
+    resolved: bool = False
+    close: bool = False
+
+
+class MergeAppeal(Frozen):
+    appeal: AppealId
+    into: AppealId
+
+
+class CompleteAppeal(Frozen):
+    appeal: AppealId
+    note: Note = ""
+    photo: PhotoId | None = None
+
+
+class RateAppeal(Frozen):
+    """The resident's rating (by receipt, checked by the caller), once, after it is done."""
+
+    appeal: AppealId
+    stars: int = Field(ge=1, le=5, strict=True)
+    comment: Note = ""
+
+
+AppealCommand = (
+    IssueBuildingCodes
+    | SubmitAppeal
+    | PlanAppeal
+    | AssignAppeal
+    | ReplyAppeal
+    | MergeAppeal
+    | CompleteAppeal
+    | RateAppeal
+)
+
 GovernanceCommand = (
     SaveMember
     | SaveGrid
@@ -86,4 +159,5 @@ GovernanceCommand = (
     | SubmitPart
     | ReviewPart
     | ReportCheck
+    | AppealCommand
 )

@@ -4,8 +4,9 @@ from typing import Literal
 
 from pydantic import AwareDatetime, Field
 
+from engine.governance.appeals import Appeal, BuildingCode, Note, Receipt
 from engine.governance.checks import Check, CheckResult
-from engine.governance.ids import HouseholdId, PartId, TaskId
+from engine.governance.ids import AppealId, BuildingId, HouseholdId, MemberId, PartId, PhotoId, TaskId
 from engine.governance.people import Building, Grid, Household, Member
 from engine.governance.tasks import Evidence, Part, Review, Task
 from engine.model.event_base import EventBase
@@ -102,6 +103,86 @@ class CheckReported(EventBase):
     occurred_at: AwareDatetime | None = None
 
 
+class BuildingCodeIssued(EventBase):
+    """A building's QR link: the first, or a new one that replaces an abused one (the old link stops working)."""
+
+    type: Literal["building_code_issued"] = "building_code_issued"
+    building: BuildingId
+    code: BuildingCode
+
+
+class AppealReceived(EventBase):
+    """A resident's appeal, from the building's page. The phone stays out of the appeal: only the cadres who
+    handle it and the responder assigned see it unmasked."""
+
+    type: Literal["appeal_received"] = "appeal_received"
+    appeal: Appeal
+    receipt: Receipt
+    contact_phone: str | None = None
+
+
+class AppealPlanned(EventBase):
+    """Turned into a need the engine plans (the need's own event comes with it)."""
+
+    type: Literal["appeal_planned"] = "appeal_planned"
+    appeal: AppealId
+    need: NeedId
+
+
+class AppealAssigned(EventBase):
+    """A work order (工单) for a grid worker."""
+
+    type: Literal["appeal_assigned"] = "appeal_assigned"
+    appeal: AppealId
+    member: MemberId
+    note: Note = ""
+
+
+class AppealReplied(EventBase):
+    """A cadre's answer to the resident; ``resolved`` says whether the answer settles it (or closes it
+    unresolved: ``resolved`` false with ``close``)."""
+
+    type: Literal["appeal_replied"] = "appeal_replied"
+    appeal: AppealId
+    text: Note
+    resolved: bool = False
+    close: bool = False
+
+
+class AppealMerged(EventBase):
+    """A likely duplicate handled with another appeal: it follows that one's story from now on."""
+
+    type: Literal["appeal_merged"] = "appeal_merged"
+    appeal: AppealId
+    into: AppealId
+
+
+class AppealCompleted(EventBase):
+    """The work order is done (by the grid worker it went to, or a cadre)."""
+
+    type: Literal["appeal_completed"] = "appeal_completed"
+    appeal: AppealId
+    note: Note = ""
+    photo: PhotoId | None = None
+
+
+class AppealRated(EventBase):
+    type: Literal["appeal_rated"] = "appeal_rated"
+    appeal: AppealId
+    stars: int = Field(ge=1, le=5)
+    comment: Note = ""
+
+
+AppealEvent = (
+    AppealReceived
+    | AppealPlanned
+    | AppealAssigned
+    | AppealReplied
+    | AppealMerged
+    | AppealCompleted
+    | AppealRated
+)
+
 GovernanceEvent = (
     MemberSaved
     | GridSaved
@@ -116,4 +197,6 @@ GovernanceEvent = (
     | TaskOverdue
     | ChecksIssued
     | CheckReported
+    | BuildingCodeIssued
+    | AppealEvent
 )

@@ -2,6 +2,7 @@
 
 from typing import Any
 
+from engine.governance.appeals import AppealKind, AppealRecord, AppealStatus, Step
 from engine.governance.checks import Check
 from engine.governance.ledger import Ledger, PartRecord, TaskRecord
 from engine.governance.people import Household
@@ -62,3 +63,71 @@ def task_json(r: TaskRecord) -> dict[str, Any]:
         "awarded": r.awarded,
         "parts": [part_json(p) for _, p in sorted(r.parts.items())],
     }
+
+
+# What the resident's page and the queue call each state, in plain words.
+APPEAL_STATUS_ZH = {
+    AppealStatus.RECEIVED: "已受理，等待处理",
+    AppealStatus.HANDLING: "正在处理",
+    AppealStatus.RESOLVED: "已解决",
+    AppealStatus.CLOSED: "已关闭",
+}
+APPEAL_KIND_ZH = {
+    AppealKind.HELP: "生活求助",
+    AppealKind.REPAIR: "报修",
+    AppealKind.DISPUTE: "邻里纠纷",
+    AppealKind.EMERGENCY: "紧急情况",
+}
+
+
+def appeal_json(r: AppealRecord, ledger: Ledger, *, phone: bool) -> dict[str, Any]:
+    """An appeal as cadres (and the grid worker it went to) see it; ``phone``: the contact in clear."""
+    building = ledger.buildings.get(r.appeal.building)
+    assignee = ledger.members.get(r.assignee) if r.assignee is not None else None
+    return {
+        **r.appeal.model_dump(mode="json"),
+        "building_name": building.name if building else r.appeal.building,
+        "grid": building.grid if building else None,
+        "receipt": r.receipt,
+        "received_at": r.received_at.isoformat(),
+        "contact_phone": r.contact_phone if phone else mask_phone(r.contact_phone),
+        "status": r.status.value,
+        "status_zh": APPEAL_STATUS_ZH[r.status],
+        "handling": r.handling.value if r.handling else None,
+        "responded_at": r.responded_at.isoformat() if r.responded_at else None,
+        "handled_by": r.handled_by,
+        "resolved_at": r.resolved_at.isoformat() if r.resolved_at else None,
+        "need": r.need,
+        "assignee": r.assignee,
+        "assignee_name": assignee.name if assignee else None,
+        "merged_into": r.merged_into,
+        "reply": r.reply,
+        "done_note": r.done_note,
+        "done_photo": r.done_photo,
+        "rating": r.rating,
+        "rating_comment": r.rating_comment,
+        "steps": [_step(s) for s in r.steps],
+    }
+
+
+def resident_json(r: AppealRecord, ledger: Ledger) -> dict[str, Any]:
+    """What the resident who holds the receipt reads: their own words, the state and the story, no names of
+    staff, no other resident's appeal (a merged appeal's story is told, not the other appeal)."""
+    building = ledger.buildings.get(r.appeal.building)
+    return {
+        "receipt": r.receipt,
+        "kind": r.appeal.kind.value,
+        "kind_zh": APPEAL_KIND_ZH[r.appeal.kind],
+        "building_name": building.name if building else "",
+        "note": r.appeal.note,
+        "received_at": r.received_at.isoformat(),
+        "status": r.status.value,
+        "status_zh": APPEAL_STATUS_ZH[r.status],
+        "steps": [_step(s) for s in r.steps],
+        "can_rate": r.rateable,
+        "rating": r.rating,
+    }
+
+
+def _step(s: Step) -> dict[str, str]:
+    return {"at": s.at.isoformat(), "text": s.text}

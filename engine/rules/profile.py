@@ -4,6 +4,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, field_validator, model_validator
 
+from engine.governance.appeals import AppealSettings
 from engine.governance.scoring import TaskSettings
 from engine.model.entities import Mode
 from engine.model.frozen import Frozen
@@ -197,6 +198,7 @@ class Profile(Frozen):
     dispatch: DispatchSettings = DispatchSettings()
     sharing: SharingSettings = SharingSettings()
     tasks: TaskSettings = TaskSettings()
+    appeals: AppealSettings = AppealSettings()
     rules: tuple[Rule, ...] = ()
 
     @model_validator(mode="after")

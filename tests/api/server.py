@@ -36,7 +36,14 @@ rules:
 MAP = {"grid": {"rows": 5, "cols": 5, "edge_s": 60}}
 # ``extra`` for a server a module sends hundreds of forged and missing tokens from 127.0.0.1 on purpose: the
 # default limit on failed authentications (20 a minute per address) would answer most of them 429.
-UNTHROTTLED = ["--auth-failures-per-minute", "1000000"]
+UNTHROTTLED = [
+    "--auth-failures-per-minute",
+    "1000000",
+    "--appeals-per-address",
+    "1000000/minute",
+    "--appeals-per-building",
+    "1000000/minute",
+]
 
 
 def free_port() -> int:

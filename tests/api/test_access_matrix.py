@@ -143,6 +143,7 @@ class World:
         self.edges: dict[str, Iterator[tuple[str, str]]] = {c: iter(EDGES) for c in ("c1", "c2", "c3")}
         # Needs reported and proposed for, not yet used by a row.
         self.pool: dict[Target, list[str]] = defaultdict(list)
+        self.codes: dict[str, str] = {}
 
     def new_id(self, prefix: str) -> str:
         return f"{prefix}-m{next(self.ids)}"
@@ -231,6 +232,33 @@ class World:
                 evidence["photo"] = {"content_type": "image/png", "data": base64.b64encode(PNG).decode()}
             head.ok("POST", f"/communities/{c}/tasks/{task}/parts/p1/submission", evidence)
         return task
+
+    def code(self, community: str) -> str:
+        """Building b1's link code in ``community`` (made the first time it is asked for)."""
+        if community not in self.codes:
+            made = self.admin[community].ok("POST", f"/communities/{community}/codes", {"buildings": ["b1"]})
+            link = next(c["link"] for c in made["codes"] if c["building"] == "b1")
+            self.codes[community] = link.rsplit("/r/", 1)[1]
+        return self.codes[community]
+
+    def appeal(self, t: Target, *, order: bool = False, resolved: bool = False) -> tuple[str, str]:
+        """A resident's appeal from b1 of ``t``'s community (its id and receipt); a work order for the grid
+        worker (``order``), or answered as resolved."""
+        c = t.community
+        sent = self.clients["anonymous"].post(
+            f"{self.server.url}{V1}/public/buildings/{self.code(c)}/appeals",
+            json={"kind": "repair", "note": self.new_id("漏水"), "phone": PHONE},
+        )
+        assert sent.status_code == 201, sent.text
+        receipt = sent.json()["receipt"]
+        queue = self.admin[c].ok("GET", f"/communities/{c}/appeals?state=all")["appeals"]
+        appeal = next(a["id"] for a in queue if a["receipt"] == receipt)
+        path = f"/communities/{c}/appeals/{appeal}"
+        if order:
+            self.admin[c].ok("POST", f"{path}/order", {"member": WORKER})
+        if resolved:
+            self.admin[c].ok("POST", f"{path}/reply", {"text": "已处理", "resolved": True})
+        return appeal, receipt
 
     def close_incident(self, community: str) -> None:
         self.admin[community].ok(
@@ -577,6 +605,46 @@ def photo(w: World, t: Target, fresh: bool) -> Case:
     return Case(f"{V1}/communities/{t.community}/photos/{hashlib.sha256(PNG).hexdigest()}")
 
 
+def appeal_action(suffix: str, body: Any, *, order: bool = False) -> Prepare:
+    def prepare(w: World, t: Target, fresh: bool) -> Case:
+        c = t.community
+        appeal, _ = w.appeal(t, order=order)
+        path = f"/communities/{c}/appeals/{appeal}"
+        return Case(V1 + path + suffix, body, look=lambda: w.look(c, path))
+
+    return prepare
+
+
+def merge_appeal(w: World, t: Target, fresh: bool) -> Case:
+    into, _ = w.appeal(t)
+    return appeal_action("/merge", {"into": into})(w, t, fresh)
+
+
+def issue_codes(w: World, t: Target, fresh: bool) -> Case:
+    c = t.community
+    return Case(
+        f"{V1}/communities/{c}/codes",
+        {"buildings": ["b2"]},
+        look=lambda: w.look(c, f"/communities/{c}/codes"),
+    )
+
+
+def public_building(w: World, t: Target, fresh: bool) -> Case:
+    return Case(f"{V1}/public/buildings/{w.code('c1')}")
+
+
+def public_appeal(w: World, t: Target, fresh: bool) -> Case:
+    return Case(f"{V1}/public/buildings/{w.code('c1')}/appeals", {"kind": "help", "note": w.new_id("求助")})
+
+
+def public_receipt(suffix: str, body: Any, **made: bool) -> Prepare:
+    def prepare(w: World, t: Target, fresh: bool) -> Case:
+        _, receipt = w.appeal(OWN, **made)
+        return Case(f"{V1}/public/appeals/{receipt}{suffix}", body)
+
+    return prepare
+
+
 def street_at(suffix: str) -> Prepare:
     return lambda w, t, fresh: Case(f"{V1}/streets/{t.street}{suffix}")
 
@@ -809,6 +877,9 @@ CHECK_REPORTERS = (403, 200, 403, 200, 403, 403, 200, 200)  # cadres, its grid w
 TASK_READERS = (200, 200, 403, 403, 200, 200, 200, 403)  # street, cadres, observers
 # A task with a part of the grid worker's: they see it; a captain and an organisation do not know of it.
 TASK_SEERS = (200, 200, 404, 200, 200, 200, 200, 404)
+# Residents' appeals are handled by the community's cadres (the head too) and its street; anyone else who may
+# see the community is told it is not there (an appeal's number says nothing to them).
+APPEAL_HANDLERS = (200, 200, 404, 404, 404, 404, 200, 404)
 REPORTERS = (200, 200, 403, 200, 403, 403)  # managers and grid workers
 RESPONDERS = (200, 200, 200, 403, 403, 403)  # managers recording progress, and the organisation itself
 
@@ -898,6 +969,22 @@ ROWS = (
     Row("POST",  A + "/tasks/{task}/parts/{part}/submission", (403, 403, 404, 200, 403, 403, 200, 404), task_action("/parts/p1/submission", {"text": "完成"}), changes=True),
     Row("POST",  A + "/tasks/{task}/parts/{part}/review",     (200, 403, 404, 403, 403, 403, 403, 404), task_action("/parts/p1/review", {"verdict": "accept"}, submit=True), changes=True),
     Row("GET",   A + "/photos/{photo}",                       TASK_SEERS, photo),
+    # Residents' appeals: handled by the community's cadres and its street; a work order's grid worker sees it
+    # and marks it done; organisations, observers and captains (residents) never see one.
+    Row("GET",   A + "/appeals",                              (200, 200, 403, 200, 403, 403, 200, 403), at("/appeals")),
+    Row("GET",   A + "/appeals/{appeal}",                     (200, 200, 404, 200, 404, 404, 200, 404), appeal_action("", None, order=True)),
+    Row("POST",  A + "/appeals/{appeal}/need",                APPEAL_HANDLERS, appeal_action("/need", {"capability": "rescue.boat"}), changes=True),
+    Row("POST",  A + "/appeals/{appeal}/order",               APPEAL_HANDLERS, appeal_action("/order", {"member": WORKER}), changes=True),
+    Row("POST",  A + "/appeals/{appeal}/reply",               APPEAL_HANDLERS, appeal_action("/reply", {"text": "收到"}), changes=True),
+    Row("POST",  A + "/appeals/{appeal}/merge",               APPEAL_HANDLERS, merge_appeal, changes=True),
+    Row("POST",  A + "/appeals/{appeal}/done",                (200, 200, 404, 200, 404, 404, 200, 404), appeal_action("/done", {"note": "修好了"}, order=True), changes=True),
+    Row("GET",   A + "/codes",                                (200, 200, 403, 403, 403, 403, 200, 403), at("/codes")),
+    Row("POST",  A + "/codes",                                (200, 200, 403, 403, 403, 403, 200, 403), issue_codes, changes=True),
+    # The residents' own routes take no token (one sent is ignored): the building's link, or the receipt.
+    Row("GET",   "/api/v1/public/buildings/{code}",           (200,) * 8, public_building, no_token=200, scoped=False),
+    Row("POST",  "/api/v1/public/buildings/{code}/appeals",   (201,) * 8, public_appeal, changes=True, no_token=201, scoped=False),
+    Row("GET",   "/api/v1/public/appeals/{receipt}",          (200,) * 8, public_receipt("", None), no_token=200, scoped=False),
+    Row("POST",  "/api/v1/public/appeals/{receipt}/rating",   (200,) * 8, public_receipt("/rating", {"stars": 4}, resolved=True), changes=True, no_token=200, scoped=False),
     Row("GET",   A + "/scores",                               TASK_READERS, at("/scores")),
     Row("GET",   A + "/scores.csv",                           TASK_READERS, at("/scores.csv")),
     Row("GET",   "/api/v1/streets/{street}/scores",           (200,) * 8, street_at("/scores"), rule=street_route(("street", "street_observer"), 200)),
@@ -1168,6 +1255,8 @@ CHANNELS = {
     # Households and checks of grid g1 / building b1: the community's readers, g1's worker, b1's captain.
     "grid": (True, True, False, True, True, True, True, False),
     "building": (True, True, False, False, True, True, True, True),
+    # Residents' appeals: the community's cadres and its street's staff only.
+    "appeals": (True, True, False, False, False, False, True, False),
     # An organisation of the street's own pool: its own coordinator (tested in test_street.py) and the street.
     "pool_organisation": (True, False, False, False, False, False, False, False),
 }
@@ -1181,6 +1270,7 @@ def channel(w: World, kind: str, t: Target) -> str:
         "street": t.street,
         "grid": f"{t.community}:g1",
         "building": f"{t.community}:b1",
+        "appeals": t.community,
         "pool_organisation": f"~{t.street}:{STREET_ORG}",
     }[kind]
     return f"{'organisation' if kind == 'pool_organisation' else kind}:{name}"
@@ -1262,28 +1352,30 @@ def test_no_channel_shows_a_phone_or_a_name_to_anyone_not_allowed(world: World) 
     async def run() -> tuple[list[str], set[str]]:
         wrong: list[str] = []
         clear: set[str] = set()
+        # Every role on two connections, from seq 0 (every stored message) and from nothing (a snapshot), all
+        # open at once: the live messages below reach every one of them, and they are drained together.
+        clients: dict[tuple[str, int | None], Client] = {}
         for who in ROLES:
             granted = [n for kind, t, n in cells if allowed(who, kind, t)]
-            # From seq 0 (every stored message) and from nothing (a snapshot), on two connections.
             for start in (0, None):
-                client = await Client(world.server.ws_url, world.tokens[who]).open()
+                client = clients[who, start] = await Client(world.server.ws_url, world.tokens[who]).open()
                 for n in granted:
                     assert (await client.subscribe(n, start))["type"] == "subscribed"
-                if start is None:
-                    # Live messages too: a new report with a phone, and its dispatch sent.
-                    for t in (OWN, SAME_STREET, OTHER_STREET):
-                        send_with_phone(t)
-                await client.drain(0.5)
-                for message in client.received:
-                    text = json.dumps(message, ensure_ascii=False)
-                    where = str(message.get("channel", ""))
-                    if name in text:
-                        wrong.append(f"{who} saw the contact name on {where}")
-                    if PHONE in text:
-                        clear.add(f"{who}@{where}")
-                        if not may_see_phones(who, where):
-                            wrong.append(f"{who} saw a phone on {where} ({message.get('type')})")
-                await client.close()
+        # Live messages too: a new report with a phone, and its dispatch sent.
+        for t in (OWN, SAME_STREET, OTHER_STREET):
+            await asyncio.to_thread(send_with_phone, t)
+        await asyncio.gather(*(client.drain(0.5) for client in clients.values()))
+        for (who, _), client in clients.items():
+            for message in client.received:
+                text = json.dumps(message, ensure_ascii=False)
+                where = str(message.get("channel", ""))
+                if name in text:
+                    wrong.append(f"{who} saw the contact name on {where}")
+                if PHONE in text:
+                    clear.add(f"{who}@{where}")
+                    if not may_see_phones(who, where):
+                        wrong.append(f"{who} saw a phone on {where} ({message.get('type')})")
+            await client.close()
         return wrong, clear
 
     wrong, clear = asyncio.run(run())

@@ -440,7 +440,16 @@ def json_numbers(board: dict[str, Any]) -> set[tuple[str, ...]]:
         rest = (str(v) for k, v in row.items() if k not in ("community", "member"))
         return (names[row["community"]], *rest)
 
-    return {row_of(row) for row in (*board["members"], *board["communities"])}
+    def appeal_of(name: str, row: dict[str, Any]) -> tuple[str, ...]:
+        # Residents' appeals (issue 17): counts, then the rates as percentages, then the mean stars.
+        counts = [str(v) for k, v in row.items() if k not in ("community",)][:7]
+        rates = [row[k] for k in ("response_rate", "resolution_rate", "satisfaction_rate")]
+        shares = ["" if r is None else f"{r:.1%}" for r in rates]
+        return (name, *counts, *shares, "" if row["mean_stars"] is None else str(row["mean_stars"]))
+
+    appeals = {appeal_of(names[a["community"]], a) for a in board["appeals"]}
+    appeals.add(appeal_of("合计", board["appeals_total"]))
+    return {row_of(row) for row in (*board["members"], *board["communities"])} | appeals
 
 
 # -- the profile's rules: reviewed by the head, its own late steps -------------------------------------------

@@ -15,7 +15,11 @@ MODULES = [
     "engine.governance.timers",
     "engine.governance.views",
     "engine.governance.scoreboard",
-    "engine.coordinator.decide_governance",
+    "engine.governance.decide",
+    "engine.governance.decide_appeals",
+    "engine.governance.appeals",
+    "engine.governance.appeal_rates",
+    "engine.governance.duplicates",
 ]
 
 

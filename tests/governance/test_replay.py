@@ -10,11 +10,19 @@ from pydantic import TypeAdapter, ValidationError
 
 from engine.coordinator import CloseIncident, Coordinator, Event, Rejected, TriggerIncident
 from engine.coordinator.board import snapshot
+from engine.governance.appeals import AppealKind
 from engine.governance.checks import CheckResult
 from engine.governance.commands import (
+    AssignAppeal,
+    CompleteAppeal,
     GovernanceCommand,
+    IssueBuildingCodes,
     IssueTask,
+    MergeAppeal,
+    PlanAppeal,
+    RateAppeal,
     RemoveHousehold,
+    ReplyAppeal,
     ReportCheck,
     ReviewPart,
     SaveBuilding,
@@ -35,6 +43,7 @@ from tests.governance.world import (
     STREET,
     WORKER,
     Recorder,
+    appeal,
     hours,
     issue,
     people,
@@ -297,6 +306,20 @@ def test_every_governance_event_round_trips_through_json() -> None:
         ReportCheck(household="h3", result=CheckResult.ABSENT, occurred_at=hours(32.5)), hours(33), WORKER
     )
     c.handle(RemoveHousehold(household="h2"), hours(34), CADRE)
+    c.handle(IssueBuildingCodes(codes=(("b1", "c" * 20), ("b2", "d" * 20))), hours(34), CADRE)
+    # A new link for b1: the old one is retired.
+    c.handle(IssueBuildingCodes(codes=(("b1", "e" * 20),)), hours(34.1), CADRE)
+    leak = appeal(c, "b1", AppealKind.REPAIR, "楼上漏水", hours(34.2), phone="13900001111")
+    again = appeal(c, "b1", AppealKind.REPAIR, "我家也漏水了", hours(34.3))
+    appeal(c, "b2", AppealKind.EMERGENCY, "困在家里", hours(34.4), rescue=True)
+    question = appeal(c, "b2", AppealKind.HELP, "什么时候停水？", hours(34.5))
+    water = appeal(c, "b2", AppealKind.HELP, "老人家里没水了", hours(34.6))
+    c.handle(AssignAppeal(appeal=leak, member=WORKER, note="去看看"), hours(34.7), CADRE)
+    c.handle(MergeAppeal(appeal=again, into=leak), hours(34.8), CADRE)
+    c.handle(ReplyAppeal(appeal=question, text="明早八点恢复", resolved=True), hours(34.9), CADRE)
+    c.handle(PlanAppeal(appeal=water, capability="supply.water", priority=4), hours(35), CADRE)
+    c.handle(CompleteAppeal(appeal=leak, note="已修好"), hours(36), WORKER)
+    c.handle(RateAppeal(appeal=leak, stars=5, comment="很快"), hours(37), "resident:b1")
     run_until(c, hours(40))
     assert {e.type for e in c.log} >= GOVERNANCE_TYPES
     rebuilt = Coordinator.replay(_round_trip(c.log), maps)

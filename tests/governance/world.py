@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 import pytest
 
 from engine.coordinator import Command, Coordinator, Event, Rejected
+from engine.governance.appeals import Appeal, AppealKind, Urgency
 from engine.governance.commands import (
     IssueTask,
     SaveBuilding,
@@ -16,8 +17,10 @@ from engine.governance.commands import (
     SaveHousehold,
     SaveMember,
     SplitTask,
+    SubmitAppeal,
     SubmitPart,
 )
+from engine.governance.ids import AppealId
 from engine.governance.people import Building, Grid, Household, Member, MemberRole, Vulnerability
 from engine.governance.tasks import Evidence, EvidenceKind, Part, Task
 from engine.rules import Profile
@@ -126,3 +129,30 @@ def run_until(c: Coordinator, until: datetime) -> list[Event]:
     while (due := c.due()) is not None and due <= until:
         done.extend(s.event for s in c.tick(due))
     return done
+
+
+def appeal(
+    c: Recorder,
+    building: str,
+    kind: AppealKind,
+    note: str,
+    when: datetime,
+    *,
+    rescue: bool = False,
+    urgency: Urgency = Urgency.NORMAL,
+    phone: str | None = None,
+) -> AppealId:
+    """A resident's appeal from ``building``'s page; its id (the board numbers them)."""
+    receipt = f"{len(c.board.ledger.appeals) + 1:0>10}".translate(str.maketrans("01", "AB"))
+    c.handle(
+        SubmitAppeal(
+            appeal=Appeal(
+                id=AppealId(""), building=building, kind=kind, note=note, rescue=rescue, urgency=urgency
+            ),
+            receipt=receipt,
+            contact_phone=phone,
+        ),
+        when,
+        f"resident:{building}",
+    )
+    return c.board.ledger.receipts[receipt]

@@ -2,6 +2,8 @@
 
 from datetime import datetime
 
+# Imported as a module, used when called: decide_appeals reads the board, whose package imports this one.
+import engine.governance.decide_appeals as appeals
 from engine.coordinator.board import Board, NeedStatus
 from engine.coordinator.events import Event, NeedReported
 from engine.coordinator.rejected import Rejected
@@ -87,6 +89,8 @@ def decide_governance(board: Board, command: GovernanceCommand, at: datetime, ac
             return [_review(board, command, at, actor)]
         case ReportCheck():
             return _check(board, command, at, actor)
+        case _:
+            return appeals.decide_appeal(board, command, at, actor)
 
 
 def checks_for_incident(board: Board, at: datetime) -> list[Event]:

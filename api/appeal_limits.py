@@ -1,0 +1,59 @@
+"""How often residents may send appeals and look them up: moving windows per building link and per client
+address (the ``limits`` library). With ``--pubsub redis://…`` the windows live in Redis and every worker
+counts together; otherwise each process counts its own.
+
+A rescue ("我需要救援") counts against its address only: a flooded building may have many real ones at once.
+"""
+
+import math
+import time
+from dataclasses import dataclass
+
+from fastapi import HTTPException
+from limits import RateLimitItem, parse
+from limits.storage import MemoryStorage, Storage, storage_from_string
+from limits.strategies import MovingWindowRateLimiter
+
+# Per building link: a building of a few hundred flats reporting one leak is far below this.
+PER_BUILDING = "30/10 minutes"
+# Per client address: a family on one phone, or a few on one carrier's shared address.
+PER_ADDRESS = "10/10 minutes"
+# Receipt look-ups and ratings per address: a page polling for news is well inside; guessing receipts is not.
+LOOKUPS_PER_ADDRESS = "120/minute"
+TOO_MANY = "提交太频繁，请稍后再试；紧急情况请直接拨打 110、119、120 (too many requests; try again later)"
+
+
+@dataclass(frozen=True)
+class AppealRates:
+    per_building: str = PER_BUILDING
+    per_address: str = PER_ADDRESS
+    lookups_per_address: str = LOOKUPS_PER_ADDRESS
+
+
+class AppealLimits:
+    def __init__(self, rates: AppealRates = AppealRates(), pubsub_url: str | None = None) -> None:
+        storage: Storage = MemoryStorage()
+        if pubsub_url and pubsub_url.startswith(("redis://", "rediss://")):
+            shared = storage_from_string(pubsub_url)
+            assert isinstance(shared, Storage)
+            storage = shared
+        self._limiter = MovingWindowRateLimiter(storage)
+        self._building = parse(rates.per_building)
+        self._address = parse(rates.per_address)
+        self._lookups = parse(rates.lookups_per_address)
+
+    def submitted(self, code: str, address: str, *, rescue: bool) -> None:
+        """Count one appeal; raise a 429 with ``Retry-After`` instead when a window is full."""
+        self._hit(self._address, "appeal-address", address)
+        if not rescue:
+            self._hit(self._building, "appeal-building", code)
+
+    def looked_up(self, address: str) -> None:
+        self._hit(self._lookups, "appeal-lookup", address)
+
+    def _hit(self, item: RateLimitItem, *names: str) -> None:
+        if self._limiter.hit(item, *names):
+            return
+        reset = self._limiter.get_window_stats(item, *names).reset_time
+        wait = max(1, math.ceil(reset - time.time()))
+        raise HTTPException(429, TOO_MANY, headers={"Retry-After": str(wait)})
