@@ -12,10 +12,11 @@ from engine.governance.appeals import AppealRecord
 from engine.governance.ids import AppealId
 
 # Share of the shorter note's character pairs found in the other's. Notes are short and the building, kind
-# and time already agree: "我家漏水了" and "楼上漏水，天花板在滴水" share 漏水 (1 of 4), enough; "门口堆了很多
-# 杂物" and "楼道灯坏了" share nothing. The cadre decides whether to merge.
-SIMILAR: float = 0.25
-_NOT_WORDS = re.compile(r"[\s\W_]+", re.UNICODE)
+# and time already agree: "我家也漏水了" and "楼上漏水，天花板在滴水" share 漏水 (all of the first, once its
+# small words are gone), enough; "门口堆了很多杂物" and "楼道灯坏了" share nothing. The cadre decides.
+SIMILAR: float = 0.3
+# Punctuation, spaces, and the small words that say who and how, not what is wrong (我家也漏水了 -> 漏水).
+_NOT_WORDS = re.compile(r"[\s\W_我你他她它们家也了的地得在是有很都又还就被把啊呀吧呢吗嘛哦请]+", re.UNICODE)
 
 
 def pairs(text: str) -> frozenset[str]:
