@@ -300,10 +300,7 @@ class Service:
         """The partition all the commands are for (a request never spans two streets)."""
         homes = set()
         for community, order in commands:
-            home = self._home.get(community)
-            if home is None:
-                self._fresh(community)
-                home = self._home.get(community)
+            home = self._home_of(community)
             if home is None:
                 if isinstance(order, RegisterCommunity):
                     home = order.community.street
@@ -315,6 +312,22 @@ class Service:
         if len(homes) != 1:
             raise Rejected("invalid", "community", "one request may change one street's communities only")
         return homes.pop()
+
+    def _home_of(self, community: str) -> str | None:
+        home = self._home.get(community)
+        if home is None:
+            self._fresh(community)
+            home = self._home.get(community)
+        return home
+
+    async def own(self, community: str) -> None:
+        """Make sure this worker owns ``community``'s partition (taking it if nobody does), else raise
+        :class:`NotOwner`: for work to be done once, by the owner, before its command (a resident's rate limit,
+        counted where the appeal is written and not again where it is forwarded)."""
+        home = self._home_of(community)
+        if home is None:
+            raise Rejected("not_found", "community", f"no community {community!r}")
+        await self._owned(home)
 
     async def _owned(self, pid: str) -> Partition:
         """The partition, if this worker owns it or can take it now; else :class:`NotOwner`."""

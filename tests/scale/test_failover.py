@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
 
+import httpx
 import pytest
 from sqlalchemy import Engine
 
@@ -68,7 +69,9 @@ def cluster(tmp_path_factory: pytest.TempPathFactory, started: list[Server]) -> 
         "tests/api/server.py's profile changed: make ours anew"
     )
     url = fresh_database("scale_failover")
-    servers = workers(Path(tmp_path_factory.mktemp("failover")), url, 3, PROFILE)
+    # Residents' appeals: three a minute per building link, counted once wherever they arrive.
+    limits = ["--appeals-per-building", "3/minute", "--appeals-per-address", "1000/minute"]
+    servers = workers(Path(tmp_path_factory.mktemp("failover")), url, 3, PROFILE, limits)
     started.extend(servers)
     engine = connect(url)
     cluster = Cluster(servers, engine)
@@ -99,6 +102,36 @@ def test_a_read_after_a_write_on_another_worker_returns_the_write(cluster: Clust
         written = Api(a, street.token).ok("POST", f"/communities/{community}/needs", need(note))
         read = Api(b, street.token).ok("GET", f"/communities/{community}/needs")
         assert [n["id"] for n in read if n["note"] == note] == [written["id"]], (a.url, b.url)
+
+
+def test_a_residents_appeal_through_another_worker_is_written_and_counted_once(cluster: Cluster) -> None:
+    held = _settled(cluster)
+    i = 0
+    community, owner = COMMUNITIES[i], cluster.by_url(held[STREETS[i]])
+    other = next(s for s in cluster.servers if s is not owner)
+    street = Api(owner, cluster.streets[i].token)
+    street.ok("PUT", f"/communities/{community}/grids/g1", {"name": "一网格"})
+    street.ok(
+        "PUT", f"/communities/{community}/buildings/b1", {"name": "1号楼", "grid": "g1", "location": "g1_1"}
+    )
+    [made] = street.ok("POST", f"/communities/{community}/codes", {})["codes"]
+    code = made["link"].rsplit("/r/", 1)[1]
+    statuses = []
+    for n in range(4):
+        # Each from a phone of its own, through a worker that does not own the street: forwarded to the owner.
+        transport = httpx.HTTPTransport(local_address=f"127.0.9.{n + 10}")
+        with httpx.Client(transport=transport, timeout=30) as phone:
+            sent = phone.post(
+                f"{other.url}/api/v1/public/buildings/{code}/appeals",
+                json={"kind": "repair", "note": f"漏水{n}"},
+                headers={"Idempotency-Key": uuid.uuid4().hex},
+            )
+        statuses.append(sent.status_code)
+    # Counted once each, by the owner: a count on both workers would refuse the second.
+    assert statuses == [201, 201, 201, 429], statuses
+    for server in (owner, other):
+        appeals = Api(server, cluster.streets[i].token).ok("GET", f"/communities/{community}/appeals")
+        assert sorted(a["note"] for a in appeals["appeals"]) == ["漏水0", "漏水1", "漏水2"]
 
 
 def _pending_at(engine: Engine, partitions: list[str], watermark: int) -> dict[str, tuple[int, datetime]]:
