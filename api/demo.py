@@ -8,13 +8,14 @@ from pathlib import Path
 from pydantic import ValidationError
 from sqlalchemy import Engine
 
+from api.appeal_codes import new_building_code
 from api.auth import Principal, Role, create_token, principal_for
 from api.errors import InputError, describe_validation
 from api.private_files import private_dir, write_private
 from api.profiles import named_profile
 from api.service import Service
 from engine.coordinator import Command, RegisterCommunity, RegisterOrganisation, SaveResource
-from engine.governance.commands import SaveBuilding, SaveGrid, SaveHousehold, SaveMember
+from engine.governance.commands import IssueBuildingCodes, SaveBuilding, SaveGrid, SaveHousehold, SaveMember
 from engine.governance.people import Building, Grid, Household, Member, MemberRole
 from engine.matching.document import ProblemDocument
 from engine.model import Organisation, OrganisationKind
@@ -98,6 +99,10 @@ async def load_demo(service: Service, path: Path) -> None:
         *(SaveMember(member=m) for m in people.members),
         *(SaveHousehold(household=h) for h in people.households),
     ]
+    if people.buildings:
+        # Every building's QR link, so the residents' page opens from the codes page at once.
+        links = tuple((b.id, new_building_code()) for b in people.buildings)
+        commands.append(IssueBuildingCodes(codes=links))
     # One transaction: a demo is loaded whole or (after a failure) not at all but its registration.
     await service.execute_many([(community.id, c) for c in commands], setup, _none)
 

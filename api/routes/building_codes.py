@@ -1,7 +1,6 @@
 """Buildings' QR links (楼栋二维码) for the residents' page: printed and stuck up in each building, replaced
 when one is abused (the old link then says it was replaced)."""
 
-import secrets
 from typing import Any
 
 import segno
@@ -9,6 +8,7 @@ from fastapi import APIRouter, Request
 
 from api.access import Forbidden
 from api.appeal_access import handles_appeals
+from api.appeal_codes import new_building_code
 from api.deps import BoardDep, IdempotencyDep, PrincipalDep, ServiceDep
 from api.problems import NotFound
 from api.schemas import Body, Id
@@ -80,8 +80,7 @@ async def issue_codes(
         wanted = [BuildingId(b) for b in dict.fromkeys(body.buildings)]
     if not wanted:
         return {"codes": _codes(board, request)}
-    # 24 random bytes: a link cannot be guessed from another building's.
-    codes = tuple((b, secrets.token_urlsafe(24)) for b in wanted)
+    codes = tuple((b, new_building_code()) for b in wanted)
     return await service.apply(
         board,
         IssueBuildingCodes(codes=codes),

@@ -2,12 +2,12 @@
 receipt, follow what became of it, and rate it once it is done. Nothing here lists appeals: a resident reads
 only the one whose receipt they hold."""
 
-import secrets
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Request
 from fastapi.responses import JSONResponse
 
+from api.appeal_codes import new_receipt
 from api.appeal_limits import AppealLimits
 from api.appeal_schemas import AppealCreate, RatingCreate
 from api.auth import Principal, Role
@@ -17,7 +17,7 @@ from api.problems import NotFound
 from api.service import Service
 from api.throttle import address_of
 from engine.coordinator import Board
-from engine.governance.appeals import RECEIPT_ALPHABET, RECEIPT_LENGTH, Appeal, AppealKind, Urgency
+from engine.governance.appeals import Appeal, AppealKind, Urgency
 from engine.governance.commands import RateAppeal, SubmitAppeal
 from engine.governance.ids import AppealId, BuildingId
 from engine.governance.views import APPEAL_KIND_ZH, resident_json
@@ -58,10 +58,6 @@ def _resident(board: Board, building: BuildingId) -> Principal:
     """Who the log says sent it: a resident of the building (no name: the page asks for none)."""
     assert board.community is not None
     return Principal(0, Role.RESIDENT, board.community.street, board.community.id, None, None, building)
-
-
-def new_receipt() -> str:
-    return "".join(secrets.choice(RECEIPT_ALPHABET) for _ in range(RECEIPT_LENGTH))
 
 
 @router.get("/buildings/{code}")
