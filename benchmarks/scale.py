@@ -42,17 +42,19 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import httpx
 import numpy as np
 from sqlalchemy import Engine, create_engine, text
 
-from api.auth import Principal, Role
+from api.auth import Principal, Role, create_token
 from api.db.database import connect as connect_db
+from api.db.database import default_url
 from api.leases import LEASE_S, leases_for
 from api.pii import load_vault
 from api.pubsub import pubsub_for
@@ -122,9 +124,33 @@ CONFIGS = (
 )
 
 
+class Process(Protocol):
+    """A server process: subprocess.Popen's, or one a ``spawn`` hook started."""
+
+    @property
+    def pid(self) -> int: ...
+
+    def poll(self) -> int | None: ...
+
+    def wait(self, timeout: float | None = None) -> int: ...
+
+    def send_signal(self, sig: int) -> None: ...
+
+    def terminate(self) -> None: ...
+
+    def kill(self) -> None: ...
+
+
+# Starts ``python -m api.cli ARGS`` of this worktree's code with its output to LOG (main's ``spawn``). None: a
+# process of its own, Python's start and imports included (what start_s measures). The smoke test forks them from
+# its launcher, which made the imports once (tests/launcher.py); 78457c9's servers always start their own.
+Spawn = Callable[[list[str], Path], Process]
+_spawn_here: list[Spawn] = []
+
+
 @dataclass
 class Running:
-    process: subprocess.Popen[bytes]
+    process: Process
     port: int
     data_dir: Path
     url: str | None  # the database URL; None: the data folder's SQLite file
@@ -159,22 +185,23 @@ def _old_tree(path: Path) -> Path:
     return path
 
 
-def _spawn(
-    code: Path, data_dir: Path, url: str | None, workers: int = 1
-) -> tuple[subprocess.Popen[bytes], int]:
+def _spawn(code: Path, data_dir: Path, url: str | None, workers: int = 1) -> tuple[Process, int]:
     """``serve`` of the code in ``code`` on a free port (PostgreSQL with Redis, or the folder's SQLite file)."""
     port = free_port()
-    args = [sys.executable, "-m", "api.cli", "serve", "--port", str(port), "--data-dir", str(data_dir)]
-    args += SERVE_FLAGS
+    args = ["serve", "--port", str(port), "--data-dir", str(data_dir), *SERVE_FLAGS]
     if url is not None:
         args += ["--database", url, "--pubsub", REDIS]
     if workers > 1:
         args += ["--workers", str(workers)]
-    log = (data_dir / f"server-{port}.log").open("ab")
-    return subprocess.Popen(args, cwd=code, stdout=log, stderr=subprocess.STDOUT), port
+    path = data_dir / f"server-{port}.log"
+    if _spawn_here and code == ROOT:
+        return _spawn_here[0](args, path), port
+    with path.open("ab") as log:
+        command = [sys.executable, "-m", "api.cli", *args]
+        return subprocess.Popen(command, cwd=code, stdout=log, stderr=subprocess.STDOUT), port
 
 
-def _wait_healthy(process: subprocess.Popen[bytes], port: int, data_dir: Path) -> None:
+def _wait_healthy(process: Process, port: int, data_dir: Path) -> None:
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if process.poll() is not None:
@@ -186,7 +213,7 @@ def _wait_healthy(process: subprocess.Popen[bytes], port: int, data_dir: Path) -
     raise RuntimeError("server did not start in 60 s")
 
 
-def _stop(process: subprocess.Popen[bytes]) -> None:
+def _stop(process: Process) -> None:
     if process.poll() is None:
         process.terminate()
         try:
@@ -207,7 +234,17 @@ def _server(code: Path, data_dir: Path, url: str | None, workers: int = 1) -> It
 
 
 def _tokens(server: Running, specs: list[dict[str, str]]) -> list[str]:
-    """Tokens made by the server's own code (today's and 78457c9's tables are each their own)."""
+    """Tokens made by the server's own code (today's and 78457c9's tables are each their own): this worktree's
+    in this process, 78457c9's by a Python started in its folder."""
+    if server.code == ROOT:
+        engine = connect_db(server.url or default_url(server.data_dir))
+        try:
+            now = datetime.now(UTC)
+            return [
+                create_token(engine, role=Role(s["role"]), at=now, name="bench", **_binding(s)) for s in specs
+            ]
+        finally:
+            engine.dispose()
     done = subprocess.run(
         [sys.executable, "-c", MINT, server.url or str(server.data_dir)],
         cwd=server.code,
@@ -218,6 +255,10 @@ def _tokens(server: Running, specs: list[dict[str, str]]) -> list[str]:
     )
     tokens: list[str] = json.loads(done.stdout)
     return tokens
+
+
+def _binding(spec: dict[str, str]) -> dict[str, str]:
+    return {key: value for key, value in spec.items() if key != "role"}
 
 
 def _post_ok(client: httpx.Client, path: str, body: dict[str, Any]) -> Any:
@@ -1031,7 +1072,8 @@ def _takeover_table(k: dict[str, Any]) -> list[str]:
     return lines
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def main(argv: Sequence[str] | None = None, spawn: Spawn | None = None) -> int:
+    """``spawn``: how servers of this worktree's code start (see ``Spawn``); by default each its own Python."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--seconds", type=float, default=5.0, help="per throughput point")
@@ -1083,13 +1125,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         "takeover": lambda: _takeover(ROOT, runs, args.lengths or lengths, args.quiet),
     }
     args.out.mkdir(parents=True, exist_ok=True)
-    for name in args.sections:
-        load = [round(x, 2) for x in os.getloadavg()]
-        result[name] = {"load_average_at_start": load, **sections[name]()}
-        # Written after each section: a later one failing keeps the earlier ones.
-        (args.out / "scale.json").write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
-        table = _table(result)
-        (args.out / "scale.md").write_text(table, encoding="utf-8")
+    _spawn_here[:] = [spawn] if spawn is not None else []
+    try:
+        for name in args.sections:
+            load = [round(x, 2) for x in os.getloadavg()]
+            result[name] = {"load_average_at_start": load, **sections[name]()}
+            # Written after each section: a later one failing keeps the earlier ones.
+            (args.out / "scale.json").write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+            table = _table(result)
+            (args.out / "scale.md").write_text(table, encoding="utf-8")
+    finally:
+        _spawn_here.clear()
     if not args.quiet:
         sys.stdout.write(table)
     return 0
