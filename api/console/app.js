@@ -24,6 +24,7 @@ import { poolView, bindPool, actions as poolActions } from "./pooleditor.js";
 import { peopleView, actions as peopleActions } from "./people.js";
 import { requestsView, actions as requestActions } from "./requests.js";
 import { contributionsView, bindContributions, actions as contribActions } from "./contributions.js";
+import { appealsView, ordersView, codesView, openAppeals, actions as appealActions } from "./appeals.js";
 
 // A redraw replaces the controls: the one that had focus (a button just pressed, a field being read out) gets
 // it back, found by the same id, test id or action on the same object, and the page stays where it was
@@ -103,6 +104,9 @@ function draw(form) {
     case "pool": view.innerHTML = poolView(d); break;
     case "people": view.innerHTML = peopleView(d); break;
     case "contrib": contributionsView(view, d, same); break;
+    case "appeals": view.innerHTML = appealsView(d); break;
+    case "orders": view.innerHTML = ordersView(d); break;
+    case "codes": view.innerHTML = codesView(d); break;
     // What the street asked this community to help with comes first: another community waits for it.
     default: view.innerHTML = requestsView(d) + cadreView(d, me.role === "observer");
   }
@@ -131,13 +135,16 @@ function where(me, d, role, mode) {
 function tabsFor(me, d) {
   const incident = d.community && d.community.incident;
   switch (me.role) {
-    case "street": return ["inbox", "emergency", "pool", "people", "tasks", "contrib"];
-    case "cadre": return ["emergency", "tasks", ...(incident ? ["checks"] : []), ...(isHead() ? ["pool", "people"] : [])];
-    case "grid_worker": return ["report", "checklist", ...((d.mytasks || []).length ? ["mytasks"] : [])];
+    case "street": return ["inbox", "emergency", "appeals", "pool", "people", "tasks", "contrib"];
+    case "cadre": return ["emergency", "appeals", "tasks", ...(incident ? ["checks"] : []), "codes", ...(isHead() ? ["pool", "people"] : [])];
+    case "grid_worker": return ["report", "checklist", ...(orders(d) ? ["orders"] : []), ...((d.mytasks || []).length ? ["mytasks"] : [])];
     case "captain": return ["checklist"];
     default: return ["emergency"];
   }
 }
+
+// A grid worker's work orders (residents' appeals sent to them): the tab shows once there is one.
+const orders = (d) => Boolean(d.appeals && d.appeals.appeals && d.appeals.appeals.length);
 
 export function currentTab() {
   const tabs = tabsFor(state.me, state.data);
@@ -152,6 +159,7 @@ function badge(tab, d) {
   if (tab === "mytasks") n = partsOf(d.mytasks).filter(([, p]) => ["assigned", "returned"].includes(p.status)).length;
   if (tab === "inbox") n = (d.inbox || []).filter((i) => ["open", "approval"].includes(i.state)).length;
   if (tab === "emergency" && state.me.role === "cadre") n = (d.requests || []).length;
+  if (tab === "appeals" || tab === "orders") n = openAppeals(d);
   return n ? ` <span class="badge">${n}</span>` : "";
 }
 
@@ -159,6 +167,7 @@ function badge(tab, d) {
 const ACTIONS = {
   ...emergencyActions, ...organisationActions, ...reportActions, ...taskActions, ...partActions, ...boardActions,
   ...photoActions, ...checkActions, ...streetActions, ...poolActions, ...peopleActions, ...requestActions, ...contribActions,
+  ...appealActions,
   async tab(el) {
     state.tab = el.dataset.tab;
     render(true);

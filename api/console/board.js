@@ -6,6 +6,7 @@ import { bindDates } from "./dates.js";
 import { download } from "./api.js";
 import { communityName } from "./tasks.js";
 import { refresh } from "./refresh.js";
+import { appealBoard } from "./appeals.js";
 
 // The period's fields and an empty place for the tables, drawn once; the tables are redrawn on each refresh.
 export function boardFrame(period) {
@@ -25,7 +26,8 @@ export function boardTables(scores) {
       <td class="${r.overdue ? "late-text" : ""}">${r.overdue}</td><td><strong>${r.awarded}</strong> / ${r.points}</td></tr>`)}</tbody></table>
     <h3>${t("byMember")}</h3><table class="board" data-testid="board-members"><thead><tr><th>${C.member}</th><th>${C.parts}</th><th>${C.score}</th></tr></thead>
     <tbody>${members.length ? rows(members, (r) => `<tr data-testid="score-${esc(r.community)}-${esc(r.member)}"><td>${esc(r.name)}<div class="muted">${esc(communityName(r.community))}</div></td>
-      <td>${r.submitted}/${r.parts}</td><td><strong>${r.awarded}</strong> / ${r.points}</td></tr>`) : `<tr><td colspan="3">${t("noTasks")}</td></tr>`}</tbody></table>`;
+      <td>${r.submitted}/${r.parts}</td><td><strong>${r.awarded}</strong> / ${r.points}</td></tr>`) : `<tr><td colspan="3">${t("noTasks")}</td></tr>`}</tbody></table>
+    <h3>${t("appealBoard")}</h3>${appealBoard(scores, communityName)}`;
 }
 
 async function exportCsv() {

@@ -118,17 +118,20 @@ function escalationHtml(n) {
     ${note ? `<div class="street-note" data-testid="street-note-${esc(n.id)}">${esc(t(label, { n: note }))}</div>` : ""}</div>`;
 }
 
+// Which of the street's communities the view shows (app.js reads the choice); one community: no picker.
+export function communityPicker() {
+  if (state.me.communities.length < 2) return "";
+  return `<label for="community-pick">${t("pickCommunity")}</label><select id="community-pick" data-testid="community-pick">${state.me.communities
+    .map((c) => `<option value="${esc(c)}" ${c === state.community ? "selected" : ""}>${esc(communityName(c))}</option>`).join("")}</select>`;
+}
+
 export function cadreView(d, readOnly) {
   const community = d.community;
   const canRun = !readOnly && (state.me.role === "cadre" || state.me.role === "street");
   const needsById = Object.fromEntries((d.needs || []).map((n) => [n.id, n]));
   const orgName = Object.fromEntries((d.organisations || []).map((o) => [o.id, orgLabel(o)]));
   const res = Object.fromEntries((d.resources || []).map((r) => [r.id, r]));
-  let html = "";
-  if (state.me.communities.length > 1) {
-    html += `<label for="community-pick">${t("pickCommunity")}</label><select id="community-pick" data-testid="community-pick">${state.me.communities
-      .map((c) => `<option value="${esc(c)}" ${c === state.community ? "selected" : ""}>${esc(communityName(c))}</option>`).join("")}</select>`;
-  }
+  let html = communityPicker();
   if (canRun) {
     html += community.incident
       ? `<div class="row choices"><button class="quiet" data-action="level" data-testid="change-level">${t("changeLevel")}</button>

@@ -25,6 +25,8 @@ function channels() {
   if (me.role === "grid_worker" && grid) list.push(`grid:${c}:${grid}`);
   if (me.role === "captain" && me.member && me.member.building) list.push(`building:${c}:${me.member.building}`);
   if (me.role === "street" && me.street) list.push(`street:${me.street}`);
+  // Residents' appeals of the community looked at (a grid worker hears of a work order on the grid's channel).
+  if (["cadre", "street"].includes(me.role) && c) list.push(`appeals:${c}`);
   return list;
 }
 

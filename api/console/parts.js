@@ -2,10 +2,10 @@
 // a number, a photo), the reviewer accepts it, scores it as partly done or returns it.
 import { state } from "./state.js";
 import { t } from "./i18n.js";
-import { esc, toast } from "./dom.js";
+import { esc } from "./dom.js";
 import { ask, dialogButtons, refuse } from "./dialog.js";
 import { act } from "./api.js";
-import { photoBody } from "./photos.js";
+import { formPhoto } from "./photos.js";
 
 // Who the head can give a part to.
 const ASSIGNABLE = ["head", "cadre", "grid_worker"];
@@ -114,15 +114,9 @@ async function uploadPart(c, task, part) {
   const typed = String(form.get("text") || "").trim();
   if (typed) body.text = typed;
   if (need.includes("number")) body.number = Number(form.get("number"));
-  const photo = form.get("photo");
-  if (photo && photo.size) {
-    try {
-      body.photo = await photoBody(photo);
-    } catch {
-      toast(t("badPhoto"));
-      return;
-    }
-  }
+  const photo = await formPhoto(form);
+  if (photo === null) return;
+  if (photo) body.photo = photo;
   await act("POST", `/communities/${c}/tasks/${task.id}/parts/${part.id}/submission`, body, t("uploaded"));
 }
 

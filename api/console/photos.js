@@ -1,7 +1,7 @@
 // Evidence photos: shown from the server with the token, opened full size, and made smaller before upload.
 import { state } from "./state.js";
 import { t } from "./i18n.js";
-import { esc } from "./dom.js";
+import { esc, toast } from "./dom.js";
 import { ask } from "./dialog.js";
 
 // Evidence photos need the token: fetched once each, shown from a blob URL.
@@ -43,6 +43,19 @@ export async function photoBody(file) {
   const blob = await new Promise((resolve) => canvas.toBlob(resolve, "image/jpeg", 0.8));
   if (!blob) throw new Error("photo");
   return { content_type: "image/jpeg", data: await fileData(blob) };
+}
+
+// The photo a dialog's form holds (its "photo" field), ready to send: undefined when none was chosen, null when
+// it cannot be read (said in a toast).
+export async function formPhoto(form) {
+  const photo = form.get("photo");
+  if (!(photo && photo.size)) return undefined;
+  try {
+    return await photoBody(photo);
+  } catch {
+    toast(t("badPhoto"));
+    return null;
+  }
 }
 
 // By data-action: a tapped thumbnail opens full size.

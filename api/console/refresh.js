@@ -8,6 +8,7 @@ import { readEnds, readStarts, resubscribe, setNetwork } from "./live.js";
 import { thisMonth } from "./dates.js";
 import { owner, ownerPath } from "./pooleditor.js";
 import { contribQuery } from "./contributions.js";
+import { shown } from "./appeals.js";
 import { currentTab, render, signOut } from "./app.js";
 
 // Which read last started for each part: an older one that lands later must not undo it.
@@ -104,6 +105,21 @@ function readers(me, tab, only) {
     ...one(tab === "people", "people", peopleData),
     ...one(tab === "contrib", "contributions", () => get(`${streetPath()}/contributions${contribQuery()}`)),
     ...governance(me, tab, c),
+    ...appeals(me, tab, c, has),
+  ];
+}
+
+// Residents' appeals: a cadre's queue (its count is the tab's badge wherever the cadre is), the street's on its
+// tab, a grid worker's work orders (done ones too); who may take a work order; the buildings' QR codes.
+function appeals(me, tab, c, has) {
+  const handler = me.role === "cadre" || (me.role === "street" && tab === "appeals");
+  const period = thisMonth();
+  return [
+    ...one(has && handler, "appeals", () => get(`${c}/appeals?state=${shown.state}`)),
+    ...one(has && me.role === "grid_worker", "appeals", () => get(`${c}/appeals?state=all`)),
+    ...one(has && tab === "appeals", "members", () => get(`${c}/members`)),
+    ...one(has && tab === "appeals" && me.role === "cadre", "scores", () => get(`${c}/scores?start=${period.start}&end=${period.end}`)),
+    ...one(has && tab === "codes", "codes", () => get(`${c}/codes`)),
   ];
 }
 
