@@ -10,7 +10,6 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-import segno
 from sqlalchemy import Engine, update
 from sqlmodel import Session, col, select
 
@@ -85,8 +84,3 @@ def use_code(engine: Engine, code: str, at: datetime) -> str | None:
             return None
         session.commit()
     return token
-
-
-def qr_svg(link: str) -> str:
-    """The link as a QR code, an SVG data: URL the page shows as an image (and prints crisply at any size)."""
-    return str(segno.make(link, error="m").svg_data_uri(scale=4, border=2))

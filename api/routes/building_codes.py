@@ -3,7 +3,6 @@ when one is abused (the old link then says it was replaced)."""
 
 from typing import Any
 
-import segno
 from fastapi import APIRouter, Request
 
 from api.access import Forbidden
@@ -11,6 +10,7 @@ from api.appeal_access import handles_appeals
 from api.appeal_codes import new_building_code
 from api.deps import BoardDep, IdempotencyDep, PrincipalDep, ServiceDep
 from api.problems import NotFound
+from api.qr import qr_svg
 from api.schemas import Body, Id
 from engine.coordinator import Board
 from engine.governance.commands import IssueBuildingCodes
@@ -42,8 +42,8 @@ def _codes(board: Board, request: Request) -> list[dict[str, Any]]:
                 "grid": building.grid,
                 "grid_name": ledger.grids[building.grid].name if building.grid in ledger.grids else "",
                 "link": link,
-                # Drawn here as SVG: prints crisply at any size, and needs no script on the page.
-                "qr": str(segno.make(link, error="m").svg_data_uri(scale=6, border=2)) if link else None,
+                # Larger than a sign-in link's: it is printed and scanned from a wall.
+                "qr": qr_svg(link, scale=6) if link else None,
             }
         )
     return out

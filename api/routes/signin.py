@@ -18,10 +18,11 @@ from api.deps import BoardDep, PrincipalDep, ServiceDep, StreetBoardDep
 from api.hub import revocation_notice
 from api.openapi import ERRORS, HEADERS, PROBLEM
 from api.problems import MEDIA
+from api.qr import qr_svg
 from api.routes.tokens import StreetTokenCreate, TokenCreate, community_binding, street_binding
 from api.schemas import Body
 from api.service import Service
-from api.signin import make_code, qr_svg, use_code
+from api.signin import make_code, use_code
 from api.throttle import AuthFailures, address_of
 
 router = APIRouter(tags=["tokens 令牌"])
