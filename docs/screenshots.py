@@ -86,9 +86,14 @@ def shoot_all(data: Path) -> None:
                 shoot(signed_in(browser, server, None, width), f"signin-{width}")
 
             normal_times(browser, server, tokens, c)
+            links = resident_links(cadre, c)
+            resident_views(browser, server, cadre, c, links)
 
             # A flood: the residents' needs come in; the rescue team answers the first.
             flood(server, tokens)
+            page = resident_page(browser, server, links[0], "phone")
+            page.get_by_test_id("incident").wait_for()
+            shoot(page, "resident-incident-phone")
             for width in WIDTHS:
                 shoot(signed_in(browser, server, tokens["cadre"], width), f"cadre-{width}")
                 shoot(signed_in(browser, server, tokens["organisation"], width), f"organisation-{width}")
@@ -181,6 +186,47 @@ def normal_times(browser: Browser, server: Server, tokens: dict[str, str], c: st
         page.get_by_test_id("tab-tasks").click()
         page.locator("[data-testid^=task-]").first.wait_for()
         shoot(page, f"tasks-head-{width}")
+
+
+def resident_links(cadre: Api, c: str) -> list[str]:
+    """Every building's QR link (its path, /r/{code})."""
+    codes = cadre.ok("POST", f"{c}/codes", {})["codes"]
+    return [row["link"].split("/r/", 1)[1] for row in codes]
+
+
+def resident_page(browser: Browser, server: Server, code: str, width: str) -> Page:
+    """A resident's phone (or computer) opening a building's QR link: no account."""
+    w, h = WIDTHS[width]
+    context = browser.new_context(
+        viewport={"width": w, "height": h}, locale="zh-CN", timezone_id="Asia/Shanghai"
+    )
+    page = context.new_page()
+    page.goto(f"{server.url}/r/{code}")
+    page.get_by_test_id("ask").wait_for()
+    return page
+
+
+def resident_views(browser: Browser, server: Server, cadre: Api, c: str, links: list[str]) -> None:
+    """The residents' page in normal times: the form on a phone; on a computer, a repair the cadre answered,
+    ready to be rated."""
+    page = resident_page(browser, server, links[0], "phone")
+    page.get_by_role("radio", name="报修").check()
+    page.get_by_test_id("ask").get_by_label("说说情况").fill("3单元楼道灯坏了，晚上看不见台阶")
+    shoot(page, "resident-phone")
+    page = resident_page(browser, server, links[0], "desktop")
+    page.get_by_role("radio", name="报修").check()
+    page.get_by_test_id("ask").get_by_label("说说情况").fill("厨房水管漏水，楼下也在滴")
+    page.get_by_test_id("send").click()
+    page.locator("#sent").wait_for()
+    receipt = page.get_by_test_id("receipt").inner_text()
+    appeal = next(a for a in cadre.ok("GET", f"{c}/appeals")["appeals"] if a["receipt"] == receipt)
+    cadre.ok(
+        "POST", f"{c}/appeals/{appeal['id']}/reply", {"text": "物业师傅已上门换好水管", "resolved": True}
+    )
+    page.reload()
+    page.get_by_test_id("rate").wait_for()
+    page.get_by_role("button", name="5 星").click()
+    shoot(page, "resident-desktop")
 
 
 def street_views(

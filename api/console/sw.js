@@ -39,6 +39,9 @@ self.addEventListener("fetch", (event) => {
   if (request.method !== "GET" || url.origin !== self.location.origin) return;
   // The API docs are no part of the console.
   if (url.pathname.startsWith("/docs") || url.pathname.startsWith("/redoc") || url.pathname === "/openapi.json") return;
+  // Nor is the residents' page (a building's QR link, /r/{code}, on a cadre's phone too): offline it must never
+  // be answered with the console's shell, and its public answers are not kept in the console's data.
+  if (/^\/(r\/|resident\.|api\/v1\/public\/)/.test(url.pathname)) return;
   event.respondWith(networkFirst(request, url.pathname.startsWith("/api/") ? DATA : SHELL));
 });
 
