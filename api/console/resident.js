@@ -96,11 +96,28 @@ function toast(text) {
 // The receipts sent or looked up on this phone, newest first, with the status last read.
 const mine = () => { try { return JSON.parse(localStorage.getItem(MINE)) || []; } catch { return []; } };
 
-function keep(a) {
-  const row = { receipt: a.receipt, kind_zh: a.kind_zh, building_name: a.building_name, received_at: a.received_at, status_zh: a.status_zh };
-  const rows = [row, ...mine().filter((x) => x.receipt !== a.receipt)].slice(0, 20);
-  try { localStorage.setItem(MINE, JSON.stringify(rows)); } catch { /* private mode: the list is not kept */ }
+function keep(a, front = true) {
+  const row = { receipt: a.receipt, kind_zh: a.kind_zh, building_name: a.building_name, received_at: a.received_at, status_zh: a.status_zh, done: ["resolved", "closed"].includes(a.status) };
+  const rows = mine();
+  const at = rows.findIndex((x) => x.receipt === a.receipt);
+  if (front || at < 0) {
+    if (at >= 0) rows.splice(at, 1);
+    rows.unshift(row);
+  } else rows[at] = row;
+  try { localStorage.setItem(MINE, JSON.stringify(rows.slice(0, 20))); } catch { /* private mode: the list is not kept */ }
   drawMine();
+}
+
+// The list's open appeals read again, newest first, one at a time: their status as it is now.
+async function refreshMine() {
+  for (const x of mine().filter((x) => !x.done).slice(0, 5)) {
+    try {
+      const r = await call("GET", `/appeals/${x.receipt}`);
+      if (r.status === 200) keep(r.data, false);
+    } catch {
+      return;
+    }
+  }
 }
 
 function drawMine() {
@@ -387,10 +404,14 @@ addEventListener("hashchange", route);
 document.addEventListener("visibilitychange", () => {
   if (document.hidden) return;
   if (shown) follow(shown);
-  else if (code) loadPlace();
+  else {
+    refreshMine();
+    if (code) loadPlace();
+  }
 });
 
 drawMine();
+refreshMine();
 drawStars();
 route();
 if (code) loadPlace();

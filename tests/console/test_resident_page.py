@@ -284,6 +284,13 @@ def test_busy_replaced_and_desktop(world: World, pages: Pages, server: Server) -
     expect(desk.locator("#what")).to_contain_text("邻里纠纷")
     no_problems(desk, DESKTOP["width"])
 
+    # Answered meanwhile: opened again, the page's list of this phone's appeals says so without a tap.
+    dispute = next(a["id"] for a in p.appeals() if a["receipt"] == receipt)
+    c.cadre.ok("POST", f"{c.path}/appeals/{dispute}/reply", {"text": "已和楼上住户沟通", "resolved": True})
+    desk.get_by_role("button", name="返回").click()
+    desk.reload()
+    expect(desk.get_by_test_id("mine")).to_contain_text("已解决")
+
 
 def test_the_page_is_small() -> None:
     """HTML, script and styles together: a weak phone signal opens it in a few seconds."""
