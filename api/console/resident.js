@@ -131,7 +131,7 @@ function drawMine() {
 
 function picks(box, name, options, checked) {
   box.replaceChildren(...options.map((o, i) => el("label", { className: "pick" },
-    el("input", { type: "radio", name, value: o.value, checked: i === checked }), el("span", { textContent: o.zh }))));
+    el("input", { type: "radio", name, value: o.value, defaultChecked: i === checked }), el("span", { textContent: o.zh }))));
 }
 
 function choose(name) {

@@ -136,6 +136,8 @@ def test_a_repair_with_a_photo_is_answered_and_rated_on_a_phone(world: World, pa
     expect(receipt).to_have_text(RECEIPT, timeout=10_000)
     assert len(keys) == 2 and keys[0] == keys[1] and keys[0], keys
     expect(page.get_by_text("请记下受理编号")).to_be_visible()
+    # The form is cleared for the next one, back to 一般.
+    assert page.evaluate("document.querySelector('input[name=urgency]:checked').value") == "normal"
     expect(page.get_by_test_id("status")).to_have_text("已受理，等待处理")
     no_problems(page, PHONE["width"], axe=False)
     code = receipt.inner_text()
