@@ -12,10 +12,11 @@ from typing import Any
 import httpx
 import pytest
 from PIL import Image
-from playwright.sync_api import FilePayload, Page, Route, expect
+from playwright.sync_api import Browser, FilePayload, Page, Route, expect
+from playwright.sync_api import Error as PlaywrightError
 
 from api.appeal_limits import TOO_MANY
-from tests.api.server import ROOT, Server
+from tests.api.server import ROOT, Server, wait_for
 from tests.console.axe import findings
 from tests.console.conftest import DESKTOP, PHONE, Community, OpenPage, World, layout_problems
 from tests.console.test_csp import LISTEN
@@ -292,6 +293,34 @@ def test_busy_replaced_and_desktop(world: World, pages: Pages, server: Server) -
     desk.get_by_role("button", name="返回").click()
     desk.reload()
     expect(desk.get_by_test_id("mine")).to_contain_text("已解决")
+
+
+def test_the_console_service_worker_leaves_the_page_alone(
+    world: World, browser: Browser, server: Server
+) -> None:
+    """A cadre's phone has the console installed (its service worker controls every path of the server): the
+    residents' page still comes from the network, and offline a building's link is not answered with the
+    console's shell; nothing of the public API is kept in the console's caches."""
+    p = place(world, "rp-sw")
+    context = browser.new_context(viewport=PHONE, locale="zh-CN", service_workers="allow")  # type: ignore[arg-type]
+    try:
+        page = context.new_page()
+        page.goto(f"{server.url}/")
+        # (Polled from here: the page's policy refuses the eval a polling wait_for_function would need.)
+        wait_for(lambda: page.evaluate("navigator.serviceWorker.controller !== null"))
+        page.goto(f"{server.url}/r/{p.codes['b1']}")
+        expect(page.locator("h1")).to_have_text("rp-sw社区")
+        assert page.evaluate("navigator.serviceWorker.controller !== null")
+        kept = page.evaluate(
+            "(async () => (await Promise.all((await caches.keys()).map(async (n) =>"
+            " (await (await caches.open(n)).keys()).map((r) => new URL(r.url).pathname)))).flat())()"
+        )
+        assert not [k for k in kept if k.startswith(("/r/", "/resident.", "/api/v1/public/"))], kept
+        context.set_offline(True)
+        with pytest.raises(PlaywrightError, match="ERR_INTERNET_DISCONNECTED"):
+            page.goto(f"{server.url}/r/{p.codes['b2']}")
+    finally:
+        context.close()
 
 
 def test_the_page_is_small() -> None:
