@@ -21,6 +21,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+import httpx  # noqa: E402
 from PIL import Image  # noqa: E402
 from playwright.sync_api import Browser, Page, sync_playwright  # noqa: E402
 
@@ -135,6 +136,7 @@ def shoot_all(data: Path) -> None:
                 shoot(page, f"checks-{width}")
 
             street_views(browser, server, tokens, document, c)
+            appeal_views(browser, server, tokens, c)
 
             # A drill afterwards: every screen says so.
             incident = cadre.ok("GET", c)["incident"]["id"]
@@ -248,6 +250,85 @@ def street_views(
         tap_node(page, "g2_6", "#pick-map")
         page.evaluate("document.querySelector('#dialog').scrollTop = 0")
         shoot(page, f"street-pool-dialog-{width}", full_page=False)
+
+
+def appeal_views(browser: Browser, server: Server, tokens: dict[str, str], c: str) -> None:
+    """Residents' appeals from the buildings' QR links (the public API, each phone its own address): the cadre's
+    queue with two likely duplicates, a grid worker's work orders, the codes' print sheet, and the board's
+    接诉即办 rates once a work order is done and rated and a reply has settled another."""
+    cadre = Api(server, tokens["cadre"])
+    codes = {
+        x["building_name"]: x["link"].rsplit("/r/", 1)[1] for x in cadre.ok("GET", f"{c}/codes")["codes"]
+    }
+    members = {m["name"]: m["id"] for m in cadre.ok("GET", f"{c}/members")}
+
+    def appeal(n: int, building: str, kind: str, note: str, **more: Any) -> str:
+        phone = httpx.Client(transport=httpx.HTTPTransport(local_address=f"127.0.3.{n + 10}"), timeout=30)
+        url = f"{server.url}/api/v1/public/buildings/{codes[building]}/appeals"
+        sent = phone.post(url, json={"kind": kind, "note": note, **more})
+        assert sent.status_code == 201, sent.text
+        receipt = sent.json()["receipt"]
+        found = next(
+            a for a in cadre.ok("GET", f"{c}/appeals?state=all")["appeals"] if a["receipt"] == receipt
+        )
+        return str(found["id"])
+
+    def rate(n: int, appeal_id: str, stars: int, comment: str) -> None:
+        receipt = cadre.ok("GET", f"{c}/appeals/{appeal_id}")["receipt"]
+        phone = httpx.Client(transport=httpx.HTTPTransport(local_address=f"127.0.3.{n + 10}"), timeout=30)
+        rated = phone.post(
+            f"{server.url}/api/v1/public/appeals/{receipt}/rating", json={"stars": stars, "comment": comment}
+        )
+        assert rated.status_code == 200, rated.text
+
+    garage = appeal(1, "12栋", "repair", "地下车库入口积水，电动车推不出来", phone="13800001234")
+    cadre.ok("POST", f"{c}/appeals/{garage}/order", {"member": members["赵网格员"], "note": "请带上水泵"})
+    Api(server, tokens["grid_worker"]).ok(
+        "POST", f"{c}/appeals/{garage}/done", {"note": "已抽干积水，清理了排水口"}
+    )
+    rate(1, garage, 5, "很快就处理好了")
+    meals = appeal(2, "7栋", "help", "想问问附近有没有老年助餐点")
+    cadre.ok(
+        "POST",
+        f"{c}/appeals/{meals}/reply",
+        {"text": "社区食堂每天11点供应老年餐，凭老年卡八折", "resolved": True},
+    )
+    rate(2, meals, 4, "")
+    appeal(
+        3,
+        "12栋",
+        "emergency",
+        "2单元电梯停在两层之间，里面有一位老人",
+        urgency="very_urgent",
+        phone="13900005678",
+    )
+    appeal(4, "3栋", "repair", "3单元楼道灯坏了，晚上看不见台阶", phone="13700002468")
+    appeal(5, "3栋", "repair", "3单元楼道的灯不亮了")
+    leak = appeal(6, "12栋", "repair", "楼顶水箱漏水，顺着墙流到6楼", urgency="urgent", phone="13600003579")
+    cadre.ok("POST", f"{c}/appeals/{leak}/order", {"member": members["赵网格员"], "note": "今天下午去看"})
+    appeal(7, "7栋", "dispute", "楼上装修中午也在施工，噪音太大")
+    for width in WIDTHS:
+        page = signed_in(browser, server, tokens["cadre"], width)
+        page.get_by_test_id("tab-appeals").click()
+        page.locator(".dup-group").wait_for()
+        page.get_by_test_id("board-appeals").wait_for()
+        shoot(page, f"appeals-{width}")
+    page = signed_in(browser, server, tokens["grid_worker"], "phone")
+    page.get_by_test_id("tab-orders").click()
+    page.get_by_test_id("my-orders").wait_for()
+    shoot(page, "orders-phone")
+    # The print sheet: one card a building, as the printer gets it.
+    page = signed_in(browser, server, tokens["cadre"], "desktop")
+    page.get_by_test_id("tab-codes").click()
+    page.get_by_test_id("qr-sheet").wait_for()
+    page.evaluate("document.body.classList.add('print-codes')")
+    page.emulate_media(media="print")
+    shoot(page, "codes-desktop")
+    page = signed_in(browser, server, tokens["street"], "desktop")
+    page.get_by_test_id("tab-tasks").click()
+    page.get_by_test_id("board-appeals").wait_for()
+    page.evaluate("window.scrollTo(0, document.body.scrollHeight)")
+    shoot(page, "board-desktop", full_page=False)
 
 
 if __name__ == "__main__":

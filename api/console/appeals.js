@@ -37,7 +37,7 @@ function phoneLink(a) {
   const digits = String(a.contact_phone).replace(/[^\d+]/g, "");
   // A masked number (a live message's) cannot be dialled: shown, not linked.
   return /\*/.test(a.contact_phone) ? `<div>${esc(a.contact_phone)}</div>`
-    : `<a class="button call" href="tel:${esc(digits)}" data-testid="appeal-phone-${esc(a.id)}">📞 ${esc(a.contact_phone)}</a>`;
+    : `<a class="button call" href="tel:${esc(digits)}" data-testid="appeal-phone-${esc(a.id)}">${t("call")} ${esc(a.contact_phone)}</a>`;
 }
 
 // Where it stands, in words: who has it, what was answered, what the grid worker wrote when done.
@@ -125,7 +125,9 @@ export function appealsView(d) {
 // A grid worker's work orders: where, what, the resident's number to call, and a big button once it is done.
 export function ordersView(d) {
   if (d.appeals === undefined) return loading();
-  const list = (d.appeals && d.appeals.appeals) || [];
+  // Those still to do first, in the queue's order; then those done.
+  const all = (d.appeals && d.appeals.appeals) || [];
+  const list = [...all.filter((a) => OPEN.includes(a.status)), ...all.filter((a) => !OPEN.includes(a.status))];
   if (!list.length) return `<h2>${t("myOrders")}</h2><div class="empty" data-testid="my-orders">${t("noOrders")}</div>`;
   return `<h2>${t("myOrders")}</h2><div class="cards" data-testid="my-orders">${list.map((a) => `<div class="card appeal ${urgent(a) ? "p5" : ""}" data-order="${esc(a.id)}" data-testid="order-${esc(a.id)}">
     ${head(a)}${phoneLink(a)}${progress(a)}
