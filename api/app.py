@@ -111,6 +111,8 @@ class ServeSettings:
     ws_queue_limit: int = QUEUE_LIMIT
     # Failed authentications one client address may make in a minute before it is answered 429.
     auth_failures_per_minute: int = DEFAULT_PER_MINUTE
+    # How often an open websocket re-reads its token (None: api.routes.ws.RECHECK_S).
+    token_recheck_s: float | None = None
     # Residents' phones and names: the key outside the database, and how long after an incident they are kept.
     pii_key_file: Path | None = None
     pii_retention: timedelta = timedelta(days=30)
@@ -160,6 +162,7 @@ def create_app(settings: ServeSettings) -> FastAPI:
     service.hub.queue_limit = settings.ws_queue_limit
     app.state.bodies = Bodies()
     app.state.resume_limit = settings.resume_limit
+    app.state.token_recheck_s = settings.token_recheck_s
     app.state.auth_failures = AuthFailures(settings.auth_failures_per_minute)
     app.state.appeal_limits = AppealLimits(settings.appeal_rates, settings.pubsub_url)
     app.state.tiles = settings.tiles

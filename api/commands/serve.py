@@ -72,6 +72,12 @@ def arguments(serve: argparse.ArgumentParser) -> None:
         f"past that they get 429 with Retry-After (valid tokens never do; default {DEFAULT_PER_MINUTE})",
     )
     serve.add_argument(
+        "--token-recheck-s",
+        type=float,
+        help="how often an open websocket re-reads its token, the backstop for a revocation whose notice never "
+        "came (revoked on the command line without --pubsub); default 10",
+    )
+    serve.add_argument(
         "--appeals-per-building",
         default=PER_BUILDING,
         help="residents' appeals one building's link takes in a moving window, as COUNT/PERIOD "
@@ -143,6 +149,8 @@ def run(args: argparse.Namespace) -> int:
             parse(rate)
         except ValueError:
             raise InputError(f"{flag}: {rate!r} is not COUNT/PERIOD, e.g. '30/10 minutes'") from None
+    if args.token_recheck_s is not None and not args.token_recheck_s > 0:
+        raise InputError(f"--token-recheck-s: must be more than 0 (got {args.token_recheck_s})")
     if args.ws_queue_limit < 1:
         raise InputError(f"--ws-queue-limit: must be 1 or more (got {args.ws_queue_limit})")
     if args.workers < 1:
@@ -192,6 +200,7 @@ def run(args: argparse.Namespace) -> int:
         resume_limit=args.resume_limit,
         ws_queue_limit=args.ws_queue_limit,
         auth_failures_per_minute=args.auth_failures_per_minute,
+        token_recheck_s=args.token_recheck_s,
         appeal_rates=rates,
         pii_key_file=key_file,
         pii_retention=timedelta(days=args.pii_retention_days),

@@ -143,7 +143,8 @@ async def websocket_endpoint(websocket: WebSocket) -> None:
     sender = asyncio.create_task(_send(websocket, service, listener, principal))
     receiver = asyncio.create_task(_receive(websocket, service, principal, listener))
     closing = asyncio.create_task(listener.closing.wait())
-    recheck = asyncio.create_task(_recheck_token(service, listener))
+    every_s = websocket.app.state.token_recheck_s or RECHECK_S
+    recheck = asyncio.create_task(_recheck_token(service, listener, every_s))
     try:
         await asyncio.wait((sender, receiver, closing), return_when=asyncio.FIRST_COMPLETED)
         if listener.why is not None:
@@ -178,11 +179,11 @@ async def _receive(websocket: WebSocket, service: Service, principal: Principal,
             await websocket.close(code=1003)
 
 
-async def _recheck_token(service: Service, listener: Listener) -> None:
+async def _recheck_token(service: Service, listener: Listener, every_s: float = RECHECK_S) -> None:
     """Re-read the token now and then: a revocation whose notice never came closes the connection too."""
     while not listener.closing.is_set():
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(listener.closing.wait(), RECHECK_S)
+            await asyncio.wait_for(listener.closing.wait(), every_s)
         if not listener.closing.is_set() and await asyncio.to_thread(
             token_revoked, service.store.engine, listener.token
         ):
