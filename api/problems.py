@@ -30,9 +30,13 @@ class Replay(Exception):
 
 
 class NotFound(Exception):
-    def __init__(self, what: str) -> None:
+    """``what`` is not there (or not for this caller): named, e.g. "社区 'c9'"; or, with ``said``, a whole
+    sentence of its own for people who need more than "not found" (a resident whose link was replaced)."""
+
+    def __init__(self, what: str, *, said: bool = False) -> None:
         super().__init__(what)
         self.what = what
+        self.detail = what if said else f"{what} 不存在或你无权查看 (not found)"
 
 
 def problem(status: int, title: str, detail: str, **extra: Any) -> JSONResponse:
@@ -116,7 +120,7 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(NotFound)
     async def not_found(_: Request, exc: NotFound) -> JSONResponse:
-        return problem(404, "找不到 Not found", f"{exc.what} 不存在或你无权查看 (not found)")
+        return problem(404, "找不到 Not found", exc.detail)
 
     @app.exception_handler(Replay)
     async def replay(_: Request, exc: Replay) -> JSONResponse:

@@ -42,8 +42,8 @@ def _building(service: Service, code: str) -> tuple[Board, BuildingId]:
         if building is not None:
             return board, building
     if any(code in b.ledger.retired_codes for b in boards):
-        raise NotFound(GONE)
-    raise NotFound(UNKNOWN)
+        raise NotFound(GONE, said=True)
+    raise NotFound(UNKNOWN, said=True)
 
 
 def _appeal(service: Service, receipt: str) -> tuple[Board, AppealId]:
@@ -51,7 +51,7 @@ def _appeal(service: Service, receipt: str) -> tuple[Board, AppealId]:
         appeal = board.ledger.receipts.get(receipt.upper())
         if appeal is not None:
             return board, appeal
-    raise NotFound("找不到这个受理编号，请核对后再试 (no appeal has this receipt)")
+    raise NotFound("找不到这个受理编号，请核对后再试 (no appeal has this receipt)", said=True)
 
 
 def _resident(board: Board, building: BuildingId) -> Principal:
