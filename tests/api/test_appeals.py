@@ -271,7 +271,9 @@ def test_a_replaced_link_says_so(server: Server, street: Api) -> None:
     new = next(c["link"] for c in renewed if c["building"] == "b4").rsplit("/r/", 1)[1]
     page = Resident(server)
     gone = page.client.get(f"/buildings/{old}")
-    assert gone.status_code == 404 and gone.json()["detail"].startswith("这个二维码已更换，请扫描楼栋里新贴的二维码")
+    assert gone.status_code == 404 and gone.json()["detail"].startswith(
+        "这个二维码已更换，请扫描楼栋里新贴的二维码"
+    )
     assert "不存在" not in gone.json()["detail"]
     assert page.send(old, kind="help").status_code == 404
     assert page.client.get(f"/buildings/{new}").json()["building_name"] == "4号楼"
