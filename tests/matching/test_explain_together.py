@@ -19,7 +19,9 @@ from engine.model.plan import ESCALATE, Plan, UnmetReason
 from engine.travel import TravelCache, travel_matrix
 from tests.matching.strategies import problems
 
-SETTINGS = settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+# Half the examples it had: each run draws new ones (not derandomized) and Hypothesis's database replays any
+# that failed, so the cases add up over runs while one run of the suite costs less.
+SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 def _units(prepared: Prepared, plan: Plan) -> dict[tuple[int, int], int]:

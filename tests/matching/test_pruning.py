@@ -49,7 +49,9 @@ def test_the_certificate_fails_when_a_lower_priority_need_holds_the_only_near_un
     assert plan.objective.served_by_priority == solve(case).objective.served_by_priority == (1, 0, 0, 0, 1)
 
 
-SETTINGS = settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+# Half the examples it had: each run draws new ones (not derandomized) and Hypothesis's database replays any
+# that failed, so the cases add up over runs while one run of the suite costs less.
+SETTINGS = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 @SETTINGS
