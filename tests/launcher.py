@@ -118,11 +118,14 @@ class _Launcher:
         self._lock = threading.Lock()
         self._process: subprocess.Popen[str] | None = None
 
-    def call(self, args: list[str], timeout: float = 120) -> "subprocess.CompletedProcess[str]":
-        """``python -m api.cli ARGS`` to its end, its output and errors kept apart, as subprocess.run gives them."""
+    def call(
+        self, args: list[str], timeout: float = 120, env: dict[str, str] | None = None
+    ) -> "subprocess.CompletedProcess[str]":
+        """``python -m api.cli ARGS`` to its end, its output and errors kept apart, as subprocess.run gives them;
+        in this environment, or ``env``."""
         with tempfile.TemporaryDirectory() as folder:
             out, err = Path(folder) / "out", Path(folder) / "err"
-            process = self.run(args, out, {**os.environ}, err)
+            process = self.run(args, out, {**os.environ} if env is None else env, err)
             try:
                 code = process.wait(timeout)
             except subprocess.TimeoutExpired:

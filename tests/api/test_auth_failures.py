@@ -2,8 +2,6 @@
 for REST and the websocket handshake alike; pages never count, and a valid token is never held back."""
 
 import asyncio
-import subprocess
-import sys
 from pathlib import Path
 
 import httpx
@@ -14,8 +12,9 @@ from websockets.exceptions import InvalidStatus
 
 from api.auth import Role
 from api.throttle import AuthFailures
-from tests.api.server import ROOT, Server
+from tests.api.server import Server
 from tests.api.wsclient import Client
+from tests.launcher import launcher
 
 
 def test_failed_authentication_is_limited_per_address(tmp_path: Path) -> None:
@@ -68,12 +67,6 @@ def test_the_window_slides_and_the_limit_is_checked_on_serve() -> None:
     now[0] += 30  # the first failure is a minute old: one more may come
     failures.failed("10.0.0.1")
 
-    zero = subprocess.run(
-        [sys.executable, "-m", "api.cli", "serve", "--auth-failures-per-minute", "0"],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        timeout=60,
-    )
+    zero = launcher.call(["serve", "--auth-failures-per-minute", "0"], timeout=60)
     assert zero.returncode == 2
     assert zero.stderr.splitlines() == ["pingzhan: --auth-failures-per-minute: must be 1 or more (got 0)"]

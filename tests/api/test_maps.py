@@ -4,8 +4,6 @@ a file that cannot be read is refused at once, naming the map, and never reaches
 import itertools
 import re
 import shutil
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,6 +12,7 @@ import pytest
 from api.auth import Role
 from api.routes.maps import tile_layer
 from tests.api.server import ROOT, Api, Server, wait_for
+from tests.launcher import launcher
 
 
 @pytest.fixture(scope="module")
@@ -149,13 +148,6 @@ def test_a_bad_tile_url_is_refused_naming_what_is_wrong(url: str, says: str) -> 
 
 def test_the_server_does_not_start_with_a_bad_tile_url(tmp_path: Path) -> None:
     url = "https://tiles.example.cn/{z}/{x}.png"
-    done = subprocess.run(
-        [sys.executable, "-m", "api.cli", "serve", "--data-dir", str(tmp_path), "--tiles", url],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    done = launcher.call(["serve", "--data-dir", str(tmp_path), "--tiles", url], timeout=60)
     assert done.returncode != 0 and f"--tiles: {url!r} lacks {{y}}" in done.stderr, done.stderr
     assert "Traceback" not in done.stderr

@@ -4,8 +4,6 @@ and fan-out through Redis."""
 import asyncio
 import os
 import socket
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,8 +11,9 @@ import pytest
 import redis
 
 from api.auth import Role
-from tests.api.server import ROOT, Api, Server, api_for, build_world, wait_for
+from tests.api.server import Api, Server, api_for, build_world, wait_for
 from tests.api.wsclient import Client
+from tests.launcher import launcher
 
 
 @pytest.fixture(scope="module")
@@ -139,16 +138,10 @@ def test_messages_fan_out_through_redis(tmp_path: Path) -> None:
 
 
 def test_token_command(tmp_path: Path) -> None:
-    base = [sys.executable, "-m", "api.cli", "token", "create", "--data-dir", str(tmp_path)]
-    missing = subprocess.run([*base, "--role", "cadre"], capture_output=True, text=True, cwd=ROOT, timeout=60)
+    base = ["token", "create", "--data-dir", str(tmp_path)]
+    missing = launcher.call([*base, "--role", "cadre"], timeout=60)
     assert missing.returncode == 2 and "--community" in missing.stderr and "Traceback" not in missing.stderr
-    made = subprocess.run(
-        [*base, "--role", "cadre", "--community", "c1", "--name", "王主任"],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        timeout=60,
-    )
+    made = launcher.call([*base, "--role", "cadre", "--community", "c1", "--name", "王主任"], timeout=60)
     assert made.returncode == 0 and made.stdout.startswith("pz_")
     from api.auth import principal_for
     from api.db.database import connect, default_url

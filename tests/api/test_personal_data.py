@@ -2,15 +2,14 @@
 retention period with the event log keeping its shape, and a wrong key stops the start with one line."""
 
 import os
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from api.auth import Role
-from tests.api.server import ROOT, Api, Server, api_for, build_world, wait_for
+from tests.api.server import Api, Server, api_for, build_world, wait_for
+from tests.launcher import launcher
 
 PHONE, NAME = "13687654321", "李秀英"
 REPORT = {
@@ -116,12 +115,9 @@ def test_a_wrong_key_stops_the_start_with_one_line(tmp_path: Path) -> None:
     server = Server(tmp_path / "data").start()
     _setup(server)
     server.stop()
-    run = subprocess.run(
-        [sys.executable, "-m", "api.cli", "serve", "--data-dir", str(server.data_dir), "--port", "1"],
-        cwd=ROOT,
+    run = launcher.call(
+        ["serve", "--data-dir", str(server.data_dir), "--port", "1"],
         env={**os.environ, "PINGZHAN_PII_KEY": "bm90LWEta2V5LW9mLXRoaXJ0eS10d28tYnl0ZXMtISE="},
-        capture_output=True,
-        text=True,
         timeout=60,
     )
     assert run.returncode == 2
