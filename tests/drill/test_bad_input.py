@@ -1,7 +1,5 @@
 """A scenario with an error gets one message naming the file, the line and what is wrong; nothing runs."""
 
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -9,6 +7,7 @@ import pytest
 from api.drill.loader import ScenarioError, load_scenario
 from engine.model.ids import NeedId
 from engine.model.quantity import MAX_QUANTITY
+from tests.launcher import launcher
 
 ROOT = Path(__file__).resolve().parents[2]
 GOOD = """\
@@ -160,13 +159,7 @@ def test_quantities_at_the_maximum_load(tmp_path: Path) -> None:
 def test_the_drill_command_refuses_a_quantity_past_the_maximum_and_writes_nothing(tmp_path: Path) -> None:
     path = write(tmp_path, GOOD.replace("quantity: 5,", f"quantity: {MAX_QUANTITY + 1},"))
     out = tmp_path / "report"
-    result = subprocess.run(
-        [sys.executable, "-m", "api.cli", "drill", str(path), "--out", str(out)],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        timeout=120,
-    )
+    result = launcher.call(["drill", str(path), "--out", str(out)], timeout=120)
     assert result.returncode == 2 and result.stdout == ""
     (line,) = result.stderr.splitlines()
     assert line.startswith(f"pingzhan: {path}:16: resources[0].quantity: ") and LIMIT in line, line

@@ -25,6 +25,7 @@ from engine.matching import ClosestAvailable, OptimalMatcher
 from engine.matching.document import Travel
 from engine.rules import load_profile
 from engine.travel import RoadGraph
+from tests.launcher import launcher
 
 ROOT = Path(__file__).resolve().parents[2]
 STREETS = {
@@ -292,27 +293,9 @@ def test_a_single_community_file_plans_as_its_own_coordinator(tmp_path: Path) ->
 
 
 def test_the_drill_command_runs_a_street_with_each_communitys_profile(tmp_path: Path) -> None:
-    import subprocess
-    import sys
-
     out = tmp_path / "out"
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "api.cli",
-            "drill",
-            str(STREETS["donghu_typhoon_lend"]),
-            "--seed",
-            "1",
-            "--out",
-            str(out),
-        ],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        timeout=300,
-    )
+    args = ["drill", str(STREETS["donghu_typhoon_lend"]), "--seed", "1", "--out", str(out)]
+    result = launcher.call(args, timeout=300)
     assert result.returncode == 0, result.stderr
     assert (
         "街道统筹与各社区单独 street vs each community alone — 东湖街道: 老街社区、新城社区" in result.stdout

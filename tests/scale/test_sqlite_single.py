@@ -1,26 +1,18 @@
 """Embedded SQLite has one server: a second ``serve`` on the same data folder refuses to start, saying which
 database in one line, and the first keeps serving."""
 
-import subprocess
-import sys
 from pathlib import Path
 
 from api.auth import Role
-from tests.api.server import MAP, ROOT, Api, Server, free_port
+from tests.api.server import MAP, Api, Server, free_port
+from tests.launcher import launcher
 
 
 def test_a_second_server_on_one_sqlite_file_refuses_to_start(tmp_path: Path, started: list[Server]) -> None:
     first = Server(tmp_path)
     started.append(first)
     first.start()
-    second = subprocess.run(
-        [sys.executable, "-m", "api.cli", "serve", "--port", str(free_port()), "--data-dir", str(tmp_path)],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    second = launcher.call(["serve", "--port", str(free_port()), "--data-dir", str(tmp_path)], timeout=120)
     assert second.returncode == 2, (second.returncode, second.stdout, second.stderr)
     [said] = second.stderr.strip().splitlines()
     database = tmp_path / "pingzhan.db"
