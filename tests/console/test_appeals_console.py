@@ -273,6 +273,16 @@ def test_two_leaks_from_one_building_are_framed_together_and_merged_with_one_tap
     expect(page.get_by_test_id(f"appeal-status-{help_id}")).to_have_text("已解决")
     expect(page.get_by_test_id(f"appeal-{help_id}")).to_contain_text("答复：已联系社区医生，今天下午送到")
 
+    # The street's staff open the same queue for this community, and the street's board counts its appeals.
+    street = open_page(world.street.token)
+    open_tab(street, "appeals")
+    street.get_by_test_id("community-pick").select_option(p.id)
+    expect(street.get_by_test_id(f"appeal-{lead_id}")).to_contain_text("楼道水管漏水")
+    expect(street.get_by_test_id(f"appeal-merge-{lead_id}")).to_have_count(0)  # a need already
+    open_tab(street, "tasks")
+    expect(street.get_by_test_id(f"rate-received-{p.id}")).to_have_text("3")
+    expect(street.get_by_test_id(f"rate-resolution-{p.id}")).to_contain_text("1/3")
+
 
 def test_the_buildings_qr_codes_are_made_printed_and_replaced(world: World, open_page: OpenPage) -> None:
     p = place(world, "ap-codes")
