@@ -137,6 +137,14 @@ def test_a_leak_goes_from_the_residents_link_to_a_work_order_done_and_rated(
     # The photo, fetched with the token, shown from a blob: URL.
     expect(cadre.get_by_test_id(f"appeal-photo-{a}")).to_have_attribute("src", re.compile(r"^blob:"))
     expect(cadre.get_by_test_id(f"appeal-status-{a}")).to_have_text("已受理，等待处理")
+    wait = cadre.get_by_test_id(f"appeal-wait-{a}")
+    expect(wait).to_have_text(re.compile(r"^已等 \d+ 分钟$"))
+    # Past its response time (a repair: two hours) and not answered, it says so in red.
+    cadre.clock.install()
+    cadre.clock.fast_forward("02:01:00")
+    cadre.get_by_test_id("appeals-open").click()
+    expect(wait).to_have_text(re.compile(r"^已等 2 小时 \d+ 分钟 · 已超时$"))
+    expect(wait).to_have_class("late-text")
 
     # The cadre sends it to 5栋's grid worker: picked first, one tap in the dialog.
     cadre.get_by_test_id(f"appeal-order-{a}").click()
