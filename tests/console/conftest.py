@@ -19,7 +19,7 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
 
 from api.auth import Role
-from tests.api.server import ROOT, Api, Server, wait_for
+from tests.api.server import ROOT, UNTHROTTLED, Api, Server, wait_for
 
 # Debian's Chromium (never `playwright install`); another build may be named in PINGZHAN_CHROMIUM.
 CHROMIUM = os.environ.get("PINGZHAN_CHROMIUM", "/usr/bin/chromium")
@@ -184,7 +184,9 @@ def console_server(data: Path) -> Server:
     (profiles / "console_test.yaml").write_text(PROFILE, encoding="utf-8")
     (profiles / "console_plain.yaml").write_text(PLAIN_PROFILE, encoding="utf-8")
     (profiles / "console_lend.yaml").write_text(LEND_PROFILE, encoding="utf-8")
-    return Server(data).start()
+    # Every browser in the package is 127.0.0.1: residents' appeals sent from pages would soon meet the limit on
+    # one address (tests/api/test_appeals.py checks the limits).
+    return Server(data, extra=UNTHROTTLED).start()
 
 
 @pytest.fixture(scope="package")

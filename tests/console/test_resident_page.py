@@ -244,7 +244,7 @@ def test_busy_replaced_and_desktop(world: World, pages: Pages, server: Server) -
     p = place(world, "rp-busy")
     c = p.community
     page = pages.open(p.codes["b1"])
-    # The shared server's limits are set out of reach (tests/api/server.py): its 429 answer, as the server
+    # The shared server's limits are set out of reach (tests/console/conftest.py): its 429 answer, as the server
     # words it, stands in for the eleventh appeal in ten minutes from one address.
     page.route(
         "**/appeals",
