@@ -13,7 +13,8 @@ from fastapi.staticfiles import StaticFiles
 from starlette.middleware.gzip import GZipMiddleware
 
 from api import openapi, problems
-from api.appeal_limits import AppealLimits, AppealRates
+from api.appeal_limits import AppealLimits
+from api.appeal_windows import AppealRates
 from api.db.database import connect
 from api.demo import load_demo
 from api.forward import Forward

@@ -7,31 +7,19 @@ A rescue ("我需要救援") counts against its address only: a flooded building
 
 import math
 import time
-from dataclasses import dataclass
 
 from fastapi import HTTPException
 from limits import RateLimitItem, parse
 from limits.storage import MemoryStorage, Storage, storage_from_string
 from limits.strategies import MovingWindowRateLimiter
 
-# Per building link: a building of a few hundred flats reporting one leak is far below this.
-PER_BUILDING = "30/10 minutes"
-# Per client address: a family on one phone, or a few on one carrier's shared address.
-PER_ADDRESS = "10/10 minutes"
-# Receipt look-ups and ratings per address: a page polling for news is well inside; guessing receipts is not.
-LOOKUPS_PER_ADDRESS = "120/minute"
+from api.appeal_windows import AppealRates
+
 TOO_MANY = "提交太频繁，请稍后再试；紧急情况请直接拨打 110、119、120 (too many requests; try again later)"
 
 
-@dataclass(frozen=True)
-class AppealRates:
-    per_building: str = PER_BUILDING
-    per_address: str = PER_ADDRESS
-    lookups_per_address: str = LOOKUPS_PER_ADDRESS
-
-
 class AppealLimits:
-    def __init__(self, rates: AppealRates = AppealRates(), pubsub_url: str | None = None) -> None:
+    def __init__(self, rates: AppealRates, pubsub_url: str | None = None) -> None:
         storage: Storage = MemoryStorage()
         if pubsub_url and pubsub_url.startswith(("redis://", "rediss://")):
             shared = storage_from_string(pubsub_url)

@@ -9,7 +9,7 @@ import sys
 from datetime import timedelta
 from pathlib import Path
 
-from api.appeal_limits import PER_ADDRESS, PER_BUILDING, AppealRates
+from api.appeal_windows import PER_ADDRESS, PER_BUILDING, AppealRates
 from api.errors import InputError
 from api.hub import QUEUE_LIMIT
 from api.throttle import DEFAULT_PER_MINUTE

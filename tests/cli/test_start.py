@@ -35,7 +35,8 @@ def loaded(*argv: str) -> tuple[set[str], str]:
 
 
 def heavy(modules: set[str], families: tuple[str, ...]) -> list[str]:
-    return sorted(m for m in modules if m.split(".")[0] in families or m.startswith(families))
+    """The modules of ``families`` (a package, or a module and its submodules: api.app is not api.appeal_*)."""
+    return sorted(m for m in modules if any(m == f or m.startswith(f + ".") for f in families))
 
 
 @pytest.mark.parametrize("argv", [("match", "--help"), ("drill", "--help"), ("--help",)])
