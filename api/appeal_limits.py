@@ -15,6 +15,8 @@ from limits.strategies import MovingWindowRateLimiter
 
 from api.appeal_windows import AppealRates
 
+# How long a request's resends are known as one: longer than any window above.
+ATTEMPT_S = 3600
 TOO_MANY = "提交太频繁，请稍后再试；紧急情况请直接拨打 110、119、120 (too many requests; try again later)"
 
 
@@ -25,16 +27,25 @@ class AppealLimits:
             shared = storage_from_string(pubsub_url)
             assert isinstance(shared, Storage)
             storage = shared
+        self._storage = storage
         self._limiter = MovingWindowRateLimiter(storage)
         self._building = parse(rates.per_building)
         self._address = parse(rates.per_address)
         self._lookups = parse(rates.lookups_per_address)
 
-    def submitted(self, code: str, address: str, *, rescue: bool) -> None:
-        """Count one appeal; raise a 429 with ``Retry-After`` instead when a window is full."""
+    def submitted(self, code: str, address: str, *, rescue: bool, attempt: str | None = None) -> None:
+        """Count one appeal; raise a 429 with ``Retry-After`` instead when a window is full. ``attempt`` names
+        the request across resends (its owner and Idempotency-Key): counted once, so that a resend after an
+        answer that wrote nothing (a 503 while the community changed hands) is not refused for the first try."""
+        marker = f"appeal-attempt/{attempt}" if attempt is not None else None
+        if marker is not None and self._storage.get(marker):
+            return
         self._hit(self._address, "appeal-address", address)
         if not rescue:
             self._hit(self._building, "appeal-building", code)
+        # Marked only once counted: a resend of a refused request is refused again, not let through.
+        if marker is not None:
+            self._storage.incr(marker, ATTEMPT_S)
 
     def looked_up(self, address: str) -> None:
         self._hit(self._lookups, "appeal-lookup", address)

@@ -15,8 +15,11 @@ from typing import Any
 
 import httpx
 import pytest
+from fastapi import HTTPException
 from PIL import Image
 
+from api.appeal_limits import AppealLimits
+from api.appeal_windows import AppealRates
 from api.auth import Role
 from tests.api.server import Api, Server, api_for, build_world, wait_for
 from tests.api.wsclient import Client
@@ -307,3 +310,16 @@ def test_restart_keeps_everything(server: Server, cadre: Api) -> None:
     )
     assert after == before
     assert after[3]["rating"] == 2 and not after[3]["can_rate"]
+
+
+def test_a_resend_is_counted_once_and_a_refused_one_stays_refused() -> None:
+    limits = AppealLimits(AppealRates(per_building="1/minute", per_address="5/minute"))
+    limits.submitted("code", "10.0.0.1", rescue=False, attempt="resident:c1:b1/k1")
+    # The same request again (its first answer wrote nothing): not counted a second time.
+    limits.submitted("code", "10.0.0.1", rescue=False, attempt="resident:c1:b1/k1")
+    for attempt in ("resident:c1:b1/k2", "resident:c1:b1/k2", None):
+        with pytest.raises(HTTPException) as refused:
+            limits.submitted("code", "10.0.0.1", rescue=False, attempt=attempt)
+        assert refused.value.status_code == 429
+    # A rescue counts against its address only.
+    limits.submitted("code", "10.0.0.1", rescue=True, attempt="resident:c1:b1/k3")
