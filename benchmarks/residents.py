@@ -43,6 +43,7 @@ import ssl
 import sys
 import tempfile
 import time
+import uuid
 from collections.abc import Awaitable, Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -56,6 +57,9 @@ from websockets.asyncio.client import ClientConnection, connect
 from benchmarks.console_load import cpu_s
 from benchmarks.harness.machine import machine
 from benchmarks.scale import PROFILE, SMALL_MAP, Running, Spawn, _empty, _server, _spawn_here, _tokens
+
+# This run's part of every Idempotency-Key.
+RUN = uuid.uuid4().hex
 
 RESULTS = Path(__file__).parent / "results"
 ROOT = Path(__file__).resolve().parents[1]
@@ -211,7 +215,8 @@ async def _residents(
                 sent_from[i],
                 f"/public/buildings/{codes[i % len(codes)]}/appeals",
                 _appeal(i),
-                {"Idempotency-Key": f"{tag}-{i}"},
+                # Random per run, as the page's crypto.randomUUID: Redis (the limits' store) outlives the database.
+                {"Idempotency-Key": f"{tag}-{i}-{RUN}"},
                 go,
             )
         )
@@ -247,7 +252,7 @@ async def _staff(base: str, pid: int, token: str, n: int, block: int, tag: str) 
                     "location": f"g{i % 5}_{i // 5 % 5}",
                     "priority": 3,
                 },
-                {**headers, "Idempotency-Key": f"{tag}-{i}"},
+                {**headers, "Idempotency-Key": f"{tag}-{i}-{RUN}"},
                 go,
             )
         )

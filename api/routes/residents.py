@@ -93,7 +93,8 @@ async def submit_appeal(
         # Counted by the owner of the community's partition only: a request another worker forwards here was
         # not counted there (uvicorn takes the resident's address from the forwarder's X-Forwarded-For).
         await service.own(board.community.id)
-        attempt = f"{resident.owner}/{key}" if key else None
+        # The same request again (same key, same body) is one attempt: a different body under one key is not.
+        attempt = f"{resident.owner}/{key}/{idempotency.request_hash}" if idempotency is not None else None
         _limits(request).submitted(code, address_of(request), rescue=body.rescue, attempt=attempt)
         photo = decode(board.community.id, body.photo, RESIDENT_MAX_BYTES) if body.photo is not None else None
         receipt = new_receipt()
