@@ -284,7 +284,8 @@ class Store:
     def purge(self, cutoff: datetime) -> set[str]:
         """Residents' phones and names kept past their time are set to null, every event kept as it was
         otherwise (the log keeps its shape). Past its time: a need's contact when its incident closed before
-        ``cutoff`` (a need outside an incident: when it was reported before it); a household's contact and
+        ``cutoff`` (a need outside an incident: when it was reported before it); a resident's appeal's phone
+        when the appeal came before it; a household's contact and
         phone in a version of its record replaced or removed before ``cutoff``. Remembered answers to
         idempotent requests older than ``cutoff`` are dropped (they may hold a phone). Returns the
         communities whose log changed."""
@@ -298,13 +299,21 @@ class Store:
             }
             rows = session.exec(
                 select(EventRow)
-                .where(col(EventRow.type).in_(["need_reported", "household_saved", "household_removed"]))
+                .where(
+                    col(EventRow.type).in_(
+                        ["need_reported", "appeal_received", "household_saved", "household_removed"]
+                    )
+                )
                 .order_by(col(EventRow.id))
             ).all()
             # When each version of a household's record stopped being current.
             current: dict[tuple[str, str], EventRow] = {}
             ended: list[EventRow] = []
             for row in rows:
+                if row.type == "appeal_received":
+                    if row.at < cutoff:
+                        ended.append(row)
+                    continue
                 if row.type == "need_reported":
                     over = (row.community, row.incident) in closed if row.incident else row.at < cutoff
                     if over:

@@ -5,6 +5,7 @@ import os
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 
 from api.auth import Role
@@ -93,11 +94,24 @@ def test_phones_and_names_are_purged_after_retention_and_the_log_keeps_its_event
     street, cadre = _setup(served)
     incident = cadre.ok("POST", "/communities/c1/incidents", {"kind": "flood", "level": 2})["id"]
     need = cadre.ok("POST", "/communities/c1/needs", REPORT)["id"]
+    # A resident's appeal with a phone for a call back: kept for the retention period after it came.
+    [code] = cadre.ok("POST", "/communities/c1/codes", {})["codes"]
+    sent = httpx.post(
+        f"{served.url}/api/v1/public/buildings/{code['link'].rsplit('/r/', 1)[1]}/appeals",
+        json={"kind": "repair", "note": "漏水", "phone": PHONE},
+    )
+    assert sent.status_code == 201, sent.text
+    [appeal] = cadre.ok("GET", "/communities/c1/appeals")["appeals"]
+    assert appeal["contact_phone"] == PHONE
     # Retention runs from the incident's close, not from the report: still there while the incident is open.
     assert cadre.ok("GET", f"/communities/c1/needs/{need}")["contact_phone"] == PHONE
     cadre.ok("POST", f"/communities/c1/incidents/{incident}/close")
     street.ok("DELETE", "/communities/c1/households/hh1")
     wait_for(lambda: cadre.ok("GET", f"/communities/c1/needs/{need}")["contact_phone"] is None, timeout=15)
+    wait_for(
+        lambda: cadre.ok("GET", f"/communities/c1/appeals/{appeal['id']}")["contact_phone"] is None,
+        timeout=15,
+    )
     log = cadre.ok("GET", "/communities/c1/events?type=need_reported")
     [reported] = [e for e in log if e["data"]["need"]["id"] == need]
     assert reported["data"]["contact_phone"] is None
@@ -107,6 +121,7 @@ def test_phones_and_names_are_purged_after_retention_and_the_log_keeps_its_event
     served.kill()
     served.start()
     assert cadre.ok("GET", f"/communities/c1/needs/{need}")["contact_phone"] is None
+    assert cadre.ok("GET", f"/communities/c1/appeals/{appeal['id']}")["contact_phone"] is None
     text = _on_disk(served.data_dir)
     assert PHONE.encode() not in text and NAME.encode() not in text
 
