@@ -20,11 +20,10 @@ from engine.coordinator import Board
 from engine.governance.appeals import Appeal, AppealKind, Urgency
 from engine.governance.commands import RateAppeal, SubmitAppeal
 from engine.governance.ids import AppealId, BuildingId
-from engine.governance.views import APPEAL_KIND_ZH, resident_json
+from engine.governance.views import APPEAL_KIND_ZH, APPEAL_URGENCY_ZH, resident_json
 
 router = APIRouter(prefix="/public", tags=["residents 居民"])
 
-URGENCY_ZH = {Urgency.NORMAL: "一般", Urgency.URGENT: "较急", Urgency.VERY_URGENT: "很急"}
 GONE = "这个二维码已更换，请扫描楼栋里新贴的二维码，或拨打社区电话 (this link was replaced)"
 UNKNOWN = "找不到这个楼栋二维码，请联系社区 (no building has this link)"
 KeyHeader = Annotated[str | None, Header(alias="Idempotency-Key", max_length=200)]
@@ -73,7 +72,7 @@ def building_page(code: str, service: ServiceDep) -> dict[str, Any]:
         "incident": {"kind": incident.kind, "level": incident.level} if incident is not None else None,
         "hotline": board.profile.appeals.hotline,
         "kinds": [{"value": k.value, "zh": APPEAL_KIND_ZH[k]} for k in AppealKind],
-        "urgencies": [{"value": u.value, "zh": URGENCY_ZH[u]} for u in Urgency],
+        "urgencies": [{"value": u.value, "zh": APPEAL_URGENCY_ZH[u]} for u in Urgency],
         "photo_max_bytes": RESIDENT_MAX_BYTES,
     }
 

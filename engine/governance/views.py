@@ -2,7 +2,7 @@
 
 from typing import Any
 
-from engine.governance.appeals import AppealKind, AppealRecord, AppealStatus, Step
+from engine.governance.appeals import AppealKind, AppealRecord, AppealStatus, Step, Urgency
 from engine.governance.checks import Check
 from engine.governance.ledger import Ledger, PartRecord, TaskRecord
 from engine.governance.people import Household
@@ -72,6 +72,7 @@ APPEAL_STATUS_ZH = {
     AppealStatus.RESOLVED: "已解决",
     AppealStatus.CLOSED: "已关闭",
 }
+APPEAL_URGENCY_ZH = {Urgency.NORMAL: "一般", Urgency.URGENT: "较急", Urgency.VERY_URGENT: "很急"}
 APPEAL_KIND_ZH = {
     AppealKind.HELP: "生活求助",
     AppealKind.REPAIR: "报修",
