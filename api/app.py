@@ -1,5 +1,6 @@
 """The FastAPI application: REST under /api/v1, live messages at /ws, OpenAPI docs at /docs."""
 
+import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -15,6 +16,8 @@ from starlette.middleware.gzip import GZipMiddleware
 from api import openapi, problems
 from api.appeal_limits import AppealLimits
 from api.appeal_windows import AppealRates
+from api.cap.areas import AreaCodes
+from api.cap.feed import poll_forever
 from api.db.database import connect
 from api.demo import load_demo
 from api.forward import Forward
@@ -56,6 +59,7 @@ from api.routes import (
     streets,
     tasks,
     tokens,
+    warnings,
     ws,
 )
 from api.service import FileMaps, NotOwner, Service
@@ -87,6 +91,7 @@ ROUTERS = (
     street_tasks,
     tasks,
     photos,
+    warnings,
     scores,
     contributions,
     tokens,
@@ -124,6 +129,10 @@ class ServeSettings:
     internal_url: str = ""
     # How often residents may send appeals (api/appeal_limits.py).
     appeal_rates: AppealRates = field(default_factory=AppealRates)
+    # Official warnings in (api/cap/): the operator's table of administrative codes, and the feeds polled.
+    area_codes: AreaCodes = field(default_factory=AreaCodes)
+    cap_feeds: tuple[str, ...] = ()
+    cap_poll_s: float = 60.0
 
 
 def create_app(settings: ServeSettings) -> FastAPI:
@@ -146,7 +155,16 @@ def create_app(settings: ServeSettings) -> FastAPI:
             # Several workers start at once: the one that owns the demo's street loads it.
             with contextlib.suppress(NotOwner):
                 await load_demo(service, settings.demo)
+        feeds = (
+            asyncio.create_task(
+                poll_forever(service, settings.cap_feeds, settings.cap_poll_s, settings.area_codes)
+            )
+            if settings.cap_feeds
+            else None
+        )
         yield
+        if feeds is not None:
+            feeds.cancel()
         await service.stop()
         engine.dispose()
 
@@ -167,6 +185,7 @@ def create_app(settings: ServeSettings) -> FastAPI:
     app.state.auth_failures = AuthFailures(settings.auth_failures_per_minute)
     app.state.appeal_limits = AppealLimits(settings.appeal_rates, settings.pubsub_url)
     app.state.tiles = settings.tiles
+    app.state.area_codes = settings.area_codes
     problems.install(app)
     api = APIRouter(prefix="/api/v1")
     for module in ROUTERS:

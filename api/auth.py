@@ -23,6 +23,9 @@ class Role(StrEnum):
     OBSERVER = "observer"  # 观察员（只读）
     # A resident on their building's page: no token, ever (see TOKEN_ROLES); their appeal names the building.
     RESIDENT = "resident"  # 居民
+    # Another system that sends official warnings in (api/routes/warnings.py), and nothing else: it sees no
+    # community. With --street, its warnings reach that street's communities only.
+    SYSTEM = "system"  # 对接系统
 
 
 # The roles a token may be made for.
@@ -36,6 +39,7 @@ ROLE_ZH = {
     Role.CAPTAIN: "楼栋长",
     Role.OBSERVER: "观察员",
     Role.RESIDENT: "居民",
+    Role.SYSTEM: "对接系统",
 }
 
 

@@ -8,11 +8,15 @@ import logging
 import sys
 from datetime import timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from api.appeal_windows import PER_ADDRESS, PER_BUILDING, AppealRates
 from api.errors import InputError
 from api.hub import QUEUE_LIMIT
 from api.throttle import DEFAULT_PER_MINUTE
+
+if TYPE_CHECKING:
+    from api.cap.areas import AreaCodes
 
 
 def arguments(serve: argparse.ArgumentParser) -> None:
@@ -114,6 +118,20 @@ def arguments(serve: argparse.ArgumentParser) -> None:
         help="what {s} in --tiles stands for, one character a host (default abc; 天地图: 01234567)",
     )
     serve.add_argument(
+        "--area-codes",
+        help="a CSV file code,street,community,name: the administrative codes (行政区划代码) official warnings "
+        "name, mapped to streets and communities (README: 预警接入)",
+    )
+    serve.add_argument(
+        "--cap-feed",
+        action="append",
+        default=[],
+        help="a URL to poll for CAP 1.2 warnings: one alert, or an Atom/RSS feed of alerts (may be repeated)",
+    )
+    serve.add_argument(
+        "--cap-poll-s", type=float, default=60.0, help="how often each --cap-feed is read (default 60 s)"
+    )
+    serve.add_argument(
         "--pii-retention-days",
         type=float,
         default=30.0,
@@ -166,6 +184,12 @@ def run(args: argparse.Namespace) -> int:
         tiles = tile_layer(args.tiles, args.tile_attribution, args.tile_subdomains) if args.tiles else None
     except ValueError as exc:
         raise InputError(f"--tiles: {exc}") from None
+    area_codes = _area_codes(args.area_codes)
+    for feed in args.cap_feed:
+        if not feed.startswith(("http://", "https://")):
+            raise InputError(f"--cap-feed: an http:// or https:// address (got {feed!r})")
+    if not args.cap_poll_s >= 1:
+        raise InputError(f"--cap-poll-s: must be 1 or more (got {args.cap_poll_s})")
     private_dir(data_dir)
     key_file = Path(args.pii_key_file) if args.pii_key_file else data_dir / "pii.key"
     engine = connect(url)
@@ -205,6 +229,9 @@ def run(args: argparse.Namespace) -> int:
         pii_key_file=key_file,
         pii_retention=timedelta(days=args.pii_retention_days),
         tiles=tiles,
+        area_codes=area_codes,
+        cap_feeds=tuple(args.cap_feed),
+        cap_poll_s=args.cap_poll_s,
     )
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     # A line per forwarded command would drown the log; uvicorn's access log names every request already.
@@ -216,3 +243,14 @@ def run(args: argparse.Namespace) -> int:
     else:
         supervise(settings, listen, args.workers)
     return 0
+
+
+def _area_codes(path: str | None) -> "AreaCodes":
+    from api.cap.areas import AreaCodes, AreaCodesProblem
+
+    if path is None:
+        return AreaCodes()
+    try:
+        return AreaCodes.read(Path(path))
+    except AreaCodesProblem as exc:
+        raise InputError(f"--area-codes: {exc}") from None

@@ -43,14 +43,6 @@ def _layout(graph: RoadGraph) -> dict[str, tuple[float, float]]:
     return {str(n): (round(float(x), 4), round(float(y), 4)) for n, (x, y) in layout.items()}
 
 
-def _has_places(graph: RoadGraph) -> bool:
-    try:
-        graph.location(graph.nodes[0])
-    except (ValueError, IndexError):
-        return False
-    return True
-
-
 @router.get("/map")
 def road_map(board: BoardDep, request: Request) -> dict[str, Any]:
     """Nodes as ``[x, y]`` (longitude and negated latitude for a map with real places, else the layout's units,
@@ -82,7 +74,7 @@ def road_map(board: BoardDep, request: Request) -> dict[str, Any]:
         "roads": sorted(roads) if complete else [],
         "closed": closed,
         "complete": complete,
-        "crs": "lonlat" if _has_places(graph) else "plane",
+        "crs": "lonlat" if graph.has_places and graph.num_nodes else "plane",
         "tiles": request.app.state.tiles,
     }
 

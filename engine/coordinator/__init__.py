@@ -21,11 +21,12 @@ from engine.coordinator.commands import (
     UpdateNeed,
 )
 from engine.coordinator.coordinator import Coordinator
-from engine.coordinator.events import DispatchId, DispatchStatus, Event, IncidentId
+from engine.coordinator.events import DispatchId, DispatchStatus, Event
 from engine.coordinator.ports import MapLoader
 from engine.coordinator.rejected import Rejected
 from engine.coordinator.settings import CoordinatorSettings
 from engine.coordinator.step import Step
+from engine.model.ids import IncidentId
 
 __all__ = [
     "Advance",

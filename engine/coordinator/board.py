@@ -20,7 +20,6 @@ from engine.coordinator.events import (
     EscalationAnswered,
     Event,
     IncidentClosed,
-    IncidentId,
     IncidentLevelChanged,
     IncidentTriggered,
     NeedCancelled,
@@ -35,15 +34,29 @@ from engine.coordinator.events import (
     RoadClosed,
     RoadReopened,
     StreetRegistered,
+    WarningAccepted,
+    WarningDismissed,
+    WarningReceived,
+    WarningWithdrawn,
 )
 from engine.coordinator.ports import MapLoader, Pool
 from engine.coordinator.refs import SEPARATOR, is_street_key, split, street_key
 from engine.governance.ledger import Ledger
 from engine.matching.document import Travel
 from engine.model.entities import Community, Mode, Need, Organisation, Resource
-from engine.model.ids import Capability, NeedId, NodeId, OrganisationId, ResourceId, RuleName
+from engine.model.ids import (
+    Capability,
+    IncidentId,
+    NeedId,
+    NodeId,
+    OrganisationId,
+    ResourceId,
+    RuleName,
+    WarningId,
+)
 from engine.model.plan import Plan, UnmetReason
 from engine.model.priority import LIFE_SAFETY
+from engine.model.warning import Warnings, WarningStatus, Withdrawn
 from engine.rules.facts import CompiledProfile
 from engine.rules.profile import Profile, dispatch_of
 from engine.travel import RoadGraph
@@ -136,6 +149,8 @@ class Incident:
     exercise: bool
     started_at: datetime
     closed_at: datetime | None = None
+    # The warning whose proposal started it, if one did.
+    warning: WarningId | None = None
 
 
 @dataclass
@@ -174,6 +189,8 @@ class Board:
     contributions: Contributions = field(default_factory=Contributions)
     # What the attention bar tells people, and who opened each item: kept as it happens, for the same reason.
     attention: Attention = field(default_factory=Attention)
+    # The warnings that covered the community and what became of their proposals.
+    warnings: Warnings = field(default_factory=Warnings)
     events: int = 0
     _graph: RoadGraph | None = None
     _rules: CompiledProfile | None = None
@@ -373,7 +390,9 @@ class Board:
                 self.reopened_roads.add((event.source, event.target))
                 self._roads_changed(event.at)
             case IncidentTriggered():
-                self.incident = Incident(event.incident, event.kind, event.level, event.exercise, event.at)
+                self.incident = Incident(
+                    event.incident, event.kind, event.level, event.exercise, event.at, warning=event.warning
+                )
                 self._reprioritise()
                 self._touch(event.at)
             case IncidentLevelChanged():
@@ -419,6 +438,21 @@ class Board:
                 self._set_status(event.dispatch, event.status, event.at, event.actor, event.occurred_at)
             case AttentionOpened():
                 self.attention.open(event.item, event.audience, event.at, event.actor)
+            case WarningReceived():
+                self.warnings.received(event.warning, event.kind, event.level, event.at)
+            case WarningWithdrawn():
+                why = (
+                    WarningStatus.CANCELLED if event.why is Withdrawn.CANCELLED else WarningStatus.SUPERSEDED
+                )
+                self.warnings.decided(event.warning, why, event.at, event.actor)
+            case WarningAccepted():
+                self.warnings.decided(
+                    event.warning, WarningStatus.ACCEPTED, event.at, event.actor, incident=event.incident
+                )
+            case WarningDismissed():
+                self.warnings.decided(
+                    event.warning, WarningStatus.DISMISSED, event.at, event.actor, event.note
+                )
             case _:
                 self.ledger.evolve(event)
 
@@ -605,6 +639,7 @@ def incident_json(i: Incident) -> dict[str, object]:
         "exercise": i.exercise,
         "started_at": i.started_at.isoformat(),
         "closed_at": i.closed_at.isoformat() if i.closed_at else None,
+        "warning": i.warning,
     }
 
 

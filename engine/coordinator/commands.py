@@ -2,12 +2,22 @@
 
 from pydantic import AwareDatetime, Field
 
-from engine.coordinator.events import Audience, DispatchId, DispatchStatus, EscalationAnswer, IncidentId
+from engine.coordinator.events import Audience, DispatchId, DispatchStatus, EscalationAnswer
 from engine.governance.commands import GovernanceCommand
 from engine.matching.document import Travel
 from engine.model.entities import Community, Need, Organisation, Resource
 from engine.model.frozen import Frozen
-from engine.model.ids import Capability, CommunityId, NeedId, NodeId, ResourceId, StreetId
+from engine.model.ids import (
+    Capability,
+    CommunityId,
+    IncidentId,
+    NeedId,
+    NodeId,
+    ResourceId,
+    StreetId,
+    WarningId,
+)
+from engine.model.warning import Warning
 from engine.rules.profile import Profile
 
 
@@ -153,6 +163,34 @@ class OpenAttention(Frozen):
     audience: Audience
 
 
+class ReceiveWarning(Frozen):
+    """A warning covering this community came in (api/cap/ read it and found the community in its area)."""
+
+    warning: Warning
+
+
+class CancelWarning(Frozen):
+    """The sender's Cancel (``cancel``, its own id) withdraws the warnings it references."""
+
+    cancel: WarningId
+    references: tuple[WarningId, ...] = Field(min_length=1)
+
+
+class AcceptWarning(Frozen):
+    """Start incident mode on the warning's proposal, as the profile suggests or with the cadre's own kind
+    and level; with an incident already open, the warning joins it."""
+
+    warning: WarningId
+    incident: IncidentId
+    kind: str | None = Field(default=None, min_length=1, max_length=64)
+    level: int | None = Field(default=None, ge=1, le=4)
+
+
+class DismissWarning(Frozen):
+    warning: WarningId
+    note: str = Field(default="", max_length=500)
+
+
 Command = (
     RegisterCommunity
     | RegisterStreet
@@ -176,5 +214,9 @@ Command = (
     | AnswerEscalation
     | RelaxRule
     | OpenAttention
+    | ReceiveWarning
+    | CancelWarning
+    | AcceptWarning
+    | DismissWarning
     | GovernanceCommand
 )

@@ -4,22 +4,27 @@ from datetime import datetime
 
 # Governance's rules read the board too: imported as a module, used when called, so that either package may be
 # the first a program imports.
+import engine.coordinator.decide_warnings as warnings
 import engine.governance.decide as governance
 from engine.coordinator.board import Board, Dispatch, NeedStatus
 from engine.coordinator.commands import (
+    AcceptWarning,
     Advance,
     AnswerEscalation,
     Approve,
     Assign,
     CancelNeed,
+    CancelWarning,
     ChangeLevel,
     ChangeProfile,
     CloseIncident,
     CloseRoad,
     Command,
+    DismissWarning,
     Escalate,
     OpenAttention,
     Override,
+    ReceiveWarning,
     RegisterCommunity,
     RegisterOrganisation,
     RegisterStreet,
@@ -162,6 +167,14 @@ def decide(board: Board, command: Command, at: datetime, actor: str) -> list[Eve
             return [_relax(board, command, at, actor)]
         case OpenAttention():
             return _open_attention(board, command, at, actor)
+        case ReceiveWarning():
+            return warnings.receive(board, command, at, actor)
+        case CancelWarning():
+            return warnings.cancel(board, command, at, actor)
+        case AcceptWarning():
+            return warnings.accept(board, command, at, actor)
+        case DismissWarning():
+            return warnings.dismiss(board, command, at, actor)
         case _:
             return governance.decide_governance(board, command, at, actor)
 

@@ -14,12 +14,21 @@ from engine.governance.events import GovernanceEvent
 from engine.matching.document import Travel
 from engine.model.entities import Community, Need, Organisation, Resource
 from engine.model.event_base import EventBase
-from engine.model.ids import Capability, CommunityId, NeedId, NodeId, ResourceId, StreetId
+from engine.model.ids import (
+    Capability,
+    CommunityId,
+    IncidentId,
+    NeedId,
+    NodeId,
+    ResourceId,
+    StreetId,
+    WarningId,
+)
 from engine.model.plan import Plan, Suggestion
+from engine.model.warning import Warning, Withdrawn
 from engine.rules.profile import Profile
 
 DispatchId = NewType("DispatchId", str)
-IncidentId = NewType("IncidentId", str)
 
 
 class DispatchStatus(StrEnum):
@@ -172,6 +181,8 @@ class IncidentTriggered(EventBase):
     level: int = Field(ge=1, le=4)
     # A drill: everything that follows is marked as an exercise, end to end.
     exercise: bool = False
+    # The warning whose proposal a cadre or the street accepted to start it (engine/model/warning.py).
+    warning: WarningId | None = None
 
 
 class IncidentLevelChanged(EventBase):
@@ -234,6 +245,41 @@ class AttentionOpened(EventBase):
     audience: Audience
 
 
+class WarningReceived(EventBase):
+    """A warning covers the community: its proposal (the kind and level this profile suggests) is open."""
+
+    type: Literal["warning_received"] = "warning_received"
+    warning: Warning
+    kind: str = Field(min_length=1, max_length=64)
+    level: int = Field(ge=1, le=4)
+
+
+class WarningWithdrawn(EventBase):
+    """The sender cancelled the warning, or an update replaced it (``by``: the Cancel's or the Update's id)."""
+
+    type: Literal["warning_withdrawn"] = "warning_withdrawn"
+    warning: WarningId
+    why: Withdrawn
+    by: WarningId
+
+
+class WarningAccepted(EventBase):
+    """A cadre or the street accepted the proposal: ``incident`` is the incident it started, or the one already
+    open that it joins."""
+
+    type: Literal["warning_accepted"] = "warning_accepted"
+    warning: WarningId
+    incident: IncidentId
+
+
+class WarningDismissed(EventBase):
+    """Not now (暂不启动): the proposal leaves the bar; the warning stays on the community's list."""
+
+    type: Literal["warning_dismissed"] = "warning_dismissed"
+    warning: WarningId
+    note: str = Field(default="", max_length=500)
+
+
 Event = Annotated[
     CommunityRegistered
     | StreetRegistered
@@ -255,6 +301,10 @@ Event = Annotated[
     | DispatchCreated
     | DispatchStatusChanged
     | AttentionOpened
+    | WarningReceived
+    | WarningWithdrawn
+    | WarningAccepted
+    | WarningDismissed
     | GovernanceEvent,
     Field(discriminator="type"),
 ]

@@ -10,3 +10,6 @@ StreetId = NewType("StreetId", str)
 NodeId = NewType("NodeId", str)
 RuleName = NewType("RuleName", str)
 Capability = NewType("Capability", str)
+IncidentId = NewType("IncidentId", str)
+# A warning: its sender's and identifier's (engine/model/warning.py).
+WarningId = NewType("WarningId", str)

@@ -10,6 +10,7 @@ from engine.model.entities import Mode
 from engine.model.frozen import Frozen
 from engine.model.ids import RuleName
 from engine.model.priority import Priority, StrictPriority
+from engine.model.warning import WarningSettings
 from engine.rules.conditions import NeedCondition, ResourceCondition
 
 RuleNameField = Annotated[RuleName, Field(pattern=r"^[a-z][a-z0-9_]*$")]
@@ -199,6 +200,7 @@ class Profile(Frozen):
     sharing: SharingSettings = SharingSettings()
     tasks: TaskSettings = TaskSettings()
     appeals: AppealSettings = AppealSettings()
+    warnings: WarningSettings = WarningSettings()
     rules: tuple[Rule, ...] = ()
 
     @model_validator(mode="after")

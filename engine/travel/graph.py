@@ -172,6 +172,15 @@ class RoadGraph:
         _, at = self._open._kdtree.query(_unit_vectors(np.array([[lat, lon]], dtype=np.float64))[0])
         return self.nodes[int(at)]
 
+    @property
+    def has_places(self) -> bool:
+        """Whether the nodes have places on the Earth: ``from_osm`` graphs do, grids and edge lists do not."""
+        return self._network.latlon is not None
+
+    def places(self) -> FloatArray:
+        """Every node's ``(lat, lon)``, in ``nodes`` order; only ``from_osm`` graphs have places."""
+        return self._latlon()
+
     def location(self, node: str) -> tuple[float, float]:
         """``(lat, lon)`` of a node of a ``from_osm`` graph."""
         latlon = self._latlon()
