@@ -11,6 +11,7 @@ import { connect, showNetwork } from "./live.js";
 import { refresh } from "./refresh.js";
 import { drawMap } from "./map.js";
 import { drawAttention } from "./attention.js";
+import { drawWarnings } from "./warnings.js";
 import { cadreView, actions as emergencyActions } from "./emergency.js";
 import { organisationView, actions as organisationActions } from "./organisation.js";
 import { gridView, myReports, bindReportForm, actions as reportActions } from "./report.js";
@@ -60,6 +61,7 @@ function draw(form) {
   banner.textContent = t("exercise");
   showNetwork();
   drawAttention();
+  drawWarnings();
   document.title = `平战 · ${community ? community.name || "" : ""}`;
   const mode = community && community.incident
     ? `${t(community.exercise ? "drill" : "incident")} · ${T().kinds[community.incident.kind] || community.incident.kind} · ${community.incident.level} ${t("level")}`
@@ -267,6 +269,7 @@ export function signOut(message = "") {
   Object.assign(state, { token: null, me: null, data: {}, online: null, ws: null, tab: null, drawn: null, keep: null, period: null, contrib: null, photos: {}, owner: null });
   showNetwork();
   drawAttention();
+  drawWarnings();
   $("#exercise").hidden = true;
   signInView(message);
 }

@@ -44,6 +44,7 @@ export const ZH = {
   awarded: "得 {n} 分", late: "逾期提交", accept: "合格", partial: "部分完成", giveBack: "退回重做",
   share: "完成了多少", comment: "意见（可不填）", returnWhy: "退回原因（写清楚要改什么）", reviewed: "已审核", returnedBecause: "退回原因：{c}",
   reviewComment: "审核意见：{c}", number: "数字：", photo: "照片", noPhoto: "照片打不开",
+  printRequest: "打印资源请求单", exportEdxl: "导出 EDXL-RM", exportGeojson: "导出 GeoJSON",
   board: "积分榜", from: "开始日期", to: "结束日期", exportCsv: "导出CSV", exported: "已导出", byCommunity: "各社区得分", byMember: "各人员得分",
   badPeriod: "结束日期不能早于开始日期",
   col: { community: "社区", tasks: "任务", overdue: "逾期", score: "得分", member: "姓名", parts: "已交/分项" },
@@ -130,6 +131,8 @@ export const ZH = {
   mapShow: "看地图", mapBack: "← 返回列表", onMap: "在地图上看", roadClosed: "道路封闭",
   // The attention bar (attention.js).
   attentionTitle: "需要立即处理", attentionNotify: "开启系统通知",
+  // Official warnings' proposals (warnings.js).
+  warningAccept: "启动应急模式", warningDismiss: "暂不启动", warningSuggested: "建议",
   // The place picker (placepick.js).
   placeSearch: "搜索地点", placeHint: "输入楼栋、单元、门牌或地标，如 7栋3单元302", placeMatches: "找到的地点",
   placeOnMap: "📍 在地图上点选", placeChosen: "已选：{name}", placeTapped: "地图上点选的位置", placeTapNow: "请在地图上点一下",
@@ -205,6 +208,7 @@ const EN = {
   awarded: "{n} pts awarded", late: "submitted late", accept: "Accept", partial: "Partly done", giveBack: "Return",
   share: "How much was done", comment: "Comment (optional)", returnWhy: "Why (what to redo)", reviewed: "Reviewed", returnedBecause: "Returned: {c}",
   reviewComment: "Review: {c}", number: "Number: ", photo: "photo", noPhoto: "photo unavailable",
+  printRequest: "Print resource request", exportEdxl: "Export EDXL-RM", exportGeojson: "Export GeoJSON",
   board: "Scoreboard", from: "From", to: "To", exportCsv: "Export CSV", exported: "Exported", byCommunity: "By community", byMember: "By member",
   badPeriod: "The end date is before the start date",
   col: { community: "Community", tasks: "Tasks", overdue: "Overdue", score: "Score", member: "Name", parts: "Done/parts" },
@@ -281,6 +285,8 @@ const EN = {
   mapShow: "Map", mapBack: "← Back to the lists", onMap: "Show on map", roadClosed: "Road closed",
   // The attention bar (attention.js).
   attentionTitle: "Needs attention now", attentionNotify: "Turn on notifications",
+  // Official warnings' proposals (warnings.js).
+  warningAccept: "Start incident mode", warningDismiss: "Not now", warningSuggested: "Suggested",
   // The place picker (placepick.js).
   placeSearch: "Search for a place", placeHint: "Building, unit, door or landmark, e.g. 7栋3单元302", placeMatches: "Places found",
   placeOnMap: "📍 Tap it on the map", placeChosen: "Chosen: {name}", placeTapped: "the place tapped on the map", placeTapNow: "Tap the map once",

@@ -184,9 +184,11 @@ def console_server(data: Path) -> Server:
     (profiles / "console_test.yaml").write_text(PROFILE, encoding="utf-8")
     (profiles / "console_plain.yaml").write_text(PLAIN_PROFILE, encoding="utf-8")
     (profiles / "console_lend.yaml").write_text(LEND_PROFILE, encoding="utf-8")
+    # The warnings' module (test_warnings_console.py) has its street by an administrative code.
+    (data / "codes.csv").write_text("code,street,community,name\n9001,warnings_console,,\n", encoding="utf-8")
     # Every browser in the package is 127.0.0.1: residents' appeals sent from pages would soon meet the limit on
     # one address (tests/api/test_appeals.py checks the limits).
-    return Server(data, extra=UNTHROTTLED).start()
+    return Server(data, extra=[*UNTHROTTLED, "--area-codes", str(data / "codes.csv")]).start()
 
 
 @pytest.fixture(scope="package")
