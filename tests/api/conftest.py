@@ -10,13 +10,16 @@ from sqlmodel import SQLModel
 
 from api.db.database import connect
 from tests.api.server import Server, build_world
+from tests.isolation import made_database, own_url
 
-POSTGRES_URL = os.environ.get("PINGZHAN_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
+# Made on this PostgreSQL server, named for the xdist worker (tests/isolation.py), when first reached.
+SHARED_POSTGRES_URL = os.environ.get("PINGZHAN_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
+POSTGRES_URL = own_url(SHARED_POSTGRES_URL)
 
 
 def postgres_reachable() -> bool:
     try:
-        engine = connect(POSTGRES_URL)
+        engine = connect(made_database(POSTGRES_URL, admin=SHARED_POSTGRES_URL))
         with engine.connect() as connection:
             connection.execute(text("select 1"))
         engine.dispose()
@@ -26,7 +29,7 @@ def postgres_reachable() -> bool:
 
 
 def reset_postgres() -> None:
-    engine = connect(POSTGRES_URL)
+    engine = connect(made_database(POSTGRES_URL, admin=SHARED_POSTGRES_URL))
     SQLModel.metadata.drop_all(engine)
     engine.dispose()
 

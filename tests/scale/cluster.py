@@ -18,6 +18,7 @@ from sqlmodel import SQLModel
 from api.db.database import connect
 from api.pii import load_vault
 from tests.api.server import MAP, Server
+from tests.isolation import made_database, own
 
 POSTGRES = "postgresql://127.0.0.1:5432"
 REDIS = "redis://127.0.0.1:6379"
@@ -26,16 +27,9 @@ RETRIED = {421, 500, 502, 503, 504}
 
 
 def fresh_database(name: str) -> str:
-    """The test's own database (made when missing), emptied and with every table made anew."""
-    admin = connect(f"{POSTGRES}/test")
-    try:
-        with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-            known = connection.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name})
-            if known.first() is None:
-                connection.execute(text(f'CREATE DATABASE "{name}"'))
-    finally:
-        admin.dispose()
-    url = f"{POSTGRES}/{name}"
+    """The test's own database (made when missing; named for the xdist worker), emptied and with every table
+    made anew."""
+    url = made_database(f"{POSTGRES}/{own(name)}", admin=f"{POSTGRES}/test")
     engine = connect(url)
     SQLModel.metadata.drop_all(engine)
     engine.dispose()
