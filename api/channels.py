@@ -58,6 +58,7 @@ from engine.coordinator.events import (
     PlanProposed,
     ProfileChanged,
     ResourceSaved,
+    WarningEvent,
 )
 from engine.coordinator.refs import home_of, is_street_key, split
 from engine.governance.events import GovernanceEvent
@@ -111,6 +112,11 @@ RELOAD: dict[str, tuple[str, ...]] = {
     "plan_proposed": _STREET_INBOX,
     "dispatch_created": (*_STREET_INBOX, *_STREET_POOL),
     "dispatch_status_changed": (*_STREET_INBOX, *_STREET_POOL),
+    # A warning's proposal (api/console/warnings.js): the community's cadres and the street's inbox.
+    "warning_received": ("warnings",),
+    "warning_withdrawn": ("warnings",),
+    "warning_accepted": ("warnings",),
+    "warning_dismissed": ("warnings",),
 }
 
 
@@ -219,9 +225,12 @@ def messages(board: Board, step: Step) -> list[tuple[str, str, Data]]:
     )
     if incident is not None:
         out.append((channel.incident(board.community.id, incident), event.type, body))
-    # The street hears of escalations and its answers, incidents, and dispatches that wait for its approval.
+    # The street hears of escalations and its answers, incidents, warnings' proposals, and dispatches that wait
+    # for its approval.
     waits = any(d.approval for d in (*step.changed, *step.removed))
-    if waits or isinstance(event, NeedEscalated | EscalationAnswered | IncidentTriggered | IncidentClosed):
+    if waits or isinstance(
+        event, NeedEscalated | EscalationAnswered | IncidentTriggered | IncidentClosed | WarningEvent
+    ):
         out.append(
             (channel.street(board.community.street), event.type, {**body, "community": board.community.id})
         )

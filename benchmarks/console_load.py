@@ -55,6 +55,8 @@ CADRE_READS = {
     "plan": f"{COMMUNITY}/plan",
     "requests": f"{COMMUNITY}/requests",
     "checks": f"{COMMUNITY}/checks",
+    # Its warnings' proposals (api/console/warnings.js), read again when one comes or is decided.
+    "warnings": f"{COMMUNITY}/warnings?pending=true",
 }
 DEBOUNCE_S = 0.06  # the page's own, before it reads (live.js)
 CONNECTIONS = 64  # keep-alive connections the pages' reads share

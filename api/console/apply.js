@@ -4,6 +4,7 @@
 // parts (state.data keys) a page holding them reads again. apply() returns the parts to read again.
 import { state } from "./state.js";
 import { applyAttention } from "./attention.js";
+import { forgetWarnings } from "./warnings.js";
 
 // Lists sorted as the server sorts them, so a list changed here reads the same as one read anew.
 const cmp = (a, b) => (a < b ? -1 : a > b ? 1 : 0);
@@ -131,6 +132,7 @@ export function apply(m) {
   const d = state.data;
   const data = m.data || {};
   const reload = new Set(data.reload || []);
+  if (reload.has("warnings")) forgetWarnings();
   const c = communityOf(m.channel, data);
   const onChannel = m.channel.split(":")[0];
   if (m.type === "dispatches") {

@@ -2,7 +2,8 @@
 // of every view, "暴雨红色预警覆盖本社区 — 启动应急模式？", with the warning's words and two big answers.
 // 启动应急模式 starts incident mode at the kind and level the profile suggests (asked once, changeable);
 // 暂不启动 takes it off for everyone. A cadre reads their community's; the street's staff every community's of
-// the street (its inbox). Read on each draw at most every 10 s, and at once after an answer.
+// the street (its inbox). Read when a message says a proposal came or was decided (api/channels.py, RELOAD), after
+// an answer here, and on a draw at most every minute besides (a proposal past its warning's expiry leaves).
 import { state } from "./state.js";
 import { t, T } from "./i18n.js";
 import { $, esc } from "./dom.js";
@@ -10,7 +11,7 @@ import { api } from "./api.js";
 import { ask, dialogButtons } from "./dialog.js";
 import { refresh } from "./refresh.js";
 
-const EVERY_MS = 10000;
+const EVERY_MS = 60000;
 let readAt = 0;
 let readFor = null;
 let drawn = null;
@@ -36,6 +37,11 @@ async function read(path) {
     return;
   }
   drawWarnings();
+}
+
+// A message said the proposals changed: read them on the next draw.
+export function forgetWarnings() {
+  readFor = null;
 }
 
 export function drawWarnings() {

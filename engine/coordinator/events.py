@@ -280,6 +280,9 @@ class WarningDismissed(EventBase):
     note: str = Field(default="", max_length=500)
 
 
+# What a warning's proposal goes through: the street hears of each (api/channels.py).
+WarningEvent = WarningReceived | WarningWithdrawn | WarningAccepted | WarningDismissed
+
 Event = Annotated[
     CommunityRegistered
     | StreetRegistered
