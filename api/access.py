@@ -47,6 +47,12 @@ def reads_everything(p: Principal, board: Board) -> bool:
     return p.role is not Role.ORGANISATION and sees_community(p, board)
 
 
+def check_reads_everything(p: Principal, board: Board) -> None:
+    """Raises :class:`Forbidden` unless ``p`` reads the whole community (the plan, its exports)."""
+    if not reads_everything(p, board):
+        raise Forbidden("组织只能查看派给自己的任务 (an organisation sees only its own assignments)")
+
+
 def home_key(p: Principal) -> str | None:
     """The board an organisation's units are kept on: its community's, or the street's own pool's."""
     if p.role is not Role.ORGANISATION:

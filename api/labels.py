@@ -47,6 +47,31 @@ CAPABILITIES: Final[Mapping[str, str]] = {
     "shelter.bed": "安置床位",
     "repair.electric": "电工维修",
 }
+# The console's words (``api/console/i18n.js``) for a need's priority, an incident's kind and a dispatch's or a
+# need's status; a test keeps each equal to its table there. A kind a profile adds is shown by its code.
+PRIORITIES: Final[Mapping[int, str]] = {5: "生命安全", 4: "紧急", 3: "重要", 2: "一般", 1: "较低"}
+INCIDENT_KINDS: Final[Mapping[str, str]] = {
+    "flood": "洪涝",
+    "typhoon": "台风",
+    "fire": "火灾",
+    "outage": "停电",
+    "heat": "高温",
+    "epidemic": "疫情",
+    "earthquake": "地震",
+    "other": "其他",
+}
+PROGRESS: Final[Mapping[str, str]] = {
+    "proposed": "待确认",
+    "confirmed": "已确认",
+    "notified": "已通知",
+    "acknowledged": "已接单",
+    "en_route": "在途",
+    "on_site": "已到达",
+    "done": "完成",
+    "open": "待解决",
+    "served": "已解决",
+    "cancelled": "已取消",
+}
 # Certifications are open too: one not listed is shown by its words ("boat_licence" is "boat licence"). The
 # console's ``certs`` (api/console/i18n.js) are the same; a test keeps the two equal.
 CERTIFICATIONS: Final[Mapping[str, str]] = {

@@ -5,7 +5,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Path, Query, Request, Response
 
-from api.access import Forbidden, reads_everything
+from api.access import check_reads_everything
 from api.deps import BoardDep, PrincipalDep, ServiceDep
 from api.labels import reader_lang, unmet_named
 from api.places import named
@@ -19,8 +19,7 @@ router = APIRouter(prefix="/communities/{community}", tags=["plans 调度方案"
 
 def _readers_only(principal: PrincipalDep, board: BoardDep) -> None:
     # A plan names every need and resource of the community: not for an organisation's eyes.
-    if not reads_everything(principal, board):
-        raise Forbidden("组织只能查看派给自己的任务 (an organisation sees only its own assignments)")
+    check_reads_everything(principal, board)
 
 
 def unmet_in(board: Board, plan: dict[str, Any], lang: str) -> dict[str, Any]:

@@ -350,6 +350,19 @@ def need(w: World, t: Target, fresh: bool) -> Case:
     return Case(f"{V1}/communities/{t.community}/needs/{need_id}")
 
 
+def export(suffix: str) -> Prepare:
+    """An export of the open incident (api/routes/exports.py): the community has an open need with a committed
+    dispatch, made once per community, so that each export has something to carry."""
+    sent: dict[str, str] = {}
+
+    def prepare(w: World, t: Target, fresh: bool) -> Case:
+        if t.community not in sent:
+            sent[t.community], _ = w.dispatch(t, "notified")
+        return Case(f"{V1}/communities/{t.community}/incidents/{w.incident(t.community)}{suffix}")
+
+    return prepare
+
+
 def incident(w: World, t: Target, fresh: bool) -> Case:
     return Case(f"{V1}/communities/{t.community}/incidents/{w.incident(t.community)}")
 
@@ -924,6 +937,11 @@ ROWS = (
     Row("GET",   A + "/plan",                                 READERS, at("/plan")),
     Row("GET",   A + "/plans",                                READERS, at("/plans")),
     Row("GET",   A + "/plans/{version}",                      READERS, at("/plans/1")),
+    Row("GET",   A + "/incidents/{incident}/edxl-rm/request-resource", READERS, export("/edxl-rm/request-resource")),
+    Row("GET",   A + "/incidents/{incident}/edxl-rm/commit-resource",  READERS, export("/edxl-rm/commit-resource")),
+    Row("GET",   A + "/incidents/{incident}/resource-request.html",    READERS, export("/resource-request.html")),
+    # The matrix's communities are on a grid: the readers are told the map has no coordinates.
+    Row("GET",   A + "/geojson",                              (409, 409, 403, 409, 409, 409), at("/geojson")),
     Row("GET",   A + "/assignments",                          ALL, at("/assignments")),
     # The attention bar: every role reads its own (a grid worker's holds the needs they reported, a captain's is
     # empty); the community's items are opened by its cadres, never by observers; the street and organisations
