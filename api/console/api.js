@@ -51,20 +51,33 @@ export async function api(method, path, body, { queue = false, key = null, token
   return data;
 }
 
-// A file the server makes (a CSV, a workbook), fetched with the token and saved as `filename`.
-export async function download(path, filename) {
+// A file the server makes, fetched with the token; null when it cannot be had (and the reader is told why).
+async function fetched(path) {
   let response;
   try {
     response = await fetch(`/api/v1${path}`, { headers: { Authorization: `Bearer ${state.token}` } });
   } catch {
     toast(t("offline"));
-    return;
+    return null;
   }
   if (!response.ok) {
     const data = await response.json().catch(() => null);
     toast(t("failed") + ((data && data.detail) || response.statusText));
-    return;
+    return null;
   }
+  return response;
+}
+
+// A page the server makes (the printable resource request), as text; null when it cannot be had.
+export async function fetchedText(path) {
+  const response = await fetched(path);
+  return response && response.text();
+}
+
+// A file the server makes (a CSV, a workbook), fetched with the token and saved as `filename`.
+export async function download(path, filename) {
+  const response = await fetched(path);
+  if (!response) return;
   const url = URL.createObjectURL(await response.blob());
   const link = document.createElement("a");
   link.href = url;

@@ -4,7 +4,7 @@ import { state } from "./state.js";
 import { T, t, cap } from "./i18n.js";
 import { esc } from "./dom.js";
 import { ask, refuse, dialogButtons } from "./dialog.js";
-import { act, pendingOn } from "./api.js";
+import { act, pendingOn, download, fetchedText } from "./api.js";
 import { withMap, pinButton, draw } from "./map.js";
 import { placeField, bindPlaceField, placeBody, emptyPlace } from "./placepick.js";
 import { LIFE_SAFETY, DESCENDING, priorityBadge } from "./priority.js";
@@ -140,6 +140,12 @@ export function cadreView(d, readOnly) {
   } else if (readOnly) {
     html += `<p class="muted">${t("readOnly")}</p>`;
   }
+  // The incident in the standard forms other systems and the paper trail read (api/routes/exports.py).
+  if (community.incident) {
+    html += `<div class="row choices"><button class="quiet" data-action="print-request" data-testid="print-request">${t("printRequest")}</button>
+      <button class="quiet" data-action="export-edxl" data-testid="export-edxl">${t("exportEdxl")}</button>
+      <button class="quiet" data-action="export-geojson" data-testid="export-geojson">${t("exportGeojson")}</button></div>`;
+  }
   const open = (d.needs || []).filter((n) => n.status === "open");
   // What a cadre most wants to know of a need: is someone on the way, or does it still wait for a decision.
   const progress = (n) => {
@@ -259,6 +265,31 @@ export const actions = {
     const form = await ask(`<h2>${t("confirmClose")}</h2><div class="row choices"><button value="cancel">${t("cancel")}</button>
       <button class="danger" value="ok" data-testid="confirm-close">${t("close")}</button></div>`);
     if (form) await act("POST", `${c}/incidents/${state.data.community.incident.id}/close`);
+  },
+  // 资源请求单: the server's page, printed alone (resource-request.css), as the buildings' QR sheet is.
+  async "print-request"(el, c) {
+    const text = await fetchedText(`${c}/incidents/${encodeURIComponent(state.data.community.incident.id)}/resource-request.html`);
+    if (text === null) return;
+    const page = new DOMParser().parseFromString(text, "text/html");
+    let area = document.getElementById("print-request");
+    if (!area) {
+      area = document.createElement("div");
+      area.id = "print-request";
+      document.body.appendChild(area);
+    }
+    area.replaceChildren(...[...page.body.childNodes].map((n) => document.adoptNode(n)));
+    document.body.classList.add("print-request");
+    window.print();
+    document.body.classList.remove("print-request");
+  },
+  async "export-edxl"(el, c) {
+    const incident = state.data.community.incident.id;
+    for (const kind of ["request-resource", "commit-resource"]) {
+      await download(`${c}/incidents/${encodeURIComponent(incident)}/edxl-rm/${kind}`, `${state.community}-${incident}-${kind}.xml`);
+    }
+  },
+  async "export-geojson"(el, c) {
+    await download(`${c}/geojson`, `${state.community}.geojson`);
   },
   async confirm(el, c) {
     await act("POST", `${c}/assignments/${el.dataset.id}/confirm`, undefined, t("confirmed_"));
