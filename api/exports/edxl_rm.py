@@ -1,9 +1,10 @@
 """EDXL-RM 1.0 (OASIS Emergency Data Exchange Language Resource Messaging) out: an incident's open needs as a
 RequestResource message, its committed dispatches as a CommitResource message.
 
-One message of each kind per export, one ResourceInformation in it per need (or dispatch), rather than one
-document per need: one HTTP answer carries one XML document, and the standard lets a message hold many
-ResourceInformation elements, each with its own id (the need's, the dispatch's). Both messages of one board
+One message of each kind per export, one ResourceInformation in it per need (and per part of a team need) or
+per dispatch, rather than one document per need: one HTTP answer carries one XML document, and the standard
+lets a message hold many ResourceInformation elements, each with its own id (the need's, "need/part" for a
+part, the dispatch's). Both messages of one board
 version share that version in their ids, so the commit message names the request message it answers
 (OriginatingMessageID), and each of its items the need's item (PrecedingResourceInfoElementID).
 
@@ -16,7 +17,7 @@ from typing import Final
 
 from lxml import etree
 
-from api.exports.scope import community_words, incident_words, lat_lon
+from api.exports.scope import asked, community_words, incident_words, lat_lon
 from api.labels import PRIORITIES, PROGRESS, capability_name
 from api.places import need_place
 from api.schemas import plan_travel
@@ -43,6 +44,11 @@ def _value_list(parent: etree._Element, name: str, urn: str, value: str) -> None
     element = _add(parent, MSG, name)
     _add(element, RM, "ValueListURN", urn)
     _add(element, RM, "Value", value)
+
+
+def item_id(need: str, part: str | None) -> str:
+    """A need's item, or one part's of a team need ("n3/rescue.crew"): what a commit's item points back at."""
+    return need if part is None else f"{need}/{part}"
 
 
 def message_id(board: Board, incident: Incident, kind: str) -> str:
@@ -105,20 +111,23 @@ def request_resource(board: Board, incident: Incident, at: datetime) -> etree._E
     _incident_and_contact(root, board, incident, "Requester")
     for record in open_needs:
         need = record.need
-        item = _add(root, MSG, "ResourceInformation")
-        _add(item, MSG, "ResourceInfoElementID", need.id)
-        resource = _add(item, MSG, "Resource")
-        _value_list(resource, "TypeStructure", CAPABILITY_LIST, need.capability)
-        _value_list(resource, "Keyword", PRIORITY_LIST, str(record.priority))
-        words = PRIORITIES.get(record.priority, "")
-        _add(
-            resource,
-            MSG,
-            "Description",
-            f"{capability_name(need.capability)} ×{need.quantity} · 优先级 {record.priority} {words}",
-        )
-        _quantity(item, need.quantity)
-        _schedule(item, board, record, "RequestedArrival")
+        # A team need asks for each of its parts too, an item each.
+        for part, capability, quantity in asked(need):
+            item = _add(root, MSG, "ResourceInformation")
+            _add(item, MSG, "ResourceInfoElementID", item_id(need.id, part))
+            resource = _add(item, MSG, "Resource")
+            _value_list(resource, "TypeStructure", CAPABILITY_LIST, capability)
+            _value_list(resource, "Keyword", PRIORITY_LIST, str(record.priority))
+            words = PRIORITIES.get(record.priority, "")
+            team = f" · 随 {capability_name(need.capability)} 同行 (team of {need.id})" if part else ""
+            _add(
+                resource,
+                MSG,
+                "Description",
+                f"{capability_name(capability)} ×{quantity} · 优先级 {record.priority} {words}{team}",
+            )
+            _quantity(item, quantity)
+            _schedule(item, board, record, "RequestedArrival")
     return root
 
 
@@ -150,7 +159,7 @@ def _commit_item(root: etree._Element, board: Board, d: Dispatch, travel_s: int 
     item = _add(root, MSG, "ResourceInformation")
     _add(item, MSG, "ResourceInfoElementID", d.id)
     response = _add(item, MSG, "ResponseInformation")
-    _add(response, RM, "PrecedingResourceInfoElementID", d.need)
+    _add(response, RM, "PrecedingResourceInfoElementID", item_id(d.need, d.part))
     _add(response, RM, "ResponseType", "Accept")
     resource = _add(item, MSG, "Resource")
     _add(resource, MSG, "ResourceID", d.resource)

@@ -8,7 +8,7 @@ incident, which is worse than being told the map has no coordinates.
 
 from typing import Any
 
-from api.exports.scope import has_coordinates, lat_lon
+from api.exports.scope import asked, has_coordinates, lat_lon
 from api.labels import PRIORITIES, PROGRESS, STATUSES, capability_name
 from api.places import need_place, place_name
 from engine.coordinator import Board, DispatchStatus, Rejected
@@ -51,6 +51,10 @@ def feature_collection(board: Board) -> dict[str, Any]:
                         "priority_zh": PRIORITIES.get(record.priority, ""),
                         "status_zh": PROGRESS[record.status.value],
                         "place": need_place(board, need),
+                        # A team need's companions, in words: "救援队员 ×4" ("" for most needs).
+                        "team_zh": "、".join(
+                            f"{capability_name(c)} ×{n}" for part, c, n in asked(need) if part
+                        ),
                     },
                 )
             )

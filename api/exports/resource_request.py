@@ -11,7 +11,7 @@ from datetime import datetime, timedelta, timezone
 from html import escape
 from typing import Final
 
-from api.exports.scope import community_words, incident_words
+from api.exports.scope import asked, community_words, incident_words
 from api.labels import PRIORITIES, PROGRESS, capability_name
 from api.places import need_place
 from api.problems import NotFound
@@ -68,8 +68,19 @@ def _page(
     travel: dict[tuple[str, str | None, str], int | None],
 ) -> str:
     need = record.need
-    sent = sum(d.quantity for d in board.dispatches_of(need.id) if d.committed)
     priority = f"{record.priority} {PRIORITIES.get(record.priority, '')}"
+    place = need_place(board, need) or "-"
+    # The need's own units, then each part of a team need: asked and sent.
+    order = "".join(
+        _row(
+            quantity,
+            f"{capability_name(capability)} ({capability})",
+            sum(d.quantity for d in board.dispatches_of(need.id) if d.committed and d.part == part),
+            priority,
+            place,
+        )
+        for part, capability, quantity in asked(need)
+    )
     lines = "".join(_row("", "", "", "", "") for _ in range(3))
     return f"""<section class="rr-page" data-need="{escape(need.id)}">
 <h1>资源请求单 <small>Resource Request (ICS-213RR)</small></h1>
@@ -79,10 +90,10 @@ def _page(
 </table>
 <h2>一、需求 Order</h2>
 <table class="rr-table">
-{_row("数量 Qty", "种类 Kind", "优先级 Priority", "送达地点 Deliver to", head=True)}
-{_row(need.quantity, f"{capability_name(need.capability)} ({need.capability})", priority, need_place(board, need) or "-")}
+{_row("数量 Qty", "种类 Kind", "已派出 Sent", "优先级 Priority", "送达地点 Deliver to", head=True)}
+{order}
 </table>
-<h2>二、派单情况 Status of the order <small>已派出 {sent} / 需要 {need.quantity}</small></h2>
+<h2>二、派单情况 Status of the order</h2>
 {_sent(board, record, travel)}
 <h2>三、审批 Approvals</h2>
 <div class="rr-sign">

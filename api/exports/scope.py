@@ -4,6 +4,7 @@ incident and the community in the words people use."""
 from api.labels import INCIDENT_KINDS
 from api.problems import NotFound
 from engine.coordinator import Board, Incident, Rejected
+from engine.model import Need
 
 
 def open_incident(board: Board, incident: str) -> Incident:
@@ -52,3 +53,10 @@ def community_words(board: Board) -> str:
     c = board.community
     name = f"{c.name} ({c.id})" if c.name else c.id
     return f"{name} · 街道 {c.street}"
+
+
+def asked(need: Need) -> list[tuple[str | None, str, int]]:
+    """What ``need`` asks for, as ``(part, capability, units)``: its own units (part None), then each part of a
+    team need, ``per_unit`` of it with every unit."""
+    own: list[tuple[str | None, str, int]] = [(None, need.capability, need.quantity)]
+    return own + [(p.capability, p.capability, p.per_unit * need.quantity) for p in need.team]

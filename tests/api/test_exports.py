@@ -115,6 +115,19 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
             "/communities/grid/needs",
             {**report, "capability": "supply.water", "quantity": 2, "place": "b7", "priority": 4},
         )
+        # A team need: each boat goes with two crew.
+        grid.ok(
+            "POST",
+            "/communities/grid/needs",
+            {
+                "id": "boat-team",
+                "capability": "rescue.boat",
+                "quantity": 2,
+                "team": [{"capability": "rescue.crew", "per_unit": 2}],
+                "place": "b7",
+                "priority": 4,
+            },
+        )
         # The life-safety need's dispatch confirms itself (fast_test: auto_confirm_priority 5); the other stays
         # proposed.
         wait_for(
@@ -252,8 +265,23 @@ def test_a_broken_message_fails_the_schema(world: World) -> None:
 
 def test_a_grid_map_names_places_without_coordinates(world: World) -> None:
     root = valid(get_xml(world.grid, "grid", world.grid_incident, "request-resource"))
-    assert texts(root, "//m:Location/rm:LocationDescription") == ["7号楼"]
+    assert texts(root, "//m:Location/rm:LocationDescription") == ["7号楼"] * 3
     assert root.xpath("//rm:TargetArea", namespaces=NS) == []
+    # A team need asks for its parts too, each an item of its own: two boats, and two crew with each.
+    amounts = {
+        i.findtext(f"{{{MSG}}}ResourceInfoElementID"): (
+            texts(i, "m:Resource/m:TypeStructure/rm:Value"),
+            texts(i, "m:AssignmentInformation/m:Quantity/rm:MeasuredQuantity/rm:Amount"),
+        )
+        for i in root.findall(f"{{{MSG}}}ResourceInformation")
+    }
+    assert amounts["boat-team"] == (["rescue.boat"], ["2"])
+    assert amounts["boat-team/rescue.crew"] == (["rescue.crew"], ["4"])
+    page = world.grid.get(
+        f"/communities/grid/incidents/{world.grid_incident}/resource-request.html",
+        params={"need": "boat-team"},
+    ).text
+    assert "<tr><td>4</td><td>救援队员 (rescue.crew)</td><td>0</td>" in page
 
 
 def test_who_may_export_and_what_cannot_be(world: World) -> None:
@@ -387,6 +415,7 @@ def test_the_board_as_geojson_keeps_rfc_7946(world: World) -> None:
     needs = {f["properties"]["id"]: f["properties"] for f in by_kind["need"]}
     assert set(needs) == {world.life, world.water}
     assert needs[world.life]["capability_zh"] == "救生艇" and needs[world.life]["priority_zh"] == "生命安全"
+    assert needs[world.life]["team_zh"] == ""
     assert {f["properties"]["id"] for f in by_kind["resource"]} == {"port-boat", "port-water"}
     # Each dispatch of the plan: a line from its unit's point to its need's point.
     points = {
@@ -419,7 +448,9 @@ def test_the_resource_request_prints_one_page_per_open_need(world: World) -> Non
     assert "港湾社区" in page and "洪涝 2级响应" in page and "生命安全" in page and "救生艇" in page
     assert "社区 Community" in page and "街道 Street office" in page and "签字" in page
     # The life-safety need's unit is on its way or committed: its dispatch is listed; the proposal is not.
-    assert re.search(r"已派出 1 / 需要 1", page) and re.search(r"已派出 0 / 需要 3", page)
+    # Asked, sent: the rows of each need's order.
+    assert "<tr><td>1</td><td>救生艇 (rescue.boat)</td><td>1</td>" in page
+    assert "<tr><td>3</td><td>饮用水 (supply.water)</td><td>0</td>" in page
     assert PHONE not in page and "王阿姨" not in page and "<script" not in page
     one = world.osm.get(
         f"/communities/port/incidents/{world.incident}/resource-request.html", params={"need": world.water}
