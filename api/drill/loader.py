@@ -15,9 +15,10 @@ import jsonschema
 import yaml
 from pydantic import ValidationError
 
+from api.cap.read import CapProblem, read_alert
 from api.profiles import find_profile
 from engine.drill import Scenario, check
-from engine.drill.scenario import Problem, Profiles, form
+from engine.drill.scenario import Problem, Profiles, WarningArrives, form
 from engine.matching.document import Travel
 from engine.rules import Profile, ProfileError
 from engine.rules.loader import _document_path, _line_of, parse_yaml
@@ -75,10 +76,36 @@ def load_scenario(path: Path) -> Loaded:
         where = _where(root, list(error.absolute_path), source)
         raise ScenarioError(f"{where}: {'.'.join(map(str, error.absolute_path))}: {error.message}")
     _raise_first(form(scenario), root, source)
+    scenario = _warnings(scenario, path, root, source)
     profiles = _profiles(scenario, path, root, source)
     graph, osm_data = _map(scenario, path, root, source)
     _raise_first(check(scenario, graph, profiles), root, source)
     return Loaded(path, scenario, profiles.first, graph, osm_data, profiles)
+
+
+def _warnings(scenario: Scenario, path: Path, root: yaml.Node | None, source: str) -> Scenario:
+    """Each warning event's CAP alert, read from its file beside the scenario (as the live service reads one,
+    at the drill's own time) and marked as an exercise: a drill's warning starts an exercise incident."""
+    timeline = list(scenario.timeline)
+    for i, event in enumerate(timeline):
+        if not isinstance(event, WarningArrives) or event.warning is not None:
+            continue
+        where = f"{_where(root, ['timeline', i, 'cap'], source)}: timeline[{i}].cap"
+        file = path.parent / event.cap
+        try:
+            alert = read_alert(file.read_bytes(), scenario.at(event.at))
+        except OSError as exc:
+            raise ScenarioError(f"{where}: cannot read {event.cap!r}: {exc.strerror}") from None
+        except CapProblem as exc:
+            raise ScenarioError(f"{where}: {event.cap}: {exc}") from None
+        if alert.warning is None:
+            raise ScenarioError(
+                f"{where}: {event.cap}: a {alert.msg_type.value} starts nothing; give an Alert"
+            )
+        timeline[i] = event.model_copy(
+            update={"warning": alert.warning.model_copy(update={"exercise": True})}
+        )
+    return scenario.model_copy(update={"timeline": tuple(timeline)})
 
 
 def _raise_first(problems: list[Problem], root: yaml.Node | None, source: str) -> None:

@@ -48,7 +48,13 @@ from engine.coordinator import (
     Step,
     TriggerIncident,
 )
-from engine.coordinator.commands import AnswerEscalation, Approve, RegisterStreet
+from engine.coordinator.commands import (
+    AcceptWarning,
+    AnswerEscalation,
+    Approve,
+    ReceiveWarning,
+    RegisterStreet,
+)
 from engine.coordinator.events import (
     DispatchStatusChanged,
     EscalationAnswer,
@@ -79,6 +85,7 @@ from engine.drill.scenario import (
     RoadReopens,
     Scenario,
     TimelineEvent,
+    WarningArrives,
     clock,
 )
 from engine.matching.solver import Solver
@@ -183,7 +190,9 @@ class RunRecord:
     alone: bool = False
 
 
-ActionKind = Literal["timeline", "confirm", "answer", "setoff", "arrive", "done", "approve", "desk"]
+ActionKind = Literal[
+    "timeline", "accept_warning", "confirm", "answer", "setoff", "arrive", "done", "approve", "desk"
+]
 # Called with each batch of steps one board took (its key) and the street as it is after them.
 Watch = Callable[[str, list[Step], Street], None]
 
@@ -266,6 +275,8 @@ class DrillRun:
         self._setup()
         for i, event in enumerate(scenario.timeline):
             self._push(event.at, 0, "timeline", index=i)
+            if isinstance(event, WarningArrives) and event.starts_at is not None:
+                self._push(event.starts_at, 0, "accept_warning", index=i)
         end = float(scenario.end)
         ticks_here, last_tick = 0, None
         while True:
@@ -369,6 +380,9 @@ class DrillRun:
         if action.kind == "timeline":
             self._timeline(action.index, self.scenario.timeline[action.index], action.at_s)
             return
+        if action.kind == "accept_warning":
+            self._accept_warning(action.index, action.at_s)
+            return
         if action.kind == "desk":
             assert action.need is not None
             self._desk(action.key, action.need, action.at_s)
@@ -404,6 +418,25 @@ class DrillRun:
             if key is not None:
                 self._in(key, index, event, at_s)
 
+    def _accept_warning(self, index: int, at_s: float) -> None:
+        """The cadres accept the warning's proposal: the incident starts as the profile suggests."""
+        event = self.scenario.timeline[index]
+        assert isinstance(event, WarningArrives) and event.warning is not None
+        for home in self.scenario.where(event):
+            key = self._key(home)
+            if key is None:
+                continue
+            accept = AcceptWarning(
+                warning=event.warning.id, incident=IncidentId(f"{self.scenario.name}-drill")
+            )
+            try:
+                self._handle(key, accept, at_s, CADRE)
+            except Rejected as exc:
+                self.record.notes.append(Note(at_s, index, f"accept warning ({key}): {exc.message}"))
+                continue
+            if self.board(key).exercise:
+                self.record.exercise = True
+
     def _in(self, key: str, index: int, event: TimelineEvent, at_s: float) -> None:
         """One timeline event on one board."""
         scenario = self.scenario
@@ -417,6 +450,9 @@ class DrillRun:
                     level=event.level,
                     exercise=True,
                 )
+            case WarningArrives():
+                assert event.warning is not None, "the loader reads the warning's file"
+                command = ReceiveWarning(warning=event.warning)
             case LevelChanges():
                 command = ChangeLevel(level=event.level)
             case NeedReported():

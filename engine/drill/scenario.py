@@ -30,6 +30,7 @@ from engine.model.frozen import Frozen
 from engine.model.ids import Capability, CommunityId, NeedId, NodeId, OrganisationId, ResourceId, StreetId
 from engine.model.priority import LIFE_SAFETY, LOWEST, Priority
 from engine.model.quantity import Quantity, Stock
+from engine.model.warning import Warning
 from engine.rules.profile import DispatchSettings, Profile, SharingSettings
 from engine.travel import RoadGraph
 
@@ -222,6 +223,24 @@ class IncidentStarts(_In):
     level: int = Field(ge=1, le=4)
 
 
+class WarningArrives(_In):
+    """An official warning (a CAP 1.2 alert, ``cap``: its file beside the scenario) covers the community: its
+    proposal to start incident mode comes in front of the cadres, who accept it ``accept_after_s`` later (the
+    incident then starts at the kind and level the profile suggests); without ``accept_after_s`` the proposal
+    waits, and an ``incident`` event starts the incident as the cadre chooses. The drill reads the file
+    (api/drill/loader.py) into ``warning``, marked as an exercise."""
+
+    event: Literal["warning"]
+    cap: str = Field(min_length=1, pattern=r"\.xml$")
+    accept_after_s: int | None = Field(default=None, ge=0)
+    warning: Warning | None = None
+
+    @property
+    def starts_at(self) -> int | None:
+        """When accepting it starts the incident (None: it does not)."""
+        return None if self.accept_after_s is None else self.at + self.accept_after_s
+
+
 class LevelChanges(_In):
     event: Literal["level"]
     level: int = Field(ge=1, le=4)
@@ -302,6 +321,7 @@ class IncidentCloses(_In):
 
 TimelineEvent = Annotated[
     IncidentStarts
+    | WarningArrives
     | LevelChanges
     | NeedReported
     | NeedCancelled
@@ -689,13 +709,15 @@ def _check_timeline(
     timeline = scenario.timeline
     for i, event in enumerate(timeline):
         problems += _named_community(scenario, i, event)
-    starts = [i for i, e in enumerate(timeline) if isinstance(e, IncidentStarts)]
+    starts = [i for i, e in enumerate(timeline) if _starts_at(e) is not None]
     if not starts:
-        problems.append(Problem(("timeline",), "no event starts the incident (event: incident)"))
+        problems.append(
+            Problem(("timeline",), "no event starts the incident (event: incident, or a warning accepted)")
+        )
     started: dict[CommunityId, int] = {}
     closed: dict[CommunityId, int] = {}
     for i, event in enumerate(timeline):
-        if isinstance(event, IncidentStarts):
+        if isinstance(event, IncidentStarts | WarningArrives) and _starts_at(event) is not None:
             problems += _once(scenario, i, event, started, "the incident is started twice; a drill runs one")
     for i, event in enumerate(timeline):
         if isinstance(event, IncidentCloses):
@@ -705,11 +727,13 @@ def _check_timeline(
     previous = 0
     for i, event in enumerate(timeline):
         where = ("timeline", i)
-        incident_at = timeline[start].at if start is not None else None
+        incident_at = _starts_at(timeline[start]) if start is not None else None
         if (
             start is not None
             and incident_at is not None
             and i != start
+            # A warning may come before the incident: its proposal is what the cadres start it on.
+            and not isinstance(event, WarningArrives)
             and (i < start or event.at < incident_at)
         ):
             problems.append(
@@ -798,7 +822,7 @@ def _check_timeline(
 def _once(
     scenario: Scenario,
     index: int,
-    event: "IncidentStarts | IncidentCloses",
+    event: "IncidentStarts | WarningArrives | IncidentCloses",
     seen: dict[CommunityId, int],
     message: str,
 ) -> list[Problem]:
@@ -827,7 +851,8 @@ def _before_its_incident(
                     f"community {c!r} never starts its incident (add event: incident, community: {c})",
                 )
             ]
-        at = scenario.timeline[start].at
+        at = _starts_at(scenario.timeline[start])
+        assert at is not None
         if index < start or event.at < at:
             return [
                 Problem(
@@ -836,6 +861,15 @@ def _before_its_incident(
                 )
             ]
     return []
+
+
+def _starts_at(event: "TimelineEvent") -> int | None:
+    """When the event starts the incident: an ``incident`` event at once, an accepted warning when accepted."""
+    if isinstance(event, IncidentStarts):
+        return event.at
+    if isinstance(event, WarningArrives):
+        return event.starts_at
+    return None
 
 
 def _named_community(scenario: Scenario, index: int, event: "TimelineEvent") -> list[Problem]:
