@@ -11,7 +11,7 @@ from datetime import datetime, timedelta, timezone
 from html import escape
 from typing import Final
 
-from api.exports.scope import asked, community_words, incident_words
+from api.exports.scope import asked, incident_words
 from api.labels import PRIORITIES, PROGRESS, capability_name
 from api.places import need_place
 from api.problems import NotFound
@@ -69,12 +69,15 @@ def _page(
 ) -> str:
     need = record.need
     priority = f"{record.priority} {PRIORITIES.get(record.priority, '')}"
+    # People read the sheet: the community by its name, no code beside it (capabilities likewise).
+    assert board.community is not None
+    requester = board.community.name or board.community.id
     place = need_place(board, need) or "-"
     # The need's own units, then each part of a team need: asked and sent.
     order = "".join(
         _row(
             quantity,
-            f"{capability_name(capability)} ({capability})",
+            capability_name(capability),
             sum(d.quantity for d in board.dispatches_of(need.id) if d.committed and d.part == part),
             priority,
             place,
@@ -86,7 +89,7 @@ def _page(
 <h1>资源请求单 <small>Resource Request (ICS-213RR)</small></h1>
 <table class="rr-table rr-head">
 {_row("请求编号 Request No.", f"{incident.id}/{need.id}", "日期时间 Date/time", _when(record.reported_at))}
-{_row("应急事件 Incident", f"{incident.id} · {incident_words(incident)}", "请求单位 Requested by", community_words(board))}
+{_row("应急事件 Incident", f"{incident.id} · {incident_words(incident)}", "请求单位 Requested by", requester)}
 </table>
 <h2>一、需求 Order</h2>
 <table class="rr-table">

@@ -281,7 +281,7 @@ def test_a_grid_map_names_places_without_coordinates(world: World) -> None:
         f"/communities/grid/incidents/{world.grid_incident}/resource-request.html",
         params={"need": "boat-team"},
     ).text
-    assert "<tr><td>4</td><td>救援队员 (rescue.crew)</td><td>0</td>" in page
+    assert "<tr><td>4</td><td>救援队员</td><td>0</td>" in page
 
 
 def test_who_may_export_and_what_cannot_be(world: World) -> None:
@@ -449,9 +449,12 @@ def test_the_resource_request_prints_one_page_per_open_need(world: World) -> Non
     assert "社区 Community" in page and "街道 Street office" in page and "签字" in page
     # The life-safety need's unit is on its way or committed: its dispatch is listed; the proposal is not.
     # Asked, sent: the rows of each need's order.
-    assert "<tr><td>1</td><td>救生艇 (rescue.boat)</td><td>1</td>" in page
-    assert "<tr><td>3</td><td>饮用水 (supply.water)</td><td>0</td>" in page
+    assert "<tr><td>1</td><td>救生艇</td><td>1</td>" in page
+    assert "<tr><td>3</td><td>饮用水</td><td>0</td>" in page
     assert PHONE not in page and "王阿姨" not in page and "<script" not in page
+    # People read it: no capability code, no map node.
+    assert "rescue.boat" not in page and "supply.water" not in page
+    assert not [n for n in world.nodes.values() if f">{n}<" in page]
     one = world.osm.get(
         f"/communities/port/incidents/{world.incident}/resource-request.html", params={"need": world.water}
     )
