@@ -6,7 +6,7 @@ id is its sender's and identifier's, so the same alert received twice (POSTed ag
 An ``Update`` names the warnings it replaces; a ``Cancel`` withdraws them.
 """
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Final
@@ -159,10 +159,7 @@ class WarningRecord:
 class Warnings:
     """The community's warnings, newest last; kept as they come and are decided."""
 
-    records: dict[WarningId, WarningRecord]
-
-    def __init__(self) -> None:
-        self.records = {}
+    records: dict[WarningId, WarningRecord] = field(default_factory=dict)
 
     def open(self) -> list[WarningRecord]:
         return [r for r in self.records.values() if r.status is WarningStatus.OPEN]
