@@ -243,16 +243,36 @@ async function start() {
   }
   store.setItem("pz.token", state.token);
   state.community = state.me.community || state.me.communities[0] || null;
+  const need = openLinked();
   firstRead = refresh();
   await firstRead;
   connect();
+  showLinked(need);
+}
+
+// A notification's link (api/notifiers/rules.py): #c=COMMUNITY&need=NEED opens that community's emergency view
+// (the street's staff: the community picked there) with the need's card in sight. Returns the need.
+function openLinked() {
+  const link = new URLSearchParams(location.hash.slice(1));
+  const c = link.get("c");
+  if (!c) return null;
+  history.replaceState(null, "", location.pathname + location.search);
+  if ((state.me.communities || []).includes(c)) state.community = c;
+  if (state.me.role === "street") state.tab = "emergency";
+  return link.get("need");
+}
+
+function showLinked(need) {
+  if (!need) return;
+  const card = document.querySelector(`[data-pin="need:${CSS.escape(need)}"]`);
+  if (card) card.scrollIntoView({ block: "center" });
 }
 // The first read after signing in (sw.js reads again once it serves the page, after this one has landed).
 let firstRead = null;
 
 function reconnect() {
   if (state.ws) { state.ws.onclose = null; state.ws.close(); }
-  refresh().then(connect);
+  return refresh().then(connect);
 }
 
 
@@ -295,6 +315,12 @@ function linkCode() {
   return link && link[1];
 }
 window.addEventListener("hashchange", () => {
+  if (state.me && location.hash.startsWith("#c=")) {
+    const need = openLinked();
+    state.data = {};
+    reconnect().then(() => showLinked(need));
+    return;
+  }
   const code = linkCode();
   if (!code) return;
   // Whoever was signed in here leaves, with what the page kept of theirs (their token is not revoked).

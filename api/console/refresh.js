@@ -95,6 +95,8 @@ function readers(me, tab, only) {
     ...one(inbox, "streetInfo", () => get(streetPath())),
     ...one(inbox, "inbox", () => get(`${streetPath()}/inbox`)),
     ...one(inbox, "pool", () => get(`${streetPath()}/pool`)),
+    // Notifiers that fail (robots, e-mail, SMS the operator set up): a warning above the inbox.
+    ...one(inbox, "notifiers", () => get(`${streetPath()}/notifiers`)),
     ...one(inbox, "streetNeeds", async () => {
       const ids = state.me.communities;
       const needs = await Promise.all(ids.map((id) => get(`/communities/${id}/needs`)));

@@ -31,12 +31,18 @@ function sentUnit(ref, community) {
 
 export function streetView(d) {
   if (d.streetInfo === undefined) return loading();
-  if (d.streetInfo === null) return `<div class="empty" data-testid="no-street">${t("noStreet")}</div>`;
+  if (d.streetInfo === null) return `${notifierWarnings(d.notifiers)}<div class="empty" data-testid="no-street">${t("noStreet")}</div>`;
   const items = d.inbox || [];
-  return withMap(`<h2>${t("inbox")}</h2><div class="cards" data-testid="inbox">${items.length ? items.map(inboxCard).join("")
+  return withMap(`${notifierWarnings(d.notifiers)}<h2>${t("inbox")}</h2><div class="cards" data-testid="inbox">${items.length ? items.map(inboxCard).join("")
     : `<div class="empty">${t("noInbox")}</div>`}</div>
     <h2>${t("poolByOrg")}</h2><div class="cards" data-testid="pool-overview">${(d.pool || []).map(poolCard).join("")}</div>`,
   { id: "street-map", title: t("streetMap"), figure: streetMapFigure() });
+}
+
+// A notifier the operator set up that fails now or gave messages up: "通知发送失败：<name>（<why>），N 条待重发".
+function notifierWarnings(list) {
+  const failing = (list || []).filter((n) => n.warning);
+  return failing.map((n) => `<div class="notifier-warning" role="alert" data-testid="notifier-warning-${esc(n.id)}">${esc(state.lang === "zh" ? n.warning : n.warning_en)}</div>`).join("");
 }
 
 function inboxCard(item) {
