@@ -25,6 +25,7 @@ from api.headers import SecurityHeaders, console_policy
 from api.hub import QUEUE_LIMIT
 from api.leases import leases_for
 from api.limits import BodyLimits
+from api.notifiers.config import NONE, read_notifiers
 from api.pii import load_vault
 from api.pubsub import pubsub_for
 from api.responses import Bodies
@@ -44,6 +45,7 @@ from api.routes import (
     maps,
     me,
     needs,
+    notifiers,
     organisations,
     people,
     photos,
@@ -93,6 +95,7 @@ ROUTERS = (
     street_tasks,
     tasks,
     photos,
+    notifiers,
     warnings,
     scores,
     contributions,
@@ -131,6 +134,9 @@ class ServeSettings:
     internal_url: str = ""
     # How often residents may send appeals (api/appeal_limits.py).
     appeal_rates: AppealRates = field(default_factory=AppealRates)
+    # The operator's notifiers file (api/notifiers/config.py), and the console's address for links in messages.
+    notifiers: Path | None = None
+    public_url: str = ""
     # Official warnings in (api/cap/): the operator's table of administrative codes, and the feeds polled.
     area_codes: AreaCodes = field(default_factory=AreaCodes)
     cap_feeds: tuple[str, ...] = ()
@@ -147,6 +153,7 @@ def create_app(settings: ServeSettings) -> FastAPI:
         profile_dir=settings.profile_dir,
         retention=settings.pii_retention,
         leases=leases_for(engine),
+        notifiers=read_notifiers(settings.notifiers, settings.public_url) if settings.notifiers else NONE,
     )
     service.url = settings.internal_url
 

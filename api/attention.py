@@ -35,6 +35,7 @@ from engine.coordinator.events import (
     PlanProposed,
 )
 from engine.coordinator.refs import SEPARATOR, home_of
+from engine.model.ids import NeedId
 
 S = DispatchStatus
 Data = dict[str, Any]
@@ -122,9 +123,9 @@ def find(p: Principal, board: Board, item_id: str) -> tuple[Board, AttentionItem
 # -- in words -------------------------------------------------------------------------------------
 
 
-def _place(board: Board, item: AttentionItem) -> str:
+def need_where(board: Board, need: NeedId) -> str:
     """Where the need is, as people name it (api/places.py), and the address typed for it if it says more."""
-    record = board.needs.get(item.need)
+    record = board.needs.get(need)
     if record is None:
         return ""
     place, note = need_place(board, record.need), record.need.note.strip()
@@ -133,7 +134,7 @@ def _place(board: Board, item: AttentionItem) -> str:
     return place or note
 
 
-def _unit(board: Board, ref: str | None) -> tuple[str | None, str, str]:
+def unit_names(board: Board, ref: str | None) -> tuple[str | None, str, str]:
     """(organisation id, organisation name, unit name) of the resource ``ref`` as ``board`` names it."""
     resource = board.resource(ref) if ref is not None else None  # type: ignore[arg-type]
     if resource is None:
@@ -159,10 +160,10 @@ def _since(board: Board, item: AttentionItem) -> tuple[str, str]:
     sent = [d for d in board.dispatches_of(item.need) if d.committed and d.since >= item.at]
     going = [d for d in sent if d.status in ON_THE_WAY]
     if going:
-        _, name, _ = _unit(board, going[0].resource)
+        _, name, _ = unit_names(board, going[0].resource)
         return f"此后：{name} 已接单", f"Since: {name} accepted"
     if sent:
-        _, name, _ = _unit(board, sent[0].resource)
+        _, name, _ = unit_names(board, sent[0].resource)
         return f"此后：已另派 {name}，等待接单", f"Since: {name} sent, waiting to accept"
     return "", ""
 
@@ -207,8 +208,8 @@ def _said(board: Board, item: AttentionItem, place: str, org_name: str, unit_nam
 
 def item_json(board: Board, item: AttentionItem, audience: Audience) -> Data:
     assert board.community is not None
-    organisation, org_name, unit_name = _unit(board, item.resource)
-    place = _place(board, item)
+    organisation, org_name, unit_name = unit_names(board, item.resource)
+    place = need_where(board, item.need)
     text, text_en = _texts(board, item, place, org_name, unit_name)
     since, since_en = _since(board, item)
     record = board.needs.get(item.need)

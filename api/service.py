@@ -26,10 +26,15 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from api import channel
 from api.auth import Principal
 from api.channels import messages
 from api.hub import Hub
 from api.leases import RENEW_S, Leases, Owner, SoloLeases, StaleOwner
+from api.notifiers.config import NONE, Notifiers
+from api.notifiers.outbox import route
+from api.notifiers.rules import Notice, notices
+from api.notifiers.sending import Sending
 from api.partition import Idempotency, Order, Partition, Pending, RespondMany
 from api.places import named
 from api.pubsub import PubSub
@@ -86,6 +91,7 @@ class _Applied:
     body: Any
     logged: list[Logged] = field(default_factory=list)
     outgoing: list[Message] = field(default_factory=list)
+    notices: list[Notice] = field(default_factory=list)
 
 
 class _Touched(Exception):
@@ -118,8 +124,12 @@ class Service:
         retention: timedelta = timedelta(days=30),
         leases: Leases | None = None,
         snapshot_every: int = SNAPSHOT_EVERY,
+        notifiers: Notifiers = NONE,
     ) -> None:
         self.store = store
+        # The operator's notifiers (api/notifiers/): what people without the console open are sent.
+        self.notifiers = notifiers
+        self.sending: Sending | None = None
         # How long residents' phones and names are kept after their incident (api/store.py Store.purge).
         self.retention = retention
         # The operator's own profiles, found by name next to the shipped ones.
@@ -173,6 +183,15 @@ class Service:
             asyncio.create_task(self._keep_leases()),
             asyncio.create_task(self._renew_leases()),
         ]
+        if self.notifiers.all:
+            self.sending = Sending(
+                self.store.engine,
+                self.notifiers,
+                self.clock,
+                lambda: sorted(p.id for p in self.partitions.values() if p.owned),
+                self._notifier_changed,
+            )
+            self._tasks.append(asyncio.create_task(self.sending.run()))
 
     async def stop(self) -> None:
         for task in [*self._tasks, *self._running]:
@@ -569,6 +588,7 @@ class Service:
                 remembered,
                 now,
                 tuple(photo for a in applied for photo in a.pending.photos),
+                [n for a in applied for n in a.notices],
             )
         except Exception as exc:
             for a in applied:
@@ -604,15 +624,17 @@ class Service:
                 raise _Touched() from exc
             raise
         applied = _Applied(pending, status, body)
-        applied.logged, applied.outgoing = self._record(done)
+        applied.logged, applied.outgoing, applied.notices = self._record(done)
         return applied
 
     @staticmethod
-    def _record(changes: Changes) -> tuple[list[Logged], list[Message]]:
-        """The log rows and channel messages of applied steps, made from the boards as they are right after
-        them (a later request of the round changes them again). Seqs are given by the write."""
+    def _record(changes: Changes) -> tuple[list[Logged], list[Message], list[Notice]]:
+        """The log rows, channel messages and notices (api/notifiers/rules.py) of applied steps, made from the
+        boards as they are right after them (a later request of the round changes them again). Seqs are given
+        by the write."""
         logged: list[Logged] = []
         outgoing: list[Message] = []
+        told: list[Notice] = []
         for community, coordinator, steps in changes:
             board = coordinator.board
             for step in steps:
@@ -623,10 +645,11 @@ class Service:
                 incident = closed.id if closed else (board.incident.id if board.incident else None)
                 exercise = closed.exercise if closed else board.exercise
                 logged.append(Logged(community, event, incident, exercise))
-                for channel, kind, data in messages(board, step):
+                for name, kind, data in messages(board, step):
                     named(board, data)
-                    outgoing.append(Message(channel, 0, kind, event.at, data))
-        return logged, outgoing
+                    outgoing.append(Message(name, 0, kind, event.at, data))
+                told += notices(board, step)
+        return logged, outgoing, told
 
     async def _write(
         self,
@@ -636,15 +659,17 @@ class Service:
         remembered: list[Remembered],
         now: datetime,
         photos: tuple[Photo, ...] = (),
+        told: Sequence[Notice] = (),
     ) -> None:
-        """Write a round (or a tick) of the partition, fenced by its lease; then publish. On failure memory is
-        rebuilt from the log."""
+        """Write a round (or a tick) of the partition, fenced by its lease, with the outbox rows of its notices;
+        then publish. On failure memory is rebuilt from the log."""
         if part.token is None:
             raise NotOwner(part.id, None)
         fence = self.leases.fence(part.id, part.token)
+        outbox = route(self.notifiers, part.id, told, now) if told else []
         try:
             written = await asyncio.to_thread(
-                self.store.write, part.id, logged, outgoing, remembered, now, photos, fence
+                self.store.write, part.id, logged, outgoing, remembered, now, photos, fence, outbox
             )
         except StaleOwner as exc:
             log.warning("%s", exc)
@@ -657,6 +682,8 @@ class Service:
             self._load(part)
             raise
         part.last_event = max(part.last_event, written.last_event)
+        if outbox and self.sending is not None:
+            self.sending.wake.set()
         for message in written.messages:
             # The text every websocket client gets as it is (api/hub.py): compact, as a send_json would be.
             await self.pubsub.publish(json.dumps(message.wire(), ensure_ascii=False, separators=(",", ":")))
@@ -677,11 +704,25 @@ class Service:
             )
 
     async def _write_changes(self, part: Partition, changes: dict[str, list[Step]], now: datetime) -> None:
-        logged, outgoing = self._record(
+        logged, outgoing, told = self._record(
             [(key, part.street.coordinators[key], steps) for key, steps in sorted(changes.items()) if steps]
         )
         if logged:
-            await self._write(part, logged, outgoing, [], now)
+            await self._write(part, logged, outgoing, [], now, told=told)
+
+    async def _notifier_changed(self, street: str, notifier: str) -> None:
+        """A notifier of the street failed, works again, or gave a message up: the street's console reads its
+        notifiers again (GET /streets/{street}/notifiers)."""
+        part = self.partitions.get(street)
+        if part is None:
+            return
+        now = self.clock()
+        data = {"exercise": False, "notifier": notifier, "reload": ["notifiers"]}
+        async with part.lock:
+            if part.owned:
+                await self._write(
+                    part, [], [Message(channel.street(street), 0, "notifier", now, data)], [], now
+                )
 
     # -- background --------------------------------------------------------------------------------
 

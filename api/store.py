@@ -18,6 +18,7 @@ from api.db.tables import (
     EventRow,
     IdempotencyRow,
     IdRow,
+    OutboxRow,
     PhotoRow,
     PlanVersionRow,
     SnapshotRow,
@@ -179,9 +180,10 @@ class Store:
         at: datetime,
         photos: Sequence[Photo] = (),
         fence: Fence | None = None,
+        outbox: Sequence[OutboxRow] = (),
     ) -> Written:
-        """Write it all in one transaction. ``fence`` runs first, inside it (api/leases/): a writer that lost the
-        partition writes nothing. Each message's seq is given here, one after its channel's last stored one:
+        """Write it all in one transaction, with the outbox rows of what it caused (api/notifiers/). ``fence``
+        runs first, inside it (api/leases/): a writer that lost the partition writes nothing. Each message's seq is given here, one after its channel's last stored one:
         unique and gap-free whichever worker writes (``messages``' own seqs are ignored)."""
         with Session(self.engine) as session:
             if fence is not None:
@@ -241,6 +243,7 @@ class Store:
                         data=json.dumps(m.data, ensure_ascii=False),
                     )
                 )
+            session.add_all(outbox)
             for r in remembered:
                 session.add(
                     IdempotencyRow(

@@ -132,6 +132,16 @@ def arguments(serve: argparse.ArgumentParser) -> None:
         "--cap-poll-s", type=float, default=60.0, help="how often each --cap-feed is read (default 60 s)"
     )
     serve.add_argument(
+        "--notifiers",
+        help="a YAML or JSON file of notifiers (企业微信/钉钉群机器人, signed webhook, e-mail, SMS gateway) that "
+        "send dispatches, timeouts and escalations to people without the console open (README: 通知)",
+    )
+    serve.add_argument(
+        "--public-url",
+        help="the console's address as people open it, for the links in notifications (default: "
+        "http://ADVERTISE-HOST:PORT)",
+    )
+    serve.add_argument(
         "--pii-retention-days",
         type=float,
         default=30.0,
@@ -184,12 +194,22 @@ def run(args: argparse.Namespace) -> int:
         tiles = tile_layer(args.tiles, args.tile_attribution, args.tile_subdomains) if args.tiles else None
     except ValueError as exc:
         raise InputError(f"--tiles: {exc}") from None
+    advertise = args.advertise_host or ("127.0.0.1" if args.host in ("0.0.0.0", "::") else args.host)
+    public_url = args.public_url or f"http://{advertise}:{args.port}"
+    if not public_url.startswith(("http://", "https://")):
+        raise InputError(f"--public-url: an http:// or https:// address (got {public_url!r})")
     area_codes = _area_codes(args.area_codes)
     for feed in args.cap_feed:
         if not feed.startswith(("http://", "https://")):
             raise InputError(f"--cap-feed: an http:// or https:// address (got {feed!r})")
     if not args.cap_poll_s >= 1:
         raise InputError(f"--cap-poll-s: must be 1 or more (got {args.cap_poll_s})")
+    notifiers = Path(args.notifiers) if args.notifiers else None
+    if notifiers is not None:
+        from api.notifiers.config import read_notifiers
+
+        # A bad file stops here, before anything starts (each worker reads it again).
+        read_notifiers(notifiers, public_url)
     private_dir(data_dir)
     key_file = Path(args.pii_key_file) if args.pii_key_file else data_dir / "pii.key"
     engine = connect(url)
@@ -229,6 +249,8 @@ def run(args: argparse.Namespace) -> int:
         pii_key_file=key_file,
         pii_retention=timedelta(days=args.pii_retention_days),
         tiles=tiles,
+        notifiers=notifiers,
+        public_url=public_url,
         area_codes=area_codes,
         cap_feeds=tuple(args.cap_feed),
         cap_poll_s=args.cap_poll_s,
@@ -236,7 +258,6 @@ def run(args: argparse.Namespace) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     # A line per forwarded command would drown the log; uvicorn's access log names every request already.
     logging.getLogger("httpx").setLevel(logging.WARNING)
-    advertise = args.advertise_host or ("127.0.0.1" if args.host in ("0.0.0.0", "::") else args.host)
     listen = Listen(args.host, args.port, advertise, args.ws_deflate)
     if args.workers == 1:
         serve_one(settings, listen, None)

@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from sqlalchemy import Column, LargeBinary, UniqueConstraint
+from sqlalchemy import Column, Index, LargeBinary, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 
@@ -163,3 +163,33 @@ class SnapshotRow(SQLModel, table=True):
     event: int
     at: datetime
     data: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+
+
+class OutboxRow(SQLModel, table=True):
+    """A notice to send through one of the operator's notifiers (api/notifiers/), written in the same transaction
+    as the event that caused it, so that none is lost and none is sent for an event that was not kept. Sent by
+    the worker that owns ``partition``; ``delivery`` goes with every try, for the receiver to drop repeats."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_due", "partition", "state", "due_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    delivery: str = Field(unique=True, max_length=64)
+    partition: str = Field(max_length=128)
+    notifier: str = Field(index=True, max_length=64)
+    kind: str = Field(max_length=64)
+    community: str = Field(max_length=128)
+    exercise: bool = False
+    title: str
+    text: str
+    link: str = Field(max_length=500)
+    at: datetime
+    due_at: datetime
+    tries: int = 0
+    # pending, delivered, or failed (given up: still shown on the street's console).
+    state: str = Field(default="pending", max_length=16)
+    # The last failed try, and why in plain words (kept once it was delivered after all).
+    failed_at: datetime | None = None
+    error: str | None = None
+    # Delivered, or given up.
+    done_at: datetime | None = None

@@ -1,6 +1,7 @@
 """A database made by an earlier version, brought up to the tables of this one when the service starts.
 
-``create_all`` makes missing tables but never changes one that exists. The changes so far are new nullable
+``create_all`` makes missing tables (the outbox of notifications, api/notifiers/, among them) but never changes
+one that exists. The changes so far are new nullable
 columns, which are added here with their indexes, and the token's ``revoked`` flag becoming ``revoked_at``/``revoked_by``: a token
 revoked under the old flag stays revoked.
 """

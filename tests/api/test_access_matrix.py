@@ -1006,6 +1006,8 @@ ROWS = (
     Row("GET",   A + "/scores",                               TASK_READERS, at("/scores")),
     Row("GET",   A + "/scores.csv",                           TASK_READERS, at("/scores.csv")),
     Row("GET",   "/api/v1/streets/{street}/scores",           (200,) * 8, street_at("/scores"), rule=street_route(("street", "street_observer"), 200)),
+    # The street's notifiers and how they are doing (a failing one shows on its console): its staff only.
+    Row("GET",   "/api/v1/streets/{street}/notifiers",        (200,) * 8, street_at("/notifiers"), rule=street_route(("street",), 200)),
     Row("GET",   "/api/v1/streets/{street}/scores.csv",       (200,) * 8, street_at("/scores.csv"), rule=street_route(("street", "street_observer"), 200)),
     # contributions: each organisation's jobs and missed calls. The street's table for its staff and observers;
     # a community's for the street, its cadres and observers (as its scores); never an organisation.
