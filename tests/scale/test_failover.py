@@ -10,7 +10,7 @@ import time
 import uuid
 from collections import Counter
 from collections.abc import Iterator
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
@@ -20,7 +20,7 @@ from sqlalchemy import Engine
 from api.auth import Role
 from api.db.database import connect
 from tests.api.server import PROFILE as FAST_TEST
-from tests.api.server import Api, Server
+from tests.api.server import ROOT, Api, Server
 from tests.scale.cluster import Load, Writer, fresh_database, need, owners, register, rows, workers
 from tests.scale.follow import Follower, follow_all
 
@@ -71,7 +71,13 @@ def cluster(tmp_path_factory: pytest.TempPathFactory, started: list[Server]) -> 
     url = fresh_database("scale_failover")
     # Residents' appeals: three a minute per building link, counted once wherever they arrive.
     limits = ["--appeals-per-building", "3/minute", "--appeals-per-address", "1000/minute"]
-    servers = workers(Path(tmp_path_factory.mktemp("failover")), url, 3, PROFILE, limits)
+    base = Path(tmp_path_factory.mktemp("failover"))
+    # Official warnings: each street its administrative code under one county's, 4401.
+    (base / "codes.csv").write_text(
+        "code,street,community,name\n" + "".join(f"44010{i},{s},,\n" for i, s in enumerate(STREETS)),
+        encoding="utf-8",
+    )
+    servers = workers(base, url, 3, PROFILE, [*limits, "--area-codes", str(base / "codes.csv")])
     started.extend(servers)
     engine = connect(url)
     cluster = Cluster(servers, engine)
@@ -132,6 +138,36 @@ def test_a_residents_appeal_through_another_worker_is_written_and_counted_once(c
     for server in (owner, other):
         appeals = Api(server, cluster.streets[i].token).ok("GET", f"/communities/{community}/appeals")
         assert sorted(a["note"] for a in appeals["appeals"]) == ["漏水0", "漏水1", "漏水2"]
+
+
+def test_a_warning_for_every_street_reaches_every_community_whichever_worker_owns_it(
+    cluster: Cluster,
+) -> None:
+    """Sent to one worker, it is delivered there for the streets it owns and sent on to the owners of the
+    others (one street each): every community has the proposal, once."""
+    held = _settled(cluster)
+    assert len(set(held.values())) > 1, held
+    system = Api(cluster.servers[0], cluster.servers[0].token(Role.SYSTEM, name="预警平台"))
+    template = (ROOT / "tests" / "data" / "cap" / "template.xml").read_text(encoding="utf-8")
+    sent_at = datetime.now(UTC).replace(microsecond=0)
+    alert = template.format(
+        identifier=f"county-{RUN}",
+        sent=sent_at.isoformat(),
+        expires=(sent_at + timedelta(hours=6)).isoformat(),
+        status="Actual",
+        msg_type="Alert",
+        severity="Extreme",
+        references="",
+        area_desc="全区",
+        area="<geocode><valueName>行政区划代码</valueName><value>4401</value></geocode>",
+    )
+    answer = system.post("/warnings", content=alert.encode(), headers={"Content-Type": "application/cap+xml"})
+    assert answer.status_code == 200, answer.text
+    assert sorted(c["community"] for c in answer.json()["communities"]) == sorted(COMMUNITIES)
+    for i, community in enumerate(COMMUNITIES):
+        reader = Api(cluster.servers[i % 3], cluster.streets[i].token)
+        listed = reader.ok("GET", f"/communities/{community}/warnings?pending=true")
+        assert [w["id"] for w in listed] == [f"44010641600000|county-{RUN}"], community
 
 
 def _pending_at(engine: Engine, partitions: list[str], watermark: int) -> dict[str, tuple[int, datetime]]:
