@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 import pytest
@@ -36,7 +37,7 @@ from websockets.exceptions import InvalidStatus
 
 from api.auth import Role, hash_secret
 from api.db import database
-from tests.api.server import MAP, UNTHROTTLED, Api, Server, api_for, build_world, wait_for
+from tests.api.server import MAP, ROOT, UNTHROTTLED, Api, Server, api_for, build_world, wait_for
 from tests.api.wsclient import Client
 
 V1 = "/api/v1"
@@ -139,6 +140,10 @@ class World:
             for who, token in tokens.items()
         }
         self.clients["anonymous"] = httpx.Client(timeout=30)
+        # What sends the warnings the rows decide on: another system, with a token of its own.
+        self.system = httpx.Client(
+            headers={"Authorization": f"Bearer {server.token(Role.SYSTEM)}"}, timeout=30
+        )
         self.ids = itertools.count(1)
         self.edges: dict[str, Iterator[tuple[str, str]]] = {c: iter(EDGES) for c in ("c1", "c2", "c3")}
         # Needs reported and proposed for, not yet used by a row.
@@ -150,8 +155,8 @@ class World:
 
     def request(self, who: str, method: str, path: str, body: Any = None) -> httpx.Response:
         if isinstance(body, bytes):
-            # A file sent as itself (the pool's import), not as JSON.
-            headers = {"Content-Type": "text/csv"}
+            # A file sent as itself (the pool's import, a warning's CAP alert), not as JSON.
+            headers = {"Content-Type": "application/cap+xml" if body.startswith(b"<?xml") else "text/csv"}
             return self.clients[who].request(method, self.server.url + path, content=body, headers=headers)
         return self.clients[who].request(method, self.server.url + path, json=body)
 
@@ -760,6 +765,68 @@ def street_answered(w: World, t: Target, fresh: bool) -> Case:
     )
 
 
+AREA_CODES = "code,street,community,name\n1001,s1,c1,\n1002,s1,c2,\n2001,s2,c3,\n"
+CODE_OF = {"c1": "1001", "c2": "1002", "c3": "2001"}
+
+
+def cap_alert(identifier: str, code: str) -> bytes:
+    sent = datetime.now(UTC).replace(microsecond=0)
+    return (
+        (ROOT / "tests" / "data" / "cap" / "template.xml")
+        .read_text(encoding="utf-8")
+        .format(
+            identifier=identifier,
+            sent=sent.isoformat(),
+            expires=(sent + timedelta(hours=6)).isoformat(),
+            status="Actual",
+            msg_type="Alert",
+            severity="Severe",
+            references="",
+            area_desc="矩阵",
+            area=f"<geocode><valueName>code</valueName><value>{code}</value></geocode>",
+        )
+        .encode()
+    )
+
+
+def send_warning(w: World, t: Target, fresh: bool) -> Case:
+    """A warning for ``t``'s community, as a CAP alert; only street staff (of that street) reach it."""
+    identifier = w.new_id("w")
+    c = t.community
+    return Case(
+        f"{V1}/warnings",
+        cap_alert(identifier, CODE_OF[c]),
+        look=lambda: w.look(c, f"/communities/{c}/warnings"),
+    )
+
+
+def warning_sender(who: str, t: Target) -> int:
+    """Street staff send warnings (one for another street's community reaches nobody: still 200)."""
+    return 200 if who == "street" else 403
+
+
+def warning(decide: str) -> Prepare:
+    """An open proposal in ``t``'s community (its warning sent by a system token), to accept or dismiss; the
+    communities are in incident mode already here, so accepting joins the open incident."""
+
+    def prepare(w: World, t: Target, fresh: bool) -> Case:
+        c = t.community
+        identifier = w.new_id("w")
+        sent = w.system.post(
+            f"{w.server.url}{V1}/warnings",
+            content=cap_alert(identifier, CODE_OF[c]),
+            headers={"Content-Type": "application/cap+xml"},
+        )
+        assert sent.status_code == 200 and sent.json()["communities"], sent.text
+        return Case(
+            f"{V1}/communities/{c}/warnings/{quote(sent.json()['id'], safe='')}/{decide}",
+            {},
+            look=lambda: w.look(c, f"/communities/{c}/warnings"),
+        )
+
+    return prepare
+
+
 def new_token(street: bool) -> Prepare:
     """A token made for a new observer of ``t``'s community (``street``: of its street)."""
 
@@ -947,6 +1014,12 @@ ROWS = (
     # empty); the community's items are opened by its cadres, never by observers; the street and organisations
     # have items of their own.
     Row("GET",   A + "/attention",                            (200,) * 8, at("/attention")),
+    # Warnings: every role of the community but organisations reads them; its cadres and the street decide.
+    Row("GET",   A + "/warnings",                             (200, 200, 403, 200, 200, 200, 200, 200), at("/warnings")),
+    Row("POST",  A + "/warnings/{warning}/accept",            (200, 200, 403, 403, 403, 403, 200, 403), warning("accept"), changes=True),
+    Row("POST",  A + "/warnings/{warning}/dismiss",           (200, 200, 403, 403, 403, 403, 200, 403), warning("dismiss"), changes=True),
+    Row("POST",  "/api/v1/warnings",                          (200, 403, 403, 403, 403, 403, 403, 403), send_warning, changes=True, rule=warning_sender),
+    Row("GET",   S + "/warnings",                             (200,) * 8, street_at("/warnings"), rule=street_route(("street", "street_observer"), 200)),
     Row("POST",  A + "/attention/{item}/open",                (404, 200, 404, 404, 403, 404, 200, 403), street_answered, changes=True),
     Row("GET",   A + "/assignments/{assignment}",             ALL, assignment, owned=True),
     Row("POST",  A + "/assignments/{assignment}/override",    MANAGERS, dispatch_action("notified", "/override", lambda t: {"resource": f"{t.community}-{'fleet' if t.owner == 'boats' else 'water'}"}), changes=True, owned=True),
@@ -1056,7 +1129,10 @@ ROWS = (
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     """This module's own server, with no limit on failed authentications: every row sends forged and missing
     tokens from one address."""
-    s = Server(Path(tmp_path_factory.mktemp("matrix")), extra=UNTHROTTLED).start()
+    data = Path(tmp_path_factory.mktemp("matrix"))
+    # Each community its own administrative code, for the warnings' rows.
+    (data / "codes.csv").write_text(AREA_CODES, encoding="utf-8")
+    s = Server(data, extra=[*UNTHROTTLED, "--area-codes", str(data / "codes.csv")]).start()
     build_world(s)
     yield s
     s.stop()
