@@ -262,7 +262,15 @@ def _binding(spec: dict[str, str]) -> dict[str, str]:
 
 
 def _post_ok(client: httpx.Client, path: str, body: dict[str, Any]) -> Any:
-    response = client.post(path, json=body)
+    """``body`` posted; a 503 (the street between owners: a lease can run out on a busy machine) sent again with
+    the same Idempotency-Key for up to 30 s, as clients are told to."""
+    key = secrets.token_hex(8)
+    deadline = time.monotonic() + 30
+    while True:
+        response = client.post(path, json=body, headers={"Idempotency-Key": key})
+        if response.status_code != 503 or time.monotonic() > deadline:
+            break
+        time.sleep(0.1)
     if response.status_code >= 300:
         raise RuntimeError(f"POST {path}: {response.status_code} {response.text[:500]}")
     return response.json()
