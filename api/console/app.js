@@ -264,7 +264,8 @@ function openLinked() {
 
 function showLinked(need) {
   if (!need) return;
-  const card = document.querySelector(`[data-pin="need:${CSS.escape(need)}"]`);
+  // The card, not the map's pin of it.
+  const card = [...document.querySelectorAll(`[data-pin="need:${CSS.escape(need)}"]`)].find((el) => !el.closest(".leaflet-container"));
   if (card) card.scrollIntoView({ block: "center" });
 }
 // The first read after signing in (sw.js reads again once it serves the page, after this one has landed).

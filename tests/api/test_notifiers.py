@@ -345,12 +345,15 @@ def test_dispatch_timeout_and_escalation_reach_their_notifiers(world: World) -> 
 
 def test_the_street_console_shows_a_failing_notifier_and_hears_of_another(world: World) -> None:
     """The broken robot (given up in the test above) is a red warning above the street's inbox; the cadres'
-    webhook failing while the page is open shows there too, with no reload (the street's channel says so)."""
+    webhook failing while the page is open shows there too, with no reload (the street's channel says so). A
+    message's link opens the need."""
     r = world.receivers
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:
-            page = browser.new_context(locale="zh-CN", service_workers="block").new_page()
+            page = browser.new_context(
+                locale="zh-CN", service_workers="block", viewport={"width": 360, "height": 640}
+            ).new_page()
             errors: list[str] = []
             page.on("pageerror", lambda error: errors.append(str(error)))
             page.goto(world.server.url + "/")
@@ -361,12 +364,18 @@ def test_the_street_console_shows_a_failing_notifier_and_hears_of_another(world:
             hook = page.get_by_test_id("notifier-warning-cadres-hook")
             expect(hook).to_have_count(0)
             r.down.add("/webhook/cadres")
-            world.cadre.ok(
+            need = world.cadre.ok(
                 "POST",
                 "/communities/n1/needs",
                 {"capability": "rescue.boat", "quantity": 1, "location": "g3_3", "priority": 5},
-            )
+            )["id"]
             expect(hook).to_contain_text("通知发送失败：cadres-hook（对方回答 HTTP 500）", timeout=15_000)
+            # The link a message carries opens the community's emergency view with the need's card, and leaves
+            # the address bar.
+            page.goto(f"{world.server.url}/#c=n1&need={need}")
+            expect(page.get_by_test_id("tab-emergency")).to_have_attribute("aria-pressed", "true")
+            expect(page.locator(f'#app .card[data-pin="need:{need}"]')).to_be_in_viewport()
+            assert page.evaluate("location.hash") == ""
             assert not errors, errors
         finally:
             browser.close()
