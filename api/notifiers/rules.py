@@ -16,9 +16,10 @@ from api.attention import TAKEN_ZH, need_where, unit_names
 from api.labels import capability_name
 from engine.coordinator import Board, Dispatch, Step
 from engine.coordinator.attention import Taken
-from engine.coordinator.events import DispatchStatus, DispatchStatusChanged, NeedEscalated
+from engine.coordinator.events import DispatchStatus, DispatchStatusChanged, NeedEscalated, WarningReceived
 from engine.coordinator.refs import home_of, qualify
 from engine.model.ids import NeedId
+from engine.model.warning import WarningStatus
 
 S = DispatchStatus
 
@@ -59,8 +60,10 @@ def notices(board: Board, step: Step) -> list[Notice]:
     return [n for make in RULES for n in make(board, step)]
 
 
-def link(community: str, need: str) -> str:
-    return f"#c={quote(community, safe='')}&need={quote(need, safe='')}"
+def link(community: str, need: str | None = None) -> str:
+    """The console's address of a community's page, at a need's card if one is named."""
+    at = f"#c={quote(community, safe='')}"
+    return f"{at}&need={quote(need, safe='')}" if need is not None else at
 
 
 def notice(board: Board, kind: str, to: To, who: str, need: NeedId, title: str, text: str) -> Notice:
@@ -177,3 +180,28 @@ def need_escalated(board: Board, step: Step) -> list[Notice]:
             f"{community}上报：{need}，地点 {place}，还缺 {event.missing}。{event.detail}".strip(),
         )
     ]
+
+
+@rule
+def warning_proposed(board: Board, step: Step) -> list[Notice]:
+    """An official warning covers the community: its cadres and its street are asked whether to start
+    incident mode (the link opens the community's page, the proposal at its top)."""
+    event = step.event
+    if not isinstance(event, WarningReceived):
+        return []
+    record = board.warnings.records.get(event.warning.id)
+    if record is None or record.status is not WarningStatus.OPEN:
+        return []  # an update that joined a running incident asks nothing
+    assert board.community is not None
+    w = event.warning
+    community = board.community.name or board.community.id
+    drill = "【演练】" if w.exercise else ""
+    text = f"{w.sender_name or '预警发布方'}：{w.headline or w.title_zh}。{w.instruction}".strip()
+    out = []
+    for to, who, title in (
+        (To.CADRES, board.community.id, f"{drill}{w.title_zh}覆盖本社区 — 启动应急模式？"),
+        (To.STREET, board.community.street, f"{drill}{w.title_zh}覆盖{community} — 启动应急模式？"),
+    ):
+        c = board.community.id
+        out.append(Notice("warning_proposed", to, who, c, title, text, link(c), w.exercise))
+    return out

@@ -3,6 +3,7 @@ administrative code reach the communities they cover as proposals; Update replac
 accepting starts incident mode with the warning named; bad documents get a clear 422; a feed is polled."""
 
 import http.server
+import json
 import shutil
 import threading
 from collections.abc import Iterator
@@ -56,15 +57,25 @@ def wid(identifier: str) -> str:
     return f"{SENDER}|{identifier}"
 
 
+# What the webhook receiver was sent (the notifiers' JSON bodies), in order.
+HOOKED: list[tuple[str, dict[str, Any]]] = []
+
+
 @pytest.fixture(scope="module")
 def feed_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, str]]:
-    """A warning feed on 127.0.0.1: the files of a folder, served as they are."""
+    """A warning feed on 127.0.0.1 (the files of a folder, served as they are) and a webhook receiver."""
     folder = Path(tmp_path_factory.mktemp("feed"))
     (folder / "feed.xml").write_text('<feed xmlns="http://www.w3.org/2005/Atom"></feed>', encoding="utf-8")
 
     class Quiet(http.server.SimpleHTTPRequestHandler):
         def __init__(self, *args: Any, **kw: Any) -> None:
             super().__init__(*args, directory=str(folder), **kw)
+
+        def do_POST(self) -> None:
+            HOOKED.append((self.path, json.loads(self.rfile.read(int(self.headers["Content-Length"])))))
+            self.send_response(200)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
 
         def log_message(self, *args: Any) -> None:
             pass
@@ -80,13 +91,22 @@ def server(tmp_path_factory: pytest.TempPathFactory, feed_dir: tuple[Path, str])
     data = Path(tmp_path_factory.mktemp("serve"))
     (data / "codes.csv").write_text(CODES, encoding="utf-8")
     shutil.copy(ROOT / "tests" / "data" / "test.osm.pbf", data / "kotka.osm.pbf")
+    # c2's cadres and street s1's staff hear of proposals by a signed webhook (api/notifiers/).
+    hooks = [
+        {
+            "id": f"{who}-hook",
+            "street": "s1",
+            "kind": "webhook",
+            "url": f"{feed_dir[1]}/hook/{who}",
+            "secret": "s",
+            "to": to,
+        }
+        for who, to in (("cadres", {"cadres": ["c2"]}), ("street", {"street_staff": True}))
+    ]
+    (data / "notifiers.json").write_text(json.dumps({"notifiers": hooks}), encoding="utf-8")
     extra = [
-        "--area-codes",
-        str(data / "codes.csv"),
-        "--cap-feed",
-        f"{feed_dir[1]}/feed.xml",
-        "--cap-poll-s",
-        "1",
+        *("--area-codes", str(data / "codes.csv"), "--notifiers", str(data / "notifiers.json")),
+        *("--cap-feed", f"{feed_dir[1]}/feed.xml", "--cap-poll-s", "1"),
     ]
     s = Server(data, extra=extra).start()
     build_world(s)
@@ -266,3 +286,28 @@ def test_the_feed_is_polled_and_its_new_alerts_delivered(server: Server, feed_di
     )
     cadre = api_for(server, Role.CADRE, "c3")
     wait_for(lambda: wid("feed-1") in {w["id"] for w in pending(cadre, "c3")}, timeout=15)
+
+
+def test_a_proposal_reaches_the_cadres_and_the_street_by_their_notifiers(server: Server, system: Api) -> None:
+    # Blue (Minor) and yellow (Moderate) only here: no other test's notices can be taken for these.
+    send(system, alert("note-0", geocode("440106001"), severity="Moderate", status="Test"))
+    send(system, alert("note-1", geocode("440106001"), severity="Minor"))
+
+    def told(path: str, colour: str) -> list[dict[str, Any]]:
+        return [
+            b for p, b in HOOKED if p == path and b["kind"] == "warning_proposed" and colour in b["title"]
+        ]
+
+    # c2's cadres (their webhook is c2's only), and the street for each of c1 and c2.
+    [cadres] = wait_for(lambda: told("/hook/cadres", "蓝色"), timeout=15)
+    assert (cadres["title"], cadres["community"]) == ("暴雨蓝色预警覆盖本社区 — 启动应急模式？", "c2")
+    assert cadres["link"].endswith("#c=c2") and "天河区气象台" in cadres["text"]
+    street = wait_for(
+        lambda: len(told("/hook/street", "蓝色")) == 2 and told("/hook/street", "蓝色"), timeout=15
+    )
+    assert sorted(b["title"] for b in street) == [
+        "暴雨蓝色预警覆盖c1社区 — 启动应急模式？",
+        "暴雨蓝色预警覆盖c2社区 — 启动应急模式？",
+    ]
+    # The test alert, sent first, recorded nothing and told nobody.
+    assert told("/hook/cadres", "黄色") == told("/hook/street", "黄色") == []
