@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from pydantic import TypeAdapter
-from sqlalchemy import Engine, and_, or_, update
+from sqlalchemy import Engine, and_, delete, or_, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -24,6 +24,7 @@ from api.db.tables import (
     SnapshotRow,
 )
 from api.leases import Fence
+from api.notifiers.outbox import PENDING
 from api.pii import FIELDS, PREFIX, Vault
 from engine.coordinator import Event, Rejected
 from engine.coordinator.events import (
@@ -290,8 +291,8 @@ class Store:
         ``cutoff`` (a need outside an incident: when it was reported before it); a resident's appeal's phone
         when the appeal came before it; a household's contact and
         phone in a version of its record replaced or removed before ``cutoff``. Remembered answers to
-        idempotent requests older than ``cutoff`` are dropped (they may hold a phone). Returns the
-        communities whose log changed."""
+        idempotent requests older than ``cutoff`` are dropped (they may hold a phone), and notifications sent
+        or given up before it (they name where a need is, as typed). Returns the communities whose log changed."""
         changed: set[str] = set()
         with Session(self.engine) as session:
             closed = {
@@ -338,6 +339,9 @@ class Store:
                     changed.add(row.community)
             for old in session.exec(select(IdempotencyRow).where(col(IdempotencyRow.at) < cutoff)):
                 session.delete(old)
+            session.execute(
+                delete(OutboxRow).where(col(OutboxRow.state) != PENDING, col(OutboxRow.done_at) < cutoff)
+            )
             # A snapshot holds what it was made from: made again from the purged log.
             for snapshot in session.exec(select(SnapshotRow).where(col(SnapshotRow.community).in_(changed))):
                 session.delete(snapshot)

@@ -14,6 +14,7 @@ import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from email import message_from_bytes, policy
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -23,10 +24,16 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from aiosmtpd.controller import Controller
 from playwright.sync_api import expect, sync_playwright
+from sqlmodel import Session, select
 
 from api.auth import Role
+from api.db.database import connect, default_url
+from api.db.tables import OutboxRow
 from api.errors import InputError
 from api.notifiers.config import read_notifiers
+from api.notifiers.outbox import DELIVERED, FAILED, PENDING
+from api.pii import load_vault
+from api.store import Store
 from tests.api.server import MAP, ROOT, Api, Server, api_for, free_port, wait_for
 from tests.console.conftest import CHROMIUM, CHROMIUM_ARGS, sign_in
 from tests.launcher import launcher
@@ -447,3 +454,39 @@ def test_the_example_file_reads() -> None:
         InputError, match=r"notifiers\[0\]\.url_env: environment variable 'LANTIAN_WECOM_URL'"
     ):
         read_notifiers(example, "https://pz.example.org", {})
+
+
+def test_sent_and_given_up_notifications_are_purged_with_personal_data(tmp_path: Path) -> None:
+    """Their text names where a need is, as typed: kept as long as residents' contacts, never while pending."""
+    store = Store(connect(default_url(tmp_path)), load_vault(tmp_path / "pii.key"))
+    now = datetime.now(UTC)
+    old, new = now - timedelta(days=40), now - timedelta(days=1)
+    rows = {
+        "old-sent": (DELIVERED, old),
+        "old-given-up": (FAILED, old),
+        "old-pending": (PENDING, None),
+        "new-sent": (DELIVERED, new),
+    }
+    made = [
+        OutboxRow(
+            delivery=name,
+            partition="s1",
+            notifier="n",
+            kind="k",
+            community="c1",
+            title="t",
+            text="12栋1楼",
+            link="#",
+            at=old,
+            due_at=old,
+            state=state,
+            done_at=done,
+        )
+        for name, (state, done) in rows.items()
+    ]
+    store.write("s1", [], [], [], now, outbox=made)
+    store.purge(now - timedelta(days=30))
+    with Session(store.engine) as session:
+        left = {r.delivery for r in session.exec(select(OutboxRow))}
+    store.engine.dispose()
+    assert left == {"old-pending", "new-sent"}
