@@ -1,4 +1,5 @@
-"""The street's notifiers and how they are doing: a notifier that fails shows on the street's console."""
+"""The notifiers (the operator's file, api/notifiers/) and how they are doing: a notifier that fails shows on the
+street's console. The street's staff read all of the street's; a community's cadres those that speak for it."""
 
 import asyncio
 from datetime import datetime
@@ -6,13 +7,14 @@ from typing import Any
 
 from fastapi import APIRouter
 
-from api.access import Forbidden
+from api.access import Forbidden, manages_community
 from api.auth import Principal, Role
-from api.deps import PrincipalDep, ServiceDep
+from api.deps import BoardDep, PrincipalDep, ServiceDep
 from api.notifiers.outbox import State, states
 from api.problems import NotFound
+from api.service import Service
 
-router = APIRouter(prefix="/streets/{street}", tags=["streets 街道"])
+router = APIRouter(tags=["notifiers 通知"])
 
 
 def _staff(principal: Principal, street: str) -> None:
@@ -45,13 +47,34 @@ def _warning(label: str, state: State, failing: bool) -> tuple[str, str]:
     return zh, en
 
 
-@router.get("/notifiers")
+@router.get("/streets/{street}/notifiers")
 async def street_notifiers(street: str, service: ServiceDep, principal: PrincipalDep) -> list[dict[str, Any]]:
-    """Each notifier of the street (the operator's file): when it last delivered, its last failure and why in
-    plain words, how many messages wait to be sent again and how many were given up; ``warning`` says so when it
-    is failing now (its last try failed) or gave some up."""
+    """Each notifier of the street: when it last delivered, its last failure and why in plain words, how many
+    messages wait to be sent again and how many were given up; ``warning`` says so when it is failing now (its
+    last try failed) or gave some up."""
     _staff(principal, street)
-    mine = service.notifiers.of_street(street)
+    return await _listed(service, service.notifiers.of_street(street))
+
+
+@router.get("/communities/{community}/notifiers")
+async def community_notifiers(
+    board: BoardDep, service: ServiceDep, principal: PrincipalDep
+) -> list[dict[str, Any]]:
+    """The notifiers that speak for the community's cadres or its organisations, as the street's route shows
+    them: for its cadres and its street."""
+    if not manages_community(principal, board):
+        raise Forbidden("只有本社区干部或街道可以查看通知渠道 (only the community's cadres or the street)")
+    assert board.community is not None
+    c = board.community.id
+    mine = [
+        n
+        for n in service.notifiers.of_street(board.community.street)
+        if c in n.to.cadres or any(ref.split("/", 1)[0] == c for ref in n.to.organisations)
+    ]
+    return await _listed(service, mine)
+
+
+async def _listed(service: Service, mine: list[Any]) -> list[dict[str, Any]]:
     found = await asyncio.to_thread(states, service.store.engine, [n.id for n in mine])
     out = []
     for n in mine:

@@ -1079,8 +1079,10 @@ ROWS = (
     Row("GET",   A + "/scores",                               TASK_READERS, at("/scores")),
     Row("GET",   A + "/scores.csv",                           TASK_READERS, at("/scores.csv")),
     Row("GET",   "/api/v1/streets/{street}/scores",           (200,) * 8, street_at("/scores"), rule=street_route(("street", "street_observer"), 200)),
-    # The street's notifiers and how they are doing (a failing one shows on its console): its staff only.
+    # The notifiers and how they are doing (a failing one shows on the street's console): the street's staff
+    # read the street's; the community's cadres (and its street) those that speak for it.
     Row("GET",   "/api/v1/streets/{street}/notifiers",        (200,) * 8, street_at("/notifiers"), rule=street_route(("street",), 200)),
+    Row("GET",   A + "/notifiers",                            MANAGERS, at("/notifiers")),
     Row("GET",   "/api/v1/streets/{street}/scores.csv",       (200,) * 8, street_at("/scores.csv"), rule=street_route(("street", "street_observer"), 200)),
     # contributions: each organisation's jobs and missed calls. The street's table for its staff and observers;
     # a community's for the street, its cadres and observers (as its scores); never an organisation.

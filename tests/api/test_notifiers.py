@@ -346,8 +346,13 @@ def test_dispatch_timeout_and_escalation_reach_their_notifiers(world: World) -> 
         "机器人拒收（errcode 93000"
     )
     assert found["street-ding"]["warning"] == "" and found["street-ding"]["last_delivered"]
-    # Only the street's staff read it.
+    # Only the street's staff read it; a cadre reads those that speak for the community (its cadres, its
+    # organisations), as the street sees them.
     assert world.cadre.get("/streets/s1/notifiers").status_code == 403
+    theirs = {n["id"]: n for n in world.cadre.ok("GET", "/communities/n1/notifiers")}
+    assert sorted(theirs) == ["boats-wecom", "cadres-hook", "cadres-mail", "cadres-sms", "crew-wecom"]
+    assert theirs["crew-wecom"]["name"] == "红星救援队企业微信群"
+    assert theirs["crew-wecom"]["last_error"].startswith("机器人拒收（errcode 93000")
 
 
 def test_the_street_console_shows_a_failing_notifier_and_hears_of_another(world: World) -> None:
