@@ -16,7 +16,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 run: $(STAMP)
-	$(BIN)/pingzhan serve --demo api/examples/flood.json
+	$(BIN)/pingzhan serve --demo api/examples/flood.json --area-codes api/examples/area-codes.csv
 
 lint: $(STAMP)
 	$(BIN)/ruff check engine api tests benchmarks docs

@@ -16,6 +16,8 @@ import httpx
 import pytest
 
 from api.auth import Role
+from api.cap.areas import AreaCodes, AreaCodesProblem
+from api.cap.read import read_alert
 from tests.api.server import ROOT, Api, Server, api_for, build_world, wait_for
 
 TEMPLATE = (ROOT / "tests" / "data" / "cap" / "template.xml").read_text(encoding="utf-8")
@@ -311,3 +313,23 @@ def test_a_proposal_reaches_the_cadres_and_the_street_by_their_notifiers(server:
     ]
     # The test alert, sent first, recorded nothing and told nobody.
     assert told("/hook/cadres", "黄色") == told("/hook/street", "黄色") == []
+
+
+def test_the_demos_warning_reads_and_its_code_is_the_demos_community() -> None:
+    """`make run` serves the demo with api/examples/area-codes.csv; the README sends it
+    api/examples/rainstorm-warning.xml."""
+    examples = ROOT / "api" / "examples"
+    alert = read_alert((examples / "rainstorm-warning.xml").read_bytes(), datetime.now(UTC))
+    assert alert.warning is not None and alert.warning.expires is None
+    codes = AreaCodes.read(examples / "area-codes.csv")
+    [(_, value)] = alert.areas[0].geocodes
+    assert [(r.street, r.community) for r in codes.matching(value)] == [("hexi", "qingshui")]
+    demo = json.loads((examples / "flood.json").read_text(encoding="utf-8"))["community"]
+    assert (demo["street"], demo["id"]) == ("hexi", "qingshui")
+
+
+def test_a_bad_area_codes_table_names_its_line() -> None:
+    with pytest.raises(AreaCodesProblem, match=r"codes\.csv:3: code must be digits \(got '44x'\)"):
+        AreaCodes.parse("code,street,community,name\n4401,s1,,\n44x,s1,,\n", "codes.csv")
+    with pytest.raises(AreaCodesProblem, match=r"codes\.csv:1: the header must be"):
+        AreaCodes.parse("code,street\n", "codes.csv")
