@@ -6,7 +6,6 @@ Every refusal is a :class:`CapProblem` naming the place (line, element) and what
 English; nothing is half-read.
 """
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -292,15 +291,3 @@ def _when(element: etree._Element, name: str) -> datetime | None:
         return None
     # The schema's pattern already holds: a date, a time and an offset ("+08:00"), never "Z".
     return datetime.fromisoformat(text)
-
-
-__all__: Sequence[str] = (
-    "ACTED_ON",
-    "Alert",
-    "Area",
-    "CapProblem",
-    "Circle",
-    "MsgType",
-    "Status",
-    "read_alert",
-)

@@ -17,7 +17,7 @@ from api.cap.read import CapProblem, read_alert
 from api.deps import BoardDep, IdempotencyDep, PrincipalDep, ServiceDep
 from api.forward import FORWARDED
 from api.ids import next_id
-from api.problems import NotFound, problem
+from api.problems import NotFound, problem, retry_later
 from api.routes.street_tasks import street_boards
 from api.warning_views import warning_json
 from engine.coordinator import Board
@@ -87,7 +87,11 @@ async def receive_warning(
         allowed = {street}
     codes: AreaCodes = request.app.state.area_codes
     delivered = await deliver(service, alert, codes, principal, allowed)
-    communities = delivered.communities + await _elsewhere(request, delivered)
+    try:
+        communities = delivered.communities + await _elsewhere(request, delivered)
+    except httpx.HTTPError as exc:
+        # Receiving is idempotent: the sender sends the same alert again, and what was delivered stays one.
+        return retry_later(f"another server did not take the alert for its streets: {exc}")
     return {
         "id": alert.id,
         "msg_type": alert.msg_type.value,
