@@ -33,11 +33,11 @@ system:
 
 # Test files spread over processes (pytest-xdist), each file's tests kept on one (they share the module's
 # server). The tests mostly wait on servers, browsers and databases: two processes on CI's 2 cores ran the suite
-# in 387 s against 975 s in one; three were no faster (421 s). Each process has PostgreSQL databases of its own
-# (tests/isolation.py).
+# in 332-387 s against 975 s in one; three were no faster (421 s). Each process has PostgreSQL databases of its own
+# (tests/isolation.py). The 25 slowest tests are listed at the end: `make test` has 12 minutes on CI.
 PYTEST_PROCESSES ?= 2
 pytest: $(STAMP) system
-	$(BIN)/pytest -n $(PYTEST_PROCESSES) --dist loadfile
+	$(BIN)/pytest -n $(PYTEST_PROCESSES) --dist loadfile --durations=25
 
 test: lint typecheck pytest
 
