@@ -70,4 +70,6 @@ def test_the_street_sees_its_communities_proposals_and_may_set_one_aside(
     listed = c.cadre.ok("GET", f"{c.path}/warnings")
     assert {w["id"]: w["status"] for w in listed}[warning] == "dismissed"
     # Still open in the street's other communities, for their cadres to decide.
-    assert [w["id"] for w in neighbour.cadre.ok("GET", f"{neighbour.path}/warnings?pending=true")] == [warning]
+    assert [w["id"] for w in neighbour.cadre.ok("GET", f"{neighbour.path}/warnings?pending=true")] == [
+        warning
+    ]
