@@ -104,6 +104,10 @@ def document(app: FastAPI) -> dict[str, Any]:
                     "content": content,
                     **({"headers": HEADERS[status]} if status in HEADERS else {}),
                 }
+            # An error a route names itself (a GET's 409, with its own words) is a problem too.
+            for status, response in responses.items():
+                if status.startswith("4") and "content" not in response:
+                    response["content"] = content
     app.openapi_schema = doc
     return doc
 

@@ -22,7 +22,10 @@ GEOJSON = "application/geo+json"
 @router.get(
     "/incidents/{incident}/edxl-rm/request-resource",
     response_class=Response,
-    responses={200: {"content": {XML: {}}, "description": "EDXL-RM 1.0 RequestResource message"}},
+    responses={
+        200: {"content": {XML: {}}, "description": "EDXL-RM 1.0 RequestResource message"},
+        409: {"description": "没有可导出的需求，或事件已结束 (no open need, or the incident is closed)"},
+    },
 )
 def request_resource(incident: str, board: BoardDep, principal: PrincipalDep) -> Response:
     """The open incident's open needs as one EDXL-RM 1.0 RequestResource message, one ResourceInformation per
@@ -35,7 +38,12 @@ def request_resource(incident: str, board: BoardDep, principal: PrincipalDep) ->
 @router.get(
     "/incidents/{incident}/edxl-rm/commit-resource",
     response_class=Response,
-    responses={200: {"content": {XML: {}}, "description": "EDXL-RM 1.0 CommitResource message"}},
+    responses={
+        200: {"content": {XML: {}}, "description": "EDXL-RM 1.0 CommitResource message"},
+        409: {
+            "description": "没有已派出的力量，或事件已结束 (no committed dispatch, or the incident is closed)"
+        },
+    },
 )
 def commit_resource(incident: str, board: BoardDep, principal: PrincipalDep) -> Response:
     """The open incident's committed dispatches as one EDXL-RM 1.0 CommitResource message, one
@@ -45,7 +53,13 @@ def commit_resource(incident: str, board: BoardDep, principal: PrincipalDep) -> 
     return Response(edxl_rm.document(message), media_type=XML)
 
 
-@router.get("/incidents/{incident}/resource-request.html", response_class=HTMLResponse)
+@router.get(
+    "/incidents/{incident}/resource-request.html",
+    response_class=HTMLResponse,
+    responses={
+        409: {"description": "没有待请求的需求，或事件已结束 (no open need, or the incident is closed)"}
+    },
+)
 def resource_request_sheet(
     incident: str,
     board: BoardDep,
