@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, Route, expect
 
-from tests.api.server import Server
+from tests.api.server import Server, wait_for
 from tests.console.conftest import PHONE, World, sign_in
 from tests.console.test_governance_console import PNG, roster
 
@@ -105,7 +105,8 @@ def test_the_console_runs_under_its_policy(world: World, pages: Pages) -> None:
     street = pages.open(token=world.street.token)
     street.get_by_test_id("tab-tasks").click()
     thumb = street.get_by_test_id(f"photo-{c.id}-{task}-p1")
-    street.wait_for_function("el => el.complete && el.naturalWidth > 0", arg=thumb.element_handle())
+    handle = thumb.element_handle()
+    wait_for(lambda: handle.evaluate("el => el.complete && el.naturalWidth > 0"), timeout=30)
     assert (thumb.get_attribute("src") or "").startswith("blob:")
 
     grid = pages.open(token=people.grid.token)

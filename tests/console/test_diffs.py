@@ -11,6 +11,7 @@ from typing import Any
 
 from playwright.sync_api import Page
 
+from tests.api.server import wait_for
 from tests.console.conftest import Community, OpenPage, World
 from tests.console.test_governance_console import roster
 
@@ -93,7 +94,7 @@ class Watched:
         if self.tab is not None:
             tab, part = self.tab
             page.get_by_test_id(f"tab-{tab}").click()
-            page.wait_for_function(f"() => window.pzState.data.{part} !== undefined")
+            wait_for(lambda part=part: page.evaluate(f"window.pzState.data.{part} !== undefined"), timeout=30)
 
     def matches_a_fresh_read(self, what: str, reads: tuple[str, ...] = ()) -> None:
         """``reads``: the paths the page may read for this write (the parts a message said to read again)."""
@@ -121,7 +122,10 @@ class Watched:
 
 def _signed_in(page: Page) -> None:
     """Read over REST once, and subscribed."""
-    page.wait_for_function("() => typeof window.pzLastSeq === 'number' && window.pzState.data.community")
+    wait_for(
+        lambda: page.evaluate("typeof window.pzLastSeq === 'number' && !!window.pzState.data.community"),
+        timeout=30,
+    )
 
 
 def _loaded(page: Page) -> None:
@@ -188,7 +192,7 @@ def test_pages_that_apply_live_diffs_end_as_a_page_read_anew_and_read_nothing(
     assert _state(shop.page)["jobs"][0]["dispatches"] == []
     # A change of tab is a first load of what it shows: read over REST, and counted.
     cadre.page.get_by_test_id("tab-tasks").click()
-    cadre.page.wait_for_function("() => window.pzState.data.tasks !== undefined")
+    wait_for(lambda: cadre.page.evaluate("window.pzState.data.tasks !== undefined"), timeout=30)
     assert any(url.endswith(f"{c.path}/tasks") for url in cadre.gets), cadre.gets
 
 

@@ -4,6 +4,7 @@ GeoJSON is said in plain words."""
 
 from playwright.sync_api import expect
 
+from tests.api.server import wait_for
 from tests.console.conftest import OpenPage, World, need_card
 
 
@@ -22,7 +23,8 @@ def test_the_resource_request_prints_alone_and_the_exports_download(
              shown: getComputedStyle(document.getElementById('print-request')).display }); }"""
     )
     page.get_by_test_id("print-request").click()
-    page.wait_for_function("window.printed.length === 1")
+    # Polled from here: the page's policy refuses the eval a polling wait_for_function would need.
+    wait_for(lambda: page.evaluate("window.printed.length") == 1, timeout=30)
     [printed] = page.evaluate("window.printed")
     assert "print-request" in printed["classes"] and printed["pages"] == [need["id"]]
     # The print is done: the page is the console again.

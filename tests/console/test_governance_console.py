@@ -18,7 +18,7 @@ from playwright.sync_api import expect
 
 from api.auth import Role, create_token
 from api.db.database import connect, default_url
-from tests.api.server import Api, Server
+from tests.api.server import Api, Server, wait_for
 from tests.console.conftest import PHONE, Community, OpenPage, World, layout_problems, need_card
 
 CHINA = ZoneInfo("Asia/Shanghai")
@@ -227,9 +227,8 @@ def test_street_task_split_uploaded_scored_and_on_the_board(world: World, open_p
     expect(evidence).to_contain_text("12")
     thumb = street.get_by_test_id(f"photo-task1-{t}-p1")
     expect(thumb).to_have_attribute("src", re.compile(r"^blob:"))
-    street.wait_for_function(
-        "el => el.complete && el.naturalWidth === 4", arg=thumb.element_handle(), timeout=5000
-    )
+    handle = thumb.element_handle()
+    wait_for(lambda: handle.evaluate("el => el.complete && el.naturalWidth === 4"), timeout=5)
     street.get_by_test_id(f"accept-task1-{t}-p1").click()
     expect(street.get_by_test_id(f"part-status-task1-{t}-p1")).to_have_text("已评分 · 得 15 分")
     expect(street.get_by_test_id(f"accept-task1-{t}-p1")).to_have_count(0)
@@ -368,10 +367,8 @@ def test_task_and_check_views_fit_a_phone(world: World, open_page: OpenPage) -> 
     street = open_page(world.street.token, viewport=PHONE)
     street.get_by_test_id("tab-tasks").click()
     expect(street.get_by_test_id(f"accept-{c.id}-{t}-p1")).to_be_visible()
-    street.wait_for_function(
-        "el => el.complete && el.naturalWidth > 0",
-        arg=street.get_by_test_id(f"photo-{c.id}-{t}-p1").element_handle(),
-    )
+    photo = street.get_by_test_id(f"photo-{c.id}-{t}-p1").element_handle()
+    wait_for(lambda: photo.evaluate("el => el.complete && el.naturalWidth > 0"), timeout=30)
     expect(street.get_by_test_id(f"score-{c.id}")).to_be_visible()
     assert layout_problems(street, 360) == []
     street.get_by_test_id(f"partial-{c.id}-{t}-p1").click()

@@ -8,7 +8,7 @@ from typing import Any
 
 from playwright.sync_api import WebSocket, expect
 
-from tests.api.server import Server
+from tests.api.server import Server, wait_for
 from tests.console.conftest import OpenPage, World, dispatch_card, need_card
 
 # This module kills and restarts its server, and the server cannot yet replay a community whose profile has an
@@ -91,7 +91,7 @@ def test_the_page_resumes_after_a_server_restart_without_losing_a_message(
     page.get_by_test_id("signin").click()
     # Subscribed: the snapshot is in. A function, not an expression: Playwright evaluates an expression with
     # eval(), which the console's Content-Security-Policy refuses.
-    page.wait_for_function("() => typeof window.pzLastSeq === 'number'")
+    wait_for(lambda: page.evaluate("typeof window.pzLastSeq === 'number'"), timeout=30)
     seq_before = page.evaluate("window.pzLastSeq")
     before = c.need(capability="supply.water", quantity=2, location="g2_2", priority=3)
     expect(need_card(page, before["id"])).to_be_visible()
