@@ -37,6 +37,9 @@ export async function api(method, path, body, { queue = false, key = null, token
       }
       throw err;
     }
+    // An answer from the server (not the service worker's kept copy) shows the network is back, whatever a
+    // request that failed meanwhile said (one sent just before the signal returned may fail just after).
+    if (state.network === false && !response.headers.has("X-Pingzhan-Kept")) setNetwork(true);
     if (!MOVING.includes(response.status) || Date.now() - started > RETRY_FOR_MS) break;
     const wait = Math.max(0.2, Number(response.headers.get("Retry-After")) || 1);
     await new Promise((resolve) => setTimeout(resolve, wait * 1000));

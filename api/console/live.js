@@ -157,6 +157,8 @@ window.addEventListener("offline", () => setNetwork(false));
 window.addEventListener("online", () => {
   setNetwork(true);
   if (!state.me) return;
+  // The signal is back: listen again at once, not at the next retry (its timer then finds another socket).
+  if (state.token && state.ws && state.ws.readyState === WebSocket.CLOSED) connect();
   flushQueue();
   refresh();
 });

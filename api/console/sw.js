@@ -57,7 +57,14 @@ async function networkFirst(request, name) {
     return response;
   } catch (err) {
     const kept = (await caches.match(request)) || (request.mode === "navigate" ? await caches.match("./") : undefined);
-    if (kept) return kept;
+    if (kept) return marked(kept);
     throw err;
   }
+}
+
+// A kept copy says so (X-Pingzhan-Kept): the page does not take it for the network being back (api.js).
+function marked(kept) {
+  const headers = new Headers(kept.headers);
+  headers.set("X-Pingzhan-Kept", "1");
+  return new Response(kept.body, { status: kept.status, statusText: kept.statusText, headers });
 }
