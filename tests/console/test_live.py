@@ -125,11 +125,15 @@ def test_the_page_resumes_after_a_server_restart_without_losing_a_message(
     mine = [(n, s) for n, s in subscriptions if channel in s]
     assert mine[0] == (1, {channel: None})
     assert [s for _, s in mine[1:]] == [{channel: seq_at_kill}], subscriptions
-    # The cadre's other channel (residents' appeals) likewise: once on each socket, resumed on the second.
+    # The cadre's other channel (residents' appeals) likewise: once on the first socket, and resumed once on the
+    # socket the community's channel resumed on (under load a socket may open and close again before it
+    # subscribes anything, so that one is not always the second).
+    resumed_on = mine[1][0]
     others = [(n, s) for n, s in subscriptions if channel not in s]
-    assert [(n, list(s)) for n, s in others] == [(1, [f"appeals:{c.id}"]), (2, [f"appeals:{c.id}"])], (
-        subscriptions
-    )
+    assert [(n, list(s)) for n, s in others] == [
+        (1, [f"appeals:{c.id}"]),
+        (resumed_on, [f"appeals:{c.id}"]),
+    ], subscriptions
     assert others[0][1] == {f"appeals:{c.id}": None} and None not in others[1][1].values()
     last = page.evaluate("window.pzLastSeq")
     assert last == seqs[-1] > seq_at_kill
