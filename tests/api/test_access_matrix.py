@@ -37,8 +37,9 @@ from websockets.exceptions import InvalidStatus
 
 from api.auth import Role, hash_secret
 from api.db import database
-from tests.api.server import MAP, ROOT, UNTHROTTLED, Api, Server, api_for, build_world, wait_for
+from tests.api.server import MAP, UNTHROTTLED, Api, Server, api_for, build_world, wait_for
 from tests.api.wsclient import Client
+from tests.cap_samples import MEDIA, alert, geocode
 
 V1 = "/api/v1"
 PROFILE = "matrix_quiet"
@@ -769,33 +770,13 @@ AREA_CODES = "code,street,community,name\n1001,s1,c1,\n1002,s1,c2,\n2001,s2,c3,\
 CODE_OF = {"c1": "1001", "c2": "1002", "c3": "2001"}
 
 
-def cap_alert(identifier: str, code: str) -> bytes:
-    sent = datetime.now(UTC).replace(microsecond=0)
-    return (
-        (ROOT / "tests" / "data" / "cap" / "template.xml")
-        .read_text(encoding="utf-8")
-        .format(
-            identifier=identifier,
-            sent=sent.isoformat(),
-            expires=(sent + timedelta(hours=6)).isoformat(),
-            status="Actual",
-            msg_type="Alert",
-            severity="Severe",
-            references="",
-            area_desc="矩阵",
-            area=f"<geocode><valueName>code</valueName><value>{code}</value></geocode>",
-        )
-        .encode()
-    )
-
-
 def send_warning(w: World, t: Target, fresh: bool) -> Case:
     """A warning for ``t``'s community, as a CAP alert; only street staff (of that street) reach it."""
     identifier = w.new_id("w")
     c = t.community
     return Case(
         f"{V1}/warnings",
-        cap_alert(identifier, CODE_OF[c]),
+        alert(identifier, geocode(CODE_OF[c]), severity="Severe"),
         look=lambda: w.look(c, f"/communities/{c}/warnings"),
     )
 
@@ -814,8 +795,8 @@ def warning(decide: str) -> Prepare:
         identifier = w.new_id("w")
         sent = w.system.post(
             f"{w.server.url}{V1}/warnings",
-            content=cap_alert(identifier, CODE_OF[c]),
-            headers={"Content-Type": "application/cap+xml"},
+            content=alert(identifier, geocode(CODE_OF[c]), severity="Severe"),
+            headers=MEDIA,
         )
         assert sent.status_code == 200 and sent.json()["communities"], sent.text
         return Case(

@@ -7,7 +7,7 @@ import json
 import shutil
 import threading
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -19,10 +19,8 @@ from api.auth import Role
 from api.cap.areas import AreaCodes, AreaCodesProblem
 from api.cap.read import read_alert
 from tests.api.server import ROOT, Api, Server, api_for, build_world, wait_for
+from tests.cap_samples import MEDIA, SENDER, alert, geocode, warning_id
 
-TEMPLATE = (ROOT / "tests" / "data" / "cap" / "template.xml").read_text(encoding="utf-8")
-CAP = {"Content-Type": "application/cap+xml"}
-SENDER = "44010641600000"
 # The operator's table: street s1 by its code, c1 by its own, street s2.
 CODES = "code,street,community,name\n440106001,s1,,一街道\n440106001001,s1,c1,一社区\n440106002,s2,,二街道\n"
 # Around the OSM extract of community k1 (Kotka, 26.93–26.97 E, 60.52–60.54 N).
@@ -30,33 +28,8 @@ KOTKA_POLYGON = "<polygon>60.52,26.93 60.52,26.97 60.54,26.97 60.54,26.93 60.52,
 FAR_POLYGON = "<polygon>23.1,113.3 23.1,113.4 23.2,113.4 23.2,113.3 23.1,113.3</polygon>"
 
 
-def alert(identifier: str, area: str, **fields: str) -> bytes:
-    now = datetime.now(UTC).replace(microsecond=0)
-    values = {
-        "identifier": identifier,
-        "sent": now.isoformat().replace("+00:00", "+00:00"),
-        "expires": (now + timedelta(hours=6)).isoformat(),
-        "status": "Actual",
-        "msg_type": "Alert",
-        "severity": "Extreme",
-        "references": "",
-        "area_desc": "天河区",
-        "area": area,
-        **fields,
-    }
-    return TEMPLATE.format(**values).encode()
-
-
-def geocode(value: str) -> str:
-    return f"<geocode><valueName>行政区划代码</valueName><value>{value}</value></geocode>"
-
-
 def ref(identifier: str) -> str:
     return f"<references>{SENDER},{identifier},2026-12-01T08:00:00+08:00</references>"
-
-
-def wid(identifier: str) -> str:
-    return f"{SENDER}|{identifier}"
 
 
 # What the webhook receiver was sent (the notifiers' JSON bodies), in order.
@@ -130,7 +103,7 @@ def system(server: Server) -> Api:
 
 
 def send(api: Api, body: bytes) -> httpx.Response:
-    return api.post("/warnings", content=body, headers=CAP)
+    return api.post("/warnings", content=body, headers=MEDIA)
 
 
 def pending(api: Api, community: str) -> list[dict[str, Any]]:
@@ -147,19 +120,19 @@ def test_a_geocode_reaches_the_communities_of_its_code_as_a_proposal(server: Ser
     assert reached(answer) == {"c1"}
     cadre = api_for(server, Role.CADRE, "c1")
     [proposal] = pending(cadre, "c1")
-    assert proposal["id"] == wid("geo-1")
+    assert proposal["id"] == warning_id("geo-1")
     assert proposal["proposal"] == "暴雨红色预警覆盖本社区 — 启动应急模式？"
     assert proposal["suggested"] == {"kind": "flood", "level": 1, "level_zh": "Ⅰ级"}
     assert pending(api_for(server, Role.CADRE, "c2"), "c2") == []
     # The street's inbox holds it too, with its community.
     street = Api(server, server.token(Role.STREET, street="s1"))
     inbox = street.ok("GET", "/streets/s1/warnings?pending=true")
-    assert [(w["community"], w["id"]) for w in inbox] == [("c1", wid("geo-1"))]
+    assert [(w["community"], w["id"]) for w in inbox] == [("c1", warning_id("geo-1"))]
     # A street's code reaches every community of that street; the same alert again changes nothing.
     assert reached(send(system, alert("geo-2", geocode("440106001")))) == {"c1", "c2"}
     again = send(system, alert("geo-2", geocode("440106001")))
     assert reached(again) == {"c1", "c2"}
-    assert [w["id"] for w in pending(cadre, "c1")] == [wid("geo-2"), wid("geo-1")]
+    assert [w["id"] for w in pending(cadre, "c1")] == [warning_id("geo-2"), warning_id("geo-1")]
 
 
 def test_a_polygon_or_a_circle_reaches_a_community_whose_map_lies_in_it(server: Server, system: Api) -> None:
@@ -169,7 +142,7 @@ def test_a_polygon_or_a_circle_reaches_a_community_whose_map_lies_in_it(server: 
     assert reached(send(system, alert("poly-far", FAR_POLYGON))) == set()
     assert reached(send(system, alert("circle-far", "<circle>39.9,116.4 5</circle>"))) == set()
     ids = [w["id"] for w in pending(Api(server, server.token(Role.STREET, street="s2")), "k1")]
-    assert ids == [wid("circle-1"), wid("poly-1")]
+    assert ids == [warning_id("circle-1"), warning_id("poly-1")]
 
 
 def test_an_update_replaces_and_a_cancel_withdraws(server: Server, system: Api) -> None:
@@ -181,33 +154,36 @@ def test_an_update_replaces_and_a_cancel_withdraws(server: Server, system: Api) 
     )
     assert reached(updated) == {"c1", "c2"}
     listed = {w["id"]: w for w in cadre.ok("GET", "/communities/c2/warnings")}
-    assert listed[wid("upd-1")]["status"] == "superseded"
-    assert listed[wid("upd-2")]["status"] == "open" and listed[wid("upd-2")]["title"] == "暴雨橙色预警"
-    assert listed[wid("upd-2")]["suggested"]["level"] == 2 and listed[wid("upd-2")]["replaces"] == [
-        wid("upd-1")
-    ]
+    assert listed[warning_id("upd-1")]["status"] == "superseded"
+    assert (
+        listed[warning_id("upd-2")]["status"] == "open"
+        and listed[warning_id("upd-2")]["title"] == "暴雨橙色预警"
+    )
+    assert listed[warning_id("upd-2")]["suggested"]["level"] == 2 and listed[warning_id("upd-2")][
+        "replaces"
+    ] == [warning_id("upd-1")]
     cancel = alert("upd-3", geocode("440106001"), msg_type="Cancel", references=ref("upd-2"))
     assert reached(send(system, cancel)) == {"c1", "c2"}
     listed = {w["id"]: w for w in cadre.ok("GET", "/communities/c2/warnings")}
-    assert listed[wid("upd-2")]["status"] == "cancelled" and not listed[wid("upd-2")]["pending"]
-    assert wid("upd-2") not in {w["id"] for w in pending(cadre, "c2")}
+    assert listed[warning_id("upd-2")]["status"] == "cancelled" and not listed[warning_id("upd-2")]["pending"]
+    assert warning_id("upd-2") not in {w["id"] for w in pending(cadre, "c2")}
 
 
 def test_accepting_starts_incident_mode_with_the_warning_named(server: Server, system: Api) -> None:
     send(system, alert("acc-1", geocode("440106002")))
     cadre = api_for(server, Role.CADRE, "c3")
-    path = f"/communities/c3/warnings/{quote(wid('acc-1'), safe='')}"
+    path = f"/communities/c3/warnings/{quote(warning_id('acc-1'), safe='')}"
     # An organisation may neither read nor decide; an observer reads but does not decide.
     assert api_for(server, Role.ORGANISATION, "c3").post(f"{path}/accept", json={}).status_code == 403
     assert api_for(server, Role.OBSERVER, "c3").post(f"{path}/accept", json={}).status_code == 403
     accepted = cadre.ok("POST", f"{path}/accept", {})
     assert accepted["status"] == "accepted" and accepted["incident"]
     incident = cadre.ok("GET", f"/communities/c3/incidents/{accepted['incident']}")
-    assert (incident["kind"], incident["level"], incident["warning"]) == ("flood", 1, wid("acc-1"))
+    assert (incident["kind"], incident["level"], incident["warning"]) == ("flood", 1, warning_id("acc-1"))
     assert incident["closed_at"] is None
     logged = cadre.ok("GET", "/communities/c3/events")
     started = [e for e in logged if e["type"] == "incident_triggered"]
-    assert started[-1]["data"]["warning"] == wid("acc-1")
+    assert started[-1]["data"]["warning"] == warning_id("acc-1")
     # Decided once: a second answer is a conflict and changes nothing.
     assert cadre.post(f"{path}/dismiss", json={}).status_code == 409
     cadre.ok("POST", f"/communities/c3/incidents/{accepted['incident']}/close")
@@ -216,10 +192,10 @@ def test_accepting_starts_incident_mode_with_the_warning_named(server: Server, s
 def test_dismissing_takes_the_proposal_off_the_bar(server: Server, system: Api) -> None:
     send(system, alert("dis-1", geocode("440106001001")))
     cadre = api_for(server, Role.CADRE, "c1")
-    path = f"/communities/c1/warnings/{quote(wid('dis-1'), safe='')}"
+    path = f"/communities/c1/warnings/{quote(warning_id('dis-1'), safe='')}"
     done = cadre.ok("POST", f"{path}/dismiss", {"note": "雨已转小"})
     assert (done["status"], done["status_zh"], done["note"]) == ("dismissed", "暂不启动", "雨已转小")
-    assert wid("dis-1") not in {w["id"] for w in pending(cadre, "c1")}
+    assert warning_id("dis-1") not in {w["id"] for w in pending(cadre, "c1")}
     assert cadre.ok("GET", "/communities/c1")["incident"] is None
 
 
@@ -287,7 +263,7 @@ def test_the_feed_is_polled_and_its_new_alerts_delivered(server: Server, feed_di
         encoding="utf-8",
     )
     cadre = api_for(server, Role.CADRE, "c3")
-    wait_for(lambda: wid("feed-1") in {w["id"] for w in pending(cadre, "c3")}, timeout=15)
+    wait_for(lambda: warning_id("feed-1") in {w["id"] for w in pending(cadre, "c3")}, timeout=15)
 
 
 def test_a_proposal_reaches_the_cadres_and_the_street_by_their_notifiers(server: Server, system: Api) -> None:

@@ -2,33 +2,17 @@
 the page, accepts it at the suggested kind and level, and the community is in incident mode with the warning
 named; the street's staff see their communities' proposals in the inbox and may set one aside."""
 
-from datetime import UTC, datetime, timedelta
-
 import httpx
 from playwright.sync_api import expect
 
-from tests.api.server import ROOT, Api, wait_for
+from tests.api.server import Api, wait_for
+from tests.cap_samples import MEDIA, alert, geocode
 from tests.console.conftest import PHONE, OpenPage, World
-
-TEMPLATE = (ROOT / "tests" / "data" / "cap" / "template.xml").read_text(encoding="utf-8")
 
 
 def send(street: Api, identifier: str, severity: str = "Extreme") -> str:
-    sent = datetime.now(UTC).replace(microsecond=0)
-    body = TEMPLATE.format(
-        identifier=identifier,
-        sent=sent.isoformat(),
-        expires=(sent + timedelta(hours=6)).isoformat(),
-        status="Actual",
-        msg_type="Alert",
-        severity=severity,
-        references="",
-        area_desc="测试街道",
-        area="<geocode><valueName>行政区划代码</valueName><value>9001</value></geocode>",
-    )
-    answer: httpx.Response = street.post(
-        "/warnings", content=body.encode(), headers={"Content-Type": "application/cap+xml"}
-    )
+    body = alert(identifier, geocode("9001"), severity=severity, area_desc="测试街道")
+    answer: httpx.Response = street.post("/warnings", content=body, headers=MEDIA)
     assert answer.status_code == 200 and answer.json()["communities"], answer.text
     return str(answer.json()["id"])
 

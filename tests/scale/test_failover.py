@@ -10,7 +10,7 @@ import time
 import uuid
 from collections import Counter
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import httpx
@@ -20,7 +20,8 @@ from sqlalchemy import Engine
 from api.auth import Role
 from api.db.database import connect
 from tests.api.server import PROFILE as FAST_TEST
-from tests.api.server import ROOT, Api, Server
+from tests.api.server import Api, Server
+from tests.cap_samples import MEDIA, alert, geocode, warning_id
 from tests.scale.cluster import Load, Writer, fresh_database, need, owners, register, rows, workers
 from tests.scale.follow import Follower, follow_all
 
@@ -148,26 +149,15 @@ def test_a_warning_for_every_street_reaches_every_community_whichever_worker_own
     held = _settled(cluster)
     assert len(set(held.values())) > 1, held
     system = Api(cluster.servers[0], cluster.servers[0].token(Role.SYSTEM, name="预警平台"))
-    template = (ROOT / "tests" / "data" / "cap" / "template.xml").read_text(encoding="utf-8")
-    sent_at = datetime.now(UTC).replace(microsecond=0)
-    alert = template.format(
-        identifier=f"county-{RUN}",
-        sent=sent_at.isoformat(),
-        expires=(sent_at + timedelta(hours=6)).isoformat(),
-        status="Actual",
-        msg_type="Alert",
-        severity="Extreme",
-        references="",
-        area_desc="全区",
-        area="<geocode><valueName>行政区划代码</valueName><value>4401</value></geocode>",
+    answer = system.post(
+        "/warnings", content=alert(f"county-{RUN}", geocode("4401"), area_desc="全区"), headers=MEDIA
     )
-    answer = system.post("/warnings", content=alert.encode(), headers={"Content-Type": "application/cap+xml"})
     assert answer.status_code == 200, answer.text
     assert sorted(c["community"] for c in answer.json()["communities"]) == sorted(COMMUNITIES)
     for i, community in enumerate(COMMUNITIES):
         reader = Api(cluster.servers[i % 3], cluster.streets[i].token)
         listed = reader.ok("GET", f"/communities/{community}/warnings?pending=true")
-        assert [w["id"] for w in listed] == [f"44010641600000|county-{RUN}"], community
+        assert [w["id"] for w in listed] == [warning_id(f"county-{RUN}")], community
 
 
 def _pending_at(engine: Engine, partitions: list[str], watermark: int) -> dict[str, tuple[int, datetime]]:
