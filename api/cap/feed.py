@@ -18,6 +18,7 @@ from api.cap.areas import AreaCodes
 from api.cap.deliver import deliver
 from api.cap.read import NS, CapProblem, read_alert
 from api.service import Service
+from engine.coordinator import Rejected
 
 log = logging.getLogger("pingzhan.cap")
 ATOM = "http://www.w3.org/2005/Atom"
@@ -43,7 +44,11 @@ async def poll_forever(service: Service, urls: Sequence[str], every_s: float, co
     async with httpx.AsyncClient(timeout=20, follow_redirects=True) as client:
         while True:
             for state in states:
-                await poll_once(service, client, state, codes)
+                try:
+                    await poll_once(service, client, state, codes)
+                except Exception:
+                    # The next poll tries again: one bad answer must not stop the feeds for good.
+                    log.exception("warning feed %s: the poll failed", state.url)
             await asyncio.sleep(every_s)
 
 
@@ -59,10 +64,11 @@ async def poll_once(service: Service, client: httpx.AsyncClient, state: FeedStat
             data = document if document is not None else await _get(client, urljoin(state.url, key))
             try:
                 alert = read_alert(data, service.clock())
-            except CapProblem as exc:
-                log.warning("warning feed %s: %s refused: %s", state.url, key, exc)
-            else:
                 await deliver(service, alert, codes, FEED, None)
+            except (CapProblem, Rejected) as exc:
+                # Refused as it is (it expired on the way, say): reading it again would not change that.
+                log.warning("warning feed %s: %s refused: %s", state.url, key[:200], exc)
+            else:
                 count += 1
             state.seen[key] = None
         while len(state.seen) > REMEMBER:

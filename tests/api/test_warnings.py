@@ -256,14 +256,25 @@ def test_a_test_alert_is_recorded_as_ignored(system: Api) -> None:
 
 
 def test_the_feed_is_polled_and_its_new_alerts_delivered(server: Server, feed_dir: tuple[Path, str]) -> None:
+    """An Atom feed: one entry links an alert, one carries an alert inline, one links an expired alert (refused,
+    and the others still delivered)."""
     folder, _ = feed_dir
     (folder / "a1.xml").write_bytes(alert("feed-1", geocode("440106002")))
+    (folder / "old.xml").write_bytes(
+        alert("feed-old", geocode("440106002"), expires="2020-01-01T08:00:00+08:00")
+    )
+    inline = alert("feed-2", geocode("440106002")).decode().split("?>", 1)[1]
     (folder / "feed.xml").write_text(
-        '<feed xmlns="http://www.w3.org/2005/Atom"><entry><id>1</id><link href="a1.xml"/></entry></feed>',
+        '<feed xmlns="http://www.w3.org/2005/Atom">'
+        '<entry><id>0</id><link href="old.xml"/></entry>'
+        '<entry><id>1</id><link href="a1.xml"/></entry>'
+        f'<entry><id>2</id><content type="application/cap+xml">{inline}</content></entry></feed>',
         encoding="utf-8",
     )
     cadre = api_for(server, Role.CADRE, "c3")
-    wait_for(lambda: warning_id("feed-1") in {w["id"] for w in pending(cadre, "c3")}, timeout=15)
+    wanted = {warning_id("feed-1"), warning_id("feed-2")}
+    wait_for(lambda: wanted <= {w["id"] for w in pending(cadre, "c3")}, timeout=15)
+    assert warning_id("feed-old") not in {w["id"] for w in cadre.ok("GET", "/communities/c3/warnings")}
 
 
 def test_a_proposal_reaches_the_cadres_and_the_street_by_their_notifiers(server: Server, system: Api) -> None:
