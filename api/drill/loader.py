@@ -16,6 +16,7 @@ import yaml
 from pydantic import ValidationError
 
 from api.cap.read import CapProblem, read_alert
+from api.errors import dotted
 from api.profiles import find_profile
 from engine.drill import Scenario, check
 from engine.drill.scenario import Problem, Profiles, WarningArrives, form
@@ -112,7 +113,7 @@ def _raise_first(problems: list[Problem], root: yaml.Node | None, source: str) -
     if problems:
         first = problems[0]
         where = _where(root, list(first.path), source)
-        field = _dotted(first.path)
+        field = dotted(first.path)
         raise ScenarioError(f"{where}: {field + ': ' if field else ''}{first.message}")
 
 
@@ -133,7 +134,7 @@ def _describe(exc: ValidationError, data: dict[str, Any], root: yaml.Node | None
     where = _where(root, path, source)
     missing = [str(loc[-1])] if first["type"] == "missing" and loc and isinstance(loc[-1], str) else []
     tag = ["event" if "timeline" in path else "expect"] if first["type"].startswith("union_tag") else []
-    field = _dotted((*path, *missing, *tag))
+    field = dotted((*path, *missing, *tag))
     message = first["msg"].removeprefix("Value error, ")
     got = (
         f" (got {first['input']!r})"
@@ -150,13 +151,6 @@ def _is_node(value: object) -> bool:
 def _where(root: yaml.Node | None, path: list[Any], source: str) -> str:
     line = _line_of(root, path)
     return f"{source}:{line}" if line else source
-
-
-def _dotted(path: tuple[Any, ...] | list[Any]) -> str:
-    out = ""
-    for part in path:
-        out += f"[{part}]" if isinstance(part, int) else f".{part}" if out else str(part)
-    return out
 
 
 def _profiles(scenario: Scenario, path: Path, root: yaml.Node | None, source: str) -> Profiles:
@@ -185,7 +179,7 @@ def _profile(
         message = str(exc)
         # A bundled name gets the list of known names; a file's own error already names its file and line.
         raise ScenarioError(
-            message if name.endswith((".yaml", ".yml")) else f"{where}: {_dotted(at)}: {message}"
+            message if name.endswith((".yaml", ".yml")) else f"{where}: {dotted(at)}: {message}"
         ) from None
     read[name] = profile
     return profile

@@ -12,11 +12,11 @@ import json
 import logging
 import os
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from api.errors import InputError
+from api.errors import InputError, describe_validation, dotted
 from engine.rules.loader import parse_yaml
 
 log = logging.getLogger("pingzhan.notifiers")
@@ -98,7 +98,10 @@ class Sms(_Url):
     phones: tuple[Annotated[str, Field(pattern=r"^\+?[0-9]{5,20}$")], ...] = Field(min_length=1)
 
 
-Notifier = Annotated[WeCom | DingTalk | Webhook | Smtp | Sms, Field(discriminator="kind")]
+AnyNotifier = WeCom | DingTalk | Webhook | Smtp | Sms
+Notifier = Annotated[AnyNotifier, Field(discriminator="kind")]
+# The kinds, as a file names them.
+KINDS = ("wecom", "dingtalk", "webhook", "smtp", "sms")
 
 
 class Retry(_Strict):
@@ -131,7 +134,7 @@ class Notifiers:
     def secret(self, notifier: str, name: str) -> str | None:
         return self.secrets.get(notifier, {}).get(name)
 
-    def of_street(self, street: str) -> list[Any]:
+    def of_street(self, street: str) -> list[AnyNotifier]:
         return [n for n in self.all if n.street == street]
 
 
@@ -179,7 +182,7 @@ def read_notifiers(path: Path, public_url: str, env: dict[str, str] | None = Non
     return Notifiers(parsed, secrets, public_url)
 
 
-def _secrets(n: Any, where: str, env: dict[str, str]) -> dict[str, str]:
+def _secrets(n: AnyNotifier, where: str, env: dict[str, str]) -> dict[str, str]:
     found: dict[str, str] = {}
     pairs = {"url": "url", "secret": "secret", "user": None, "password": None, "api_key": None}
     for name, inline in pairs.items():
@@ -206,19 +209,8 @@ def _secrets(n: Any, where: str, env: dict[str, str]) -> dict[str, str]:
 
 
 def _describe(source: str, exc: ValidationError) -> str:
-    """As api/errors.py describe_validation, without the tag a kind's fields are nested under by pydantic."""
     first = exc.errors()[0]
-    loc = list(first["loc"])
-    if len(loc) >= 3 and loc[0] == "notifiers" and loc[2] in ("wecom", "dingtalk", "webhook", "smtp", "sms"):
-        del loc[2]
-    path = ""
-    for part in loc:
-        path += f"[{part}]" if isinstance(part, int) else f".{part}" if path else str(part)
     if first["type"] in ("union_tag_invalid", "union_tag_not_found"):
-        path += ".kind"
         got = f" (got {first['input'].get('kind')!r})" if isinstance(first["input"], dict) else ""
-        return f"{source}: {path}: one of wecom, dingtalk, webhook, smtp, sms{got}"
-    message = first["msg"].removeprefix("Value error, ")
-    got = "" if first["type"] == "missing" else f" (got {first['input']!r})"
-    more = f" (and {exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
-    return f"{source}: {path or '(document)'}: {message}{got}{more}"
+        return f"{source}: {dotted(first['loc'])}.kind: one of {', '.join(KINDS)}{got}"
+    return describe_validation(source, exc, tags=KINDS)

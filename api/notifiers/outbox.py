@@ -11,20 +11,19 @@ from sqlmodel import Session, col, select
 
 from api.db.database import reading
 from api.db.tables import OutboxRow
-from api.notifiers.config import Notifiers, Retry
+from api.notifiers.config import AnyNotifier, Notifiers, Retry
 from api.notifiers.rules import Notice, To
 
 PENDING, DELIVERED, FAILED = "pending", "delivered", "failed"
 
 
-def carries(n: object, notice: Notice) -> bool:
+def carries(n: AnyNotifier, notice: Notice) -> bool:
     """Whether notifier ``n`` speaks for the notice's recipient."""
-    to = n.to  # type: ignore[attr-defined]
     if notice.to is To.ORGANISATION:
-        return notice.who in to.organisations
+        return notice.who in n.to.organisations
     if notice.to is To.CADRES:
-        return notice.who in to.cadres
-    return bool(to.street_staff) and notice.who == n.street  # type: ignore[attr-defined]
+        return notice.who in n.to.cadres
+    return n.to.street_staff and notice.who == n.street
 
 
 def route(notifiers: Notifiers, street: str, notices: Iterable[Notice], at: datetime) -> list[OutboxRow]:

@@ -16,7 +16,7 @@ from sqlalchemy import Engine
 
 from api.db.tables import OutboxRow
 from api.notifiers.config import Notifiers
-from api.notifiers.outbox import Outcome, due, judged, next_due, record
+from api.notifiers.outbox import FAILED, Outcome, due, judged, next_due, record
 from api.notifiers.send import Senders, SendFailed
 
 log = logging.getLogger("pingzhan.notifiers")
@@ -93,7 +93,7 @@ class Sending:
         before = self._failing.get(row.notifier)
         self._failing[row.notifier] = failing
         # Told when it starts failing, works again, or gives a row up; a first success here is no news.
-        if (before == failing or (before is None and not failing)) and outcome.state != "failed":
+        if (before == failing or (before is None and not failing)) and outcome.state != FAILED:
             return
         try:
             await self.changed(row.partition, row.notifier)
