@@ -24,7 +24,7 @@ def open_incident(board: Board, incident: str) -> Incident:
 
 def has_coordinates(board: Board) -> bool:
     """Only a map read from OpenStreetMap places its nodes on the Earth; a grid or a hand-drawn graph does not."""
-    return board.map is not None and board.map.osm is not None and board.base_graph is not None
+    return board.base_graph is not None and board.base_graph.has_places
 
 
 def lat_lon(board: Board, node: str) -> tuple[float, float] | None:

@@ -3,14 +3,13 @@ own assignments): the open incident's needs and dispatches as EDXL-RM 1.0 XML, i
 and the board as GeoJSON."""
 
 import json
-from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
 from fastapi.responses import HTMLResponse
 
 from api.access import check_reads_everything
-from api.deps import BoardDep, PrincipalDep
+from api.deps import BoardDep, PrincipalDep, ServiceDep
 from api.exports import edxl_rm, geojson, resource_request
 from api.exports.scope import open_incident
 
@@ -27,11 +26,13 @@ GEOJSON = "application/geo+json"
         409: {"description": "没有可导出的需求，或事件已结束 (no open need, or the incident is closed)"},
     },
 )
-def request_resource(incident: str, board: BoardDep, principal: PrincipalDep) -> Response:
+def request_resource(
+    incident: str, board: BoardDep, principal: PrincipalDep, service: ServiceDep
+) -> Response:
     """The open incident's open needs as one EDXL-RM 1.0 RequestResource message, one ResourceInformation per
     need (409 when none is open, or the incident is closed)."""
     check_reads_everything(principal, board)
-    message = edxl_rm.request_resource(board, open_incident(board, incident), datetime.now(UTC))
+    message = edxl_rm.request_resource(board, open_incident(board, incident), service.clock())
     return Response(edxl_rm.document(message), media_type=XML)
 
 
@@ -45,11 +46,11 @@ def request_resource(incident: str, board: BoardDep, principal: PrincipalDep) ->
         },
     },
 )
-def commit_resource(incident: str, board: BoardDep, principal: PrincipalDep) -> Response:
+def commit_resource(incident: str, board: BoardDep, principal: PrincipalDep, service: ServiceDep) -> Response:
     """The open incident's committed dispatches as one EDXL-RM 1.0 CommitResource message, one
     ResourceInformation per dispatch (409 when there is none, or the incident is closed)."""
     check_reads_everything(principal, board)
-    message = edxl_rm.commit_resource(board, open_incident(board, incident), datetime.now(UTC))
+    message = edxl_rm.commit_resource(board, open_incident(board, incident), service.clock())
     return Response(edxl_rm.document(message), media_type=XML)
 
 
@@ -64,13 +65,14 @@ def resource_request_sheet(
     incident: str,
     board: BoardDep,
     principal: PrincipalDep,
+    service: ServiceDep,
     need: Annotated[
         str | None, Query(max_length=200, description="one need's id; all open needs if not given")
     ] = None,
 ) -> HTMLResponse:
     """资源请求单: a printable A4 resource request per open need of the open incident (ICS-213RR style)."""
     check_reads_everything(principal, board)
-    page = resource_request.sheet(board, open_incident(board, incident), datetime.now(UTC), need)
+    page = resource_request.sheet(board, open_incident(board, incident), service.clock(), need)
     return HTMLResponse(page)
 
 
