@@ -18,7 +18,7 @@ import defusedxml.ElementTree
 from lxml import etree
 
 from engine.model.ids import WarningId
-from engine.model.warning import ID_SEPARATOR, Severity, Warning, warning_id
+from engine.model.warning import ID_SEPARATOR, OfficialWarning, Severity, warning_id
 
 NS: Final = "urn:oasis:names:tc:emergency:cap:1.2"
 SCHEMA: Final = Path(__file__).with_name("schema") / "CAP-v1.2.xsd"
@@ -83,7 +83,7 @@ class Alert:
     # The alerts this one updates or cancels (CAP's references: "sender,identifier,sent" each).
     references: tuple[WarningId, ...]
     # What a community acts on (None for a Cancel, an Ack, an Error, or an alert with no info block).
-    warning: Warning | None
+    warning: OfficialWarning | None
     areas: tuple[Area, ...]
 
 
@@ -170,7 +170,7 @@ def _alert(root: etree._Element) -> Alert:
     info = _info(root)
     if info is None or msg_type is MsgType.CANCEL:
         return Alert(warning_id(sender, identifier), sent, status, msg_type, references, None, _areas(info))
-    warning = Warning(
+    warning = OfficialWarning(
         id=warning_id(sender, identifier),
         sent=sent,
         event=_text(info, "event"),

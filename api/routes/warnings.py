@@ -26,7 +26,7 @@ from engine.model.ids import IncidentId, WarningId
 
 router = APIRouter(tags=["warnings 预警"])
 
-Warning = Annotated[str, Path(min_length=3, max_length=400, description="发布方|标识 sender|identifier")]
+WarningRef = Annotated[str, Path(min_length=3, max_length=400, description="发布方|标识 sender|identifier")]
 CAP_MEDIA = ("application/cap+xml", "application/xml", "text/xml")
 
 
@@ -157,7 +157,7 @@ def street_warnings(
 
 @router.post("/communities/{community}/warnings/{warning}/accept")
 async def accept_warning(
-    warning: Warning,
+    warning: WarningRef,
     body: WarningAccept,
     board: BoardDep,
     service: ServiceDep,
@@ -176,7 +176,7 @@ async def accept_warning(
         return AcceptWarning(warning=WarningId(warning), incident=made[-1], kind=body.kind, level=body.level)
 
     def respond(b: Board, _: Any) -> tuple[int, Any]:
-        return 200, {**warning_json(b.warnings.records[WarningId(warning)], service.clock())}
+        return 200, warning_json(b.warnings.records[WarningId(warning)], service.clock())
 
     assert board.community is not None
     _, result = await service.execute(board.community.id, accept, principal, respond, idempotency)
@@ -185,7 +185,7 @@ async def accept_warning(
 
 @router.post("/communities/{community}/warnings/{warning}/dismiss")
 async def dismiss_warning(
-    warning: Warning,
+    warning: WarningRef,
     body: WarningDismiss,
     board: BoardDep,
     service: ServiceDep,

@@ -17,7 +17,7 @@ from engine.model.ids import (
     StreetId,
     WarningId,
 )
-from engine.model.warning import Warning
+from engine.model.warning import OfficialWarning
 from engine.rules.profile import Profile
 
 
@@ -166,7 +166,7 @@ class OpenAttention(Frozen):
 class ReceiveWarning(Frozen):
     """A warning covering this community came in (api/cap/ read it and found the community in its area)."""
 
-    warning: Warning
+    warning: OfficialWarning
 
 
 class CancelWarning(Frozen):

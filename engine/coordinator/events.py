@@ -25,7 +25,7 @@ from engine.model.ids import (
     WarningId,
 )
 from engine.model.plan import Plan, Suggestion
-from engine.model.warning import Warning, Withdrawn
+from engine.model.warning import OfficialWarning, Withdrawn
 from engine.rules.profile import Profile
 
 DispatchId = NewType("DispatchId", str)
@@ -249,7 +249,7 @@ class WarningReceived(EventBase):
     """A warning covers the community: its proposal (the kind and level this profile suggests) is open."""
 
     type: Literal["warning_received"] = "warning_received"
-    warning: Warning
+    warning: OfficialWarning
     kind: str = Field(min_length=1, max_length=64)
     level: int = Field(ge=1, le=4)
 

@@ -30,7 +30,7 @@ from engine.model.frozen import Frozen
 from engine.model.ids import Capability, CommunityId, NeedId, NodeId, OrganisationId, ResourceId, StreetId
 from engine.model.priority import LIFE_SAFETY, LOWEST, Priority
 from engine.model.quantity import Quantity, Stock
-from engine.model.warning import Warning
+from engine.model.warning import OfficialWarning
 from engine.rules.profile import DispatchSettings, Profile, SharingSettings
 from engine.travel import RoadGraph
 
@@ -233,7 +233,7 @@ class WarningArrives(_In):
     event: Literal["warning"]
     cap: str = Field(min_length=1, pattern=r"\.xml$")
     accept_after_s: int | None = Field(default=None, ge=0)
-    warning: Warning | None = None
+    warning: OfficialWarning | None = None
 
     @property
     def starts_at(self) -> int | None:

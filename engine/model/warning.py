@@ -46,7 +46,7 @@ COLOUR_ZH: Final = {
 }
 
 
-class Warning(Frozen):
+class OfficialWarning(Frozen):
     """The parts of one alert a community acts on. ``exercise``: the alert's status is Exercise (a drill's
     warning): accepting it starts an exercise incident. ``replaces``: the warnings an Update supersedes."""
 
@@ -116,7 +116,7 @@ class WarningSettings(Frozen):
             raise ValueError(f"give a level for every severity; missing {missing}")
         return levels
 
-    def kind_of(self, warning: Warning) -> str:
+    def kind_of(self, warning: OfficialWarning) -> str:
         if warning.event_code and warning.event_code in self.kinds:
             return self.kinds[warning.event_code]
         event = warning.event.casefold()
@@ -125,7 +125,7 @@ class WarningSettings(Frozen):
                 return self.kinds[word]
         return self.default_kind
 
-    def level_of(self, warning: Warning) -> int:
+    def level_of(self, warning: OfficialWarning) -> int:
         return self.levels[warning.severity]
 
 
@@ -144,7 +144,7 @@ class Withdrawn(StrEnum):
 
 @dataclass(frozen=True)
 class WarningRecord:
-    warning: Warning
+    warning: OfficialWarning
     kind: str
     level: int
     received_at: datetime
@@ -164,7 +164,7 @@ class Warnings:
     def open(self) -> list[WarningRecord]:
         return [r for r in self.records.values() if r.status is WarningStatus.OPEN]
 
-    def received(self, warning: Warning, kind: str, level: int, at: datetime) -> None:
+    def received(self, warning: OfficialWarning, kind: str, level: int, at: datetime) -> None:
         self.records[warning.id] = WarningRecord(warning, kind, level, at)
 
     def decided(

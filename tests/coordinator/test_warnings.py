@@ -11,13 +11,13 @@ from engine.coordinator import Coordinator, Rejected, TriggerIncident
 from engine.coordinator import snapshot as snapshots
 from engine.coordinator.commands import AcceptWarning, CancelWarning, DismissWarning, ReceiveWarning
 from engine.model.ids import IncidentId, WarningId
-from engine.model.warning import Severity, Warning, WarningSettings, WarningStatus, warning_id
+from engine.model.warning import OfficialWarning, Severity, WarningSettings, WarningStatus, warning_id
 from tests.coordinator.world import Recorder, at, community, maps
 
 CADRE = "cadre:test"
 
 
-def warning(identifier: str, **fields: object) -> Warning:
+def warning(identifier: str, **fields: object) -> OfficialWarning:
     values: dict[str, object] = {
         "id": warning_id("gd-met", identifier),
         "sent": at(0),
@@ -26,10 +26,10 @@ def warning(identifier: str, **fields: object) -> Warning:
         "expires": at(6 * 3600),
         **fields,
     }
-    return Warning.model_validate(values)
+    return OfficialWarning.model_validate(values)
 
 
-def receive(c: Recorder, w: Warning, when: float = 1) -> list[str]:
+def receive(c: Recorder, w: OfficialWarning, when: float = 1) -> list[str]:
     return [s.event.type for s in c.handle(ReceiveWarning(warning=w), at(when), "system:feed")]
 
 
