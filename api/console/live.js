@@ -9,6 +9,7 @@ import { flushQueue } from "./api.js";
 import { refresh } from "./refresh.js";
 import { apply } from "./apply.js";
 import { forgetAttention } from "./attention.js";
+import { forgetWarnings } from "./warnings.js";
 import { render, signOut } from "./app.js";
 
 // What the page listens to: the community (or the organisation's own channel, which hears of its units wherever
@@ -63,7 +64,9 @@ export function connect() {
     }
     store.setItem(`pz.seq.${ch}`, String(m.seq));
     if (m.type === "snapshot") {
+      // Missed too much to catch up: everything read anew, the bar and the warnings' proposals too.
       forgetAttention();
+      forgetWarnings();
       scheduleReload(null);
     } else {
       if (reading) log.push(m);
